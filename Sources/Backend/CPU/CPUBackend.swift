@@ -1,0 +1,96 @@
+import CBLAS
+import Foundation
+
+/// The BLAS backend: OpenBLAS `cblas_sgemm` for matrix products, Swift loops spread over the cores
+/// for the rest. Ops run synchronously, so `synchronize` has nothing to wait for.
+public final class CPUBackend: ComputeBackend {
+    public typealias Buffer = CPUBuffer
+
+    public let name = "cpu"
+    public init() {}
+
+    /// The BLAS library's own description and thread count, e.g. `OpenBLAS 0.3.21 ... Haswell, 2 threads`.
+    public var deviceDescription: String { "\(Self.blasDescription), \(Self.blasThreads) BLAS threads" }
+
+    /// OpenBLAS's configuration string (version, build options, the kernel it picked).
+    public static var blasDescription: String {
+        guard let config = openblas_get_config() else { return "OpenBLAS" }
+        return "OpenBLAS " + String(cString: config).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// Threads OpenBLAS uses.
+    public static var blasThreads: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel family OpenBLAS chose for this CPU (e.g. `Haswell`), honouring `OPENBLAS_CORETYPE`.
+    public static var blasCoreName: String {
+        guard let core = openblas_get_corename() else { return "unknown" }
+        return String(cString: core)
+    }
+
+    public func makeBuffer(count: Int) throws -> CPUBuffer {
+        guard count >= 0 else { throw BackendError.invalidArgument("buffer size \(count) is negative") }
+        return CPUBuffer(count: count)
+    }
+
+    public func upload(_ source: UnsafeBufferPointer<Float>, to buffer: CPUBuffer, offset: Int) throws {
+        precondition(offset >= 0 && offset + source.count <= buffer.count, "upload: \(source.count) at \(offset) exceeds \(buffer.count)")
+        guard let base = source.baseAddress else { return }
+        (buffer.floats + offset).update(from: base, count: source.count)
+    }
+
+    public func upload(_ source: UnsafeBufferPointer<Int32>, to buffer: CPUBuffer, offset: Int) throws {
+        precondition(offset >= 0 && offset + source.count <= buffer.count, "upload: \(source.count) at \(offset) exceeds \(buffer.count)")
+        guard let base = source.baseAddress else { return }
+        buffer.withInts { ($0 + offset).update(from: base, count: source.count) }
+    }
+
+    public func download(_ buffer: CPUBuffer, offset: Int, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        precondition(offset >= 0 && offset + destination.count <= buffer.count, "download: \(destination.count) at \(offset) exceeds \(buffer.count)")
+        guard let base = destination.baseAddress else { return }
+        base.update(from: buffer.floats + offset, count: destination.count)
+    }
+
+    public func download(_ buffer: CPUBuffer, offset: Int, into destination: UnsafeMutableBufferPointer<Int32>) throws {
+        precondition(offset >= 0 && offset + destination.count <= buffer.count, "download: \(destination.count) at \(offset) exceeds \(buffer.count)")
+        guard let base = destination.baseAddress else { return }
+        buffer.withInts { base.update(from: $0 + offset, count: destination.count) }
+    }
+
+    public func fill(_ buffer: CPUBuffer, with value: Float, offset: Int, count: Int) throws {
+        precondition(offset >= 0 && offset + count <= buffer.count, "fill: \(count) at \(offset) exceeds \(buffer.count)")
+        (buffer.floats + offset).update(repeating: value, count: count)
+    }
+
+    public func copy(_ source: CPUBuffer, srcOffset: Int, to destination: CPUBuffer, dstOffset: Int, count: Int) throws {
+        precondition(srcOffset >= 0 && srcOffset + count <= source.count, "copy: source range exceeds \(source.count)")
+        precondition(dstOffset >= 0 && dstOffset + count <= destination.count, "copy: destination range exceeds \(destination.count)")
+        (destination.floats + dstOffset).update(from: source.floats + srcOffset, count: count)
+    }
+
+    public func synchronize() throws {}
+
+    public func gemm(_ a: CPUBuffer, aOffset: Int, _ b: CPUBuffer, bOffset: Int, into c: CPUBuffer, cOffset: Int,
+                     m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float) throws {
+        checkGemmShapes(a: a.count - aOffset, b: b.count - bOffset, c: c.count - cOffset, m: m, n: n, k: k)
+        guard m > 0, n > 0 else { return }
+        if k == 0 {
+            // BLAS scales C by beta; with beta 0 it must not read C.
+            let out = c.floats + cOffset
+            if beta == 0 { out.update(repeating: 0, count: m * n) } else { for i in 0 ..< m * n { out[i] *= beta } }
+            return
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a.floats + aOffset, Int32(transA ? m : k),
+                    b.floats + bOffset, Int32(transB ? k : n),
+                    beta, c.floats + cOffset, Int32(n))
+    }
+}
+
+/// Preconditions shared by both backends' GEMM: each operand holds its `m*k`, `k*n`, `m*n` elements.
+func checkGemmShapes(a: Int, b: Int, c: Int, m: Int, n: Int, k: Int) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "gemm: negative size m=\(m) n=\(n) k=\(k)")
+    precondition(a >= m * k, "gemm: A holds \(a) elements past its offset, needs m*k = \(m * k)")
+    precondition(b >= k * n, "gemm: B holds \(b) elements past its offset, needs k*n = \(k * n)")
+    precondition(c >= m * n, "gemm: C holds \(c) elements past its offset, needs m*n = \(m * n)")
+}

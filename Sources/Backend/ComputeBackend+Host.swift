@@ -1,0 +1,39 @@
+/// Array conveniences over the pointer-based transfer ops.
+extension ComputeBackend {
+    /// A new buffer holding `values`.
+    public func makeBuffer(_ values: [Float]) throws -> Buffer {
+        let buffer = try makeBuffer(count: values.count)
+        try values.withUnsafeBufferPointer { try upload($0, to: buffer, offset: 0) }
+        return buffer
+    }
+
+    /// A new buffer holding `values` as Int32.
+    public func makeBuffer(_ values: [Int32]) throws -> Buffer {
+        let buffer = try makeBuffer(count: values.count)
+        try values.withUnsafeBufferPointer { try upload($0, to: buffer, offset: 0) }
+        return buffer
+    }
+
+    /// `count` floats from `offset` (default: the whole buffer).
+    public func floats(_ buffer: Buffer, offset: Int = 0, count: Int? = nil) throws -> [Float] {
+        let n = count ?? buffer.count - offset
+        var out = [Float](repeating: 0, count: n)
+        try out.withUnsafeMutableBufferPointer { try download(buffer, offset: offset, into: $0) }
+        return out
+    }
+
+    /// `count` Int32 values from `offset` (default: the whole buffer).
+    public func ints(_ buffer: Buffer, offset: Int = 0, count: Int? = nil) throws -> [Int32] {
+        let n = count ?? buffer.count - offset
+        var out = [Int32](repeating: 0, count: n)
+        try out.withUnsafeMutableBufferPointer { try download(buffer, offset: offset, into: $0) }
+        return out
+    }
+
+    /// `gemm` on whole buffers (all offsets 0).
+    public func gemm(_ a: Buffer, _ b: Buffer, into c: Buffer, m: Int, n: Int, k: Int,
+                     transA: Bool = false, transB: Bool = false, alpha: Float = 1, beta: Float = 0) throws {
+        try gemm(a, aOffset: 0, b, bOffset: 0, into: c, cOffset: 0, m: m, n: n, k: k,
+                 transA: transA, transB: transB, alpha: alpha, beta: beta)
+    }
+}

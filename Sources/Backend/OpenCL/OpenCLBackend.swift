@@ -1,0 +1,165 @@
+import COpenCL
+import Foundation
+import Kernels
+
+/// The OpenCL backend: kernels from `Kernels`, compiled at run time for one device, run on one
+/// in-order command queue. Ops are queued without waiting; transfers back to the host block.
+public final class OpenCLBackend: ComputeBackend {
+    public typealias Buffer = OpenCLBuffer
+
+    public let name = "opencl"
+    public let info: OpenCLDeviceInfo
+    /// The GEMM tile shape chosen for this device.
+    public let gemmTiling: GemmTiling
+    /// Work-group size of the row reductions (a power of two within the device's limit).
+    let reductionGroupSize: Int
+
+    let device: cl_device_id
+    let context: OpenCLContext
+    let queue: OpenCLQueue
+    let programs: OpenCLProgramCache
+    private var kernels: [String: OpenCLKernel] = [:]
+
+    public var deviceDescription: String { "\(info.name) (\(info.platformName), \(info.deviceVersion), driver \(info.driverVersion))" }
+
+    /// Opens device `deviceIndex` of `OpenCLPlatforms.devices()`; with nil, the first GPU, else the first device.
+    public init(deviceIndex: Int? = nil) throws {
+        let entries = try OpenCLPlatforms.entries()
+        guard !entries.isEmpty else {
+            throw BackendError.noOpenCLDevice("no OpenCL platform with a device was found (install an ICD, e.g. "
+                + "`apt-get install pocl-opencl-icd` for the CPU or your GPU vendor's OpenCL driver)")
+        }
+        let entry: OpenCLPlatforms.Entry
+        if let deviceIndex {
+            guard entries.indices.contains(deviceIndex) else {
+                throw BackendError.deviceOutOfRange(requested: deviceIndex, available: entries.map(\.info.summary))
+            }
+            entry = entries[deviceIndex]
+        } else {
+            entry = entries.first { $0.info.isGPU } ?? entries[0]
+        }
+        info = entry.info
+        device = entry.device
+        var status: cl_int = 0
+        var dev: cl_device_id? = entry.device
+        guard let ctx = clCreateContext(nil, 1, &dev, nil, nil, &status) else {
+            try check(status, "clCreateContext"); throw BackendError.noOpenCLDevice("clCreateContext returned no context")
+        }
+        try check(status, "clCreateContext")
+        context = OpenCLContext(ctx)
+        guard let q = clCreateCommandQueue(ctx, entry.device, 0, &status) else {
+            try check(status, "clCreateCommandQueue"); throw BackendError.noOpenCLDevice("clCreateCommandQueue returned no queue")
+        }
+        try check(status, "clCreateCommandQueue")
+        queue = OpenCLQueue(q)
+        programs = OpenCLProgramCache(context: context, device: entry.device, info: entry.info)
+        gemmTiling = GemmTiling.choose(isGPU: info.isGPU, maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes)
+        var group = 1
+        while group * 2 <= min(256, info.maxWorkGroupSize) { group *= 2 }
+        reductionGroupSize = group
+    }
+
+    public func makeBuffer(count: Int) throws -> OpenCLBuffer {
+        guard count >= 0 else { throw BackendError.invalidArgument("buffer size \(count) is negative") }
+        let bytes = max(1, count) * 4
+        if bytes > info.maxAllocationBytes {
+            throw BackendError.allocationTooLarge(bytes: bytes, limit: info.maxAllocationBytes, device: info.name)
+        }
+        var status: cl_int = 0
+        let mem = clCreateBuffer(context.handle, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
+        if status == CL_MEM_OBJECT_ALLOCATION_FAILURE || status == CL_OUT_OF_RESOURCES || status == CL_INVALID_BUFFER_SIZE {
+            throw BackendError.invalidArgument("cannot allocate \(formatBytes(bytes)) on \(info.name) (\(openCLStatusName(status))); "
+                + "the device has \(formatBytes(info.globalMemoryBytes)) in all")
+        }
+        try check(status, "clCreateBuffer(\(bytes) bytes)")
+        guard let mem else { throw BackendError.openCL(call: "clCreateBuffer", status: status, name: openCLStatusName(status)) }
+        return OpenCLBuffer(mem: mem, count: count)
+    }
+
+    public func upload(_ source: UnsafeBufferPointer<Float>, to buffer: OpenCLBuffer, offset: Int) throws {
+        try write(UnsafeRawBufferPointer(source), to: buffer, offset: offset)
+    }
+
+    public func upload(_ source: UnsafeBufferPointer<Int32>, to buffer: OpenCLBuffer, offset: Int) throws {
+        try write(UnsafeRawBufferPointer(source), to: buffer, offset: offset)
+    }
+
+    public func download(_ buffer: OpenCLBuffer, offset: Int, into destination: UnsafeMutableBufferPointer<Float>) throws {
+        try read(buffer, offset: offset, into: UnsafeMutableRawBufferPointer(destination))
+    }
+
+    public func download(_ buffer: OpenCLBuffer, offset: Int, into destination: UnsafeMutableBufferPointer<Int32>) throws {
+        try read(buffer, offset: offset, into: UnsafeMutableRawBufferPointer(destination))
+    }
+
+    private func write(_ source: UnsafeRawBufferPointer, to buffer: OpenCLBuffer, offset: Int) throws {
+        let count = source.count / 4
+        precondition(offset >= 0 && offset + count <= buffer.count, "upload: \(count) at \(offset) exceeds \(buffer.count)")
+        guard count > 0, let base = source.baseAddress else { return }
+        try check(clEnqueueWriteBuffer(queue.handle, buffer.mem, cl_bool(CL_TRUE), offset * 4, source.count, base, 0, nil, nil),
+                  "clEnqueueWriteBuffer")
+    }
+
+    private func read(_ buffer: OpenCLBuffer, offset: Int, into destination: UnsafeMutableRawBufferPointer) throws {
+        let count = destination.count / 4
+        precondition(offset >= 0 && offset + count <= buffer.count, "download: \(count) at \(offset) exceeds \(buffer.count)")
+        guard count > 0, let base = destination.baseAddress else { return }
+        try check(clEnqueueReadBuffer(queue.handle, buffer.mem, cl_bool(CL_TRUE), offset * 4, destination.count, base, 0, nil, nil),
+                  "clEnqueueReadBuffer")
+    }
+
+    public func fill(_ buffer: OpenCLBuffer, with value: Float, offset: Int, count: Int) throws {
+        precondition(offset >= 0 && offset + count <= buffer.count, "fill: \(count) at \(offset) exceeds \(buffer.count)")
+        guard count > 0 else { return }
+        var pattern = value
+        try check(clEnqueueFillBuffer(queue.handle, buffer.mem, &pattern, 4, offset * 4, count * 4, 0, nil, nil),
+                  "clEnqueueFillBuffer")
+    }
+
+    public func copy(_ source: OpenCLBuffer, srcOffset: Int, to destination: OpenCLBuffer, dstOffset: Int, count: Int) throws {
+        precondition(srcOffset >= 0 && srcOffset + count <= source.count, "copy: source range exceeds \(source.count)")
+        precondition(dstOffset >= 0 && dstOffset + count <= destination.count, "copy: destination range exceeds \(destination.count)")
+        guard count > 0 else { return }
+        try check(clEnqueueCopyBuffer(queue.handle, source.mem, destination.mem, srcOffset * 4, dstOffset * 4, count * 4, 0, nil, nil),
+                  "clEnqueueCopyBuffer")
+    }
+
+    public func synchronize() throws {
+        try check(clFinish(queue.handle), "clFinish")
+    }
+
+    /// The kernel `name` of `source` built with `options` (`-cl-std=CL1.2` is always added).
+    func kernel(_ name: String, in source: KernelSource, options: String = "") throws -> OpenCLKernel {
+        let key = "\(source.name)|\(options)|\(name)"
+        if let cached = kernels[key] { return cached }
+        let program = try programs.program(source, options: ("-cl-std=CL1.2 " + options).trimmingCharacters(in: .whitespaces))
+        var status: cl_int = 0
+        guard let handle = clCreateKernel(program.handle, name, &status) else {
+            try check(status, "clCreateKernel(\(name))")
+            throw BackendError.openCL(call: "clCreateKernel(\(name))", status: status, name: openCLStatusName(status))
+        }
+        try check(status, "clCreateKernel(\(name))")
+        let kernel = OpenCLKernel(handle, name: name, program: program)
+        kernels[key] = kernel
+        return kernel
+    }
+
+    /// Queues `kernel` over `global` work-items (rounded up to multiples of `local`, when given).
+    func launch(_ kernel: OpenCLKernel, _ arguments: [KernelArgument], global: [Int], local: [Int]? = nil) throws {
+        try kernel.setArguments(arguments)
+        var globalSize = global
+        if let local {
+            for i in globalSize.indices { globalSize[i] = (globalSize[i] + local[i] - 1) / local[i] * local[i] }
+        }
+        guard globalSize.allSatisfy({ $0 > 0 }) else { return }
+        let status: cl_int = globalSize.withUnsafeBufferPointer { g in
+            if let local {
+                return local.withUnsafeBufferPointer { l in
+                    clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, l.baseAddress, 0, nil, nil)
+                }
+            }
+            return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, nil, 0, nil, nil)
+        }
+        try check(status, "clEnqueueNDRangeKernel(\(kernel.name))")
+    }
+}

@@ -1,0 +1,104 @@
+/// OpenCL C: reductions of a row-major `[rows, cols]` matrix.
+///
+/// Op codes match `Reduction` in Backend: 0 sum, 1 mean, 2 max, 3 min, 4 sum of squares.
+/// - `reduce_rows`: one work-group per row (local size a power of two, `WG` at build time), each
+///   work-item folds a strided slice, then a tree in local memory: `out[r] = op_c x[r, c]`.
+/// - `reduce_columns`: one work-item per column, walking down the rows (reads coalesce across
+///   work-items): `out[c] = op_r x[r, c]`.
+/// - `row_argmin`: one work-group per row; index of the smallest value, the lowest index on ties,
+///   and that value. NaN never wins against a number.
+public enum ReductionKernels {
+    public static let source = KernelSource(name: "reduction", source: #"""
+inline float fold_init(const int op)
+{
+    if (op == 2) return -INFINITY;
+    if (op == 3) return INFINITY;
+    return 0.0f;
+}
+
+inline float fold(const int op, const float acc, const float v)
+{
+    switch (op) {
+        case 2: return fmax(acc, v);
+        case 3: return fmin(acc, v);
+        case 4: return mad(v, v, acc);
+        default: return acc + v;
+    }
+}
+
+inline float combine(const int op, const float a, const float b)
+{
+    if (op == 2) return fmax(a, b);
+    if (op == 3) return fmin(a, b);
+    return a + b;
+}
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void reduce_rows(const int op, const int rows, const int cols, __global const float* x, const int xOffset,
+                 __global float* out, const int outOffset)
+{
+    __local float partial[WG];
+    const int r = get_group_id(0);
+    const int lid = get_local_id(0);
+    __global const float* row = x + xOffset + (size_t)r * cols;
+    float acc = fold_init(op);
+    for (int c = lid; c < cols; c += WG) acc = fold(op, acc, row[c]);
+    partial[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) partial[lid] = combine(op, partial[lid], partial[lid + s]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        float v = partial[0];
+        if (op == 1) v = v / (float)cols;
+        out[outOffset + r] = v;
+    }
+}
+
+__kernel void reduce_columns(const int op, const int rows, const int cols, __global const float* x,
+                             __global float* out)
+{
+    const int c = get_global_id(0);
+    if (c >= cols) return;
+    float acc = fold_init(op);
+    for (int r = 0; r < rows; r++) acc = fold(op, acc, x[(size_t)r * cols + c]);
+    if (op == 1) acc = acc / (float)rows;
+    out[c] = acc;
+}
+
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void row_argmin(const int rows, const int cols, __global const float* d,
+                __global int* indices, const int indicesOffset,
+                __global float* minima, const int minimaOffset)
+{
+    __local float best[WG];
+    __local int bestAt[WG];
+    const int r = get_group_id(0);
+    const int lid = get_local_id(0);
+    __global const float* row = d + (size_t)r * cols;
+    float b = INFINITY;
+    int at = cols;
+    for (int c = lid; c < cols; c += WG) {
+        const float v = row[c];
+        if (v < b || (at == cols && !isnan(v) && v == b)) { b = v; at = c; }
+    }
+    best[lid] = b;
+    bestAt[lid] = at;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) {
+            const float o = best[lid + s];
+            const int oAt = bestAt[lid + s];
+            if (o < best[lid] || (o == best[lid] && oAt < bestAt[lid])) { best[lid] = o; bestAt[lid] = oAt; }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        const int i = bestAt[0];
+        indices[indicesOffset + r] = i < cols ? i : 0;
+        minima[minimaOffset + r] = i < cols ? best[0] : row[0];
+    }
+}
+"""#)
+}

@@ -1,0 +1,2 @@
+import ArgumentParser
+@main struct FMNIST: ParsableCommand { func run() {} }

@@ -1,0 +1,78 @@
+import Backend
+import XCTest
+
+/// GEMM on every backend against the Double reference: odd sizes, all transposes, alpha/beta, offsets.
+final class GemmParityTests: XCTestCase {
+    func testGemmOddSizesAllTransposes() throws {
+        for backend in availableBackends() { try gemmOddSizes(backend) }
+    }
+
+    private func gemmOddSizes<B: ComputeBackend>(_ backend: B) throws {
+        let shapes = [(1, 1, 1), (7, 7, 7), (33, 7, 1), (1, 257, 33), (33, 33, 257), (257, 33, 7), (65, 129, 17)]
+        var seed: UInt64 = 1
+        for (m, n, k) in shapes {
+            for transA in [false, true] {
+                for transB in [false, true] {
+                    seed += 1
+                    let a = randomFloats(m * k, seed: seed), b = randomFloats(k * n, seed: seed + 100)
+                    let c = randomFloats(m * n, seed: seed + 200)
+                    let (alpha, beta): (Float, Float) = seed % 2 == 0 ? (1, 0) : (-0.75, 0.5)
+                    let (da, db, dc) = (try backend.makeBuffer(a), try backend.makeBuffer(b), try backend.makeBuffer(c))
+                    try backend.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
+                    let expected = Reference.gemm(a, b, c, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
+                    assertClose(try backend.floats(dc), expected, tolerance: 1e-6,
+                                "\(backend.name) gemm \(m)x\(n)x\(k) tA=\(transA) tB=\(transB) alpha=\(alpha) beta=\(beta)")
+                }
+            }
+        }
+    }
+
+    func testGemmLargeSquare() throws {
+        for backend in availableBackends() { try gemmLarge(backend) }
+    }
+
+    private func gemmLarge<B: ComputeBackend>(_ backend: B) throws {
+        let n = 300
+        let a = randomFloats(n * n, seed: 7), b = randomFloats(n * n, seed: 8)
+        let c = try backend.makeBuffer(count: n * n)
+        try backend.gemm(try backend.makeBuffer(a), try backend.makeBuffer(b), into: c, m: n, n: n, k: n)
+        let expected = Reference.gemm(a, b, [], m: n, n: n, k: n, transA: false, transB: false, alpha: 1, beta: 0)
+        assertClose(try backend.floats(c), expected, tolerance: 1e-6, "\(backend.name) gemm 300^3")
+    }
+
+    /// `beta == 0` must not read C: NaN already in C must not leak into the result.
+    func testBetaZeroIgnoresGarbageInC() throws {
+        for backend in availableBackends() { try betaZero(backend) }
+    }
+
+    private func betaZero<B: ComputeBackend>(_ backend: B) throws {
+        let (m, n, k) = (9, 5, 3)
+        let a = randomFloats(m * k, seed: 3), b = randomFloats(k * n, seed: 4)
+        let c = try backend.makeBuffer([Float](repeating: .nan, count: m * n))
+        try backend.gemm(try backend.makeBuffer(a), try backend.makeBuffer(b), into: c, m: m, n: n, k: k)
+        let expected = Reference.gemm(a, b, [], m: m, n: n, k: k, transA: false, transB: false, alpha: 1, beta: 0)
+        assertClose(try backend.floats(c), expected, tolerance: 1e-6, "\(backend.name) gemm beta 0 over NaN")
+    }
+
+    /// Offsets select sub-matrices inside larger buffers; elements outside the output stay untouched.
+    func testGemmOffsets() throws {
+        for backend in availableBackends() { try gemmOffsets(backend) }
+    }
+
+    private func gemmOffsets<B: ComputeBackend>(_ backend: B) throws {
+        let (m, n, k) = (13, 11, 6)
+        let (aOff, bOff, cOff) = (5, 17, 3)
+        let a = randomFloats(aOff + m * k, seed: 11), b = randomFloats(bOff + k * n, seed: 12)
+        let sentinel: Float = 42
+        let c = [Float](repeating: sentinel, count: cOff + m * n + 4)
+        let dc = try backend.makeBuffer(c)
+        try backend.gemm(try backend.makeBuffer(a), aOffset: aOff, try backend.makeBuffer(b), bOffset: bOff,
+                         into: dc, cOffset: cOff, m: m, n: n, k: k, transA: false, transB: false, alpha: 2, beta: 0)
+        let out = try backend.floats(dc)
+        let expected = Reference.gemm(Array(a[aOff...]), Array(b[bOff...]), [], m: m, n: n, k: k,
+                                      transA: false, transB: false, alpha: 2, beta: 0)
+        assertClose(Array(out[cOff ..< cOff + m * n]), expected, tolerance: 1e-6, "\(backend.name) gemm with offsets")
+        XCTAssertEqual(Array(out[..<cOff]), [Float](repeating: sentinel, count: cOff), "\(backend.name): wrote before C")
+        XCTAssertEqual(Array(out[(cOff + m * n)...]), [Float](repeating: sentinel, count: 4), "\(backend.name): wrote past C")
+    }
+}
