@@ -21,13 +21,16 @@ let package = Package(
         .target(name: "Kernels", path: "Sources/Kernels"),
         .target(name: "Backend", dependencies: ["Kernels", "COpenCL", "CBLAS"], path: "Sources/Backend",
                 swiftSettings: optimise),
+        .target(name: "Bench", dependencies: ["Backend"], path: "Sources/Bench"),
         .target(name: "Models", dependencies: ["Backend"], path: "Sources/Models"),
         .target(name: "Cluster", dependencies: ["Backend"], path: "Sources/Cluster"),
         .executableTarget(name: "fmnist", dependencies: [
-            "Backend", "Models", "Cluster",
+            "Backend", "Bench", "Models", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/fmnist"),
         .testTarget(name: "BackendTests", dependencies: ["Backend"], path: "Tests/BackendTests"),
+        .testTarget(name: "BenchTests", dependencies: ["Bench", "Backend"], path: "Tests/BenchTests"),
+        .testTarget(name: "fmnistTests", dependencies: ["fmnist"], path: "Tests/fmnistTests"),
     ],
     swiftLanguageModes: [.v5]
 )

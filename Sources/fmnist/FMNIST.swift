@@ -1,2 +1,10 @@
 import ArgumentParser
-@main struct FMNIST: ParsableCommand { func run() {} }
+
+/// `fmnist`: the Fashion-MNIST deep-clustering study from one command line.
+@main
+struct FMNIST: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fmnist",
+        abstract: "Fashion-MNIST deep clustering on OpenCL or BLAS.",
+        subcommands: [DevicesCommand.self, BenchCommand.self])
+}

@@ -1,0 +1,47 @@
+/// The workloads `fmnist bench` runs, by op family.
+public enum BenchSuite {
+    /// Op families that can be selected with `--ops`.
+    public static let families = ["gemm", "training", "distances", "elementwise", "reductions"]
+
+    /// Square GEMM sizes timed by default.
+    public static let defaultGemmSizes = [128, 256, 512, 1024, 2048, 4096]
+
+    /// The workloads of `families`, with square GEMMs at `gemmSizes`.
+    public static func workloads(families: [String], gemmSizes: [Int]) -> [any BenchWorkload] {
+        var result: [any BenchWorkload] = []
+        for family in families {
+            switch family {
+            case "gemm":
+                result += gemmSizes.map { GemmWorkload(m: $0, n: $0, k: $0) }
+            case "training":
+                // The products inside training at batch 256: dense layers forward and backward,
+                // and the convolutions as im2col GEMMs.
+                result += [
+                    GemmWorkload(m: 256, n: 10, k: 3136, transB: true, label: "ae.encoder.fc fwd"),
+                    GemmWorkload(m: 256, n: 3136, k: 10, transB: true, label: "ae.decoder.fc fwd"),
+                    GemmWorkload(m: 256, n: 128, k: 3136, transB: true, label: "cnn.fc1 fwd"),
+                    GemmWorkload(m: 128, n: 3136, k: 256, transA: true, label: "cnn.fc1 dW"),
+                    GemmWorkload(m: 256, n: 3136, k: 128, label: "cnn.fc1 dX"),
+                    GemmWorkload(m: 50_176, n: 32, k: 9, label: "conv1 im2col"),
+                    GemmWorkload(m: 12_544, n: 64, k: 288, label: "ae.conv2 im2col"),
+                    GemmWorkload(m: 50_176, n: 64, k: 288, label: "cnn.conv2 im2col"),
+                ]
+            case "distances":
+                result += [
+                    NearestWorkload(rows: 70_000, candidates: 10, dim: 784),
+                    NearestWorkload(rows: 10_000, candidates: 10_000, dim: 784),
+                    NearestWorkload(rows: 70_000, candidates: 10, dim: 10),
+                ]
+            case "elementwise":
+                result += [MapWorkload(.relu, count: 1 << 24), MapWorkload(.exp, count: 1 << 24),
+                           MapWorkload(.sigmoid, count: 1 << 24), AxpyWorkload(count: 1 << 24)]
+            case "reductions":
+                result += [ReduceWorkload(rows: 70_000, cols: 784, axis: .eachRow),
+                           ReduceWorkload(rows: 70_000, cols: 784, axis: .eachColumn)]
+            default:
+                break
+            }
+        }
+        return result
+    }
+}

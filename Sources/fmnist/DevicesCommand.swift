@@ -1,0 +1,73 @@
+import ArgumentParser
+import Backend
+import Foundation
+
+/// `fmnist devices`: every OpenCL device, the CPU backend, and what `--backend auto` would take.
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices", abstract: "List OpenCL devices and the CPU backend, and say which backend auto picks.")
+
+    @Flag(help: "Print JSON instead of text.")
+    var json = false
+
+    struct Report: Codable {
+        var openCLDevices: [OpenCLDeviceInfo]
+        var openCLError: String?
+        var cpu: CPUInfo
+        var auto: AutoChoice
+    }
+
+    struct CPUInfo: Codable {
+        var blas: String
+        var blasCore: String
+        var blasThreads: Int
+        var openblasCoretype: String?
+        var cores: Int
+    }
+
+    struct AutoChoice: Codable {
+        var backend: String
+        var device: String
+        var reason: String
+    }
+
+    func run() throws {
+        var devices: [OpenCLDeviceInfo] = []
+        var openCLError: String?
+        do { devices = try OpenCLPlatforms.devices() } catch { openCLError = "\(error)" }
+        let cpu = CPUInfo(blas: CPUBackend.blasDescription, blasCore: CPUBackend.blasCoreName, blasThreads: CPUBackend.blasThreads,
+                          openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+                          cores: ProcessInfo.processInfo.activeProcessorCount)
+        let (backend, reason) = BackendOptions.automatic()
+        let report = Report(openCLDevices: devices, openCLError: openCLError, cpu: cpu,
+                            auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
+        if json {
+            print(try jsonString(report))
+            return
+        }
+        print("OpenCL devices:")
+        if devices.isEmpty { print("  none" + (openCLError.map { " (\($0))" } ?? " (no OpenCL platform found)")) }
+        for d in devices {
+            print("  [\(d.index)] \(d.name)")
+            print("      platform      \(d.platformName) (\(d.platformVersion))")
+            print("      type          \(d.type), \(d.computeUnits) compute units")
+            print("      memory        \(formatBytes(d.globalMemoryBytes)) global, \(formatBytes(d.localMemoryBytes)) local, "
+                + "\(formatBytes(d.maxAllocationBytes)) max buffer")
+            print("      work-group    \(d.maxWorkGroupSize) items max")
+            print("      versions      driver \(d.driverVersion); \(d.deviceVersion); \(d.openCLCVersion)")
+        }
+        print("CPU backend:")
+        print("  BLAS          \(cpu.blas)")
+        print("  kernel        \(cpu.blasCore)\(cpu.openblasCoretype.map { " (OPENBLAS_CORETYPE=\($0))" } ?? "")")
+        print("  threads       \(cpu.blasThreads) BLAS threads, \(cpu.cores) cores")
+        print("--backend auto: \(backend.name) (\(reason)): \(backend.deviceDescription)")
+    }
+}
+
+/// Pretty, key-sorted JSON text of `value`.
+func jsonString<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
