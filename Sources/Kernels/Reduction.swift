@@ -4,9 +4,14 @@
 /// - `reduce_rows`: one work-group per row (local size a power of two, `WG` at build time), each
 ///   work-item folds a strided slice, then a tree in local memory: `out[r] = op_c x[r, c]`.
 /// - `reduce_columns`: one work-item per column, walking down the rows (reads coalesce across
-///   work-items): `out[c] = op_r x[r, c]`.
+///   work-items): `out[c] = op_r x[r, c]`; means divide by `meanCount`. Tall matrices first go
+///   through `reduce_columns_partial` (blocks of rows in parallel), then `reduce_columns` folds the
+///   blocks' partial results.
 /// - `row_argmin`: one work-group per row; index of the smallest value, the lowest index on ties,
 ///   and that value. NaN never wins against a number.
+/// - `reduce_rows_serial`, `row_argmin_serial`: the same results with one work-item per row and no
+///   local memory, for CPU drivers (where a work-group per row costs a barrier loop per row) and
+///   for narrow rows on GPUs.
 public enum ReductionKernels {
     public static let source = KernelSource(name: "reduction", source: #"""
 inline float fold_init(const int op)
@@ -57,14 +62,29 @@ void reduce_rows(const int op, const int rows, const int cols, __global const fl
 }
 
 __kernel void reduce_columns(const int op, const int rows, const int cols, __global const float* x,
-                             __global float* out)
+                             __global float* out, const int meanCount)
 {
     const int c = get_global_id(0);
     if (c >= cols) return;
     float acc = fold_init(op);
     for (int r = 0; r < rows; r++) acc = fold(op, acc, x[(size_t)r * cols + c]);
-    if (op == 1) acc = acc / (float)rows;
+    if (op == 1) acc = acc / (float)meanCount;
     out[c] = acc;
+}
+
+/// First pass of a column reduction over many rows: work-item `(c, b)` folds rows
+/// `b*rowsPerBlock ..< +rowsPerBlock` of column `c` into `partial[b*cols + c]` (means fold as sums).
+__kernel void reduce_columns_partial(const int op, const int rows, const int cols, const int rowsPerBlock,
+                                     __global const float* x, __global float* partial)
+{
+    const int c = get_global_id(0);
+    const int b = get_global_id(1);
+    if (c >= cols) return;
+    const int foldOp = op == 1 ? 0 : op;
+    const int end = min(rows, (b + 1) * rowsPerBlock);
+    float acc = fold_init(foldOp);
+    for (int r = b * rowsPerBlock; r < end; r++) acc = fold(foldOp, acc, x[(size_t)r * cols + c]);
+    partial[(size_t)b * cols + c] = acc;
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
@@ -99,6 +119,41 @@ void row_argmin(const int rows, const int cols, __global const float* d,
         indices[indicesOffset + r] = i < cols ? i : 0;
         minima[minimaOffset + r] = i < cols ? best[0] : row[0];
     }
+}
+
+__kernel void reduce_rows_serial(const int op, const int rows, const int cols, __global const float* x, const int xOffset,
+                                 __global float* out, const int outOffset)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const float* row = x + xOffset + (size_t)r * cols;
+    float lanes[8];
+    for (int l = 0; l < 8; l++) lanes[l] = fold_init(op);
+    int c = 0;
+    for (; c + 8 <= cols; c += 8)
+        for (int l = 0; l < 8; l++) lanes[l] = fold(op, lanes[l], row[c + l]);
+    float acc = fold_init(op);
+    for (int l = 0; l < 8; l++) acc = combine(op, acc, lanes[l]);
+    for (; c < cols; c++) acc = fold(op, acc, row[c]);
+    if (op == 1) acc = acc / (float)cols;
+    out[outOffset + r] = acc;
+}
+
+__kernel void row_argmin_serial(const int rows, const int cols, __global const float* d,
+                                __global int* indices, const int indicesOffset,
+                                __global float* minima, const int minimaOffset)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const float* row = d + (size_t)r * cols;
+    float b = INFINITY;
+    int at = -1;
+    for (int c = 0; c < cols; c++) {
+        const float v = row[c];
+        if (v < b || (at < 0 && v == b)) { b = v; at = c; }
+    }
+    indices[indicesOffset + r] = at < 0 ? 0 : at;
+    minima[minimaOffset + r] = at < 0 ? row[0] : b;
 }
 """#)
 }

@@ -24,6 +24,13 @@ func randomFloats(_ count: Int, in range: ClosedRange<Float> = -1 ... 1, seed: U
 /// The OpenCL backend shared by every test (one context, programs compiled once), or why there is none.
 let sharedOpenCL: Result<OpenCLBackend, Error> = Result { try OpenCLBackend() }
 
+/// The same device with the other kernel family forced (GPU-style kernels on PoCL, CPU-style on a
+/// GPU), so one machine exercises both families.
+let sharedOpenCLOtherStyle: OpenCLBackend? = {
+    guard case .success(let backend) = sharedOpenCL else { return nil }
+    return try? OpenCLBackend(deviceIndex: backend.info.index, kernelStyle: backend.usesGPUKernels ? .cpu : .gpu)
+}()
+
 /// Every backend the parity suite runs on. The OpenCL one is skipped only when no OpenCL platform
 /// exists at all, and then only if `FMNIST_REQUIRE_OPENCL` is not set (CI sets it, so PoCL missing
 /// there fails the suite instead of silently testing less).
@@ -32,6 +39,7 @@ func availableBackends(file: StaticString = #filePath, line: UInt = #line) -> [a
     switch sharedOpenCL {
     case .success(let backend):
         backends.append(backend)
+        if let other = sharedOpenCLOtherStyle { backends.append(other) } else { XCTFail("OpenCL backend with the other kernel style failed to open", file: file, line: line) }
     case .failure(let error):
         if ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" {
             XCTFail("FMNIST_REQUIRE_OPENCL=1 but the OpenCL backend failed to open: \(error)", file: file, line: line)

@@ -1,3 +1,4 @@
+import CBLAS
 import Foundation
 
 extension CPUBackend {
@@ -13,6 +14,12 @@ extension CPUBackend {
             }
         case .eachColumn:
             precondition(out.count >= cols, "reduce: out holds \(out.count), needs \(cols)")
+            if op == .sum || op == .mean {
+                // Column sums are a matrix-vector product with ones: out = x^T 1 (scaled for means).
+                let ones = [Float](repeating: op == .mean ? 1 / Float(rows) : 1, count: rows)
+                cblas_sgemv(CblasRowMajor, CblasTrans, Int32(rows), Int32(cols), 1, src, Int32(cols), ones, 1, 0, dst, 1)
+                return
+            }
             // Walk rows in order so reads stay sequential; each task owns a band of columns.
             parallelFor(cols, grain: max(1, 16_384 / rows)) { range in
                 for c in range { dst[c] = op.initial }
@@ -20,7 +27,6 @@ extension CPUBackend {
                     let row = src + r * cols
                     for c in range { dst[c] = op.combine(dst[c], row[c]) }
                 }
-                if op == .mean { for c in range { dst[c] /= Float(rows) } }
             }
         }
     }

@@ -33,9 +33,11 @@ public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
         self.init(tileM: parts[0], tileN: parts[1], tileK: parts[2], workM: parts[3], workN: parts[4])
     }
 
-    /// Candidates, best first, for GPUs and for CPU drivers; the first that fits the device is used.
+    /// Candidates, largest first, for GPUs and for CPU drivers (measured on an H100, see
+    /// benchmarks/results/2026-11-22-h100/tilings.txt: 128x128x8/8x8 is fastest from 2048^2 up,
+    /// 64x64x16/4x4 below that).
     static let gpuCandidates = [
-        GemmTiling(tileM: 128, tileN: 128, tileK: 16, workM: 8, workN: 8),
+        GemmTiling(tileM: 128, tileN: 128, tileK: 8, workM: 8, workN: 8),
         GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 4, workN: 4),
         GemmTiling(tileM: 32, tileN: 32, tileK: 16, workM: 4, workN: 4),
         GemmTiling(tileM: 16, tileN: 16, tileK: 16, workM: 2, workN: 2),
@@ -44,14 +46,4 @@ public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
     static let cpuCandidates = [
         GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 4, workN: 4),
     ] + gpuCandidates.suffix(3)
-
-    /// The tiling for a device: `FMNIST_GEMM_TILING` when set and valid, else the first candidate that fits.
-    static func choose(isGPU: Bool, maxThreads: Int, localBytes: Int) -> GemmTiling {
-        if let text = ProcessInfo.processInfo.environment["FMNIST_GEMM_TILING"], let forced = GemmTiling(parsing: text),
-           forced.fits(maxThreads: maxThreads, localBytes: localBytes) {
-            return forced
-        }
-        let candidates = isGPU ? gpuCandidates : cpuCandidates
-        return candidates.first { $0.fits(maxThreads: maxThreads, localBytes: localBytes) } ?? candidates.last!
-    }
 }

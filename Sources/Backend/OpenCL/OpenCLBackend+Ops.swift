@@ -5,12 +5,27 @@ extension OpenCLBackend {
                      m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float) throws {
         checkGemmShapes(a: a.count - aOffset, b: b.count - bOffset, c: c.count - cOffset, m: m, n: n, k: k)
         guard m > 0, n > 0 else { return }
-        let t = gemmTiling
-        let kernel = try kernel("gemm", in: GemmKernels.source, options: t.options(transA: transA, transB: transB))
-        try launch(kernel, [.int(m), .int(n), .int(k), .float(alpha), .float(beta),
-                            .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(c), .int(cOffset)],
-                   global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM)],
-                   local: [t.tileN / t.workN, t.tileM / t.workM])
+        let arguments: [KernelArgument] = [.int(m), .int(n), .int(k), .float(alpha), .float(beta),
+                                           .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(c), .int(cOffset)]
+        if case .vector(let width, let rows, let dm, let dn, _) = gemmStrategy {
+            let options = "-DVW=\(width) -DRM=\(rows) -DDM=\(dm) -DDN=\(dn) -DTRANS_A=\(transA ? 1 : 0) -DTRANS_B=\(transB ? 1 : 0)"
+            if transB && !transA {
+                try launch(try kernel("gemm_dots", in: GemmVectorKernels.source, options: options), arguments,
+                           global: [(n + dn - 1) / dn, (m + dm - 1) / dm])
+                return
+            }
+            let panels = (n + width - 1) / width
+            let packed = try scratchBuffer(count: panels * width * k)
+            try launch(try kernel("pack_panels", in: GemmVectorKernels.source, options: options),
+                       [.int(n), .int(k), .buffer(b), .int(bOffset), .buffer(packed)], global: [width, k, panels])
+            try launch(try kernel("gemm_rows", in: GemmVectorKernels.source, options: options),
+                       [.int(m), .int(n), .int(k), .float(alpha), .float(beta), .buffer(a), .int(aOffset), .buffer(packed),
+                        .buffer(c), .int(cOffset)],
+                       global: [panels, (m + rows - 1) / rows])
+            return
+        }
+        let t = gemmStrategy.tiling(m: m, n: n, computeUnits: info.computeUnits)
+        try launchTiled("gemm", tiling: t, transA: transA, transB: transB, m: m, n: n, arguments)
     }
 
     public func rowSquaredNorms(_ x: OpenCLBuffer, offset: Int, rows: Int, cols: Int, into out: OpenCLBuffer, outOffset: Int) throws {
@@ -24,11 +39,24 @@ extension OpenCLBackend {
         precondition(xNormsOffset + rows <= xNorms.count && yRows <= yNorms.count, "squaredDistances: norms too small")
         precondition(out.count >= rows * yRows, "squaredDistances: out holds \(out.count), needs \(rows * yRows)")
         guard rows > 0, yRows > 0 else { return }
-        let t = gemmTiling
-        let kernel = try kernel("gemm_distance", in: GemmKernels.source, options: t.options(transA: false, transB: true))
-        try launch(kernel, [.int(rows), .int(yRows), .int(dim), .float(-2), .buffer(x), .int(xOffset), .buffer(y),
-                            .buffer(xNorms), .int(xNormsOffset), .buffer(yNorms), .buffer(out)],
-                   global: [(yRows + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (rows + t.tileM - 1) / t.tileM * (t.tileM / t.workM)],
+        let arguments: [KernelArgument] = [.int(rows), .int(yRows), .int(dim), .float(-2), .buffer(x), .int(xOffset), .buffer(y),
+                                           .buffer(xNorms), .int(xNormsOffset), .buffer(yNorms), .buffer(out)]
+        if case .vector(let width, let rowsPerItem, let dm, let dn, _) = gemmStrategy {
+            let options = "-DVW=\(width) -DRM=\(rowsPerItem) -DDM=\(dm) -DDN=\(dn) -DTRANS_A=0 -DTRANS_B=1"
+            try launch(try kernel("gemm_dots_distance", in: GemmVectorKernels.source, options: options), arguments,
+                       global: [(yRows + dn - 1) / dn, (rows + dm - 1) / dm])
+            return
+        }
+        let t = gemmStrategy.tiling(m: rows, n: yRows, computeUnits: info.computeUnits)
+        try launchTiled("gemm_distance", tiling: t, transA: false, transB: true, m: rows, n: yRows, arguments)
+    }
+
+    /// Launches a kernel of `GemmKernels` over an `m x n` output with tile shape `t`.
+    private func launchTiled(_ name: String, tiling t: GemmTiling, transA: Bool, transB: Bool, m: Int, n: Int,
+                             _ arguments: [KernelArgument]) throws {
+        let kernel = try kernel(name, in: GemmKernels.source, options: t.options(transA: transA, transB: transB))
+        try launch(kernel, arguments,
+                   global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM)],
                    local: [t.tileN / t.workN, t.tileM / t.workM])
     }
 
@@ -36,11 +64,17 @@ extension OpenCLBackend {
                           minima: OpenCLBuffer, minimaOffset: Int) throws {
         precondition(cols >= 1 && d.count >= rows * cols, "rowArgmin: d holds \(d.count), needs \(rows * cols)")
         precondition(indicesOffset + rows <= indices.count && minimaOffset + rows <= minima.count, "rowArgmin: outputs too small")
-        let group = reductionGroupSize
-        let kernel = try kernel("row_argmin", in: ReductionKernels.source, options: "-DWG=\(group)")
-        try launch(kernel, [.int(rows), .int(cols), .buffer(d), .buffer(indices), .int(indicesOffset),
-                            .buffer(minima), .int(minimaOffset)],
-                   global: [rows * group], local: [group])
+        guard rows > 0 else { return }
+        let arguments: [KernelArgument] = [.int(rows), .int(cols), .buffer(d), .buffer(indices), .int(indicesOffset),
+                                           .buffer(minima), .int(minimaOffset)]
+        if prefersSerialRows(cols: cols) {
+            try launch(try kernel("row_argmin_serial", in: ReductionKernels.source, options: "-DWG=\(reductionGroupSize)"),
+                       arguments, global: [rows])
+        } else {
+            let group = reductionGroupSize
+            try launch(try kernel("row_argmin", in: ReductionKernels.source, options: "-DWG=\(group)"), arguments,
+                       global: [rows * group], local: [group])
+        }
     }
 
     public func map(_ f: UnaryFunction, _ x: OpenCLBuffer, into y: OpenCLBuffer, count: Int) throws {
@@ -83,18 +117,38 @@ extension OpenCLBackend {
             try reduceRows(opCode: Int(op.rawValue), x, offset: 0, rows: rows, cols: cols, into: out, outOffset: 0)
         case .eachColumn:
             precondition(out.count >= cols, "reduce: out holds \(out.count), needs \(cols)")
-            let kernel = try kernel("reduce_columns", in: ReductionKernels.source, options: "-DWG=\(reductionGroupSize)")
-            try launch(kernel, [.int(Int(op.rawValue)), .int(rows), .int(cols), .buffer(x), .buffer(out)], global: [cols])
+            let options = "-DWG=\(reductionGroupSize)"
+            let rowsPerBlock = 64
+            let blocks = (rows + rowsPerBlock - 1) / rowsPerBlock
+            if blocks < 4 {
+                try launch(try kernel("reduce_columns", in: ReductionKernels.source, options: options),
+                           [.int(Int(op.rawValue)), .int(rows), .int(cols), .buffer(x), .buffer(out), .int(rows)], global: [cols])
+                return
+            }
+            let partial = try scratchBuffer(count: blocks * cols)
+            try launch(try kernel("reduce_columns_partial", in: ReductionKernels.source, options: options),
+                       [.int(Int(op.rawValue)), .int(rows), .int(cols), .int(rowsPerBlock), .buffer(x), .buffer(partial)],
+                       global: [cols, blocks])
+            // Means were folded as sums; the second pass sums the blocks and divides by all rows.
+            try launch(try kernel("reduce_columns", in: ReductionKernels.source, options: options),
+                       [.int(Int(op.rawValue)), .int(blocks), .int(cols), .buffer(partial), .buffer(out), .int(rows)], global: [cols])
         }
     }
 
-    /// One work-group per row; `opCode` as in `ReductionKernels` (4 is the sum of squares).
+    /// Row reductions; `opCode` as in `ReductionKernels` (4 is the sum of squares).
     private func reduceRows(opCode: Int, _ x: OpenCLBuffer, offset: Int, rows: Int, cols: Int,
                             into out: OpenCLBuffer, outOffset: Int) throws {
         guard rows > 0 else { return }
         let group = reductionGroupSize
-        let kernel = try kernel("reduce_rows", in: ReductionKernels.source, options: "-DWG=\(group)")
-        try launch(kernel, [.int(opCode), .int(rows), .int(cols), .buffer(x), .int(offset), .buffer(out), .int(outOffset)],
-                   global: [rows * group], local: [group])
+        let arguments: [KernelArgument] = [.int(opCode), .int(rows), .int(cols), .buffer(x), .int(offset), .buffer(out), .int(outOffset)]
+        if prefersSerialRows(cols: cols) {
+            try launch(try kernel("reduce_rows_serial", in: ReductionKernels.source, options: "-DWG=\(group)"), arguments, global: [rows])
+        } else {
+            try launch(try kernel("reduce_rows", in: ReductionKernels.source, options: "-DWG=\(group)"), arguments,
+                       global: [rows * group], local: [group])
+        }
     }
+
+    /// One work-item per row on CPU drivers, and on GPUs when rows are too short to feed a work-group.
+    private func prefersSerialRows(cols: Int) -> Bool { !usesGPUKernels || cols <= 32 }
 }

@@ -7,10 +7,13 @@ import Kernels
 public final class OpenCLBackend: ComputeBackend {
     public typealias Buffer = OpenCLBuffer
 
-    public let name = "opencl"
+    /// `opencl`, or `opencl[gpu kernels]` / `opencl[cpu kernels]` when a kernel style was forced.
+    public let name: String
     public let info: OpenCLDeviceInfo
-    /// The GEMM tile shape chosen for this device.
-    public let gemmTiling: GemmTiling
+    /// Which kernel family runs the ops: GPU-style (work-groups, local memory) or CPU-style.
+    public let usesGPUKernels: Bool
+    /// How matrix products run on this device.
+    public let gemmStrategy: GemmStrategy
     /// Work-group size of the row reductions (a power of two within the device's limit).
     let reductionGroupSize: Int
 
@@ -19,11 +22,26 @@ public final class OpenCLBackend: ComputeBackend {
     let queue: OpenCLQueue
     let programs: OpenCLProgramCache
     private var kernels: [String: OpenCLKernel] = [:]
+    private var scratch: OpenCLBuffer?
+
+    /// A device buffer of at least `count` elements for intermediate results inside one op (for
+    /// example packed GEMM panels). Reused across ops: the in-order queue finishes each op's use
+    /// before the next op writes it.
+    func scratchBuffer(count: Int) throws -> OpenCLBuffer {
+        if let scratch, scratch.count >= count { return scratch }
+        let buffer = try makeBuffer(count: count)
+        scratch = buffer
+        return buffer
+    }
 
     public var deviceDescription: String { "\(info.name) (\(info.platformName), \(info.deviceVersion), driver \(info.driverVersion))" }
 
+    /// Kernel families for a device: `automatic` follows the device type; `gpu` and `cpu` force one
+    /// (the parity suite uses `gpu` on PoCL so CI also covers the kernels GPUs run).
+    public enum KernelStyle: Sendable { case automatic, gpu, cpu }
+
     /// Opens device `deviceIndex` of `OpenCLPlatforms.devices()`; with nil, the first GPU, else the first device.
-    public init(deviceIndex: Int? = nil) throws {
+    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic) throws {
         let entries = try OpenCLPlatforms.entries()
         guard !entries.isEmpty else {
             throw BackendError.noOpenCLDevice("no OpenCL platform with a device was found (install an ICD, e.g. "
@@ -40,6 +58,11 @@ public final class OpenCLBackend: ComputeBackend {
         }
         info = entry.info
         device = entry.device
+        switch kernelStyle {
+        case .automatic: usesGPUKernels = entry.info.isGPU; name = "opencl"
+        case .gpu: usesGPUKernels = true; name = "opencl[gpu kernels]"
+        case .cpu: usesGPUKernels = false; name = "opencl[cpu kernels]"
+        }
         var status: cl_int = 0
         var dev: cl_device_id? = entry.device
         guard let ctx = clCreateContext(nil, 1, &dev, nil, nil, &status) else {
@@ -53,7 +76,8 @@ public final class OpenCLBackend: ComputeBackend {
         try check(status, "clCreateCommandQueue")
         queue = OpenCLQueue(q)
         programs = OpenCLProgramCache(context: context, device: entry.device, info: entry.info)
-        gemmTiling = GemmTiling.choose(isGPU: info.isGPU, maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes)
+        let width: cl_uint = (try? OpenCLPlatforms.deviceValue(entry.device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)) ?? 4
+        gemmStrategy = GemmStrategy.choose(for: info, gpuKernels: usesGPUKernels, preferredVectorWidth: Int(width))
         var group = 1
         while group * 2 <= min(256, info.maxWorkGroupSize) { group *= 2 }
         reductionGroupSize = group

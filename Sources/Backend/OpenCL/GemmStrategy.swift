@@ -1,0 +1,52 @@
+import Foundation
+
+/// How the OpenCL backend runs matrix products on its device, chosen once at start-up.
+///
+/// - GPUs use the tiled, register-blocked kernel (`GemmKernels`), with a smaller tile when the
+///   product has too few large tiles to fill the compute units.
+/// - CPU drivers (PoCL) use the vector kernels (`GemmVectorKernels`) for `A B`, `At B` and `A Bt`,
+///   and the tiled kernel only for `At Bt`.
+/// `FMNIST_GEMM_KERNEL=tiled|vector` forces the family and `FMNIST_GEMM_TILING=M,N,K,WM,WN` the tile
+/// shape, `FMNIST_GEMM_VECTOR=VW,RM,DM,DN` the vector kernels' blocking (all for tuning and
+/// benchmarking).
+public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
+    case tiled(small: GemmTiling, large: GemmTiling)
+    case vector(width: Int, rows: Int, dotRows: Int, dotColumns: Int, fallback: GemmTiling)
+
+    public var description: String {
+        switch self {
+        case .tiled(let small, let large): return small == large ? "tiled \(small)" : "tiled \(small) | \(large)"
+        case .vector(let width, let rows, let dm, let dn, _): return "vector float\(width), \(rows) rows, \(dm)x\(dn) dots"
+        }
+    }
+
+    static func choose(for info: OpenCLDeviceInfo, gpuKernels: Bool, preferredVectorWidth: Int) -> GemmStrategy {
+        let env = ProcessInfo.processInfo.environment
+        let fits = { (t: GemmTiling) in t.fits(maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes) }
+        let forced = env["FMNIST_GEMM_TILING"].flatMap(GemmTiling.init(parsing:)).flatMap { fits($0) ? $0 : nil }
+        let candidates = gpuKernels ? GemmTiling.gpuCandidates : GemmTiling.cpuCandidates
+        let small = forced ?? candidates.first { fits($0) && $0.tileM <= 64 } ?? candidates.last!
+        let large = forced ?? candidates.first(where: fits) ?? small
+        let useVector = env["FMNIST_GEMM_KERNEL"].map { $0 == "vector" } ?? (!gpuKernels && forced == nil)
+        if useVector {
+            let width = preferredVectorWidth >= 16 ? 16 : 8
+            let override = env["FMNIST_GEMM_VECTOR"].map { $0.split(separator: ",").compactMap { Int($0) } }
+            if let o = override, o.count == 4, [8, 16].contains(o[0]), o[1...].allSatisfy({ $0 >= 1 && $0 <= 32 }) {
+                return .vector(width: o[0], rows: o[1], dotRows: o[2], dotColumns: o[3], fallback: small)
+            }
+            return .vector(width: width, rows: width == 16 ? 8 : 4, dotRows: width == 16 ? 4 : 2, dotColumns: 4, fallback: small)
+        }
+        return .tiled(small: small, large: large)
+    }
+
+    /// The tile shape for an `m x n` output on a device with `computeUnits`: the large tile when it
+    /// still gives every compute unit about four work-groups, else the small one.
+    func tiling(m: Int, n: Int, computeUnits: Int) -> GemmTiling {
+        switch self {
+        case .vector(_, _, _, _, let fallback): return fallback
+        case .tiled(let small, let large):
+            let largeTiles = ((m + large.tileM - 1) / large.tileM) * ((n + large.tileN - 1) / large.tileN)
+            return largeTiles >= 4 * computeUnits ? large : small
+        }
+    }
+}
