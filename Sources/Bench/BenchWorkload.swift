@@ -24,4 +24,9 @@ public struct PreparedWorkload {
     public let run: () throws -> Void
     /// The result, for comparing backends (floats; indices are converted exactly).
     public let result: () throws -> [Float]
+
+    public init(run: @escaping () throws -> Void, result: @escaping () throws -> [Float]) {
+        self.run = run
+        self.result = result
+    }
 }

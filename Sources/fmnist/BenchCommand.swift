@@ -13,8 +13,8 @@ struct BenchCommand: ParsableCommand {
             + "the median is reported with GFLOP/s or GB/s and the speed-up over the CPU backend. Every result is "
             + "compared with another backend's (NMSE); disagreements are flagged MISMATCH and make the exit status 1.")
 
-    @Option(help: "Backends to time: all, auto, cpu or opencl (default: all available).")
-    var backend: String = "all"
+    @Option(help: "Backends to time: all, auto, cpu or opencl (default: $FMNIST_BACKEND, else all available).")
+    var backend: String?
 
     @Option(help: "OpenCL device index (see `fmnist devices`).")
     var device: Int?
@@ -46,9 +46,22 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "No progress lines; only the final table (or JSON).")
     var quiet = false
 
+    /// `--backend`, else `FMNIST_BACKEND`, else `all`.
+    private var backendChoice: String {
+        backend ?? ProcessInfo.processInfo.environment["FMNIST_BACKEND"].flatMap { $0.isEmpty ? nil : $0.lowercased() } ?? "all"
+    }
+
     func validate() throws {
-        guard ["all", "auto", "cpu", "opencl"].contains(backend) else {
-            throw ValidationError("--backend '\(backend)' is not one of all, auto, cpu, opencl")
+        guard ["all", "auto", "cpu", "opencl"].contains(backendChoice) else {
+            let source = backend == nil ? "FMNIST_BACKEND" : "--backend"
+            throw ValidationError("\(source) '\(backendChoice)' is not one of all, auto, cpu, opencl")
+        }
+        if let out {
+            let directory = URL(fileURLWithPath: out).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw ValidationError("--out \(out): directory \(directory) does not exist")
+            }
         }
         let unknown = opsList.filter { !BenchSuite.families.contains($0) }
         guard unknown.isEmpty else {
@@ -101,7 +114,7 @@ struct BenchCommand: ParsableCommand {
         var openCL: OpenCLBackend?
         var openCLError: Error?
         do { openCL = try OpenCLBackend(deviceIndex: device) } catch { openCLError = error }
-        switch backend {
+        switch backendChoice {
         case "cpu":
             log("timing cpu (\(cpu.deviceDescription))")
             return ([cpu], openCL)

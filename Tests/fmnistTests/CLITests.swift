@@ -1,1 +1,133 @@
+import Foundation
 import XCTest
+
+/// Runs the built `fmnist` binary as a user would and checks exit codes, output and error lines.
+final class CLITests: XCTestCase {
+    struct Outcome {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The `fmnist` executable next to this test bundle.
+    static var binary: URL {
+        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for candidate in [bundleDirectory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
+            let url = candidate.appendingPathComponent("fmnist")
+            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
+        }
+        return bundleDirectory.appendingPathComponent("fmnist")
+    }
+
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "FMNIST_BACKEND")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                       stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    /// A directory with no ICD files: the OpenCL loader then finds no platform.
+    func emptyVendorDirectory() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-no-icd-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir.path
+    }
+
+    func testDevicesJSON() throws {
+        let outcome = try run(["devices", "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let cpu = try XCTUnwrap(json["cpu"] as? [String: Any])
+        XCTAssertGreaterThanOrEqual(try XCTUnwrap(cpu["blasThreads"] as? Int), 1)
+        XCTAssertTrue((cpu["blas"] as? String ?? "").contains("OpenBLAS"))
+        let auto = try XCTUnwrap(json["auto"] as? [String: Any])
+        let devices = try XCTUnwrap(json["openCLDevices"] as? [[String: Any]])
+        let hasGPU = devices.contains { $0["type"] as? String == "gpu" }
+        XCTAssertEqual(auto["backend"] as? String, hasGPU ? "opencl" : "cpu")
+        if ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" {
+            XCTAssertFalse(devices.isEmpty, "FMNIST_REQUIRE_OPENCL=1 but `fmnist devices` lists no OpenCL device")
+        }
+    }
+
+    func testNoOpenCLPlatform() throws {
+        let env = ["OCL_ICD_VENDORS": try emptyVendorDirectory(), "OPENCL_VENDOR_PATH": try emptyVendorDirectory()]
+        let devices = try run(["devices"], environment: env)
+        XCTAssertEqual(devices.status, 0, devices.stderr)
+        XCTAssertTrue(devices.stdout.contains("--backend auto: cpu"), devices.stdout)
+
+        let forced = try run(["bench", "--backend", "opencl", "--ops", "gemm", "--sizes", "8"], environment: env)
+        XCTAssertNotEqual(forced.status, 0)
+        let errorLines = forced.stderr.split(separator: "\n").filter { $0.contains("rror") }
+        XCTAssertEqual(errorLines.count, 1, forced.stderr)
+        XCTAssertTrue(forced.stderr.contains("no OpenCL device"), forced.stderr)
+
+        let fallback = try run(["bench", "--backend", "auto", "--ops", "gemm", "--sizes", "8", "--budget", "0.01"], environment: env)
+        XCTAssertEqual(fallback.status, 0, fallback.stderr)
+        XCTAssertTrue(fallback.stderr.contains("timing cpu (auto: no OpenCL platform)"), fallback.stderr)
+    }
+
+    func testBenchJSONChecksBackends() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-bench-\(getpid()).json").path
+        let outcome = try run(["bench", "--ops", "gemm", "--sizes", "33,64", "--budget", "0.01", "--json", "--out", path,
+                               "--repeats", "1", "--min-repeats", "1"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let rows = try XCTUnwrap(json["rows"] as? [[String: Any]])
+        XCTAssertFalse(rows.isEmpty)
+        let backends = Set(rows.compactMap { $0["backend"] as? String })
+        XCTAssertEqual(rows.count, 2 * backends.count)
+        for row in rows {
+            XCTAssertEqual(row["check"] as? String, backends.count > 1 ? "ok" : "unchecked", "\(row)")
+        }
+        let saved = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(String(decoding: saved, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines),
+                       outcome.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    func testBadFlagsGiveOneClearLine() throws {
+        let cases: [([String], [String: String], String)] = [
+            (["bench", "--backend", "gpu"], [:], "--backend 'gpu'"),
+            (["bench", "--ops", "nope"], [:], "--ops"),
+            (["bench", "--sizes", "12,x"], [:], "--sizes"),
+            (["bench", "--out", "/nonexistent-dir/x.json"], [:], "/nonexistent-dir"),
+            (["bench"], ["FMNIST_BACKEND": "quantum"], "FMNIST_BACKEND"),
+        ]
+        for (arguments, env, mention) in cases {
+            let outcome = try run(arguments, environment: env)
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments) should fail")
+            let firstLine = outcome.stderr.split(separator: "\n").first.map(String.init) ?? ""
+            XCTAssertTrue(firstLine.contains("rror") && firstLine.contains(mention), "\(arguments): \(outcome.stderr)")
+        }
+    }
+
+    func testDeviceOutOfRangeListsDevices() throws {
+        let outcome = try run(["bench", "--backend", "opencl", "--device", "99", "--ops", "gemm", "--sizes", "8"])
+        XCTAssertNotEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.stderr.contains("--device 99 is out of range") || outcome.stderr.contains("no OpenCL device"), outcome.stderr)
+    }
+
+    /// PoCL reports no device when its cache directory cannot be created; fmnist redirects it.
+    func testUnwritableCacheDirectoryStillFindsDevices() throws {
+        let normal = try run(["devices", "--json"])
+        let count = { (text: String) -> Int in
+            let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any]
+            return (json?["openCLDevices"] as? [Any])?.count ?? -1
+        }
+        let unwritable = try run(["devices", "--json"], environment: ["XDG_CACHE_HOME": "/proc/fmnist-not-writable", "HOME": "/proc/fmnist-not-writable"])
+        XCTAssertEqual(unwritable.status, 0, unwritable.stderr)
+        XCTAssertEqual(count(unwritable.stdout), count(normal.stdout), unwritable.stderr)
+    }
+}

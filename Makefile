@@ -1,0 +1,37 @@
+# fmnist: two entry points on a fresh Debian 12 machine (as root, with a Swift 6 toolchain on PATH):
+#   make run   - install what is missing, build, run the main job
+#   make test  - install what is missing, run the whole test suite (OpenCL parity on PoCL included)
+SHELL := /bin/bash
+APT_PACKAGES := ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libopenblas-dev pkg-config \
+                libpng-dev zlib1g-dev dataset-fashion-mnist
+FMNIST := .build/release/fmnist
+
+.PHONY: deps build run test bench clean
+
+# Installs only the packages that are not there yet (apt-get update runs only then).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@command -v swift >/dev/null || { echo "error: no 'swift' on PATH; install a Swift 6 toolchain (swift.org) first" >&2; exit 1; }
+
+build: deps
+	swift build -c release
+
+# The main job. Until the full study lands: what this machine offers, then the op benchmarks.
+run: build
+	$(FMNIST) devices
+	$(FMNIST) bench
+
+bench: build
+	$(FMNIST) bench --out benchmarks/results/latest.json
+
+# FMNIST_REQUIRE_OPENCL=1: the OpenCL parity suite must run (on PoCL here), never skip.
+test: deps
+	FMNIST_REQUIRE_OPENCL=1 swift test
+
+clean:
+	rm -rf .build
