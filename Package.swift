@@ -1,7 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// Release builds drop bounds checks in the numeric targets; debug builds of the data loader are
+/// still optimised, so tests on the real 70,000 images stay fast.
 let optimise: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+let optimiseAlways: [SwiftSetting] = optimise + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "fmnist",
@@ -9,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "fmnist", targets: ["fmnist"]),
         .library(name: "Backend", targets: ["Backend"]),
+        .library(name: "Dataset", targets: ["Dataset"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -18,18 +22,24 @@ let package = Package(
                        providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "Kernels", path: "Sources/Kernels"),
+        .target(name: "Dataset", dependencies: ["CZlib"], path: "Sources/Dataset", swiftSettings: optimiseAlways),
+        .target(name: "Imaging", dependencies: ["CPNG", "Dataset"], path: "Sources/Imaging"),
         .target(name: "Backend", dependencies: ["Kernels", "COpenCL", "CBLAS"], path: "Sources/Backend",
                 swiftSettings: optimise),
         .target(name: "Bench", dependencies: ["Backend"], path: "Sources/Bench"),
         .target(name: "Models", dependencies: ["Backend"], path: "Sources/Models"),
         .target(name: "Cluster", dependencies: ["Backend"], path: "Sources/Cluster"),
         .executableTarget(name: "fmnist", dependencies: [
-            "Backend", "Bench", "Models", "Cluster",
+            "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/fmnist"),
         .testTarget(name: "BackendTests", dependencies: ["Backend"], path: "Tests/BackendTests"),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Backend"], path: "Tests/BenchTests"),
+        .testTarget(name: "DatasetTests", dependencies: ["Dataset"], path: "Tests/DatasetTests", resources: [.copy("Fixtures")]),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Dataset"], path: "Tests/ImagingTests"),
         .testTarget(name: "fmnistTests", dependencies: ["fmnist"], path: "Tests/fmnistTests"),
     ],
     swiftLanguageModes: [.v5]

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Backend
 import Bench
+import Dataset
 import Foundation
 
 /// `fmnist bench`: times each op on each backend at realistic shapes and checks every result
@@ -100,7 +101,7 @@ struct BenchCommand: ParsableCommand {
                                  rows: rows)
         let text = try jsonString(report)
         if json { print(text) }
-        if let out { try writeAtomically(Data((text + "\n").utf8), to: out) }
+        if let out { try AtomicFile.write(Data((text + "\n").utf8), to: out) }
         let mismatches = rows.filter { $0.check == "MISMATCH" }
         if !mismatches.isEmpty {
             throw ValidationError("\(mismatches.count) result(s) disagree between backends: "

@@ -1,0 +1,105 @@
+/// An RGB drawing surface for figures: filled rectangles, scaled grayscale images, text in the
+/// 5x7 bitmap font, and colour bars. Coordinates are pixels from the top-left corner; anything
+/// drawn outside the canvas is clipped.
+public struct Canvas {
+    public private(set) var raster: Raster
+    public var width: Int { raster.width }
+    public var height: Int { raster.height }
+
+    public init(width: Int, height: Int, background: RGB = .white) {
+        raster = Raster(width: width, height: height, channels: 3)
+        fill(x: 0, y: 0, width: width, height: height, color: background)
+    }
+
+    public mutating func set(x: Int, y: Int, _ color: RGB) {
+        guard x >= 0, y >= 0, x < width, y < height else { return }
+        let at = (y * width + x) * 3
+        raster.pixels[at] = color.r
+        raster.pixels[at + 1] = color.g
+        raster.pixels[at + 2] = color.b
+    }
+
+    public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, color: RGB) {
+        for row in max(0, y) ..< min(height, y + h) {
+            for column in max(0, x) ..< min(width, x + w) { set(x: column, y: row, color) }
+        }
+    }
+
+    /// Draws a `w x h` grayscale image (values in [0, 1], 0 black) with each pixel a `scale x scale` block.
+    public mutating func drawGray(_ values: ArraySlice<Float>, width w: Int, height h: Int, x: Int, y: Int, scale: Int = 1) {
+        precondition(values.count == w * h, "drawGray: \(values.count) values for \(w)x\(h)")
+        let base = values.startIndex
+        for row in 0 ..< h {
+            for column in 0 ..< w {
+                let v = Raster.byte(values[base + row * w + column])
+                fill(x: x + column * scale, y: y + row * scale, width: scale, height: scale, color: RGB(v, v, v))
+            }
+        }
+    }
+
+    /// Draws `text` with its top-left corner at (x, y), each font pixel a `scale x scale` block.
+    public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int = 1, color: RGB = .black) {
+        var cursor = x
+        for character in text {
+            let rows = BitmapFont.rows(character)
+            for (r, bits) in rows.enumerated() {
+                for c in 0 ..< BitmapFont.glyphWidth where bits & (1 << (BitmapFont.glyphWidth - 1 - c)) != 0 {
+                    fill(x: cursor + c * scale, y: y + r * scale, width: scale, height: scale, color: color)
+                }
+            }
+            cursor += BitmapFont.advance * scale
+        }
+    }
+
+    /// Width in pixels of `text` drawn at `scale`.
+    public static func textWidth(_ text: String, scale: Int = 1) -> Int { BitmapFont.width(text) * scale }
+
+    /// A vertical colour bar (`low` at the bottom, `high` at the top) with its two end values labelled
+    /// to the right.
+    public mutating func drawColorBar(x: Int, y: Int, width w: Int, height h: Int, map: ColorMap,
+                                      low: String, high: String, scale: Int = 1) {
+        for row in 0 ..< h {
+            let t = h == 1 ? 1 : Float(h - 1 - row) / Float(h - 1)
+            fill(x: x, y: y + row, width: w, height: 1, color: map.color(t))
+        }
+        drawText(high, x: x + w + 3 * scale, y: y, scale: scale)
+        drawText(low, x: x + w + 3 * scale, y: y + h - BitmapFont.glyphHeight * scale, scale: scale)
+    }
+}
+
+/// An 8-bit RGB colour.
+public struct RGB: Equatable, Sendable {
+    public var r: UInt8, g: UInt8, b: UInt8
+    public init(_ r: UInt8, _ g: UInt8, _ b: UInt8) { (self.r, self.g, self.b) = (r, g, b) }
+    public static let white = RGB(255, 255, 255)
+    public static let black = RGB(0, 0, 0)
+    public static let gray = RGB(128, 128, 128)
+    public static let lightGray = RGB(220, 220, 220)
+
+    /// Ten distinct colours for categorical plots (one per Fashion-MNIST class).
+    public static let categorical: [RGB] = [
+        RGB(31, 119, 180), RGB(255, 127, 14), RGB(44, 160, 44), RGB(214, 39, 40), RGB(148, 103, 189),
+        RGB(140, 86, 75), RGB(227, 119, 194), RGB(127, 127, 127), RGB(188, 189, 34), RGB(23, 190, 207),
+    ]
+}
+
+/// A continuous colour map: `color(t)` for `t` in [0, 1], interpolated linearly between anchors.
+public struct ColorMap: Sendable {
+    public let anchors: [RGB]
+    public init(anchors: [RGB]) { precondition(anchors.count >= 2); self.anchors = anchors }
+
+    public func color(_ t: Float) -> RGB {
+        let u = max(0, min(1, t.isFinite ? t : 0)) * Float(anchors.count - 1)
+        let i = min(anchors.count - 2, Int(u))
+        let f = u - Float(i)
+        let (a, b) = (anchors[i], anchors[i + 1])
+        let mix = { (p: UInt8, q: UInt8) in UInt8((Float(p) + (Float(q) - Float(p)) * f).rounded()) }
+        return RGB(mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b))
+    }
+
+    /// Dark blue through green to yellow (anchors sampled from the viridis ramp).
+    public static let viridis = ColorMap(anchors: [RGB(68, 1, 84), RGB(59, 82, 139), RGB(33, 145, 140),
+                                                    RGB(94, 201, 98), RGB(253, 231, 37)])
+    /// White to dark blue, for counts such as confusion matrices.
+    public static let blues = ColorMap(anchors: [RGB(247, 251, 255), RGB(107, 174, 214), RGB(8, 48, 107)])
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Dataset
+import Foundation
+
+/// Where the data comes from and how it is split; shared by every command that reads Fashion-MNIST.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Directory with the four Fashion-MNIST IDX files (default: $FMNIST_DATA, else \(FashionMNIST.debianDirectory)).")
+    var dataDir: String?
+
+    @Option(help: "Fraction of each training class held out for validation (seeded, stratified; 0 keeps all 60,000 for training).")
+    var valFraction: Double = 0.1
+
+    @Option(help: "Seed for the validation draw and any sampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Keep only the first N images of each split (file order), for quick runs.")
+    var limit: Int?
+
+    func validate() throws {
+        guard valFraction >= 0, valFraction < 1 else { throw ValidationError("--val-fraction \(valFraction) must be in [0, 1)") }
+        if let limit, limit < 1 { throw ValidationError("--limit \(limit) must be at least 1") }
+    }
+
+    /// Loads the data set and splits it.
+    func load() throws -> (data: FashionMNIST, splits: DataSplits) {
+        let data = try FashionMNIST.load(from: FashionMNIST.directory(flag: dataDir))
+        let splits = try DataSplits(trainLabels: data.train.labels, testCount: data.test.count,
+                                    validationFraction: valFraction, seed: seed, limit: limit)
+        return (data, splits)
+    }
+}
