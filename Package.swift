@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "BackendTests", dependencies: ["Backend"], path: "Tests/BackendTests"),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Backend"], path: "Tests/BenchTests"),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset"], path: "Tests/DatasetTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Dataset"], path: "Tests/ImagingTests"),
+        .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Dataset"], path: "Tests/ImagingTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "fmnistTests", dependencies: ["fmnist"], path: "Tests/fmnistTests"),
     ],
     swiftLanguageModes: [.v5]

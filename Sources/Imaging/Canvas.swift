@@ -20,8 +20,10 @@ public struct Canvas {
     }
 
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, color: RGB) {
-        for row in max(0, y) ..< min(height, y + h) {
-            for column in max(0, x) ..< min(width, x + w) { set(x: column, y: row, color) }
+        let (x0, x1, y0, y1) = (max(0, x), min(width, x + w), max(0, y), min(height, y + h))
+        guard x0 < x1, y0 < y1 else { return }
+        for row in y0 ..< y1 {
+            for column in x0 ..< x1 { set(x: column, y: row, color) }
         }
     }
 

@@ -34,7 +34,8 @@ public struct ImageGrid {
         let hasImageCaptions = rows.contains { !$0.imageCaptions.isEmpty }
         let rowHeight = imageHeight * scale + gap + (hasImageCaptions ? lineHeight : 0)
         let top = (title == nil ? 0 : lineHeight + gap) + gap
-        var canvas = Canvas(width: labelWidth + columns * cellWidth + gap, height: top + rows.count * rowHeight + gap)
+        let titleWidth = title.map { Canvas.textWidth($0, scale: textScale) + 2 * gap } ?? 0
+        var canvas = Canvas(width: max(titleWidth, labelWidth + columns * cellWidth + gap), height: top + rows.count * rowHeight + gap)
         if let title { canvas.drawText(title, x: gap, y: gap, scale: textScale) }
         for (r, row) in rows.enumerated() {
             let y = top + r * rowHeight

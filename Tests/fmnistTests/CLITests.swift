@@ -3,39 +3,8 @@ import XCTest
 
 /// Runs the built `fmnist` binary as a user would and checks exit codes, output and error lines.
 final class CLITests: XCTestCase {
-    struct Outcome {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    /// The `fmnist` executable next to this test bundle.
-    static var binary: URL {
-        let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for candidate in [bundleDirectory, Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()] {
-            let url = candidate.appendingPathComponent("fmnist")
-            if FileManager.default.isExecutableFile(atPath: url.path) { return url }
-        }
-        return bundleDirectory.appendingPathComponent("fmnist")
-    }
-
-    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
-        let process = Process()
-        process.executableURL = Self.binary
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "FMNIST_BACKEND")
-        for (key, value) in environment { env[key] = value }
-        process.environment = env
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Outcome(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                       stderr: String(decoding: stderr, as: UTF8.self))
+    func run(_ arguments: [String], environment: [String: String] = [:]) throws -> FmnistProcess.Outcome {
+        try FmnistProcess.run(arguments, environment: environment)
     }
 
     /// A directory with no ICD files: the OpenCL loader then finds no platform.
