@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "fmnist", targets: ["fmnist"]),
         .library(name: "Backend", targets: ["Backend"]),
         .library(name: "Dataset", targets: ["Dataset"]),
+        .library(name: "Imaging", targets: ["Imaging"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -14,7 +14,8 @@ public enum Gzip {
     }
 
     /// Inflates a gzip stream (one or more members) with zlib, straight into the output array
-    /// (pre-sized from the last member's ISIZE trailer, grown when that is too small).
+    /// (pre-sized from the last member's ISIZE trailer, bounded by deflate's 1032:1 limit, grown when
+    /// that is too small).
     public static func inflate(_ compressed: [UInt8], name: String) throws -> [UInt8] {
         var stream = z_stream()
         // 16 + MAX_WBITS: expect a gzip header and trailer.
@@ -24,7 +25,8 @@ public enum Gzip {
         defer { inflateEnd(&stream) }
         let n = compressed.count
         let trailerSize = n >= 4 ? Int(compressed[n - 4]) | Int(compressed[n - 3]) << 8 | Int(compressed[n - 2]) << 16 | Int(compressed[n - 1]) << 24 : 0
-        var output = [UInt8](repeating: 0, count: max(1 << 16, min(trailerSize + 1, 1 << 31)))
+        // Deflate expands at most 1032:1, so a larger ISIZE is corrupt: never pre-allocate beyond that.
+        var output = [UInt8](repeating: 0, count: max(1 << 16, min(trailerSize + 1, 1032 * n + (1 << 16))))
         var produced = 0
         try compressed.withUnsafeBufferPointer { input in
             stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)

@@ -1,0 +1,17 @@
+// swift-tools-version:6.0
+// libFuzzer targets for the file readers. Build and run (see README "Fuzzing"):
+//   swift build --package-path Fuzz -c debug -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+//   Fuzz/.build/debug/FuzzIDX -max_total_time=300 NEW_CORPUS_DIR Fuzz/corpus/idx
+import PackageDescription
+
+let package = Package(
+    name: "fmnist-fuzz",
+    dependencies: [.package(name: "fmnist", path: "..")],
+    targets: [
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
+        .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
+        .executableTarget(name: "FuzzPNG", dependencies: ["FuzzSupport", .product(name: "Imaging", package: "fmnist")]),
+    ],
+    swiftLanguageModes: [.v5]
+)
