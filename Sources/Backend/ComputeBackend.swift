@@ -1,3 +1,5 @@
+import Foundation
+
 /// Storage for `count` 4-byte elements (Float32 or Int32) owned by one backend.
 ///
 /// A final class whose `deinit` releases the memory. Offsets and counts passed to backend ops are
@@ -67,6 +69,80 @@ public protocol ComputeBackend: AnyObject {
     /// Reduces `x [rows, cols]`: `.eachRow` gives `rows` values, `.eachColumn` gives `cols` values.
     func reduce(_ op: Reduction, _ x: Buffer, rows: Int, cols: Int, along axis: ReductionAxis,
                 into out: Buffer) throws
+
+    // MARK: Training primitives (NCHW, row-major). Convolutions build on these in
+    // ComputeBackend+Convolution.swift.
+
+    /// im2col for images `images` of `x [batch, C, H, W]`: `col [patchSize, images.count * OH * OW]`,
+    /// `col[(c*KH + i)*KW + j, (n - first)*OH*OW + oh*OW + ow] = x[n, c, oh*SH - PH + i, ow*SW - PW + j]`
+    /// (0 in the padding).
+    func im2col(_ x: Buffer, geometry: Conv2DGeometry, images: Range<Int>, into col: Buffer) throws
+    /// The adjoint of `im2col`: sums each column entry back into the input position it came from,
+    /// overwriting `dx` for images `images`.
+    func col2im(_ col: Buffer, geometry: Conv2DGeometry, images: Range<Int>, into dx: Buffer) throws
+    /// `y[b, a, k] = x[a, b, k]` for `x [a, b, k]` starting at `xOffset`, `y` at `yOffset`.
+    func swapLeadingAxes(_ x: Buffer, xOffset: Int, a: Int, b: Int, k: Int, into y: Buffer, yOffset: Int) throws
+    /// `x[o, c, i] += bias[c]` for `x [outer, channels, inner]` (dense layers: inner 1; NCHW: outer N, inner H*W).
+    func addBias(_ x: Buffer, bias: Buffer, outer: Int, channels: Int, inner: Int) throws
+    /// `db[c] = sum over o, i of dy[o, c, i]`.
+    func biasGradient(_ dy: Buffer, outer: Int, channels: Int, inner: Int, into db: Buffer) throws
+
+    /// Max-pooling: `y` the window maxima, `indices` (Int32) each maximum's `h * W + w` in its plane.
+    func maxPoolForward(_ x: Buffer, geometry: Pool2DGeometry, into y: Buffer, indices: Buffer) throws
+    /// `dx[p, h, w]` = sum of `dy` over the windows whose maximum was `(h, w)`; overwrites `dx`.
+    func maxPoolBackward(_ dy: Buffer, indices: Buffer, geometry: Pool2DGeometry, into dx: Buffer) throws
+
+    /// Mean softmax cross-entropy of `logits [rows, classes]` against Int32 `labels` into `loss[0]`,
+    /// and (when `gradient` is given) its gradient with respect to the logits.
+    func softmaxCrossEntropy(logits: Buffer, labels: Buffer, rows: Int, classes: Int, gradient: Buffer?, loss: Buffer) throws
+    /// Mean squared error over `count` elements into `loss[0]`, gradient with respect to `prediction`.
+    func meanSquaredError(prediction: Buffer, target: Buffer, count: Int, gradient: Buffer?, loss: Buffer) throws
+    /// Mean binary cross-entropy of probabilities `prediction` against `target` in [0, 1] (PyTorch's
+    /// `BCELoss`, logs clamped at -100), into `loss[0]`, with its gradient.
+    func binaryCrossEntropy(prediction: Buffer, target: Buffer, count: Int, gradient: Buffer?, loss: Buffer) throws
+
+    /// One Adam step (PyTorch's algorithm and defaults) on `count` parameters, in place.
+    func adamStep(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int,
+                  settings: AdamSettings, step: Int) throws
+    /// One SGD step (PyTorch's algorithm) on `count` parameters, in place; `momentumBuffer` is needed
+    /// when `settings.momentum != 0`, and `firstStep` seeds it with the gradient.
+    func sgdStep(parameters: Buffer, gradients: Buffer, momentumBuffer: Buffer?, count: Int,
+                 settings: SGDSettings, firstStep: Bool) throws
+    /// Inverted dropout: `mask[i]` is `1/(1-p)` with probability `1-p`, else 0, drawn from a
+    /// counter-based hash of `(seed, i)` (the same on every backend); `y = x * mask`.
+    func dropout(_ x: Buffer, into y: Buffer, mask: Buffer, count: Int, probability: Float, seed: UInt64) throws
+}
+
+/// Adam's hyper-parameters; defaults are PyTorch's.
+public struct AdamSettings: Sendable, Equatable, Codable {
+    public var learningRate: Float = 1e-3
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    /// L2 penalty added to the gradient (PyTorch's `weight_decay`, not AdamW's decoupled decay).
+    public var weightDecay: Float = 0
+    public init(learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8, weightDecay: Float = 0) {
+        (self.learningRate, self.beta1, self.beta2, self.epsilon, self.weightDecay) = (learningRate, beta1, beta2, epsilon, weightDecay)
+    }
+
+    /// `lr / (1 - beta1^t)` and `sqrt(1 - beta2^t)` for step `t >= 1`, computed in Double.
+    public func biasCorrections(step t: Int) -> (stepSize: Float, sqrtBias2: Float) {
+        precondition(t >= 1, "Adam steps count from 1")
+        let bias1 = 1 - pow(Double(beta1), Double(t)), bias2 = 1 - pow(Double(beta2), Double(t))
+        return (Float(Double(learningRate) / bias1), Float(bias2.squareRoot()))
+    }
+}
+
+/// SGD's hyper-parameters; defaults are PyTorch's (no momentum).
+public struct SGDSettings: Sendable, Equatable, Codable {
+    public var learningRate: Float = 1e-2
+    public var momentum: Float = 0
+    public var dampening: Float = 0
+    public var weightDecay: Float = 0
+    public var nesterov = false
+    public init(learningRate: Float = 1e-2, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0, nesterov: Bool = false) {
+        (self.learningRate, self.momentum, self.dampening, self.weightDecay, self.nesterov) = (learningRate, momentum, dampening, weightDecay, nesterov)
+    }
 }
 
 /// Elementwise functions for `ComputeBackend.map`. Raw values are the kernel op codes.

@@ -15,7 +15,7 @@ extension OpenCLBackend {
                 return
             }
             let panels = (n + width - 1) / width
-            let packed = try scratchBuffer(count: panels * width * k)
+            let packed = try scratchBuffer(count: panels * width * k, slot: .gemmPanels)
             try launch(try kernel("pack_panels", in: GemmVectorKernels.source, options: options),
                        [.int(n), .int(k), .buffer(b), .int(bOffset), .buffer(packed)], global: [width, k, panels])
             try launch(try kernel("gemm_rows", in: GemmVectorKernels.source, options: options),
@@ -125,7 +125,7 @@ extension OpenCLBackend {
                            [.int(Int(op.rawValue)), .int(rows), .int(cols), .buffer(x), .buffer(out), .int(rows)], global: [cols])
                 return
             }
-            let partial = try scratchBuffer(count: blocks * cols)
+            let partial = try scratchBuffer(count: blocks * cols, slot: .columnPartials)
             try launch(try kernel("reduce_columns_partial", in: ReductionKernels.source, options: options),
                        [.int(Int(op.rawValue)), .int(rows), .int(cols), .int(rowsPerBlock), .buffer(x), .buffer(partial)],
                        global: [cols, blocks])
@@ -136,7 +136,7 @@ extension OpenCLBackend {
     }
 
     /// Row reductions; `opCode` as in `ReductionKernels` (4 is the sum of squares).
-    private func reduceRows(opCode: Int, _ x: OpenCLBuffer, offset: Int, rows: Int, cols: Int,
+    func reduceRows(opCode: Int, _ x: OpenCLBuffer, offset: Int, rows: Int, cols: Int,
                             into out: OpenCLBuffer, outOffset: Int) throws {
         guard rows > 0 else { return }
         let group = reductionGroupSize

@@ -22,15 +22,17 @@ public final class OpenCLBackend: ComputeBackend {
     let queue: OpenCLQueue
     let programs: OpenCLProgramCache
     private var kernels: [String: OpenCLKernel] = [:]
-    private var scratch: OpenCLBuffer?
+    private var scratch: [ScratchSlot: OpenCLBuffer] = [:]
 
-    /// A device buffer of at least `count` elements for intermediate results inside one op (for
-    /// example packed GEMM panels). Reused across ops: the in-order queue finishes each op's use
-    /// before the next op writes it.
-    func scratchBuffer(count: Int) throws -> OpenCLBuffer {
-        if let scratch, scratch.count >= count { return scratch }
+    /// Intermediate results inside one op, one buffer per use so nested uses never collide.
+    enum ScratchSlot { case gemmPanels, columnPartials, lossTerms }
+
+    /// A device buffer of at least `count` elements for `slot`, grown on demand and reused across
+    /// ops (the in-order queue finishes each op's use before the next op writes it).
+    func scratchBuffer(count: Int, slot: ScratchSlot) throws -> OpenCLBuffer {
+        if let buffer = scratch[slot], buffer.count >= count { return buffer }
         let buffer = try makeBuffer(count: count)
-        scratch = buffer
+        scratch[slot] = buffer
         return buffer
     }
 

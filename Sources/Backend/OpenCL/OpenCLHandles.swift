@@ -50,6 +50,7 @@ final class OpenCLKernel {
 enum KernelArgument {
     case buffer(OpenCLBuffer)
     case int(Int)
+    case uint(UInt32)
     case float(Float)
 }
 
@@ -67,6 +68,9 @@ extension OpenCLKernel {
                 precondition(value >= Int(Int32.min) && value <= Int(Int32.max), "\(name): argument \(i) = \(value) does not fit a 32-bit int")
                 var v = cl_int(value)
                 status = clSetKernelArg(handle, index, MemoryLayout<cl_int>.size, &v)
+            case .uint(let value):
+                var v = cl_uint(value)
+                status = clSetKernelArg(handle, index, MemoryLayout<cl_uint>.size, &v)
             case .float(let value):
                 var v = cl_float(value)
                 status = clSetKernelArg(handle, index, MemoryLayout<cl_float>.size, &v)

@@ -1,0 +1,139 @@
+import Foundation
+
+extension CPUBackend {
+    public func softmaxCrossEntropy(logits: CPUBuffer, labels: CPUBuffer, rows: Int, classes: Int, gradient: CPUBuffer?,
+                                    loss: CPUBuffer) throws {
+        precondition(logits.count >= rows * classes && labels.count >= rows && loss.count >= 1, "softmaxCrossEntropy: buffers too small")
+        if let gradient { precondition(gradient.count >= rows * classes, "softmaxCrossEntropy: gradient too small") }
+        var terms = [Float](repeating: 0, count: rows)
+        let z = logits.floats, grad = gradient?.floats
+        labels.withInts { label in
+            terms.withUnsafeMutableBufferPointer { t in
+                parallelFor(rows, grain: 256) { range in
+                    for r in range {
+                        let row = z + r * classes
+                        var m = -Float.infinity
+                        for k in 0 ..< classes { m = fmaxf(m, row[k]) }
+                        var s: Float = 0
+                        for k in 0 ..< classes { s += Foundation.exp(row[k] - m) }
+                        let y = Int(label[r]), logS = Foundation.log(s)
+                        t[r] = y >= 0 && y < classes ? logS - (row[y] - m) : .nan
+                        if let grad {
+                            let scale = 1 / Float(rows)
+                            for k in 0 ..< classes { grad[r * classes + k] = (Foundation.exp(row[k] - m - logS) - (k == y ? 1 : 0)) * scale }
+                        }
+                    }
+                }
+            }
+        }
+        loss.floats[0] = mean(terms)
+    }
+
+    public func meanSquaredError(prediction: CPUBuffer, target: CPUBuffer, count: Int, gradient: CPUBuffer?, loss: CPUBuffer) throws {
+        try elementLoss(prediction, target, count: count, gradient: gradient, loss: loss) { p, t in
+            let d = p - t
+            return (d * d, 2 * d / Float(count))
+        }
+    }
+
+    public func binaryCrossEntropy(prediction: CPUBuffer, target: CPUBuffer, count: Int, gradient: CPUBuffer?, loss: CPUBuffer) throws {
+        try elementLoss(prediction, target, count: count, gradient: gradient, loss: loss) { p, t in
+            let term = -(t * fmaxf(Foundation.log(p), -100) + (1 - t) * fmaxf(Foundation.log(1 - p), -100))
+            return (term, (p - t) / fmaxf(p * (1 - p), 1e-12) / Float(count))
+        }
+    }
+
+    /// Per-element `(term, gradient)` into `loss[0] = mean(term)` and `gradient`.
+    private func elementLoss(_ prediction: CPUBuffer, _ target: CPUBuffer, count: Int, gradient: CPUBuffer?, loss: CPUBuffer,
+                             _ f: (Float, Float) -> (Float, Float)) throws {
+        precondition(prediction.count >= count && target.count >= count && loss.count >= 1, "loss: buffers too small")
+        if let gradient { precondition(gradient.count >= count, "loss: gradient too small") }
+        var terms = [Float](repeating: 0, count: count)
+        let p = prediction.floats, t = target.floats, grad = gradient?.floats
+        terms.withUnsafeMutableBufferPointer { out in
+            parallelFor(count) { range in
+                for i in range {
+                    let (term, g) = f(p[i], t[i])
+                    out[i] = term
+                    grad?[i] = g
+                }
+            }
+        }
+        loss.floats[0] = mean(terms)
+    }
+
+    /// Mean in Double (pairwise-free, but exact enough: terms are non-negative and few million at most).
+    private func mean(_ terms: [Float]) -> Float {
+        guard !terms.isEmpty else { return .nan }
+        return Float(terms.reduce(0.0) { $0 + Double($1) } / Double(terms.count))
+    }
+
+    public func adamStep(parameters: CPUBuffer, gradients: CPUBuffer, firstMoment: CPUBuffer, secondMoment: CPUBuffer, count: Int,
+                         settings s: AdamSettings, step: Int) throws {
+        precondition([parameters.count, gradients.count, firstMoment.count, secondMoment.count].allSatisfy { $0 >= count }, "adamStep: buffers too small")
+        let (stepSize, sqrtBias2) = s.biasCorrections(step: step)
+        let p = parameters.floats, g = gradients.floats, m = firstMoment.floats, v = secondMoment.floats
+        parallelFor(count) { range in
+            for i in range {
+                let gi = s.weightDecay != 0 ? g[i] + s.weightDecay * p[i] : g[i]
+                let mi = m[i] + (1 - s.beta1) * (gi - m[i])
+                let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+                m[i] = mi
+                v[i] = vi
+                p[i] = p[i] - stepSize * (mi / (vi.squareRoot() / sqrtBias2 + s.epsilon))
+            }
+        }
+    }
+
+    public func sgdStep(parameters: CPUBuffer, gradients: CPUBuffer, momentumBuffer: CPUBuffer?, count: Int,
+                        settings s: SGDSettings, firstStep: Bool) throws {
+        precondition(parameters.count >= count && gradients.count >= count, "sgdStep: buffers too small")
+        precondition(s.momentum == 0 || (momentumBuffer?.count ?? 0) >= count, "sgdStep: momentum needs a momentum buffer")
+        let p = parameters.floats, g = gradients.floats, buf = momentumBuffer?.floats
+        parallelFor(count) { range in
+            for i in range {
+                var gi = s.weightDecay != 0 ? g[i] + s.weightDecay * p[i] : g[i]
+                if s.momentum != 0, let buf {
+                    let b = firstStep ? gi : s.momentum * buf[i] + (1 - s.dampening) * gi
+                    buf[i] = b
+                    gi = s.nesterov ? gi + s.momentum * b : b
+                }
+                p[i] = p[i] - s.learningRate * gi
+            }
+        }
+    }
+
+    public func dropout(_ x: CPUBuffer, into y: CPUBuffer, mask: CPUBuffer, count: Int, probability: Float, seed: UInt64) throws {
+        precondition(x.count >= count && y.count >= count && mask.count >= count, "dropout: buffers too small")
+        precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) must be in [0, 1)")
+        let src = x.floats, dst = y.floats, m = mask.floats
+        let key = DropoutHash.key(seed: seed)
+        let keep = 1 / (1 - probability)
+        parallelFor(count) { range in
+            for i in range {
+                let scale: Float = DropoutHash.uniform(index: i, key: key) >= probability ? keep : 0
+                m[i] = scale
+                dst[i] = src[i] * scale
+            }
+        }
+    }
+}
+
+/// The counter-based generator behind dropout, shared bit for bit with the OpenCL kernel:
+/// `u_i = (mix(i * 0x9E3779B9 ^ key) >> 8) / 2^24` with `key = mix(seedLow ^ mix(seedHigh))` and
+/// `mix` the "lowbias32" integer hash.
+public enum DropoutHash {
+    @inline(__always)
+    public static func mix(_ value: UInt32) -> UInt32 {
+        var x = value
+        x ^= x >> 16; x = x &* 0x7feb_352d; x ^= x >> 15; x = x &* 0x846c_a68b; x ^= x >> 16
+        return x
+    }
+
+    public static func key(seed: UInt64) -> UInt32 { mix(UInt32(truncatingIfNeeded: seed) ^ mix(UInt32(truncatingIfNeeded: seed >> 32))) }
+
+    @inline(__always)
+    public static func uniform(index: Int, key: UInt32) -> Float {
+        Float(mix(UInt32(truncatingIfNeeded: index) &* 0x9E37_79B9 ^ key) >> 8) * (1 / 16_777_216)
+    }
+}

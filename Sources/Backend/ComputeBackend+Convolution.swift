@@ -1,0 +1,88 @@
+/// Convolutions and transposed convolutions by im2col + GEMM, built from the backend primitives so
+/// every backend computes them the same way. Shapes are PyTorch's (see `Conv2DGeometry`).
+extension ComputeBackend {
+    /// `y = conv(x, weight) + bias`: per pass `Y' [O, n*OH*OW] = W [O, C*KH*KW] . im2col(x)`, then
+    /// `Y'` is reordered to NCHW.
+    public func conv2dForward(_ x: Buffer, weight: Buffer, bias: Buffer?, into y: Buffer,
+                              workspace ws: ConvolutionWorkspace<Self>) throws {
+        let g = ws.geometry
+        checkConvolutionBuffers(g, input: x.count, weight: weight.count, output: y.count, bias: bias?.count)
+        let spatial = g.outHeight * g.outWidth
+        for images in ws.passes {
+            try im2col(x, geometry: g, images: images, into: ws.columns)
+            try gemm(weight, aOffset: 0, ws.columns, bOffset: 0, into: ws.outputColumns, cOffset: 0,
+                     m: g.outChannels, n: images.count * spatial, k: g.patchSize, transA: false, transB: false, alpha: 1, beta: 0)
+            try swapLeadingAxes(ws.outputColumns, xOffset: 0, a: g.outChannels, b: images.count, k: spatial,
+                                into: y, yOffset: images.lowerBound * g.outChannels * spatial)
+        }
+        if let bias { try addBias(y, bias: bias, outer: g.batch, channels: g.outChannels, inner: spatial) }
+    }
+
+    /// `dx = conv^T(dy, weight)`: per pass `dcol = W^T . dY'`, then col2im. Overwrites `dx`.
+    public func conv2dBackwardData(_ dy: Buffer, weight: Buffer, into dx: Buffer, workspace ws: ConvolutionWorkspace<Self>) throws {
+        let g = ws.geometry
+        checkConvolutionBuffers(g, input: dx.count, weight: weight.count, output: dy.count, bias: nil)
+        let spatial = g.outHeight * g.outWidth
+        for images in ws.passes {
+            try swapLeadingAxes(dy, xOffset: images.lowerBound * g.outChannels * spatial, a: images.count, b: g.outChannels,
+                                k: spatial, into: ws.outputColumns, yOffset: 0)
+            try gemm(weight, aOffset: 0, ws.outputColumns, bOffset: 0, into: ws.columns, cOffset: 0,
+                     m: g.patchSize, n: images.count * spatial, k: g.outChannels, transA: true, transB: false, alpha: 1, beta: 0)
+            try col2im(ws.columns, geometry: g, images: images, into: dx)
+        }
+    }
+
+    /// `dw = dY' . im2col(x)^T` summed over passes (overwrites `dw`); `db[o] = sum dy[:, o, :, :]`.
+    public func conv2dBackwardWeights(_ x: Buffer, _ dy: Buffer, weightGradient dw: Buffer, biasGradient db: Buffer?,
+                                      workspace ws: ConvolutionWorkspace<Self>) throws {
+        let g = ws.geometry
+        checkConvolutionBuffers(g, input: x.count, weight: dw.count, output: dy.count, bias: db?.count)
+        let spatial = g.outHeight * g.outWidth
+        for (pass, images) in ws.passes.enumerated() {
+            try im2col(x, geometry: g, images: images, into: ws.columns)
+            try swapLeadingAxes(dy, xOffset: images.lowerBound * g.outChannels * spatial, a: images.count, b: g.outChannels,
+                                k: spatial, into: ws.outputColumns, yOffset: 0)
+            try gemm(ws.outputColumns, aOffset: 0, ws.columns, bOffset: 0, into: dw, cOffset: 0,
+                     m: g.outChannels, n: g.patchSize, k: images.count * spatial, transA: false, transB: true,
+                     alpha: 1, beta: pass == 0 ? 0 : 1)
+        }
+        if let db { try biasGradient(dy, outer: g.batch, channels: g.outChannels, inner: spatial, into: db) }
+    }
+
+    /// `y = convTranspose(x, weight) + bias`, weight `[inChannels, outChannels, KH, KW]`: the input
+    /// gradient of the adjoint convolution. `ws` must be built for `geometry.adjoint`.
+    public func convTranspose2dForward(_ x: Buffer, weight: Buffer, bias: Buffer?, into y: Buffer,
+                                       geometry: ConvTranspose2DGeometry, workspace ws: ConvolutionWorkspace<Self>) throws {
+        precondition(ws.geometry == geometry.adjoint, "convTranspose2d: workspace built for \(ws.geometry), need \(geometry.adjoint)")
+        try conv2dBackwardData(x, weight: weight, into: y, workspace: ws)
+        if let bias {
+            precondition(bias.count >= geometry.outChannels, "convTranspose2d: bias holds \(bias.count), needs \(geometry.outChannels)")
+            try addBias(y, bias: bias, outer: geometry.batch, channels: geometry.outChannels, inner: geometry.outHeight * geometry.outWidth)
+        }
+    }
+
+    /// `dx` of the transposed convolution: the adjoint convolution applied to `dy`.
+    public func convTranspose2dBackwardData(_ dy: Buffer, weight: Buffer, into dx: Buffer,
+                                            geometry: ConvTranspose2DGeometry, workspace ws: ConvolutionWorkspace<Self>) throws {
+        precondition(ws.geometry == geometry.adjoint, "convTranspose2d: workspace built for \(ws.geometry), need \(geometry.adjoint)")
+        try conv2dForward(dy, weight: weight, bias: nil, into: dx, workspace: ws)
+    }
+
+    /// `dw` (layout `[inChannels, outChannels, KH, KW]`) and `db` of the transposed convolution.
+    public func convTranspose2dBackwardWeights(_ x: Buffer, _ dy: Buffer, weightGradient dw: Buffer, biasGradient db: Buffer?,
+                                               geometry: ConvTranspose2DGeometry, workspace ws: ConvolutionWorkspace<Self>) throws {
+        precondition(ws.geometry == geometry.adjoint, "convTranspose2d: workspace built for \(ws.geometry), need \(geometry.adjoint)")
+        try conv2dBackwardWeights(dy, x, weightGradient: dw, biasGradient: nil, workspace: ws)
+        if let db {
+            try biasGradient(dy, outer: geometry.batch, channels: geometry.outChannels, inner: geometry.outHeight * geometry.outWidth, into: db)
+        }
+    }
+}
+
+/// Preconditions shared by the convolution entry points: every buffer holds its tensor.
+func checkConvolutionBuffers(_ g: Conv2DGeometry, input: Int, weight: Int, output: Int, bias: Int?) {
+    precondition(input >= g.inputCount, "convolution \(g): input buffer holds \(input), needs \(g.inputCount)")
+    precondition(weight >= g.weightCount, "convolution \(g): weight buffer holds \(weight), needs \(g.weightCount)")
+    precondition(output >= g.outputCount, "convolution \(g): output buffer holds \(output), needs \(g.outputCount)")
+    if let bias { precondition(bias >= g.outChannels, "convolution \(g): bias holds \(bias), needs \(g.outChannels)") }
+}

@@ -1,0 +1,123 @@
+import Kernels
+
+extension OpenCLBackend {
+    /// A kernel of `ConvolutionKernels` (one build, with the reduction work-group size defined).
+    private func convolutionKernel(_ name: String) throws -> OpenCLKernel {
+        try kernel(name, in: ConvolutionKernels.source, options: "-DWG=\(reductionGroupSize)")
+    }
+
+    /// The geometry arguments shared by the im2col-family kernels.
+    private func convolutionArguments(_ g: Conv2DGeometry) -> [KernelArgument] {
+        [.int(g.inChannels), .int(g.inHeight), .int(g.inWidth), .int(g.kernelHeight), .int(g.kernelWidth),
+         .int(g.strideHeight), .int(g.strideWidth), .int(g.padHeight), .int(g.padWidth), .int(g.outHeight), .int(g.outWidth)]
+    }
+
+    private func poolArguments(_ g: Pool2DGeometry) -> [KernelArgument] {
+        [.int(g.batch * g.channels), .int(g.inHeight), .int(g.inWidth), .int(g.kernelHeight), .int(g.kernelWidth),
+         .int(g.strideHeight), .int(g.strideWidth), .int(g.padHeight), .int(g.padWidth), .int(g.outHeight), .int(g.outWidth)]
+    }
+
+    public func im2col(_ x: OpenCLBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into col: OpenCLBuffer) throws {
+        let columns = images.count * g.outHeight * g.outWidth
+        precondition(col.count >= g.patchSize * columns && x.count >= g.inputCount, "im2col: buffers too small for \(g)")
+        try launch(try convolutionKernel("im2col"),
+                   [.buffer(x), .int(images.lowerBound), .int(images.count)] + convolutionArguments(g) + [.buffer(col)],
+                   global: [columns, g.patchSize])
+    }
+
+    public func col2im(_ col: OpenCLBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into dx: OpenCLBuffer) throws {
+        precondition(col.count >= g.patchSize * images.count * g.outHeight * g.outWidth && dx.count >= g.inputCount, "col2im: buffers too small for \(g)")
+        try launch(try convolutionKernel("col2im"),
+                   [.buffer(col), .int(images.lowerBound), .int(images.count)] + convolutionArguments(g) + [.buffer(dx)],
+                   global: [images.count * g.inChannels * g.inHeight * g.inWidth])
+    }
+
+    public func swapLeadingAxes(_ x: OpenCLBuffer, xOffset: Int, a: Int, b: Int, k: Int, into y: OpenCLBuffer, yOffset: Int) throws {
+        precondition(xOffset + a * b * k <= x.count && yOffset + a * b * k <= y.count, "swapLeadingAxes: buffers too small")
+        try launch(try convolutionKernel("swap_leading_axes"),
+                   [.buffer(x), .int(xOffset), .int(a), .int(b), .int(k), .buffer(y), .int(yOffset)], global: [k, a * b])
+    }
+
+    public func addBias(_ x: OpenCLBuffer, bias: OpenCLBuffer, outer: Int, channels: Int, inner: Int) throws {
+        precondition(x.count >= outer * channels * inner && bias.count >= channels, "addBias: buffers too small")
+        try launch(try convolutionKernel("add_bias"),
+                   [.buffer(x), .buffer(bias), .int(outer), .int(channels), .int(inner)], global: [inner, outer * channels])
+    }
+
+    public func biasGradient(_ dy: OpenCLBuffer, outer: Int, channels: Int, inner: Int, into db: OpenCLBuffer) throws {
+        precondition(dy.count >= outer * channels * inner && db.count >= channels, "biasGradient: buffers too small")
+        let group = reductionGroupSize
+        try launch(try convolutionKernel("bias_gradient"),
+                   [.buffer(dy), .int(outer), .int(channels), .int(inner), .buffer(db)], global: [channels * group], local: [group])
+    }
+
+    public func maxPoolForward(_ x: OpenCLBuffer, geometry g: Pool2DGeometry, into y: OpenCLBuffer, indices: OpenCLBuffer) throws {
+        precondition(x.count >= g.inputCount && y.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolForward: buffers too small")
+        try launch(try kernel("maxpool_forward", in: PoolingKernels.source),
+                   [.buffer(x)] + poolArguments(g) + [.buffer(y), .buffer(indices)], global: [g.outputCount])
+    }
+
+    public func maxPoolBackward(_ dy: OpenCLBuffer, indices: OpenCLBuffer, geometry g: Pool2DGeometry, into dx: OpenCLBuffer) throws {
+        precondition(dx.count >= g.inputCount && dy.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolBackward: buffers too small")
+        try launch(try kernel("maxpool_backward", in: PoolingKernels.source),
+                   [.buffer(dy), .buffer(indices)] + poolArguments(g) + [.buffer(dx)], global: [g.inputCount])
+    }
+
+    public func softmaxCrossEntropy(logits: OpenCLBuffer, labels: OpenCLBuffer, rows: Int, classes: Int, gradient: OpenCLBuffer?,
+                                    loss: OpenCLBuffer) throws {
+        precondition(logits.count >= rows * classes && labels.count >= rows && loss.count >= 1, "softmaxCrossEntropy: buffers too small")
+        if let gradient { precondition(gradient.count >= rows * classes, "softmaxCrossEntropy: gradient too small") }
+        let terms = try scratchBuffer(count: rows, slot: .lossTerms)
+        try launch(try kernel("softmax_xent", in: TrainingKernels.source),
+                   [.buffer(logits), .buffer(labels), .int(rows), .int(classes), .int(gradient == nil ? 0 : 1),
+                    .buffer(gradient ?? terms), .buffer(terms)], global: [rows])
+        try reduceRows(opCode: Int(Reduction.mean.rawValue), terms, offset: 0, rows: 1, cols: rows, into: loss, outOffset: 0)
+    }
+
+    public func meanSquaredError(prediction: OpenCLBuffer, target: OpenCLBuffer, count: Int, gradient: OpenCLBuffer?, loss: OpenCLBuffer) throws {
+        try elementLoss("mse", prediction, target, count: count, gradient: gradient, loss: loss)
+    }
+
+    public func binaryCrossEntropy(prediction: OpenCLBuffer, target: OpenCLBuffer, count: Int, gradient: OpenCLBuffer?, loss: OpenCLBuffer) throws {
+        try elementLoss("bce", prediction, target, count: count, gradient: gradient, loss: loss)
+    }
+
+    private func elementLoss(_ name: String, _ prediction: OpenCLBuffer, _ target: OpenCLBuffer, count: Int, gradient: OpenCLBuffer?,
+                             loss: OpenCLBuffer) throws {
+        precondition(prediction.count >= count && target.count >= count && loss.count >= 1, "\(name): buffers too small")
+        if let gradient { precondition(gradient.count >= count, "\(name): gradient too small") }
+        let terms = try scratchBuffer(count: count, slot: .lossTerms)
+        try launch(try kernel(name, in: TrainingKernels.source),
+                   [.buffer(prediction), .buffer(target), .int(count), .int(gradient == nil ? 0 : 1),
+                    .buffer(gradient ?? terms), .buffer(terms)], global: [count])
+        try reduceRows(opCode: Int(Reduction.mean.rawValue), terms, offset: 0, rows: 1, cols: count, into: loss, outOffset: 0)
+    }
+
+    public func adamStep(parameters: OpenCLBuffer, gradients: OpenCLBuffer, firstMoment: OpenCLBuffer, secondMoment: OpenCLBuffer,
+                         count: Int, settings s: AdamSettings, step: Int) throws {
+        precondition([parameters.count, gradients.count, firstMoment.count, secondMoment.count].allSatisfy { $0 >= count }, "adamStep: buffers too small")
+        let (stepSize, sqrtBias2) = s.biasCorrections(step: step)
+        try launch(try kernel("adam_step", in: TrainingKernels.source),
+                   [.buffer(parameters), .buffer(gradients), .buffer(firstMoment), .buffer(secondMoment), .int(count),
+                    .float(stepSize), .float(s.beta1), .float(s.beta2), .float(s.epsilon), .float(sqrtBias2), .float(s.weightDecay)],
+                   global: [count])
+    }
+
+    public func sgdStep(parameters: OpenCLBuffer, gradients: OpenCLBuffer, momentumBuffer: OpenCLBuffer?, count: Int,
+                        settings s: SGDSettings, firstStep: Bool) throws {
+        precondition(parameters.count >= count && gradients.count >= count, "sgdStep: buffers too small")
+        precondition(s.momentum == 0 || (momentumBuffer?.count ?? 0) >= count, "sgdStep: momentum needs a momentum buffer")
+        try launch(try kernel("sgd_step", in: TrainingKernels.source),
+                   [.buffer(parameters), .buffer(gradients), .buffer(momentumBuffer ?? gradients), .int(count),
+                    .float(s.learningRate), .float(s.momentum), .float(s.dampening), .float(s.weightDecay),
+                    .int(s.nesterov ? 1 : 0), .int(firstStep ? 1 : 0)], global: [count])
+    }
+
+    public func dropout(_ x: OpenCLBuffer, into y: OpenCLBuffer, mask: OpenCLBuffer, count: Int, probability: Float, seed: UInt64) throws {
+        precondition(x.count >= count && y.count >= count && mask.count >= count, "dropout: buffers too small")
+        precondition(probability >= 0 && probability < 1, "dropout: probability \(probability) must be in [0, 1)")
+        try launch(try kernel("dropout", in: TrainingKernels.source),
+                   [.buffer(x), .buffer(y), .buffer(mask), .int(count), .float(probability),
+                    .uint(UInt32(truncatingIfNeeded: seed)), .uint(UInt32(truncatingIfNeeded: seed >> 32))], global: [count])
+    }
+}

@@ -1,0 +1,111 @@
+/// OpenCL C: losses with their gradients, optimizer updates and dropout.
+///
+/// Losses write one value per row (cross-entropy) or per element (MSE, BCE) into `terms`; the
+/// backend then takes their mean. Gradients are of the mean loss, as PyTorch's defaults.
+/// - `softmax_xent`: per row of `logits [rows, classes]` with `m = max_k z_k`,
+///   `loss_r = log(sum_k e^(z_k - m)) - (z_label - m)`, `grad[r, k] = (softmax_k - [k == label]) / rows`.
+/// - `mse`: `(p - t)^2`, `grad = 2 (p - t) / count`.
+/// - `bce`: `-(t max(log p, -100) + (1 - t) max(log(1 - p), -100))`,
+///   `grad = (p - t) / max(p (1 - p), 1e-12) / count` (PyTorch's `BCELoss` clamps).
+/// - `adam_step`: PyTorch's Adam: `g = grad + wd p; m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2;
+///   p -= stepSize * m / (sqrt(v) / sqrtBias2 + eps)` with `stepSize = lr / (1 - b1^t)` and
+///   `sqrtBias2 = sqrt(1 - b2^t)` computed on the host.
+/// - `sgd_step`: PyTorch's SGD: `g = grad + wd p`; with momentum `buf = first ? g : mu buf +
+///   (1 - dampening) g`, `g = nesterov ? g + mu buf : buf`; `p -= lr g`.
+/// - `dropout`: `mask[i] = u_i >= p ? 1 / (1 - p) : 0`, `y = x * mask`, where `u_i` in [0, 1) comes
+///   from a counter-based hash of `(seed, i)`, so every backend draws the same mask.
+public enum TrainingKernels {
+    public static let source = KernelSource(name: "training", source: #"""
+__kernel void softmax_xent(__global const float* logits, __global const int* labels, const int rows, const int classes,
+                           const int wantGradient, __global float* grad, __global float* terms)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const float* z = logits + (size_t)r * classes;
+    float m = -INFINITY;
+    for (int k = 0; k < classes; k++) m = fmax(m, z[k]);
+    float s = 0.0f;
+    for (int k = 0; k < classes; k++) s += exp(z[k] - m);
+    const int label = labels[r];
+    const float logS = log(s);
+    terms[r] = (label >= 0 && label < classes) ? logS - (z[label] - m) : NAN;
+    if (wantGradient) {
+        const float scale = 1.0f / (float)rows;
+        for (int k = 0; k < classes; k++) {
+            const float p = exp(z[k] - m - logS);
+            grad[(size_t)r * classes + k] = (p - (k == label ? 1.0f : 0.0f)) * scale;
+        }
+    }
+}
+
+__kernel void mse(__global const float* p, __global const float* t, const int count, const int wantGradient,
+                  __global float* grad, __global float* terms)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const float d = p[i] - t[i];
+    terms[i] = d * d;
+    if (wantGradient) grad[i] = 2.0f * d / (float)count;
+}
+
+__kernel void bce(__global const float* p, __global const float* t, const int count, const int wantGradient,
+                  __global float* grad, __global float* terms)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const float x = p[i], y = t[i];
+    terms[i] = -(y * fmax(log(x), -100.0f) + (1.0f - y) * fmax(log(1.0f - x), -100.0f));
+    if (wantGradient) grad[i] = (x - y) / fmax(x * (1.0f - x), 1e-12f) / (float)count;
+}
+
+__kernel void adam_step(__global float* param, __global const float* grad, __global float* m, __global float* v,
+                        const int count, const float stepSize, const float beta1, const float beta2, const float eps,
+                        const float sqrtBias2, const float weightDecay)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const float p = param[i];
+    const float g = weightDecay != 0.0f ? grad[i] + weightDecay * p : grad[i];
+    const float mi = m[i] + (1.0f - beta1) * (g - m[i]);
+    const float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
+    m[i] = mi;
+    v[i] = vi;
+    param[i] = p - stepSize * (mi / (sqrt(vi) / sqrtBias2 + eps));
+}
+
+__kernel void sgd_step(__global float* param, __global const float* grad, __global float* buf, const int count,
+                       const float lr, const float momentum, const float dampening, const float weightDecay,
+                       const int nesterov, const int first)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const float p = param[i];
+    float g = weightDecay != 0.0f ? grad[i] + weightDecay * p : grad[i];
+    if (momentum != 0.0f) {
+        const float b = first ? g : momentum * buf[i] + (1.0f - dampening) * g;
+        buf[i] = b;
+        g = nesterov ? g + momentum * b : b;
+    }
+    param[i] = p - lr * g;
+}
+
+inline uint mix32(uint x)
+{
+    x ^= x >> 16; x *= 0x7feb352dU; x ^= x >> 15; x *= 0x846ca68bU; x ^= x >> 16;
+    return x;
+}
+
+__kernel void dropout(__global const float* x, __global float* y, __global float* mask, const int count,
+                      const float probability, const uint seedLow, const uint seedHigh)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    const uint key = mix32(seedLow ^ mix32(seedHigh));
+    const uint h = mix32((uint)i * 0x9E3779B9U ^ key);
+    const float u = (float)(h >> 8) * (1.0f / 16777216.0f);
+    const float scale = u >= probability ? 1.0f / (1.0f - probability) : 0.0f;
+    mask[i] = scale;
+    y[i] = x[i] * scale;
+}
+"""#)
+}
