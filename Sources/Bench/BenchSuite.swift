@@ -1,13 +1,13 @@
 /// The workloads `fmnist bench` runs, by op family.
 public enum BenchSuite {
     /// Op families that can be selected with `--ops`.
-    public static let families = ["gemm", "training", "distances", "elementwise", "reductions"]
+    public static let families = ["gemm", "training", "layers", "distances", "elementwise", "reductions"]
 
     /// Square GEMM sizes timed by default.
     public static let defaultGemmSizes = [128, 256, 512, 1024, 2048, 4096]
 
-    /// The workloads of `families`, with square GEMMs at `gemmSizes`.
-    public static func workloads(families: [String], gemmSizes: [Int]) -> [any BenchWorkload] {
+    /// The workloads of `families`, with square GEMMs at `gemmSizes` and layers at batch `layerBatch`.
+    public static func workloads(families: [String], gemmSizes: [Int], layerBatch: Int = 256) -> [any BenchWorkload] {
         var result: [any BenchWorkload] = []
         for family in families {
             switch family {
@@ -26,6 +26,8 @@ public enum BenchSuite {
                     GemmWorkload(m: 12_544, n: 64, k: 288, label: "ae.conv2 im2col"),
                     GemmWorkload(m: 50_176, n: 64, k: 288, label: "cnn.conv2 im2col"),
                 ]
+            case "layers":
+                result += LayerWorkload.trainingLayers(batch: layerBatch)
             case "distances":
                 result += [
                     NearestWorkload(rows: 70_000, candidates: 10, dim: 784),

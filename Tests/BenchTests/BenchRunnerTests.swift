@@ -55,11 +55,20 @@ final class BenchRunnerTests: XCTestCase {
         XCTAssertEqual(relativeError([1], [1, 2]), .infinity)
     }
 
+    /// Every training layer runs and agrees across backends at a small batch.
+    func testLayerWorkloadsAgreeAcrossBackends() throws {
+        let backends = backends()
+        let runner = BenchRunner(backends: backends, checker: nil, settings: BenchSettings(minRepeats: 1, maxRepeats: 1, budgetSeconds: 0.01))
+        let rows = try runner.run(LayerWorkload.trainingLayers(batch: 2))
+        XCTAssertEqual(rows.count, 16 * backends.count)
+        for row in rows { XCTAssertEqual(row.check, backends.count > 1 ? "ok" : "unchecked", "\(row.op) \(row.shape) \(row.backend) nmse \(row.nmse ?? -1)") }
+    }
+
     func testSuiteSelectsFamilies() {
         XCTAssertEqual(BenchSuite.workloads(families: ["gemm"], gemmSizes: [4, 8]).map(\.shape), ["4x4x4", "8x8x8"])
         XCTAssertTrue(BenchSuite.workloads(families: ["distances"], gemmSizes: []).allSatisfy { $0.op == "nearest" })
         XCTAssertEqual(BenchSuite.workloads(families: BenchSuite.families, gemmSizes: [1]).count,
-                       1 + 8 + 3 + 4 + 2)
+                       1 + 8 + 16 + 3 + 4 + 2)
     }
 }
 
