@@ -81,7 +81,7 @@ public struct BarChart {
 }
 
 /// 1, 2 or 5 times a power of ten, at least `raw`.
-func niceStep(_ raw: Double) -> Double {
+public func niceStep(_ raw: Double) -> Double {
     guard raw > 0 else { return 1 }
     var power = 1.0
     while power * 10 <= raw { power *= 10 }
@@ -91,4 +91,4 @@ func niceStep(_ raw: Double) -> Double {
 }
 
 /// The smallest multiple of `step` at least `value`.
-func niceCeil(_ value: Double, step: Double) -> Double { (value / step).rounded(.up) * step }
+public func niceCeil(_ value: Double, step: Double) -> Double { (value / step).rounded(.up) * step }

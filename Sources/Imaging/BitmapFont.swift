@@ -14,7 +14,8 @@ public enum BitmapFont {
     /// Width in font pixels of `text` on one line.
     public static func width(_ text: String) -> Int { max(0, text.count * advance - 1) }
 
-    static let table: [Character: [UInt8]] = {
+    /// Every glyph, by character.
+    public static let table: [Character: [UInt8]] = {
         var result: [Character: [UInt8]] = [:]
         for line in art.split(separator: "\n") {
             guard let space = line.firstIndex(of: " ") else { continue }

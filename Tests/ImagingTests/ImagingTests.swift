@@ -1,6 +1,6 @@
 import Dataset
 import Foundation
-@testable import Imaging
+import Imaging
 import XCTest
 
 /// PNG round trips and decoding of other PNG kinds (Fixtures/ were written by a 20-line Python

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine: unpack what pack.sh built, make NVIDIA's OpenCL driver visible to the ICD
-# loader, then run `fmnist devices`, the parity suite on the GPU and `fmnist bench`, writing logs
-# and JSON to $OUT (or ./out). Usage: run-on-device.sh [extra bench arguments]
+# loader, then run `fmnist devices`, the parity suite on the GPU, `fmnist bench` and (where PyTorch
+# is installed) the PyTorch layer timings and fixtures, writing logs and JSON to $OUT (or ./out). Usage: run-on-device.sh [extra bench arguments]
 set -uo pipefail
 out=${OUT:-$PWD/out}; mkdir -p "$out"
 work=/tmp/fmnist-device; rm -rf "$work"; mkdir -p "$work"
@@ -18,12 +18,20 @@ export OCL_ICD_VENDORS="$work/vendors"
 echo "ICD vendors: $(cat "$work"/vendors/*.icd 2>/dev/null | tr '\n' ' ')"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>&1 | tee "$out/nvidia-smi.txt"
 "$work/bin/fmnist" devices 2>&1 | tee "$out/devices.txt"
-"$work/bin/fmnist" devices --json > "$out/devices.json" 2>&1
 echo "== parity suite (XCTest, OpenCL on the GPU) =="
-FMNIST_REQUIRE_OPENCL=1 "$work/bin/fmnistPackageTests.xctest" > "$out/parity.log" 2>&1; echo "parity exit: $?" | tee -a "$out/parity.log"
+# The backend, bench and CLI suites (the data suites need the Fashion-MNIST package, absent there).
+classes=$("$work/bin/fmnistPackageTests.xctest" --list-tests 2>/dev/null | grep -E '^(BackendTests|BenchTests|fmnistTests\.CLITests)' | sed 's|/.*||' | sort -u)
+FMNIST_REQUIRE_OPENCL=1 "$work/bin/fmnistPackageTests.xctest" $classes > "$out/parity.log" 2>&1; echo "parity exit: $?" | tee -a "$out/parity.log"
 grep -E "error|failed|Executed" "$out/parity.log" | tail -15
 echo "== bench =="
 "$work/bin/fmnist" bench --out "$out/bench.json" "$@" 2>&1 | tee "$out/bench.txt"
+# PyTorch side by side (the GPU image ships torch): layer timings on CPU and CUDA, and the
+# reference fixtures for the Swift TorchFixtureTests.
+if python3 -c "import torch" 2>/dev/null; then
+  echo "== PyTorch layers =="
+  python3 benchmarks/torch/layers.py "$out/bench.json" --out "$out/torch.json" 2>&1 | tee "$out/torch-layers.txt"
+  python3 benchmarks/torch/fixtures.py /tmp/torch-fixtures > /dev/null && tar -cf "$out/torch-fixtures.tar" -C /tmp torch-fixtures
+fi
 # Optional GEMM tile-shape sweep on the OpenCL device: FMNIST_TILINGS="64,64,16,4,4 128,128,16,8,8"
 for t in ${FMNIST_TILINGS:-}; do
   echo "== GEMM tiling $t"
