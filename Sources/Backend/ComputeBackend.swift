@@ -21,6 +21,9 @@ public protocol ComputeBackend: AnyObject {
     var name: String { get }
     /// Human-readable device description, e.g. `NVIDIA H100 (OpenCL 3.0 CUDA)` or `OpenBLAS, 2 threads`.
     var deviceDescription: String { get }
+    /// Size of the im2col scratch a convolution workspace aims for: small enough to stay in cache
+    /// on CPUs, large enough to fill a GPU with one product.
+    var convolutionChunkBytes: Int { get }
 
     /// A buffer of `count` 4-byte elements; contents undefined until written.
     func makeBuffer(count: Int) throws -> Buffer

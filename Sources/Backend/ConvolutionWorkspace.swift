@@ -10,7 +10,9 @@ public final class ConvolutionWorkspace<B: ComputeBackend> {
     /// `[outChannels, chunk * OH * OW]`.
     let outputColumns: B.Buffer
 
-    public init(backend: B, geometry g: Conv2DGeometry, budgetBytes: Int = 128 << 20) throws {
+    /// `budgetBytes` defaults to the backend's `convolutionChunkBytes`.
+    public init(backend: B, geometry g: Conv2DGeometry, budgetBytes: Int? = nil) throws {
+        let budgetBytes = budgetBytes ?? backend.convolutionChunkBytes
         geometry = g
         let perImage = (g.patchSize + g.outChannels) * g.outHeight * g.outWidth * MemoryLayout<Float>.stride
         chunk = max(1, min(g.batch, budgetBytes / max(1, perImage)))

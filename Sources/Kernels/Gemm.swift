@@ -18,7 +18,7 @@ public enum GemmKernels {
 #define LPT_A ((TS_M * TS_K + NTHREADS - 1) / NTHREADS)
 #define LPT_B ((TS_N * TS_K + NTHREADS - 1) / NTHREADS)
 
-inline void gemm_tile_product(const int M, const int N, const int K,
+inline void gemm_tile_product(const int M, const int N, const int K, const int kBegin, const int kEnd,
                               __global const float* restrict A, __global const float* restrict B,
                               __local float* Asub, __local float* Bsub,
                               float acc[WPT_M][WPT_N])
@@ -33,18 +33,18 @@ inline void gemm_tile_product(const int M, const int N, const int K,
         for (int wn = 0; wn < WPT_N; wn++)
             acc[wm][wn] = 0.0f;
 
-    for (int t = 0; t < K; t += TS_K) {
+    for (int t = kBegin; t < kEnd; t += TS_K) {
         for (int l = 0; l < LPT_A; l++) {
             const int idx = tid + l * NTHREADS;
             if (idx < TS_M * TS_K) {
 #if TRANS_A
                 const int rk = idx / TS_M, cm = idx % TS_M;
                 const int gk = t + rk, gm = offM + cm;
-                Asub[rk * (TS_M + 1) + cm] = (gk < K && gm < M) ? A[(size_t)gk * M + gm] : 0.0f;
+                Asub[rk * (TS_M + 1) + cm] = (gk < kEnd && gm < M) ? A[(size_t)gk * M + gm] : 0.0f;
 #else
                 const int rm = idx / TS_K, ck = idx % TS_K;
                 const int gk = t + ck, gm = offM + rm;
-                Asub[ck * (TS_M + 1) + rm] = (gk < K && gm < M) ? A[(size_t)gm * K + gk] : 0.0f;
+                Asub[ck * (TS_M + 1) + rm] = (gk < kEnd && gm < M) ? A[(size_t)gm * K + gk] : 0.0f;
 #endif
             }
         }
@@ -54,11 +54,11 @@ inline void gemm_tile_product(const int M, const int N, const int K,
 #if TRANS_B
                 const int rn = idx / TS_K, ck = idx % TS_K;
                 const int gk = t + ck, gn = offN + rn;
-                Bsub[ck * (TS_N + 1) + rn] = (gk < K && gn < N) ? B[(size_t)gn * K + gk] : 0.0f;
+                Bsub[ck * (TS_N + 1) + rn] = (gk < kEnd && gn < N) ? B[(size_t)gn * K + gk] : 0.0f;
 #else
                 const int rk = idx / TS_N, cn = idx % TS_N;
                 const int gk = t + rk, gn = offN + cn;
-                Bsub[rk * (TS_N + 1) + cn] = (gk < K && gn < N) ? B[(size_t)gk * N + gn] : 0.0f;
+                Bsub[rk * (TS_N + 1) + cn] = (gk < kEnd && gn < N) ? B[(size_t)gk * N + gn] : 0.0f;
 #endif
             }
         }
@@ -86,7 +86,7 @@ void gemm(const int M, const int N, const int K, const float alpha, const float 
     __local float Asub[TS_K * (TS_M + 1)];
     __local float Bsub[TS_K * (TS_N + 1)];
     float acc[WPT_M][WPT_N];
-    gemm_tile_product(M, N, K, A + aOffset, B + bOffset, Asub, Bsub, acc);
+    gemm_tile_product(M, N, K, 0, K, A + aOffset, B + bOffset, Asub, Bsub, acc);
     const int offM = get_group_id(1) * TS_M + get_local_id(1);
     const int offN = get_group_id(0) * TS_N + get_local_id(0);
     __global float* Cp = C + cOffset;
@@ -114,7 +114,7 @@ void gemm_distance(const int M, const int N, const int K, const float alpha,
     __local float Asub[TS_K * (TS_M + 1)];
     __local float Bsub[TS_K * (TS_N + 1)];
     float acc[WPT_M][WPT_N];
-    gemm_tile_product(M, N, K, A + aOffset, B, Asub, Bsub, acc);
+    gemm_tile_product(M, N, K, 0, K, A + aOffset, B, Asub, Bsub, acc);
     const int offM = get_group_id(1) * TS_M + get_local_id(1);
     const int offN = get_group_id(0) * TS_N + get_local_id(0);
     for (int wm = 0; wm < WPT_M; wm++) {
@@ -127,6 +127,46 @@ void gemm_distance(const int M, const int N, const int K, const float alpha,
             C[(size_t)gm * N + gn] = fmax(0.0f, mad(alpha, acc[wm][wn], xn + yNorms[gn]));
         }
     }
+}
+
+/// Split-K: work-group z multiplies the K slice [z*kSlice, min(K, (z+1)*kSlice)) and writes its
+/// raw partial product to P[z][M][N]; `splitk_reduce` then forms C = alpha * sum_z P[z] + beta * C.
+/// For products with few output tiles and a long K (weight gradients), which otherwise run on a
+/// handful of work-groups.
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void gemm_splitk(const int M, const int N, const int K, const int kSlice,
+                 __global const float* restrict A, const int aOffset,
+                 __global const float* restrict B, const int bOffset,
+                 __global float* P)
+{
+    __local float Asub[TS_K * (TS_M + 1)];
+    __local float Bsub[TS_K * (TS_N + 1)];
+    float acc[WPT_M][WPT_N];
+    const int z = get_group_id(2);
+    const int kBegin = z * kSlice, kEnd = min(K, kBegin + kSlice);
+    gemm_tile_product(M, N, K, kBegin, kEnd, A + aOffset, B + bOffset, Asub, Bsub, acc);
+    const int offM = get_group_id(1) * TS_M + get_local_id(1);
+    const int offN = get_group_id(0) * TS_N + get_local_id(0);
+    __global float* Pz = P + (size_t)z * M * N;
+    for (int wm = 0; wm < WPT_M; wm++) {
+        const int gm = offM + wm * RTS_M;
+        if (gm >= M) continue;
+        for (int wn = 0; wn < WPT_N; wn++) {
+            const int gn = offN + wn * RTS_N;
+            if (gn < N) Pz[(size_t)gm * N + gn] = acc[wm][wn];
+        }
+    }
+}
+
+__kernel void splitk_reduce(const int count, const int slices, const float alpha, const float beta,
+                            __global const float* P, __global float* C, const int cOffset)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    float s = 0.0f;
+    for (int z = 0; z < slices; z++) s += P[(size_t)z * count + i];
+    const float v = alpha * s;
+    C[cOffset + i] = beta == 0.0f ? v : mad(beta, C[cOffset + i], v);
 }
 """#)
 }

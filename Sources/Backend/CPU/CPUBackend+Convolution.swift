@@ -11,15 +11,19 @@ extension CPUBackend {
                 let j = row % g.kernelWidth, i = (row / g.kernelWidth) % g.kernelHeight, c = row / (g.kernelWidth * g.kernelHeight)
                 let plane = src + ((images.lowerBound + nl) * g.inChannels + c) * g.inHeight * g.inWidth
                 let out = dst + row * columns + nl * oh * ow
+                let (lo, hi) = validOutputRange(offset: j - g.padWidth, stride: g.strideWidth, outputs: ow, inputs: g.inWidth)
                 for y in 0 ..< oh {
                     let h = y * g.strideHeight - g.padHeight + i
                     let outRow = out + y * ow
-                    guard h >= 0 && h < g.inHeight else { outRow.update(repeating: 0, count: ow); continue }
-                    let inRow = plane + h * g.inWidth
-                    for xo in 0 ..< ow {
-                        let w = xo * g.strideWidth - g.padWidth + j
-                        outRow[xo] = w >= 0 && w < g.inWidth ? inRow[w] : 0
+                    guard h >= 0 && h < g.inHeight, lo < hi else { outRow.update(repeating: 0, count: ow); continue }
+                    let inRow = plane + h * g.inWidth + (j - g.padWidth)
+                    if lo > 0 { outRow.update(repeating: 0, count: lo) }
+                    if g.strideWidth == 1 {
+                        (outRow + lo).update(from: inRow + lo, count: hi - lo)
+                    } else {
+                        for xo in lo ..< hi { outRow[xo] = inRow[xo * g.strideWidth] }
                     }
+                    if hi < ow { (outRow + hi).update(repeating: 0, count: ow - hi) }
                 }
             }
         }
@@ -40,12 +44,16 @@ extension CPUBackend {
                 for i in 0 ..< g.kernelHeight {
                     for j in 0 ..< g.kernelWidth {
                         let source = src + ((c * g.kernelHeight + i) * g.kernelWidth + j) * columns + nl * oh * ow
+                        let (lo, hi) = validOutputRange(offset: j - g.padWidth, stride: g.strideWidth, outputs: ow, inputs: g.inWidth)
+                        guard lo < hi else { continue }
                         for y in 0 ..< oh {
                             let h = y * g.strideHeight - g.padHeight + i
                             guard h >= 0 && h < g.inHeight else { continue }
-                            for xo in 0 ..< ow {
-                                let w = xo * g.strideWidth - g.padWidth + j
-                                if w >= 0 && w < g.inWidth { plane[h * g.inWidth + w] += source[y * ow + xo] }
+                            let target = plane + h * g.inWidth + (j - g.padWidth), from = source + y * ow
+                            if g.strideWidth == 1 {
+                                for xo in lo ..< hi { target[xo] += from[xo] }
+                            } else {
+                                for xo in lo ..< hi { target[xo * g.strideWidth] += from[xo] }
                             }
                         }
                     }
@@ -83,14 +91,21 @@ extension CPUBackend {
         parallelFor(channels, grain: max(1, 65_536 / max(1, outer * inner))) { range in
             for c in range {
                 var sum: Float = 0
-                for o in 0 ..< outer {
-                    let row = src + (o * channels + c) * inner
-                    var s: Float = 0
-                    for i in 0 ..< inner { s += row[i] }
-                    sum += s
-                }
+                for o in 0 ..< outer { sum += vectorSum(src + (o * channels + c) * inner, count: inner) }
                 dst[c] = sum
             }
         }
     }
+}
+
+/// Output columns `lo ..< hi` whose input column `xo * stride + offset` lies in `0 ..< inputs`
+/// (`offset` is the kernel column minus the padding).
+@inline(__always)
+func validOutputRange(offset: Int, stride: Int, outputs: Int, inputs: Int) -> (Int, Int) {
+    // xo * stride + offset >= 0  <=>  xo >= ceil(-offset / stride)
+    let lo = offset >= 0 ? 0 : (-offset + stride - 1) / stride
+    // xo * stride + offset <= inputs - 1  <=>  xo <= floor((inputs - 1 - offset) / stride)
+    let last = inputs - 1 - offset
+    let hi = last < 0 ? 0 : last / stride + 1
+    return (min(lo, outputs), min(max(hi, 0), outputs))
 }

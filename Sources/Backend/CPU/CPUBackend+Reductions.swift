@@ -52,6 +52,10 @@ extension Reduction {
     }
 }
 
+/// `p[0] + ... + p[count-1]` with eight SIMD lanes of partial sums.
+@inline(__always)
+func vectorSum(_ p: UnsafeMutablePointer<Float>, count: Int) -> Float { fold(.sum, p, count: count) }
+
 /// Folds `p[0 ..< count]` with `op`, using eight lanes of partial results so the loop vectorises
 /// and rounding error grows slower than with a single running sum.
 private func fold(_ op: Reduction, _ p: UnsafeMutablePointer<Float>, count: Int) -> Float {

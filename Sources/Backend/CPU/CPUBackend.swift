@@ -7,6 +7,9 @@ public final class CPUBackend: ComputeBackend {
     public typealias Buffer = CPUBuffer
 
     public let name = "cpu"
+    /// Measured on 2 cores (cnn.conv2 and cnn.conv1 at batch 256): 4-8 MiB of columns per pass ran
+    /// forward and backward 15-30% faster than one 58 MiB pass, the columns staying in cache.
+    public let convolutionChunkBytes = 8 << 20
     public init() {}
 
     /// The BLAS library's own description and thread count, e.g. `OpenBLAS 0.3.21 ... Haswell, 2 threads`.

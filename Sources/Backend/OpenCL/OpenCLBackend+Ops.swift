@@ -25,7 +25,30 @@ extension OpenCLBackend {
             return
         }
         let t = gemmStrategy.tiling(m: m, n: n, computeUnits: info.computeUnits)
+        let slices = splitKSlices(m: m, n: n, k: k, tiling: t)
+        if slices > 1 {
+            let kSlice = ((k + slices - 1) / slices + t.tileK - 1) / t.tileK * t.tileK
+            let used = (k + kSlice - 1) / kSlice
+            let partials = try scratchBuffer(count: used * m * n, slot: .splitKPartials)
+            let splitKernel = try kernel("gemm_splitk", in: GemmKernels.source, options: t.options(transA: transA, transB: transB))
+            try launch(splitKernel, [.int(m), .int(n), .int(k), .int(kSlice), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(partials)],
+                       global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM), used],
+                       local: [t.tileN / t.workN, t.tileM / t.workM, 1])
+            try launch(try kernel("splitk_reduce", in: GemmKernels.source, options: t.options(transA: transA, transB: transB)),
+                       [.int(m * n), .int(used), .float(alpha), .float(beta), .buffer(partials), .buffer(c), .int(cOffset)], global: [m * n])
+            return
+        }
         try launchTiled("gemm", tiling: t, transA: transA, transB: transB, m: m, n: n, arguments)
+    }
+
+    /// K slices for a product whose output has too few tiles to keep the device busy: enough to give
+    /// every compute unit about two work-groups, each slice at least 256 deep, at most 64 slices;
+    /// 1 (no split) otherwise. `FMNIST_SPLIT_K=0` turns it off.
+    func splitKSlices(m: Int, n: Int, k: Int, tiling t: GemmTiling) -> Int {
+        guard splitKEnabled else { return 1 }
+        let tiles = ((m + t.tileM - 1) / t.tileM) * ((n + t.tileN - 1) / t.tileN)
+        let wanted = (2 * info.computeUnits + tiles - 1) / tiles
+        return max(1, min(wanted, k / 256, 64))
     }
 
     public func rowSquaredNorms(_ x: OpenCLBuffer, offset: Int, rows: Int, cols: Int, into out: OpenCLBuffer, outOffset: Int) throws {

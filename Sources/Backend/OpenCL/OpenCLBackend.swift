@@ -10,6 +10,8 @@ public final class OpenCLBackend: ComputeBackend {
     /// `opencl`, or `opencl[gpu kernels]` / `opencl[cpu kernels]` when a kernel style was forced.
     public let name: String
     public let info: OpenCLDeviceInfo
+    /// One large product per pass keeps a GPU busy; PoCL behaves like the CPU backend.
+    public var convolutionChunkBytes: Int { usesGPUKernels ? 128 << 20 : 8 << 20 }
     /// Which kernel family runs the ops: GPU-style (work-groups, local memory) or CPU-style.
     public let usesGPUKernels: Bool
     /// How matrix products run on this device.
@@ -25,7 +27,10 @@ public final class OpenCLBackend: ComputeBackend {
     private var scratch: [ScratchSlot: OpenCLBuffer] = [:]
 
     /// Intermediate results inside one op, one buffer per use so nested uses never collide.
-    enum ScratchSlot { case gemmPanels, columnPartials, lossTerms }
+    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms }
+
+    /// Split-K GEMM for thin products (see `splitKSlices`); off with `FMNIST_SPLIT_K=0`.
+    let splitKEnabled = ProcessInfo.processInfo.environment["FMNIST_SPLIT_K"] != "0"
 
     /// A device buffer of at least `count` elements for `slot`, grown on demand and reused across
     /// ops (the in-order queue finishes each op's use before the next op writes it).
