@@ -11,6 +11,8 @@ stage=.device/stage
 rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib"
 cp .build/release/fmnist "$stage/bin/"
 cp .build/release/fmnistPackageTests.xctest "$stage/bin/"
+# Test resources (fixtures) sit beside the test bundle.
+for resources in .build/release/*.resources; do [ -d "$resources" ] && cp -r "$resources" "$stage/bin/"; done
 for binary in "$stage/bin/fmnist" "$stage/bin/fmnistPackageTests.xctest"; do
   ldd "$binary" | awk '/=> \//{print $3}' | grep -Ev '/libc\.so|/libm\.so|/libstdc\+\+|/libgcc_s|/ld-linux' | while read -r lib; do
     cp -Ln "$lib" "$stage/lib/" 2>/dev/null || true
