@@ -31,6 +31,18 @@ final class TransferTests: XCTestCase {
         XCTAssertEqual(try backend.ints(intBuffer, offset: 4, count: 2), Array(ints[4...]))
     }
 
+    /// Asking an OpenCL device for more than one buffer may hold throws, naming both sizes.
+    func testOversizedAllocationThrowsWithTheLimit() throws {
+        guard case .success(let backend) = sharedOpenCL else { return }
+        let count = backend.info.maxAllocationBytes / 4 + 1
+        XCTAssertThrowsError(try backend.makeBuffer(count: count)) { error in
+            guard case BackendError.allocationTooLarge(let bytes, let limit, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(bytes, count * 4)
+            XCTAssertEqual(limit, backend.info.maxAllocationBytes)
+            XCTAssertTrue("\(error)".contains("cannot allocate") && "\(error)".contains("at most"), "\(error)")
+        }
+    }
+
     func testEmptyBufferIsUsable() throws {
         for backend in availableBackends() { try empty(backend) }
     }

@@ -121,3 +121,19 @@ final class CanvasClippingTests: XCTestCase {
         XCTAssertEqual(canvas.raster.pixels[(9 * 10 + 9) * 3], 0)
     }
 }
+
+final class ColorBarTests: XCTestCase {
+    /// The bar runs from the map's high end at the top to its low end at the bottom, labelled on the right.
+    func testColorBarGradientAndLabels() {
+        var canvas = Canvas(width: 60, height: 40)
+        canvas.drawColorBar(x: 2, y: 2, width: 8, height: 30, map: .viridis, low: "0", high: "9")
+        let pixel = { (x: Int, y: Int) -> RGB in
+            let at = (y * 60 + x) * 3
+            return RGB(canvas.raster.pixels[at], canvas.raster.pixels[at + 1], canvas.raster.pixels[at + 2])
+        }
+        XCTAssertEqual(pixel(5, 2), ColorMap.viridis.color(1))
+        XCTAssertEqual(pixel(5, 31), ColorMap.viridis.color(0))
+        let labelInk = (13 ..< 60).contains { x in (0 ..< 40).contains { y in pixel(x, y) == .black } }
+        XCTAssertTrue(labelInk, "end labels drawn right of the bar")
+    }
+}
