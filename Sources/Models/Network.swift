@@ -1,0 +1,106 @@
+import Backend
+import Dataset
+
+/// A feed-forward network: layers applied in order to `[batch, 1, 28, 28]` images (a flat
+/// `[batch, 784]` view is the same memory). `featureLayer` marks the layer whose output is the
+/// learned representation: the autoencoder's bottleneck, the classifier's `fc1` (after ReLU).
+public final class Network<B: ComputeBackend> {
+    public let architecture: Architecture
+    public let backend: B
+    public let layers: [any Layer<B>]
+    /// Index into `layers` of the representation `encode` returns.
+    public let featureLayer: Int
+    public var parameters: [Parameter<B>] { layers.flatMap { $0.parameters } }
+    public var inputSize: Int { layers[0].inputSize }
+    public var outputSize: Int { layers[layers.count - 1].outputSize }
+    public var featureSize: Int { layers[featureLayer].outputSize }
+
+    /// A freshly initialised network (PyTorch's default initialisation, drawn from `seed`).
+    public init(_ architecture: Architecture, backend b: B, seed: UInt64) throws {
+        self.architecture = architecture
+        backend = b
+        var rng = SplitMix64(seed: seed)
+        func initial(_ shape: [Int], bias: Int) -> ([Float], [Float]) { Initialization.pytorchDefault(shape: shape, biasCount: bias, generator: &rng) }
+        func linear(_ name: String, _ i: Int, _ o: Int) throws -> Linear<B> {
+            try Linear(backend: b, name: name, input: i, output: o, initial: initial([o, i], bias: o))
+        }
+        func relu(_ n: Int) -> ActivationLayer<B> { ActivationLayer(backend: b, .relu, size: n) }
+        var list: [any Layer<B>] = []
+        switch architecture {
+        case .convAutoencoder(let d):
+            list = [
+                try Conv2d(backend: b, name: "encoder.conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 2, padding: 1,
+                           initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 14 * 14),
+                try Conv2d(backend: b, name: "encoder.conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 2, padding: 1,
+                           initial: initial([64, 32, 3, 3], bias: 64)), relu(3136),
+                try linear("encoder.fc", 3136, d),
+            ]
+            featureLayer = list.count - 1
+            list += [
+                try linear("decoder.fc", d, 3136), relu(3136),
+                try ConvTranspose2d(backend: b, name: "decoder.deconv1", inChannels: 64, height: 7, width: 7, outChannels: 32, kernel: 3, stride: 2,
+                                    padding: 1, outputPadding: 1, initial: initial([64, 32, 3, 3], bias: 32)), relu(32 * 14 * 14),
+                try ConvTranspose2d(backend: b, name: "decoder.deconv2", inChannels: 32, height: 14, width: 14, outChannels: 1, kernel: 3, stride: 2,
+                                    padding: 1, outputPadding: 1, initial: initial([32, 1, 3, 3], bias: 1)),
+                ActivationLayer(backend: b, .sigmoid, size: 784),
+            ]
+        case .denseAutoencoder(let d):
+            let widths = [784, 500, 500, 2000, d]
+            for i in 0 ..< 4 {
+                list.append(try linear("encoder.fc\(i + 1)", widths[i], widths[i + 1]))
+                if i < 3 { list.append(relu(widths[i + 1])) }
+            }
+            featureLayer = list.count - 1
+            let back = Array(widths.reversed())
+            for i in 0 ..< 4 {
+                list.append(try linear("decoder.fc\(i + 1)", back[i], back[i + 1]))
+                list.append(i < 3 ? relu(back[i + 1]) : ActivationLayer(backend: b, .sigmoid, size: 784))
+            }
+        case .cnn(let dropout):
+            list = [
+                try Conv2d(backend: b, name: "conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 1, padding: 1,
+                           initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 784),
+                try MaxPool(backend: b, channels: 32, height: 28, width: 28, kernel: 2),
+                try Conv2d(backend: b, name: "conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 1, padding: 1,
+                           initial: initial([64, 32, 3, 3], bias: 64)), relu(64 * 196),
+                try MaxPool(backend: b, channels: 64, height: 14, width: 14, kernel: 2),
+                try linear("fc1", 3136, 128), relu(128),
+            ]
+            featureLayer = list.count - 1
+            list += [DropoutLayer(backend: b, size: 128, probability: dropout, seed: seed ^ 0xD80_0D80), try linear("fc2", 128, 10)]
+        }
+        layers = list
+    }
+
+    /// Runs layers `0 ... last` (default: all) on `x` and returns the last one's output buffer.
+    public func forward(_ x: B.Buffer, batch: Int, training: Bool, through last: Int? = nil) throws -> B.Buffer {
+        var activation = x
+        for layer in layers[0 ... (last ?? layers.count - 1)] {
+            activation = try layer.forward(activation, batch: batch, training: training)
+        }
+        return activation
+    }
+
+    /// Back-propagates `dOutput` (the loss gradient with respect to the last forward's output)
+    /// through every layer, leaving each parameter's gradient in `Parameter.gradient`.
+    public func backward(_ dOutput: B.Buffer, batch: Int) throws {
+        var gradient = dOutput
+        for layer in layers.reversed() { gradient = try layer.backward(gradient, batch: batch) }
+    }
+
+    /// Parameter values by name, downloaded.
+    public func stateDict() throws -> [(name: String, shape: [Int], values: [Float])] {
+        try parameters.map { ($0.name, $0.shape, try backend.floats($0.value)) }
+    }
+
+    /// Replaces every parameter's values; each name must be present with the same shape.
+    public func load(_ tensors: [String: (shape: [Int], values: [Float])], source: String) throws {
+        for p in parameters {
+            guard let t = tensors[p.name] else { throw DataError("\(source): tensor \(p.name) is missing for \(architecture.name)") }
+            guard t.shape == p.shape else {
+                throw DataError("\(source): tensor \(p.name) has shape \(t.shape), \(architecture.name) needs \(p.shape)")
+            }
+            try t.values.withUnsafeBufferPointer { try backend.upload($0, to: p.value, offset: 0) }
+        }
+    }
+}

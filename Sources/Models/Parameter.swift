@@ -1,0 +1,22 @@
+import Backend
+
+/// A trainable tensor: its PyTorch `state_dict` name and shape, its values and gradient on the
+/// device, and the optimizer's state (allocated on the first step).
+public final class Parameter<B: ComputeBackend> {
+    public let name: String
+    public let shape: [Int]
+    public let value: B.Buffer
+    public let gradient: B.Buffer
+    var firstMoment: B.Buffer?
+    var secondMoment: B.Buffer?
+
+    public var count: Int { shape.reduce(1, *) }
+
+    init(backend: B, name: String, shape: [Int], values: [Float]) throws {
+        precondition(values.count == shape.reduce(1, *), "Parameter \(name): \(values.count) values for shape \(shape)")
+        self.name = name
+        self.shape = shape
+        value = try backend.makeBuffer(values)
+        gradient = try backend.makeBuffer(count: values.count)
+    }
+}

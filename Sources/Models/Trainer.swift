@@ -1,0 +1,174 @@
+import Backend
+import Dataset
+import Foundation
+
+/// How `Trainer` optimises; defaults are the (Adam, lr 1e-3, batch 256).
+public struct TrainingSettings: Sendable {
+    public enum Optimizer: String, Sendable { case adam, sgd }
+    public var batchSize = 256
+    public var optimizer = Optimizer.adam
+    public var learningRate: Float = 1e-3
+    /// SGD momentum (ignored by Adam).
+    public var momentum: Float = 0.9
+    /// Shuffle each epoch's batches (seeded by `seed` and the epoch); off: file order.
+    public var shuffle = true
+    public var seed: UInt64 = 0
+    public init() {}
+}
+
+/// One batch's outcome, for progress display.
+public struct BatchProgress: Sendable {
+    public var epoch: Int, batch: Int, batches: Int, loss: Float, imagesPerSecond: Double
+}
+
+/// What one pass over a split measured.
+public struct Evaluation: Sendable, Codable {
+    /// Mean loss per image (MSE per pixel for autoencoders, cross-entropy for classifiers).
+    public var loss: Double
+    /// Fraction classified correctly (classifiers only).
+    public var accuracy: Double?
+}
+
+/// A training failure the user must see: the loss stopped being a number.
+public struct TrainingError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// Trains a `Network` on images: mini-batches uploaded from the host, loss and gradient on the
+/// backend, one optimizer step per batch. Only the batch loss comes back to the host.
+public final class Trainer<B: ComputeBackend> {
+    public let network: Network<B>
+    public let settings: TrainingSettings
+    /// Optimizer steps taken so far (Adam's bias correction uses it).
+    public private(set) var step = 0
+    private let backend: B
+    private let input: BatchBuffers<B>, labels: BatchBuffers<B>, outputGradient: BatchBuffers<B>
+    private let lossValue: B.Buffer
+
+    public init(network: Network<B>, settings: TrainingSettings) throws {
+        self.network = network
+        self.settings = settings
+        backend = network.backend
+        input = BatchBuffers(backend: backend, perExample: network.inputSize)
+        labels = BatchBuffers(backend: backend, perExample: 1)
+        outputGradient = BatchBuffers(backend: backend, perExample: network.outputSize)
+        lossValue = try backend.makeBuffer(count: 1)
+    }
+
+    /// The order of `indices` for `epoch`: shuffled with a seed derived from the run's seed and the
+    /// epoch, or as given.
+    public func order(_ indices: [Int], epoch: Int) -> [Int] {
+        guard settings.shuffle else { return indices }
+        var shuffled = indices
+        var rng = SplitMix64(seed: settings.seed ^ (0xA24B_AED4_963E_E407 &* UInt64(epoch + 1)))
+        rng.shuffle(&shuffled)
+        return shuffled
+    }
+
+    /// One epoch over `indices` of `data`; returns the per-batch losses. Throws `TrainingError` on a
+    /// non-finite loss, before the bad step is applied.
+    public func trainEpoch(_ data: LabeledImages, indices: [Int], epoch: Int,
+                           progress: (BatchProgress) -> Void = { _ in }) throws -> [Float] {
+        let ordered = order(indices, epoch: epoch)
+        let batches = (ordered.count + settings.batchSize - 1) / settings.batchSize
+        var losses: [Float] = []
+        let start = Date()
+        for b in 0 ..< batches {
+            let batchIndices = Array(ordered[(b * settings.batchSize) ..< min(ordered.count, (b + 1) * settings.batchSize)])
+            let loss = try trainBatch(data, indices: batchIndices)
+            guard loss.isFinite else {
+                throw TrainingError(description: "loss became \(loss) in epoch \(epoch), batch \(b + 1) of \(batches); "
+                    + "lower --lr or check the data (the last checkpoint is kept)")
+            }
+            losses.append(loss)
+            let seen = Double((b + 1) * settings.batchSize)
+            progress(BatchProgress(epoch: epoch, batch: b + 1, batches: batches, loss: loss,
+                                   imagesPerSecond: seen / max(1e-9, Date().timeIntervalSince(start))))
+        }
+        return losses
+    }
+
+    /// Forward, loss, backward and an optimizer step on one batch; returns the batch's loss.
+    public func trainBatch(_ data: LabeledImages, indices: [Int]) throws -> Float {
+        let n = indices.count
+        let x = try upload(data, indices: indices)
+        let output = try network.forward(x, batch: n, training: true)
+        let gradient = try outputGradient.buffer(batch: n)
+        try computeLoss(output: output, input: x, data: data, indices: indices, gradient: gradient)
+        let loss = try backend.floats(lossValue)[0]
+        guard loss.isFinite else { return loss }
+        try network.backward(gradient, batch: n)
+        try optimizerStep()
+        return loss
+    }
+
+    /// Mean loss (and accuracy for classifiers) over `indices`, without training.
+    public func evaluate(_ data: LabeledImages, indices: [Int]) throws -> Evaluation {
+        var total = 0.0, correct = 0
+        for start in stride(from: 0, to: indices.count, by: settings.batchSize) {
+            let batchIndices = Array(indices[start ..< min(indices.count, start + settings.batchSize)])
+            let n = batchIndices.count
+            let x = try upload(data, indices: batchIndices)
+            let output = try network.forward(x, batch: n, training: false)
+            try computeLoss(output: output, input: x, data: data, indices: batchIndices, gradient: nil)
+            total += Double(try backend.floats(lossValue)[0]) * Double(n)
+            if !network.architecture.isAutoencoder {
+                let logits = try backend.floats(output, offset: 0, count: n * 10)
+                for (r, i) in batchIndices.enumerated() {
+                    let row = logits[(r * 10) ..< ((r + 1) * 10)]
+                    if row.firstIndex(of: row.max()!)! - r * 10 == Int(data.labels[i]) { correct += 1 }
+                }
+            }
+        }
+        let count = max(1, indices.count)
+        return Evaluation(loss: total / Double(count), accuracy: network.architecture.isAutoencoder ? nil : Double(correct) / Double(count))
+    }
+
+    private func upload(_ data: LabeledImages, indices: [Int]) throws -> B.Buffer {
+        let n = indices.count, p = data.pixelsPerImage
+        let x = try input.buffer(batch: n)
+        var host = [Float](repeating: 0, count: n * p)
+        data.images.withUnsafeBufferPointer { src in
+            host.withUnsafeMutableBufferPointer { dst in
+                for (r, i) in indices.enumerated() {
+                    (dst.baseAddress! + r * p).update(from: src.baseAddress! + i * p, count: p)
+                }
+            }
+        }
+        try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
+        if !network.architecture.isAutoencoder {
+            let y = indices.map { data.labels[$0] }
+            try y.withUnsafeBufferPointer { try backend.upload($0, to: try labels.buffer(batch: n), offset: 0) }
+        }
+        return x
+    }
+
+    private func computeLoss(output: B.Buffer, input x: B.Buffer, data: LabeledImages, indices: [Int], gradient: B.Buffer?) throws {
+        let n = indices.count
+        if network.architecture.isAutoencoder {
+            try backend.meanSquaredError(prediction: output, target: x, count: n * network.outputSize, gradient: gradient, loss: lossValue)
+        } else {
+            try backend.softmaxCrossEntropy(logits: output, labels: try labels.buffer(batch: n), rows: n, classes: 10,
+                                            gradient: gradient, loss: lossValue)
+        }
+    }
+
+    private func optimizerStep() throws {
+        step += 1
+        for p in network.parameters {
+            switch settings.optimizer {
+            case .adam:
+                if p.firstMoment == nil {
+                    p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+                    p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+                }
+                try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
+                                     count: p.count, settings: AdamSettings(learningRate: settings.learningRate), step: step)
+            case .sgd:
+                if p.firstMoment == nil { p.firstMoment = try backend.makeBuffer(count: p.count) }
+                try backend.sgdStep(parameters: p.value, gradients: p.gradient, momentumBuffer: p.firstMoment, count: p.count,
+                                    settings: SGDSettings(learningRate: settings.learningRate, momentum: settings.momentum), firstStep: step == 1)
+            }
+        }
+    }
+}

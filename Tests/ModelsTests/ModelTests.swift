@@ -1,0 +1,113 @@
+import Backend
+import Dataset
+import Foundation
+@testable import Models
+import XCTest
+
+/// The models on the real data: PyTorch names and shapes, CPU/OpenCL training parity, checkpoints.
+final class ModelTests: XCTestCase {
+    static let data: Result<FashionMNIST, Error> = Result { try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)) }
+    static let openCL: OpenCLBackend? = try? OpenCLBackend()
+
+    func testParameterNamesAndShapesArePyTorchs() throws {
+        let ae = try Network(.convAutoencoder(latent: 10), backend: CPUBackend(), seed: 1)
+        XCTAssertEqual(ae.parameters.map(\.name), ["encoder.conv1.weight", "encoder.conv1.bias", "encoder.conv2.weight", "encoder.conv2.bias",
+                                                   "encoder.fc.weight", "encoder.fc.bias", "decoder.fc.weight", "decoder.fc.bias",
+                                                   "decoder.deconv1.weight", "decoder.deconv1.bias", "decoder.deconv2.weight", "decoder.deconv2.bias"])
+        XCTAssertEqual(ae.parameters.map(\.shape), [[32, 1, 3, 3], [32], [64, 32, 3, 3], [64], [10, 3136], [10], [3136, 10], [3136],
+                                                    [64, 32, 3, 3], [32], [32, 1, 3, 3], [1]])
+        XCTAssertEqual(ae.featureSize, 10)
+        let cnn = try Network(.cnn(dropout: 0.25), backend: CPUBackend(), seed: 1)
+        XCTAssertEqual(cnn.parameters.map(\.name), ["conv1.weight", "conv1.bias", "conv2.weight", "conv2.bias", "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"])
+        XCTAssertEqual(cnn.featureSize, 128)
+        XCTAssertEqual(cnn.outputSize, 10)
+        let dense = try Network(.denseAutoencoder(latent: 10), backend: CPUBackend(), seed: 1)
+        XCTAssertEqual(dense.parameters.map(\.shape).prefix(8), [[500, 784], [500], [500, 500], [500], [2000, 500], [2000], [10, 2000], [10]])
+        // PyTorch's default init: |w| <= 1/sqrt(fan_in); for ConvTranspose2d fan_in = out * k * k.
+        let deconv2 = try ae.backend.floats(ae.parameters[10].value)
+        XCTAssertLessThanOrEqual(deconv2.map(abs).max()!, 1 / Float(9).squareRoot())
+        XCTAssertGreaterThan(deconv2.map(abs).max()!, 0.8 / Float(9).squareRoot())
+    }
+
+    /// One epoch on 1,000 images in file order with the same seed: the same per-batch losses
+    /// (1e-4 relative) and final weights (NMSE 1e-6) on the CPU and OpenCL backends.
+    func testOneEpochIsTheSameOnCPUAndOpenCL() throws {
+        guard let openCL = Self.openCL else {
+            if ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" { XCTFail("no OpenCL backend") }
+            return
+        }
+        let data = try Self.data.get().train
+        for architecture in [Architecture.convAutoencoder(latent: 10), .cnn(dropout: 0.25)] {
+            var settings = TrainingSettings()
+            settings.shuffle = false
+            settings.seed = 3
+            let cpuNet = try Network(architecture, backend: CPUBackend(), seed: 5)
+            let clNet = try Network(architecture, backend: openCL, seed: 5)
+            let cpuLosses = try Trainer(network: cpuNet, settings: settings).trainEpoch(data, indices: Array(0 ..< 1000), epoch: 0)
+            let clLosses = try Trainer(network: clNet, settings: settings).trainEpoch(data, indices: Array(0 ..< 1000), epoch: 0)
+            XCTAssertEqual(cpuLosses.count, 4)
+            for (a, b) in zip(cpuLosses, clLosses) {
+                XCTAssertEqual(a, b, accuracy: 1e-4 * abs(a), "\(architecture) batch losses \(cpuLosses) vs \(clLosses)")
+            }
+            for (p, q) in zip(try cpuNet.stateDict(), try clNet.stateDict()) {
+                var num = 0.0, den = 0.0
+                for (x, y) in zip(p.values, q.values) { num += Double(x - y) * Double(x - y); den += Double(x) * Double(x) }
+                XCTAssertLessThanOrEqual(num / max(den, 1e-30), 1e-6, "\(architecture) \(p.name) after one epoch")
+            }
+        }
+    }
+
+    /// Save, load, and the loaded network computes the same codes; a PyTorch-style file without
+    /// metadata is recognised from its tensor names; a mismatching file is refused naming the tensor.
+    func testCheckpointRoundTrip() throws {
+        let data = try Self.data.get().test
+        let backend = CPUBackend()
+        let network = try Network(.convAutoencoder(latent: 7), backend: backend, seed: 9)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ae-\(getpid()).safetensors").path
+        try Checkpoint.save(network, to: path, extra: ["fmnist.epoch": "0"])
+        let loaded = try Checkpoint.load(path, backend: backend)
+        XCTAssertEqual(loaded.architecture, .convAutoencoder(latent: 7))
+        let x = try backend.makeBuffer(Array(data.images.prefix(5 * 784)))
+        let a = try backend.floats(try network.forward(x, batch: 5, training: false, through: network.featureLayer))
+        let b = try backend.floats(try loaded.forward(x, batch: 5, training: false, through: loaded.featureLayer))
+        XCTAssertEqual(a, b, "re-encoded codes differ after save and load")
+
+        var bare = try Safetensors.read(path)
+        bare.metadata = [:]
+        try bare.write(to: path)
+        XCTAssertEqual(try Checkpoint.load(path, backend: backend).architecture, .convAutoencoder(latent: 7))
+
+        let cnn = try Network(.cnn(dropout: 0.25), backend: backend, seed: 1)
+        try Checkpoint.save(cnn, to: path)
+        var broken = try Safetensors.read(path)
+        broken.tensors[0].tensor = Safetensors.Tensor(shape: [16, 1, 3, 3], values: [Float](repeating: 0, count: 144))
+        try broken.write(to: path)
+        XCTAssertThrowsError(try Checkpoint.load(path, backend: backend)) { error in
+            XCTAssertTrue("\(error)".contains("conv1.weight has shape [16, 1, 3, 3], cnn needs [32, 1, 3, 3]"), "\(error)")
+        }
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Training lowers the loss on real data (a short run on a subset; full runs are in the notes).
+    func testShortTrainingLearns() throws {
+        let data = try Self.data.get()
+        let backend = CPUBackend()
+        var settings = TrainingSettings()
+        settings.seed = 1
+        let network = try Network(.convAutoencoder(latent: 10), backend: backend, seed: 1)
+        let trainer = try Trainer(network: network, settings: settings)
+        let validation = Array(0 ..< 500)
+        let before = try trainer.evaluate(data.test, indices: validation).loss
+        for epoch in 0 ..< 6 { _ = try trainer.trainEpoch(data.train, indices: Array(0 ..< 4000), epoch: epoch) }
+        let after = try trainer.evaluate(data.test, indices: validation).loss
+        // Baseline: predicting every validation image as the per-pixel mean training image.
+        var mean = [Double](repeating: 0, count: 784)
+        for i in 0 ..< 4000 { for p in 0 ..< 784 { mean[p] += Double(data.train.images[i * 784 + p]) / 4000 } }
+        var baseline = 0.0
+        for i in validation { for p in 0 ..< 784 { let d = Double(data.test.images[i * 784 + p]) - mean[p]; baseline += d * d } }
+        baseline /= Double(validation.count * 784)
+        print("short conv-ae run: validation MSE \(before) -> \(after); mean-image baseline \(baseline)")
+        XCTAssertLessThan(after, 0.5 * before, "validation MSE \(before) -> \(after)")
+        XCTAssertLessThan(after, 0.5 * baseline, "the autoencoder must beat the mean image clearly")
+    }
+}
