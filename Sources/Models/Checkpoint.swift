@@ -25,11 +25,12 @@ public enum Checkpoint {
         throw DataError("\(path): cannot tell the architecture from the tensor names (\(t.keys.sorted().prefix(4).joined(separator: ", "))...); pass --arch")
     }
 
-    /// Loads a checkpoint into a new network on `backend`.
-    public static func load<B>(_ path: String, backend: B, architecture fallback: Architecture? = nil) throws -> Network<B> {
+    /// Loads a checkpoint into a new network on `backend`. `seed` seeds what is not stored in the
+    /// weights (the dropout stream), so a resumed run passes its own seed.
+    public static func load<B>(_ path: String, backend: B, architecture fallback: Architecture? = nil, seed: UInt64 = 0) throws -> Network<B> {
         let file = try Safetensors.read(path)
         let architecture = try architecture(of: file, path: path, fallback: fallback)
-        let network = try Network(architecture, backend: backend, seed: 0)
+        let network = try Network(architecture, backend: backend, seed: seed)
         try network.load(file.byName.mapValues { ($0.shape, $0.values) }, source: path)
         return network
     }

@@ -7,8 +7,10 @@ public final class Parameter<B: ComputeBackend> {
     public let shape: [Int]
     public let value: B.Buffer
     public let gradient: B.Buffer
-    var firstMoment: B.Buffer?
-    var secondMoment: B.Buffer?
+    /// Adam's first moment, or SGD's momentum buffer.
+    public internal(set) var firstMoment: B.Buffer?
+    /// Adam's second moment.
+    public internal(set) var secondMoment: B.Buffer?
 
     public var count: Int { shape.reduce(1, *) }
 

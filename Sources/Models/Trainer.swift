@@ -124,6 +124,9 @@ public final class Trainer<B: ComputeBackend> {
         return Evaluation(loss: total / Double(count), accuracy: network.architecture.isAutoencoder ? nil : Double(correct) / Double(count))
     }
 
+    /// Sets the step counter when a run resumes (Adam's bias correction continues from it).
+    func restoreStep(_ value: Int) { step = value }
+
     private func upload(_ data: LabeledImages, indices: [Int]) throws -> B.Buffer {
         let n = indices.count, p = data.pixelsPerImage
         let x = try input.buffer(batch: n)

@@ -1,0 +1,24 @@
+import Backend
+
+extension Network {
+    /// Runs `count` images (`[count, 784]` floats in [0, 1]) through layers `0 ... last` (default:
+    /// the whole network) in batches of `batchSize`, without training, and returns the outputs
+    /// `[count, outputs]` on the host.
+    public func infer(_ images: [Float], count: Int, through last: Int? = nil, batchSize: Int = 256) throws -> [Float] {
+        precondition(images.count == count * inputSize, "infer: \(images.count) values for \(count) images of \(inputSize)")
+        let width = layers[last ?? layers.count - 1].outputSize
+        var out = [Float](repeating: 0, count: count * width)
+        var input: [Int: B.Buffer] = [:]
+        for start in stride(from: 0, to: count, by: batchSize) {
+            let n = min(batchSize, count - start)
+            let x = try input[n] ?? backend.makeBuffer(count: n * inputSize)
+            input[n] = x
+            try images.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[(start * inputSize) ..< ((start + n) * inputSize)]), to: x, offset: 0) }
+            let y = try forward(x, batch: n, training: false, through: last)
+            try out.withUnsafeMutableBufferPointer {
+                try backend.download(y, offset: 0, into: UnsafeMutableBufferPointer(rebasing: $0[(start * width) ..< ((start + n) * width)]))
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,60 @@
+import Backend
+import Dataset
+
+/// Everything beyond the weights that `--resume` needs to continue a run exactly: the optimizer's
+/// moments and step count, the epoch reached, dropout's draw counters and early-stopping state.
+/// Stored as a safetensors file beside the checkpoint (`<checkpoint>.state`).
+public struct TrainingState {
+    public var epochsDone: Int
+    public var step: Int
+    public var bestValidationLoss: Double
+    public var epochsWithoutImprovement: Int
+
+    public init(epochsDone: Int, step: Int, bestValidationLoss: Double, epochsWithoutImprovement: Int) {
+        (self.epochsDone, self.step, self.bestValidationLoss, self.epochsWithoutImprovement) = (epochsDone, step, bestValidationLoss, epochsWithoutImprovement)
+    }
+
+    public static func path(forCheckpoint checkpoint: String) -> String { checkpoint + ".state" }
+
+    /// Writes the trainer's optimizer state and this state next to `checkpoint`, atomically.
+    public func save<B>(_ trainer: Trainer<B>, checkpoint: String) throws {
+        let backend = trainer.network.backend
+        var tensors: [(name: String, tensor: Safetensors.Tensor)] = []
+        for p in trainer.network.parameters {
+            if let m = p.firstMoment { tensors.append((p.name + ".exp_avg", .init(shape: p.shape, values: try backend.floats(m)))) }
+            if let v = p.secondMoment { tensors.append((p.name + ".exp_avg_sq", .init(shape: p.shape, values: try backend.floats(v)))) }
+        }
+        let draws = trainer.network.layers.compactMap { $0 as? DropoutLayer<B> }.map { String($0.draws) }.joined(separator: ",")
+        let metadata = ["fmnist.epochs_done": "\(epochsDone)", "fmnist.step": "\(step)", "fmnist.best_val_loss": "\(bestValidationLoss)",
+                        "fmnist.epochs_without_improvement": "\(epochsWithoutImprovement)", "fmnist.dropout_draws": draws,
+                        "fmnist.optimizer": trainer.settings.optimizer.rawValue]
+        try Safetensors(tensors: tensors, metadata: metadata).write(to: Self.path(forCheckpoint: checkpoint))
+    }
+
+    /// Reads the state beside `checkpoint` and restores the trainer's optimizer from it.
+    public static func restore<B>(_ trainer: Trainer<B>, checkpoint: String) throws -> TrainingState {
+        let path = Self.path(forCheckpoint: checkpoint)
+        let file = try Safetensors.read(path)
+        let m = file.metadata
+        guard let epochs = m["fmnist.epochs_done"].flatMap(Int.init), let step = m["fmnist.step"].flatMap(Int.init),
+              let best = m["fmnist.best_val_loss"].flatMap(Double.init), let stale = m["fmnist.epochs_without_improvement"].flatMap(Int.init) else {
+            throw DataError("\(path): not an fmnist training state (metadata missing)")
+        }
+        guard m["fmnist.optimizer"] == trainer.settings.optimizer.rawValue else {
+            throw DataError("\(path): the run used --optimizer \(m["fmnist.optimizer"] ?? "?"), not \(trainer.settings.optimizer.rawValue)")
+        }
+        let tensors = file.byName
+        let backend = trainer.network.backend
+        for p in trainer.network.parameters {
+            for (suffix, keyPath) in [(".exp_avg", \Parameter<B>.firstMoment), (".exp_avg_sq", \Parameter<B>.secondMoment)] {
+                guard let t = tensors[p.name + suffix] else { continue }
+                guard t.shape == p.shape else { throw DataError("\(path): \(p.name + suffix) has shape \(t.shape), needs \(p.shape)") }
+                p[keyPath: keyPath] = try backend.makeBuffer(t.values)
+            }
+        }
+        let draws = (m["fmnist.dropout_draws"] ?? "").split(separator: ",").compactMap { UInt64($0) }
+        for (layer, count) in zip(trainer.network.layers.compactMap { $0 as? DropoutLayer<B> }, draws) { layer.draws = count }
+        trainer.restoreStep(step)
+        return TrainingState(epochsDone: epochs, step: step, bestValidationLoss: best, epochsWithoutImprovement: stale)
+    }
+}

@@ -1,0 +1,48 @@
+import ArgumentParser
+import Backend
+import Dataset
+import Foundation
+import Models
+
+/// `fmnist encode`: the autoencoder's bottleneck or the classifier's fc1 features (or logits) as .npy.
+struct EncodeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "encode", abstract: "Write a model's features for a split or an image file as .npy.")
+
+    enum LayerChoice: String, ExpressibleByArgument { case features, logits }
+
+    @Option(help: "Checkpoint (safetensors).")
+    var model: String
+
+    @OptionGroup var source: ModelInput
+
+    @Option(help: "features (bottleneck / fc1) or logits (classifier output).")
+    var layer: LayerChoice = .features
+
+    @Option(help: "Output .npy file: float32 [N, features].")
+    var out: String
+
+    @Option(help: "Also write the labels of a split here (int64 .npy).")
+    var labelsOut: String?
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    func run() throws {
+        let backend = try backendOptions.open(log: note)
+        try encode(on: backend)
+    }
+
+    private func encode<B: ComputeBackend>(on backend: B) throws {
+        let network = try Checkpoint.load(model, backend: backend)
+        if layer == .logits && network.architecture.isAutoencoder { throw ValidationError("--layer logits needs a classifier; \(model) is \(network.architecture)") }
+        let (images, labelled, what) = try source.load(defaultSplit: .test)
+        let through = layer == .logits ? network.layers.count - 1 : network.featureLayer
+        let codes = try network.infer(images.images, count: images.count, through: through)
+        let width = codes.count / max(1, images.count)
+        try NPYArray(shape: [images.count, width], elements: .float32(codes)).write(to: out)
+        if let labelsOut {
+            guard labelled else { throw ValidationError("--labels-out needs --split (an --input file has no labels)") }
+            try NPYArray(shape: [images.count], elements: .int64(images.labels.map(Int64.init))).write(to: labelsOut)
+        }
+        note("wrote \(out): \(images.count) x \(width) \(layer.rawValue) of the \(what)")
+    }
+}

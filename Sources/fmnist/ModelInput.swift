@@ -1,0 +1,49 @@
+import ArgumentParser
+import Dataset
+import Foundation
+
+/// The images a model command works on: a split of Fashion-MNIST (`--split`) or a `.npy` file
+/// (`--input`, float32 `[N, 784]` or `[N, 1, 28, 28]` in [0, 1]).
+struct ModelInput: ParsableArguments {
+    enum Split: String, ExpressibleByArgument, CaseIterable { case train, val, test, all }
+
+    @Option(help: "Split to use: train, val, test or all (train + val + test in file order).")
+    var split: Split?
+
+    @Option(help: "Images as a .npy file: float32 [N, 784] or [N, 1, 28, 28] in [0, 1].")
+    var input: String?
+
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        if split != nil && input != nil { throw ValidationError("give --split or --input, not both") }
+    }
+
+    /// The images (and labels when they come from a split), `[count, 784]`.
+    func load(defaultSplit: Split) throws -> (images: LabeledImages, labelled: Bool, description: String) {
+        if let input {
+            let array = try NPYArray.read(input)
+            guard case .float32(let values) = array.elements else {
+                throw ValidationError("--input \(input): dtype \(array.elements.descr) is not float32")
+            }
+            guard (array.shape.count == 2 && array.shape[1] == 784) || (array.shape.count == 4 && Array(array.shape[1...]) == [1, 28, 28]) else {
+                throw ValidationError("--input \(input): shape \(array.shape) is neither [N, 784] nor [N, 1, 28, 28]")
+            }
+            if let bad = values.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                throw ValidationError("--input \(input): value \(values[bad]) at index \(bad) is outside [0, 1]")
+            }
+            let count = array.shape[0]
+            return (LabeledImages(images: values, labels: [Int32](repeating: -1, count: count), height: 28, width: 28), false, input)
+        }
+        let (set, splits) = try data.load()
+        let chosen = split ?? defaultSplit
+        switch chosen {
+        case .train: return (set.train.subset(splits.train), true, "train split")
+        case .val: return (set.train.subset(splits.validation), true, "validation split")
+        case .test: return (set.test.subset(splits.test), true, "test split")
+        case .all:
+            let parts = [set.train.subset(splits.train), set.train.subset(splits.validation), set.test.subset(splits.test)]
+            return (LabeledImages(images: parts.flatMap(\.images), labels: parts.flatMap(\.labels), height: 28, width: 28), true, "all splits")
+        }
+    }
+}

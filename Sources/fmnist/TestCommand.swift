@@ -1,0 +1,77 @@
+import ArgumentParser
+import Backend
+import Dataset
+import Foundation
+import Imaging
+import Models
+
+/// `fmnist test`: a classifier's accuracy, per-class and macro precision / recall / F1 and confusion
+/// matrix (CSV and PNG); an autoencoder's reconstruction MSE.
+struct TestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "test", abstract: "Evaluate a checkpoint on a split.")
+
+    @Option(help: "Checkpoint (safetensors).")
+    var model: String
+
+    @OptionGroup var source: ModelInput
+
+    @Option(help: "Directory for the confusion matrix CSV and PNG (classifiers).")
+    var outDir: String = "out"
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    struct Report: Codable {
+        var model: String, architecture: String, images: Int
+        var reconstructionMSE: Double?
+        var classification: ClassificationReport?
+        var confusionCSV: String?, confusionPNG: String?
+    }
+
+    func run() throws {
+        let backend = try backendOptions.open(log: json ? { _ in } : note)
+        try test(on: backend)
+    }
+
+    private func test<B: ComputeBackend>(on backend: B) throws {
+        let network = try Checkpoint.load(model, backend: backend)
+        let (images, labelled, what) = try source.load(defaultSplit: .test)
+        let output = try network.infer(images.images, count: images.count)
+        var report = Report(model: model, architecture: network.architecture.description, images: images.count)
+        if network.architecture.isAutoencoder {
+            var mse = 0.0
+            for (a, b) in zip(images.images, output) { mse += Double(a - b) * Double(a - b) }
+            report.reconstructionMSE = mse / Double(max(1, output.count))
+        } else {
+            guard labelled else { throw ValidationError("testing a classifier needs --split (an --input file has no labels)") }
+            let predicted = (0 ..< images.count).map { r -> Int32 in
+                let row = output[(r * 10) ..< ((r + 1) * 10)]
+                return Int32(row.firstIndex(of: row.max()!)! - r * 10)
+            }
+            let classification = ClassificationReport(truth: images.labels, predicted: predicted, classes: 10)
+            try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+            let csv = URL(fileURLWithPath: outDir).appendingPathComponent("confusion.csv").path
+            let png = URL(fileURLWithPath: outDir).appendingPathComponent("confusion.png").path
+            try AtomicFile.write(Data(classification.confusionCSV(classNames: FashionMNIST.classNames).utf8), to: csv)
+            let heatmap = Heatmap(title: "Confusion matrix (rows: true, columns: predicted), \(what)", rowLabels: FashionMNIST.classNames,
+                                  values: classification.confusion.map { $0.map(Double.init) })
+            try PNGFile.write(heatmap.render(), to: png)
+            (report.classification, report.confusionCSV, report.confusionPNG) = (classification, csv, png)
+        }
+        if json { print(try jsonString(report)); return }
+        print("\(network.architecture) on the \(what) (\(images.count) images)")
+        if let mse = report.reconstructionMSE { print("reconstruction MSE \(String(format: "%.5f", mse))") }
+        if let c = report.classification {
+            print("accuracy \(String(format: "%.4f", c.accuracy))")
+            print("class".padding(toLength: 14, withPad: " ", startingAt: 0) + "precision    recall        F1")
+            for (i, name) in FashionMNIST.classNames.enumerated() {
+                print(name.padding(toLength: 14, withPad: " ", startingAt: 0)
+                    + String(format: "%9.4f %9.4f %9.4f", c.precision[i], c.recall[i], c.f1[i]))
+            }
+            print("macro".padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.4f %9.4f %9.4f", c.macroPrecision, c.macroRecall, c.macroF1))
+            print("wrote \(report.confusionCSV!) and \(report.confusionPNG!)")
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import ArgumentParser
+import Backend
+import Dataset
+import Foundation
+import Models
+
+/// `fmnist train autoencoder|classifier`: trains on the training split, validates each epoch,
+/// writes the checkpoint atomically at every epoch end.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the conv or dense autoencoder, or the CNN classifier, on Fashion-MNIST.",
+        discussion: "Checkpoints are safetensors files with PyTorch tensor names; the optimizer state for --resume "
+            + "is written beside them as FILE.state.")
+
+    enum Task: String, ExpressibleByArgument, CaseIterable { case autoencoder, classifier }
+
+    @Argument(help: "What to train: autoencoder or classifier.")
+    var task: Task
+
+    @Option(help: "Architecture: conv-ae or dense-ae (autoencoder), cnn (classifier). Default: conv-ae / cnn.")
+    var arch: String?
+
+    @Option(help: "Bottleneck size of the autoencoders.")
+    var latent: Int = 10
+
+    @Option(help: "Dropout after the classifier's fc1, training only.")
+    var dropout: Float = 0.25
+
+    @Option(help: "Epochs to train (in total, when resuming).")
+    var epochs: Int = 10
+
+    @Option(help: "Images per batch.")
+    var batch: Int = 256
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 1e-3
+
+    @Option(help: "Optimizer: adam or sgd (momentum 0.9).")
+    var optimizer: String = "adam"
+
+    @Option(help: "Stop when the validation loss has not improved for this many epochs (0: never).")
+    var patience: Int = 0
+
+    @Flag(help: "Take batches in file order instead of a seeded shuffle.")
+    var noShuffle = false
+
+    @Option(help: "Start from this checkpoint's weights (fresh optimizer).")
+    var initFrom: String?
+
+    @Flag(help: "Continue the interrupted run in --out exactly (weights, optimizer, epoch, dropout draws).")
+    var resume = false
+
+    @Option(help: "Checkpoint to write (safetensors).")
+    var out: String
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Flag(help: "Print a JSON report at the end.")
+    var json = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func architecture() throws -> Architecture {
+        let name = arch ?? (task == .autoencoder ? "conv-ae" : "cnn")
+        switch (task, name) {
+        case (.autoencoder, "conv-ae"): return .convAutoencoder(latent: latent)
+        case (.autoencoder, "dense-ae"): return .denseAutoencoder(latent: latent)
+        case (.classifier, "cnn"): return .cnn(dropout: dropout)
+        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"):
+            throw ValidationError("--arch \(name) does not fit `train \(task.rawValue)`")
+        case (_, "softmax"):
+            throw ValidationError("--arch softmax (elastic-net softmax regression) is not implemented yet")
+        default:
+            throw ValidationError("--arch '\(name)' is unknown; use conv-ae, dense-ae or cnn")
+        }
+    }
+
+    func validate() throws {
+        _ = try architecture()
+        guard latent >= 1 else { throw ValidationError("--latent \(latent) must be at least 1") }
+        guard epochs >= 1 else { throw ValidationError("--epochs \(epochs) must be at least 1") }
+        guard batch >= 1 else { throw ValidationError("--batch \(batch) must be at least 1") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr \(lr) must be positive") }
+        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout \(dropout) must be in [0, 1)") }
+        guard TrainingSettings.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
+        guard patience >= 0 else { throw ValidationError("--patience must not be negative") }
+        if resume && initFrom != nil { throw ValidationError("--resume and --init-from exclude each other") }
+        if resume {
+            guard FileManager.default.fileExists(atPath: out), FileManager.default.fileExists(atPath: TrainingState.path(forCheckpoint: out)) else {
+                throw ValidationError("--resume: no interrupted run at \(out) (needs \(out) and \(TrainingState.path(forCheckpoint: out)))")
+            }
+        }
+    }
+
+    struct EpochRecord: Codable {
+        var epoch: Int, trainLoss: Double, validationLoss: Double?, validationAccuracy: Double?, seconds: Double, imagesPerSecond: Double
+    }
+
+    struct Report: Codable {
+        var architecture: String, backend: String, checkpoint: String, epochs: [EpochRecord], stoppedEarly: Bool
+    }
+
+    func run() throws {
+        let log: (String) -> Void = quiet || json ? { _ in } : note
+        let backend = try backendOptions.open(log: log)
+        try train(on: backend, log: log)
+    }
+
+    private func train<B: ComputeBackend>(on backend: B, log: (String) -> Void) throws {
+        let (set, splits) = try data.load()
+        let architecture = try architecture()
+        var settings = TrainingSettings()
+        settings.batchSize = batch
+        settings.learningRate = lr
+        settings.optimizer = TrainingSettings.Optimizer(rawValue: optimizer)!
+        settings.shuffle = !noShuffle
+        settings.seed = data.seed
+        let network: Network<B>
+        if resume {
+            network = try Checkpoint.load(out, backend: backend, architecture: architecture, seed: data.seed)
+            guard network.architecture == architecture else {
+                throw ValidationError("--resume: \(out) holds \(network.architecture), not \(architecture)")
+            }
+        } else if let initFrom {
+            network = try Checkpoint.load(initFrom, backend: backend, architecture: architecture, seed: data.seed)
+        } else {
+            network = try Network(architecture, backend: backend, seed: data.seed)
+        }
+        let trainer = try Trainer(network: network, settings: settings)
+        var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0)
+        if resume { state = try TrainingState.restore(trainer, checkpoint: out) }
+        log("\(architecture): \(splits.train.count) training / \(splits.validation.count) validation images, batch \(batch), "
+            + "\(optimizer) lr \(lr), seed \(data.seed)" + (resume ? ", resuming after epoch \(state.epochsDone)" : ""))
+        var records: [EpochRecord] = []
+        var stoppedEarly = false
+        let progress = ProgressLine(enabled: !(quiet || json))
+        for epoch in state.epochsDone ..< epochs {
+            let start = Date()
+            let losses = try trainer.trainEpoch(set.train, indices: splits.train, epoch: epoch) { p in
+                progress.update("epoch \(epoch + 1)/\(epochs) " + ProgressLine.bar(p.batch, of: p.batches)
+                    + " \(p.batch)/\(p.batches)  loss \(String(format: "%.4f", p.loss))  \(Int(p.imagesPerSecond)) img/s")
+            }
+            let seconds = Date().timeIntervalSince(start)
+            let trainLoss = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
+            let validation = splits.validation.isEmpty ? nil : try trainer.evaluate(set.train, indices: splits.validation)
+            let record = EpochRecord(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
+                                     seconds: seconds, imagesPerSecond: Double(splits.train.count) / seconds)
+            records.append(record)
+            let monitored = validation?.loss ?? trainLoss
+            if monitored < state.bestValidationLoss { state.bestValidationLoss = monitored; state.epochsWithoutImprovement = 0 } else {
+                state.epochsWithoutImprovement += 1
+            }
+            state.epochsDone = epoch + 1
+            state.step = trainer.step
+            try Checkpoint.save(network, to: out, extra: ["fmnist.epoch": "\(epoch + 1)", "fmnist.train_loss": "\(trainLoss)",
+                                                          "fmnist.val_loss": validation.map { "\($0.loss)" } ?? ""])
+            try state.save(trainer, checkpoint: out)
+            progress.finish("epoch \(epoch + 1)/\(epochs)  train \(String(format: "%.4f", trainLoss))"
+                + (validation.map { "  val \(String(format: "%.4f", $0.loss))" } ?? "")
+                + (validation?.accuracy.map { "  val acc \(String(format: "%.4f", $0))" } ?? "")
+                + "  (\(String(format: "%.1f", seconds)) s, \(Int(record.imagesPerSecond)) img/s)  saved \(out)")
+            if patience > 0 && state.epochsWithoutImprovement >= patience {
+                stoppedEarly = true
+                log("early stop: validation loss has not improved for \(patience) epochs (best \(state.bestValidationLoss))")
+                break
+            }
+        }
+        if json {
+            print(try jsonString(Report(architecture: architecture.description, backend: backend.name, checkpoint: out,
+                                        epochs: records, stoppedEarly: stoppedEarly)))
+        }
+    }
+}
+
+/// One self-overwriting progress line on standard error (only when it is a terminal or forced).
+final class ProgressLine {
+    let enabled: Bool
+    private let interactive = isatty(2) != 0
+    private var last = Date.distantPast
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ text: String) {
+        guard enabled, interactive, Date().timeIntervalSince(last) > 0.1 else { return }
+        last = Date()
+        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
+    }
+
+    func finish(_ text: String) {
+        guard enabled else { return }
+        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + text + "\n").utf8))
+    }
+
+    static func bar(_ done: Int, of total: Int, width: Int = 20) -> String {
+        let filled = total > 0 ? done * width / total : 0
+        return "[" + String(repeating: "=", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+}

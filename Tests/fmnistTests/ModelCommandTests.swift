@@ -1,0 +1,98 @@
+import Dataset
+import Foundation
+import XCTest
+
+/// `fmnist train`, `encode`, `reconstruct` and `test` end to end on small real subsets (CPU backend).
+final class ModelCommandTests: XCTestCase {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-models-\(getpid())").path
+
+    override func setUpWithError() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func run(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> FmnistProcess.Outcome {
+        try FmnistProcess.run(arguments + ["--backend", "cpu"])
+    }
+
+    /// Two epochs in one run and one epoch plus `--resume` end with identical weights.
+    func testResumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
+        let common = ["train", "classifier", "--limit", "600", "--batch", "100", "--seed", "4", "--quiet"]
+        let straight = "\(dir)/straight.safetensors", resumed = "\(dir)/resumed.safetensors"
+        XCTAssertEqual(try run(common + ["--epochs", "2", "--out", straight]).status, 0)
+        XCTAssertEqual(try run(common + ["--epochs", "1", "--out", resumed]).status, 0)
+        let again = try run(common + ["--epochs", "2", "--resume", "--out", resumed])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        let a = try Safetensors.read(straight), b = try Safetensors.read(resumed)
+        XCTAssertEqual(a.tensors.map(\.name), b.tensors.map(\.name))
+        for (x, y) in zip(a.tensors, b.tensors) {
+            let differing = zip(x.tensor.values, y.tensor.values).filter { $0 != $1 }.count
+            XCTAssertTrue(x.tensor.shape == y.tensor.shape && differing == 0, "\(x.name): \(differing) values differ after resume")
+        }
+        XCTAssertEqual(b.metadata["fmnist.epoch"], "2")
+        XCTAssertEqual(b.metadata["fmnist.arch"], "cnn")
+    }
+
+    func testTrainEncodeReconstructAndTest() throws {
+        let ae = "\(dir)/ae.safetensors"
+        let train = try run(["train", "autoencoder", "--epochs", "1", "--limit", "500", "--out", ae, "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((report["epochs"] as? [[String: Any]])?.count, 1)
+
+        let codes = "\(dir)/codes.npy", labels = "\(dir)/labels.npy"
+        let encode = try run(["encode", "--model", ae, "--split", "test", "--limit", "300", "--out", codes, "--labels-out", labels])
+        XCTAssertEqual(encode.status, 0, encode.stderr)
+        XCTAssertEqual(try NPYArray.read(codes).shape, [300, 10])
+        XCTAssertEqual(try NPYArray.read(labels).integers?.prefix(3), [9, 2, 1])
+
+        let recon = "\(dir)/recon.npy", png = "\(dir)/recon.png"
+        let reconstruct = try run(["reconstruct", "--model", ae, "--split", "test", "--limit", "200", "--out", recon, "--png", png])
+        XCTAssertEqual(reconstruct.status, 0, reconstruct.stderr)
+        XCTAssertEqual(try NPYArray.read(recon).shape, [200, 1, 28, 28])
+        XCTAssertTrue(FileManager.default.fileExists(atPath: png))
+
+        // The reconstruction file is a valid --input: encoding it works; a wrong shape is refused.
+        XCTAssertEqual(try run(["encode", "--model", ae, "--input", recon, "--out", "\(dir)/c2.npy"]).status, 0)
+        let bad = try run(["encode", "--model", ae, "--input", codes, "--out", "\(dir)/c3.npy"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("shape [300, 10] is neither [N, 784] nor [N, 1, 28, 28]"), bad.stderr)
+
+        let test = try run(["test", "--model", ae, "--split", "test", "--limit", "200", "--json"])
+        XCTAssertEqual(test.status, 0, test.stderr)
+        let testReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(test.stdout.utf8)) as? [String: Any])
+        XCTAssertLessThan(try XCTUnwrap(testReport["reconstructionMSE"] as? Double), 0.2)
+    }
+
+    func testClassifierReport() throws {
+        let cnn = "\(dir)/cnn.safetensors"
+        XCTAssertEqual(try run(["train", "classifier", "--epochs", "1", "--limit", "1000", "--quiet", "--out", cnn]).status, 0)
+        let outcome = try run(["test", "--model", cnn, "--split", "test", "--limit", "500", "--json", "--out-dir", dir])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let classification = try XCTUnwrap(report["classification"] as? [String: Any])
+        let accuracy = try XCTUnwrap(classification["accuracy"] as? Double)
+        XCTAssertGreaterThan(accuracy, 0.5, "a CNN after one epoch on 1,000 images beats chance by far")
+        let confusion = try XCTUnwrap(classification["confusion"] as? [[Int]])
+        XCTAssertEqual(confusion.flatMap { $0 }.reduce(0, +), 500)
+        XCTAssertTrue(try String(contentsOfFile: "\(dir)/confusion.csv", encoding: .utf8).hasPrefix("true\\predicted,\"T-shirt/top\""))
+    }
+
+    func testBadInputsGiveOneLine() throws {
+        let cases: [([String], String)] = [
+            (["train", "autoencoder", "--arch", "cnn", "--out", "\(dir)/x"], "--arch cnn does not fit"),
+            (["train", "classifier", "--arch", "resnet", "--out", "\(dir)/x"], "--arch 'resnet' is unknown"),
+            (["train", "classifier", "--resume", "--out", "\(dir)/missing.safetensors"], "--resume: no interrupted run"),
+            (["encode", "--model", "\(dir)/missing.safetensors", "--out", "\(dir)/x.npy"], "missing.safetensors: no such file"),
+            (["train", "classifier", "--lr", "-1", "--out", "\(dir)/x"], "--lr"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try run(arguments)
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
+            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
+            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+        }
+    }
+}
