@@ -1,4 +1,4 @@
-@testable import Models
+import Models
 import XCTest
 
 final class ClassificationReportTests: XCTestCase {

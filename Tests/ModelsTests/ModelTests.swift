@@ -1,7 +1,7 @@
 import Backend
 import Dataset
 import Foundation
-@testable import Models
+import Models
 import XCTest
 
 /// The models on the real data: PyTorch names and shapes, CPU/OpenCL training parity, checkpoints.

@@ -19,5 +19,7 @@ for binary in "$stage/bin/fmnist" "$stage/bin/fmnistPackageTests.xctest"; do
   done
 done
 tar -cJf .device/fmnist-device.tar.xz -C "$stage" bin lib
+# --with-data: also copy the Fashion-MNIST files for train-on-device.sh (the GPU machine has none).
+if [ "${1:-}" = "--with-data" ]; then mkdir -p .device/data && cp /usr/share/datasets/fashion-mnist/*.gz .device/data/; fi
 rm -rf "$stage"
 ls -la .device/fmnist-device.tar.xz

@@ -3,19 +3,7 @@
 # loader, then run `fmnist devices`, the parity suite on the GPU, `fmnist bench` and (where PyTorch
 # is installed) the PyTorch layer timings and fixtures, writing logs and JSON to $OUT (or ./out). Usage: run-on-device.sh [extra bench arguments]
 set -uo pipefail
-out=${OUT:-$PWD/out}; mkdir -p "$out"
-work=/tmp/fmnist-device; rm -rf "$work"; mkdir -p "$work"
-tar -xJf .device/fmnist-device.tar.xz -C "$work"
-export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-# The ICD loader reads /etc/OpenCL/vendors; GPU containers often mount NVIDIA's OpenCL library
-# without registering it there. Register every vendor file plus any libnvidia-opencl found.
-nv=$(ldconfig -p | awk '/libnvidia-opencl\.so\.1/{print $NF; exit}')
-[ -z "$nv" ] && nv=$(find / -xdev \( -name 'libnvidia-opencl.so.1' -o -name 'libnvidia-opencl.so.*' \) 2>/dev/null | head -1)
-mkdir -p "$work/vendors"
-cp /etc/OpenCL/vendors/*.icd "$work/vendors/" 2>/dev/null || true
-if [ -n "$nv" ] && ! grep -qs nvidia "$work"/vendors/*.icd; then echo "$nv" > "$work/vendors/nvidia.icd"; fi
-export OCL_ICD_VENDORS="$work/vendors"
-echo "ICD vendors: $(cat "$work"/vendors/*.icd 2>/dev/null | tr '\n' ' ')"
+source "$(dirname "$0")/device-env.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>&1 | tee "$out/devices.txt"
 "$work/bin/fmnist" devices 2>&1 | tee -a "$out/devices.txt"
 echo "== parity suite (XCTest, OpenCL on the GPU) =="

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Sourced by the scripts in this folder on the GPU machine: unpacks what pack.sh built into
+# /tmp/fmnist-device, puts its libraries on LD_LIBRARY_PATH and registers NVIDIA's OpenCL driver
+# with the ICD loader. Sets $work (the unpacked tree) and $out ($OUT, or ./out).
+out=${OUT:-$PWD/out}; mkdir -p "$out"
+work=/tmp/fmnist-device; rm -rf "$work"; mkdir -p "$work"
+tar -xJf .device/fmnist-device.tar.xz -C "$work"
+export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+# The ICD loader reads /etc/OpenCL/vendors; GPU containers often mount NVIDIA's OpenCL library
+# without registering it there. Register every vendor file plus any libnvidia-opencl found.
+nv=$(ldconfig -p | awk '/libnvidia-opencl\.so\.1/{print $NF; exit}')
+[ -z "$nv" ] && nv=$(find / -xdev \( -name 'libnvidia-opencl.so.1' -o -name 'libnvidia-opencl.so.*' \) 2>/dev/null | head -1)
+mkdir -p "$work/vendors"
+cp /etc/OpenCL/vendors/*.icd "$work/vendors/" 2>/dev/null || true
+if [ -n "$nv" ] && ! grep -qs nvidia "$work"/vendors/*.icd; then echo "$nv" > "$work/vendors/nvidia.icd"; fi
+export OCL_ICD_VENDORS="$work/vendors"
+echo "ICD vendors: $(cat "$work"/vendors/*.icd 2>/dev/null | tr '\n' ' ')"
