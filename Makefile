@@ -21,10 +21,14 @@ deps:
 build: deps
 	swift build -c release
 
-# The main job. Until the full study lands: what this machine offers, then the op benchmarks.
+# The main job. Until the study command lands: what this machine offers, then the conv
+# autoencoder trained for a few epochs, its reconstruction grid and the test set's codes.
 run: build
 	$(FMNIST) devices
-	$(FMNIST) bench
+	$(FMNIST) data --out-dir out
+	$(FMNIST) train autoencoder --epochs 3 --out out/conv-ae.safetensors
+	$(FMNIST) reconstruct --model out/conv-ae.safetensors --split test --out out/test-reconstructions.npy --png out/reconstructions.png
+	$(FMNIST) encode --model out/conv-ae.safetensors --split test --out out/test-codes.npy --labels-out out/test-labels.npy
 
 bench: build
 	$(FMNIST) bench --out benchmarks/results/latest.json

@@ -150,7 +150,7 @@ public struct SGDSettings: Sendable, Equatable, Codable {
 
 /// Elementwise functions for `ComputeBackend.map`. Raw values are the kernel op codes.
 public enum UnaryFunction: Int32, CaseIterable, Sendable {
-    case relu = 0, sigmoid, tanh, exp, log, square, sqrt, abs, negate
+    case relu = 0, sigmoid, tanh, exp, log, square, sqrt, abs, negate, sign
 }
 
 /// Elementwise binary functions for `ComputeBackend.combine`. Raw values are the kernel op codes.

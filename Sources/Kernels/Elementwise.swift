@@ -1,7 +1,7 @@
 /// OpenCL C: elementwise maps, binary combinations, axpy and activation gradients over `n` floats.
 ///
 /// Op codes match `UnaryFunction`, `BinaryFunction` and `Activation` raw values in Backend:
-/// - unary: 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 log, 5 square, 6 sqrt, 7 abs, 8 negate
+/// - unary: 0 relu, 1 sigmoid, 2 tanh, 3 exp, 4 log, 5 square, 6 sqrt, 7 abs, 8 negate, 9 sign (0 at 0)
 /// - binary: 0 add, 1 subtract, 2 multiply, 3 divide, 4 maximum, 5 minimum
 /// - activation gradient from the layer's output `y` and upstream gradient `dy`:
 ///   0 relu `dy * (y > 0)`, 1 sigmoid `dy * y * (1 - y)`, 2 tanh `dy * (1 - y^2)`
@@ -31,7 +31,8 @@ __kernel void map_unary(const int op, const int n, __global const float* x, __gl
         case 5: r = v * v; break;
         case 6: r = sqrt(v); break;
         case 7: r = fabs(v); break;
-        default: r = -v; break;
+        case 8: r = -v; break;
+        default: r = v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : 0.0f); break;
     }
     y[i] = r;
 }

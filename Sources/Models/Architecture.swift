@@ -9,6 +9,9 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// CNN classifier: conv 1>32 p1, pool, conv 32>64 p1, pool, fc1 3136>128 (the feature layer),
     /// dropout, fc2 128>10. Softmax cross-entropy.
     case cnn(dropout: Float)
+    /// Softmax regression: `fc` Linear(784 -> 10) with the elastic-net penalty
+    /// `l1 * |W|_1 + l2 / 2 * |W|_2^2` on the weight (not the bias). Softmax cross-entropy.
+    case softmax(l1: Float, l2: Float)
 
     /// The `--arch` name.
     public var name: String {
@@ -16,16 +19,29 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         case .convAutoencoder: return "conv-ae"
         case .denseAutoencoder: return "dense-ae"
         case .cnn: return "cnn"
+        case .softmax: return "softmax"
         }
     }
 
-    public var isAutoencoder: Bool { if case .cnn = self { return false } else { return true } }
+    /// The elastic-net coefficients `(l1, l2)` on the weights, when the model has them.
+    public var elasticNet: (l1: Float, l2: Float)? {
+        if case .softmax(let l1, let l2) = self, l1 != 0 || l2 != 0 { return (l1, l2) }
+        return nil
+    }
+
+    public var isAutoencoder: Bool {
+        switch self {
+        case .convAutoencoder, .denseAutoencoder: return true
+        case .cnn, .softmax: return false
+        }
+    }
 
     public var description: String {
         switch self {
         case .convAutoencoder(let d): return "conv-ae (latent \(d))"
         case .denseAutoencoder(let d): return "dense-ae (latent \(d))"
         case .cnn(let p): return "cnn (dropout \(p))"
+        case .softmax(let l1, let l2): return "softmax (l1 \(l1), l2 \(l2))"
         }
     }
 
@@ -34,6 +50,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .convAutoencoder(let d), .denseAutoencoder(let d): return ["fmnist.arch": name, "fmnist.latent": "\(d)"]
         case .cnn(let p): return ["fmnist.arch": name, "fmnist.dropout": "\(p)"]
+        case .softmax(let l1, let l2): return ["fmnist.arch": name, "fmnist.l1": "\(l1)", "fmnist.l2": "\(l2)"]
         }
     }
 
@@ -43,6 +60,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         case "conv-ae": guard let d = metadata["fmnist.latent"].flatMap(Int.init) else { return nil }; self = .convAutoencoder(latent: d)
         case "dense-ae": guard let d = metadata["fmnist.latent"].flatMap(Int.init) else { return nil }; self = .denseAutoencoder(latent: d)
         case "cnn": self = .cnn(dropout: metadata["fmnist.dropout"].flatMap(Float.init) ?? 0.25)
+        case "softmax": self = .softmax(l1: metadata["fmnist.l1"].flatMap(Float.init) ?? 0, l2: metadata["fmnist.l2"].flatMap(Float.init) ?? 0)
         default: return nil
         }
     }

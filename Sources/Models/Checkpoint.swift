@@ -21,6 +21,7 @@ public enum Checkpoint {
         if let fc = t["encoder.fc.weight"], t["encoder.conv1.weight"] != nil, fc.shape.count == 2 { return .convAutoencoder(latent: fc.shape[0]) }
         if let fc4 = t["encoder.fc4.weight"], fc4.shape.count == 2 { return .denseAutoencoder(latent: fc4.shape[0]) }
         if t["conv1.weight"] != nil, t["fc2.weight"] != nil { return .cnn(dropout: 0.25) }
+        if t.count == 2, t["fc.weight"]?.shape == [10, 784] { return .softmax(l1: 0, l2: 0) }
         if let fallback { return fallback }
         throw DataError("\(path): cannot tell the architecture from the tensor names (\(t.keys.sorted().prefix(4).joined(separator: ", "))...); pass --arch")
     }

@@ -68,6 +68,9 @@ public final class Network<B: ComputeBackend> {
             ]
             featureLayer = list.count - 1
             list += [DropoutLayer(backend: b, size: 128, probability: dropout, seed: seed ^ 0xD80_0D80), try linear("fc2", 128, 10)]
+        case .softmax:
+            list = [try linear("fc", 784, 10)]
+            featureLayer = 0
         }
         layers = list
     }

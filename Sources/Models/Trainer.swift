@@ -98,8 +98,9 @@ public final class Trainer<B: ComputeBackend> {
         let loss = try backend.floats(lossValue)[0]
         guard loss.isFinite else { return loss }
         try network.backward(gradient, batch: n)
+        let penalty = try applyElasticNet()
         try optimizerStep()
-        return loss
+        return loss + penalty
     }
 
     /// Mean loss (and accuracy for classifiers) over `indices`, without training.
@@ -122,6 +123,30 @@ public final class Trainer<B: ComputeBackend> {
         }
         let count = max(1, indices.count)
         return Evaluation(loss: total / Double(count), accuracy: network.architecture.isAutoencoder ? nil : Double(correct) / Double(count))
+    }
+
+    /// For models with an elastic-net penalty `l1 |W|_1 + l2/2 |W|_2^2` on the weights (not biases):
+    /// adds `l1 sign(W) + l2 W` to each weight gradient and returns the penalty's value.
+    private func applyElasticNet() throws -> Float {
+        guard let (l1, l2) = network.architecture.elasticNet else { return 0 }
+        var penalty: Float = 0
+        for p in network.parameters where p.shape.count > 1 {
+            let scratch = try penaltyScratch(count: p.count)
+            try backend.map(.sign, p.value, into: scratch, count: p.count)
+            try backend.axpy(alpha: l1, x: scratch, y: p.gradient, count: p.count)
+            try backend.axpy(alpha: l2, x: p.value, y: p.gradient, count: p.count)
+            let w = try backend.floats(p.value)
+            penalty += l1 * w.reduce(0) { $0 + abs($1) } + l2 / 2 * w.reduce(0) { $0 + $1 * $1 }
+        }
+        return penalty
+    }
+
+    private var penaltyBuffer: B.Buffer?
+    private func penaltyScratch(count: Int) throws -> B.Buffer {
+        if let b = penaltyBuffer, b.count >= count { return b }
+        let b = try backend.makeBuffer(count: count)
+        penaltyBuffer = b
+        return b
     }
 
     /// Sets the step counter when a run resumes (Adam's bias correction continues from it).

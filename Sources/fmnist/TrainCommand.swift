@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "What to train: autoencoder or classifier.")
     var task: Task
 
-    @Option(help: "Architecture: conv-ae or dense-ae (autoencoder), cnn (classifier). Default: conv-ae / cnn.")
+    @Option(help: "Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier). Default: conv-ae / cnn.")
     var arch: String?
 
     @Option(help: "Bottleneck size of the autoencoders.")
@@ -26,6 +26,12 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Dropout after the classifier's fc1, training only.")
     var dropout: Float = 0.25
+
+    @Option(help: "Elastic-net L1 coefficient a (softmax: a |W|_1).")
+    var l1: Float = 0
+
+    @Option(help: "Elastic-net L2 coefficient b (softmax: b/2 |W|_2^2).")
+    var l2: Float = 0
 
     @Option(help: "Epochs to train (in total, when resuming).")
     var epochs: Int = 10
@@ -69,12 +75,11 @@ struct TrainCommand: ParsableCommand {
         case (.autoencoder, "conv-ae"): return .convAutoencoder(latent: latent)
         case (.autoencoder, "dense-ae"): return .denseAutoencoder(latent: latent)
         case (.classifier, "cnn"): return .cnn(dropout: dropout)
-        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"):
+        case (.classifier, "softmax"): return .softmax(l1: l1, l2: l2)
+        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"):
             throw ValidationError("--arch \(name) does not fit `train \(task.rawValue)`")
-        case (_, "softmax"):
-            throw ValidationError("--arch softmax (elastic-net softmax regression) is not implemented yet")
         default:
-            throw ValidationError("--arch '\(name)' is unknown; use conv-ae, dense-ae or cnn")
+            throw ValidationError("--arch '\(name)' is unknown; use conv-ae, dense-ae, cnn or softmax")
         }
     }
 
@@ -84,6 +89,7 @@ struct TrainCommand: ParsableCommand {
         guard epochs >= 1 else { throw ValidationError("--epochs \(epochs) must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch \(batch) must be at least 1") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr \(lr) must be positive") }
+        guard l1 >= 0, l2 >= 0 else { throw ValidationError("--l1 and --l2 must not be negative") }
         guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout \(dropout) must be in [0, 1)") }
         guard TrainingSettings.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
         guard patience >= 0 else { throw ValidationError("--patience must not be negative") }

@@ -46,6 +46,7 @@ enum Reference {
         case "sqrt": return v.squareRoot()
         case "abs": return Swift.abs(v)
         case "negate": return -v
+        case "sign": return v > 0 ? 1 : (v < 0 ? -1 : 0)
         default: fatalError("unknown unary function \(f)")
         }
     }

@@ -111,3 +111,23 @@ final class ModelTests: XCTestCase {
         XCTAssertLessThan(after, 0.5 * baseline, "the autoencoder must beat the mean image clearly")
     }
 }
+
+/// Softmax regression with the elastic-net penalty: it learns, and the L1 term shrinks the weights.
+final class SoftmaxRegressionTests: XCTestCase {
+    func testElasticNetShrinksWeightsAndTheModelLearns() throws {
+        let data = try ModelTests.data.get()
+        var settings = TrainingSettings()
+        settings.learningRate = 2e-3
+        var l1Norms: [Float] = [], accuracies: [Double] = []
+        for l1: Float in [0, 1e-3] {
+            let network = try Network(.softmax(l1: l1, l2: 0), backend: CPUBackend(), seed: 2)
+            XCTAssertEqual(network.parameters.map(\.name), ["fc.weight", "fc.bias"])
+            let trainer = try Trainer(network: network, settings: settings)
+            for epoch in 0 ..< 3 { _ = try trainer.trainEpoch(data.train, indices: Array(0 ..< 6000), epoch: epoch) }
+            l1Norms.append(try network.backend.floats(network.parameters[0].value).reduce(0) { $0 + abs($1) })
+            accuracies.append(try XCTUnwrap(try trainer.evaluate(data.test, indices: Array(0 ..< 1000)).accuracy))
+        }
+        XCTAssertGreaterThan(accuracies[0], 0.75, "softmax regression on 6,000 images, 3 epochs")
+        XCTAssertLessThan(l1Norms[1], 0.7 * l1Norms[0], "the L1 penalty must shrink |W|_1: \(l1Norms)")
+    }
+}

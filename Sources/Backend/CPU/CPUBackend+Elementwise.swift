@@ -15,6 +15,7 @@ extension CPUBackend {
             case .sqrt: for i in range { dst[i] = src[i].squareRoot() }
             case .abs: for i in range { dst[i] = Swift.abs(src[i]) }
             case .negate: for i in range { dst[i] = -src[i] }
+            case .sign: for i in range { dst[i] = src[i] > 0 ? 1 : (src[i] < 0 ? -1 : 0) }
             }
         }
     }
