@@ -44,7 +44,9 @@ public struct ImageGrid {
                 let x = labelWidth + c * cellWidth
                 canvas.drawGray(image, width: imageWidth, height: imageHeight, x: x, y: y, scale: scale)
                 if c < row.imageCaptions.count {
-                    canvas.drawText(row.imageCaptions[c], x: x, y: y + imageHeight * scale + 2, scale: max(1, textScale - 1))
+                    // Captions are cut to the image's width so neighbours never run together.
+                    let fits = max(1, (imageWidth * scale + gap) / (BitmapFont.advance * max(1, textScale - 1)))
+                    canvas.drawText(String(row.imageCaptions[c].prefix(fits)), x: x, y: y + imageHeight * scale + 2, scale: max(1, textScale - 1))
                 }
             }
         }

@@ -13,7 +13,24 @@ public struct TrainingSettings: Sendable {
     /// Shuffle each epoch's batches (seeded by `seed` and the epoch); off: file order.
     public var shuffle = true
     public var seed: UInt64 = 0
+    /// Learning rate per epoch: constant, or cosine annealing from `learningRate` towards 0 over
+    /// `epochs` (`lr * (1 + cos(pi * epoch / epochs)) / 2`).
+    public var schedule = Schedule.constant
+    /// Total epochs of the run (the cosine schedule's period).
+    public var epochs = 10
+    /// Random translation of training images by up to this many pixels in each direction (0: off),
+    /// drawn per image from the seed, epoch and position, zero-filled.
+    public var shiftPixels = 0
+    public enum Schedule: String, Sendable { case constant, cosine }
     public init() {}
+
+    /// The learning rate for `epoch` (counted from 0).
+    public func learningRate(epoch: Int) -> Float {
+        switch schedule {
+        case .constant: return learningRate
+        case .cosine: return learningRate * Float((1 + cos(Double.pi * Double(epoch) / Double(max(1, epochs)))) / 2)
+        }
+    }
 }
 
 /// One batch's outcome, for progress display.
@@ -41,6 +58,8 @@ public final class Trainer<B: ComputeBackend> {
     public let settings: TrainingSettings
     /// Optimizer steps taken so far (Adam's bias correction uses it).
     public private(set) var step = 0
+    /// The learning rate of the epoch being trained.
+    private var currentLearningRate: Float
     private let backend: B
     private let input: BatchBuffers<B>, labels: BatchBuffers<B>, outputGradient: BatchBuffers<B>
     private let lossValue: B.Buffer
@@ -53,6 +72,7 @@ public final class Trainer<B: ComputeBackend> {
         labels = BatchBuffers(backend: backend, perExample: 1)
         outputGradient = BatchBuffers(backend: backend, perExample: network.outputSize)
         lossValue = try backend.makeBuffer(count: 1)
+        currentLearningRate = settings.learningRate
     }
 
     /// The order of `indices` for `epoch`: shuffled with a seed derived from the run's seed and the
@@ -70,12 +90,13 @@ public final class Trainer<B: ComputeBackend> {
     public func trainEpoch(_ data: LabeledImages, indices: [Int], epoch: Int,
                            progress: (BatchProgress) -> Void = { _ in }) throws -> [Float] {
         let ordered = order(indices, epoch: epoch)
+        currentLearningRate = settings.learningRate(epoch: epoch)
         let batches = (ordered.count + settings.batchSize - 1) / settings.batchSize
         var losses: [Float] = []
         let start = Date()
         for b in 0 ..< batches {
             let batchIndices = Array(ordered[(b * settings.batchSize) ..< min(ordered.count, (b + 1) * settings.batchSize)])
-            let loss = try trainBatch(data, indices: batchIndices)
+            let loss = try trainBatch(data, indices: batchIndices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
             guard loss.isFinite else {
                 throw TrainingError(description: "loss became \(loss) in epoch \(epoch), batch \(b + 1) of \(batches); "
                     + "lower --lr or check the data (the last checkpoint is kept)")
@@ -89,9 +110,9 @@ public final class Trainer<B: ComputeBackend> {
     }
 
     /// Forward, loss, backward and an optimizer step on one batch; returns the batch's loss.
-    public func trainBatch(_ data: LabeledImages, indices: [Int]) throws -> Float {
+    public func trainBatch(_ data: LabeledImages, indices: [Int], augmentation: (epoch: Int, batch: Int)? = nil) throws -> Float {
         let n = indices.count
-        let x = try upload(data, indices: indices)
+        let x = try upload(data, indices: indices, augmentation: augmentation)
         let output = try network.forward(x, batch: n, training: true)
         let gradient = try outputGradient.buffer(batch: n)
         try computeLoss(output: output, input: x, data: data, indices: indices, gradient: gradient)
@@ -152,7 +173,7 @@ public final class Trainer<B: ComputeBackend> {
     /// Sets the step counter when a run resumes (Adam's bias correction continues from it).
     func restoreStep(_ value: Int) { step = value }
 
-    private func upload(_ data: LabeledImages, indices: [Int]) throws -> B.Buffer {
+    private func upload(_ data: LabeledImages, indices: [Int], augmentation: (epoch: Int, batch: Int)? = nil) throws -> B.Buffer {
         let n = indices.count, p = data.pixelsPerImage
         let x = try input.buffer(batch: n)
         var host = [Float](repeating: 0, count: n * p)
@@ -163,12 +184,33 @@ public final class Trainer<B: ComputeBackend> {
                 }
             }
         }
+        if let augmentation, settings.shiftPixels > 0 {
+            var rng = SplitMix64(seed: settings.seed ^ UInt64(augmentation.epoch) &* 0x9E37_79B9 ^ UInt64(augmentation.batch) &* 0xC2B2_AE35)
+            let span = 2 * settings.shiftPixels + 1
+            for r in 0 ..< n {
+                let dx = rng.next(below: span) - settings.shiftPixels, dy = rng.next(below: span) - settings.shiftPixels
+                Self.shift(&host, image: r, width: data.width, height: data.height, dx: dx, dy: dy)
+            }
+        }
         try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
         if !network.architecture.isAutoencoder {
             let y = indices.map { data.labels[$0] }
             try y.withUnsafeBufferPointer { try backend.upload($0, to: try labels.buffer(batch: n), offset: 0) }
         }
         return x
+    }
+
+    /// Moves image `image` of `pixels` by `(dx, dy)`, filling with 0.
+    static func shift(_ pixels: inout [Float], image: Int, width: Int, height: Int, dx: Int, dy: Int) {
+        guard dx != 0 || dy != 0 else { return }
+        let base = image * width * height
+        let original = Array(pixels[base ..< base + width * height])
+        for y in 0 ..< height {
+            for x in 0 ..< width {
+                let (sx, sy) = (x - dx, y - dy)
+                pixels[base + y * width + x] = sx >= 0 && sx < width && sy >= 0 && sy < height ? original[sy * width + sx] : 0
+            }
+        }
     }
 
     private func computeLoss(output: B.Buffer, input x: B.Buffer, data: LabeledImages, indices: [Int], gradient: B.Buffer?) throws {
@@ -191,11 +233,11 @@ public final class Trainer<B: ComputeBackend> {
                     p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
                 }
                 try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
-                                     count: p.count, settings: AdamSettings(learningRate: settings.learningRate), step: step)
+                                     count: p.count, settings: AdamSettings(learningRate: currentLearningRate), step: step)
             case .sgd:
                 if p.firstMoment == nil { p.firstMoment = try backend.makeBuffer(count: p.count) }
                 try backend.sgdStep(parameters: p.value, gradients: p.gradient, momentumBuffer: p.firstMoment, count: p.count,
-                                    settings: SGDSettings(learningRate: settings.learningRate, momentum: settings.momentum), firstStep: step == 1)
+                                    settings: SGDSettings(learningRate: currentLearningRate, momentum: settings.momentum), firstStep: step == 1)
             }
         }
     }
