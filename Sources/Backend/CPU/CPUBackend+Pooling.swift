@@ -3,6 +3,10 @@ extension CPUBackend {
         precondition(x.count >= g.inputCount && y.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolForward: buffers too small")
         let (oh, ow) = (g.outHeight, g.outWidth)
         let src = x.floats, dst = y.floats
+        if g.kernelHeight == 2, g.kernelWidth == 2, g.strideHeight == 2, g.strideWidth == 2, g.padHeight == 0, g.padWidth == 0 {
+            maxPool2x2(src, geometry: g, into: dst, indices: indices)
+            return
+        }
         indices.withInts { idx in
             parallelFor(g.batch * g.channels, grain: 8) { range in
                 for p in range {
@@ -23,6 +27,54 @@ extension CPUBackend {
                             let o = (p * oh + yo) * ow + xo
                             dst[o] = best
                             idx[o] = Int32(at)
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The common 2x2, stride 2, unpadded case without per-element bounds checks: the same
+    /// maxima and indices as the general loop (first of a tie in row-major order, NaN wins).
+    private func maxPool2x2(_ src: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry, into dst: UnsafeMutablePointer<Float>,
+                            indices: CPUBuffer) {
+        let (oh, ow, w) = (g.outHeight, g.outWidth, g.inWidth)
+        indices.withInts { idx in
+            parallelFor(g.batch * g.channels, grain: 16) { range in
+                for p in range {
+                    let plane = src + p * g.inHeight * w
+                    let out = dst + p * oh * ow, outIndex = idx + p * oh * ow
+                    for yo in 0 ..< oh {
+                        let top = plane + 2 * yo * w, bottom = top + w
+                        var xo = 0
+                        // Eight outputs at a time: even and odd lanes of 16 inputs from each row.
+                        while xo + 8 <= ow {
+                            let t = UnsafeRawPointer(top + 2 * xo).loadUnaligned(as: SIMD16<Float>.self)
+                            let b = UnsafeRawPointer(bottom + 2 * xo).loadUnaligned(as: SIMD16<Float>.self)
+                            var best = t.evenHalf, at = SIMD8<Int32>(repeating: 0)
+                            @inline(__always) func consider(_ v: SIMD8<Float>, _ k: Int32) {
+                                let take = (v .> best) .| (v .!= v)
+                                best.replace(with: v, where: take)
+                                at.replace(with: k, where: take)
+                            }
+                            consider(t.oddHalf, 1)
+                            consider(b.evenHalf, 2)
+                            consider(b.oddHalf, 3)
+                            let column = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(2 * xo)
+                            let index = (Int32(2 * yo) &+ (at &>> 1)) &* Int32(w) &+ column &+ (at & 1)
+                            UnsafeMutableRawPointer(out + yo * ow + xo).storeBytes(of: best, as: SIMD8<Float>.self)
+                            UnsafeMutableRawPointer(outIndex + yo * ow + xo).storeBytes(of: index, as: SIMD8<Int32>.self)
+                            xo += 8
+                        }
+                        while xo < ow {
+                            var best = top[2 * xo], at = 0
+                            let candidates = (top[2 * xo + 1], bottom[2 * xo], bottom[2 * xo + 1])
+                            if candidates.0 > best || candidates.0.isNaN { best = candidates.0; at = 1 }
+                            if candidates.1 > best || candidates.1.isNaN { best = candidates.1; at = 2 }
+                            if candidates.2 > best || candidates.2.isNaN { best = candidates.2; at = 3 }
+                            out[yo * ow + xo] = best
+                            outIndex[yo * ow + xo] = Int32((2 * yo + (at >> 1)) * w + 2 * xo + (at & 1))
+                            xo += 1
                         }
                     }
                 }
