@@ -32,7 +32,7 @@ let package = Package(
                 swiftSettings: optimiseAlways),
         .target(name: "Bench", dependencies: ["Backend"], path: "Sources/Bench"),
         .target(name: "Models", dependencies: ["Backend", "Dataset"], path: "Sources/Models", swiftSettings: optimiseAlways),
-        .target(name: "Cluster", dependencies: ["Backend"], path: "Sources/Cluster"),
+        .target(name: "Cluster", dependencies: ["Backend", "Dataset"], path: "Sources/Cluster", swiftSettings: optimiseAlways),
         .executableTarget(name: "fmnist", dependencies: [
             "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -41,6 +41,7 @@ let package = Package(
                     resources: [.copy("TorchFixtures")]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Backend"], path: "Tests/BenchTests"),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Backend", "Dataset"], path: "Tests/ModelsTests"),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Backend", "Dataset"], path: "Tests/ClusterTests"),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset"], path: "Tests/DatasetTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Dataset"], path: "Tests/ImagingTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "fmnistTests", dependencies: ["fmnist"], path: "Tests/fmnistTests"),

@@ -1,0 +1,172 @@
+import Backend
+import Dataset
+import Foundation
+
+/// K-means (Lloyd) with the assignment step on a `ComputeBackend` (chunked nearest-centre search)
+/// and the centre update on the host.
+public enum KMeans {
+    public enum Initialisation: Sendable {
+        /// Greedy k-means++ as scikit-learn: each new centre is the best of `2 + floor(ln k)`
+        /// candidates drawn with probability proportional to D^2.
+        case kMeansPlusPlus
+        /// `k` distinct points drawn uniformly.
+        case random
+        /// Given centres, `[k, dim]` row-major.
+        case given([Float])
+    }
+
+    /// Defaults as scikit-learn's `KMeans`.
+    public struct Configuration: Sendable {
+        public var k = 10
+        public var initialisation = Initialisation.kMeansPlusPlus
+        public var maxIterations = 300
+        /// Convergence when the squared centre shift summed over centres is at most
+        /// `tolerance * mean feature variance` (scikit-learn's relative tolerance); 0: run until the
+        /// labels stop changing or `maxIterations`.
+        public var tolerance = 1e-4
+        /// Independent initialisations; the lowest inertia wins.
+        public var restarts = 1
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        public var labels: [Int32]
+        /// `[k, dim]` row-major.
+        public var centres: [Float]
+        /// Sum of squared distances of points to their centres.
+        public var inertia: Double
+        public var iterations: Int
+    }
+
+    /// Clusters the `rows` points of `x [rows, dim]` (host memory; uploaded once).
+    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                              progress: (Int, Double) -> Void = { _, _ in }) throws -> Result {
+        precondition(x.count == n * d, "KMeans: \(x.count) values for \(n) x \(d)")
+        guard c.k >= 1 else { throw BackendError.invalidArgument("--k \(c.k) must be at least 1") }
+        guard c.k <= n else { throw BackendError.invalidArgument("--k \(c.k) is larger than the number of points (\(n))") }
+        if let bad = x.firstIndex(where: { !$0.isFinite }) {
+            throw BackendError.invalidArgument("features hold \(x[bad]) at row \(bad / d), column \(bad % d); K-means needs finite values")
+        }
+        let points = try backend.makeBuffer(x)
+        let threshold = c.tolerance * meanVariance(x, rows: n, dim: d)
+        var best: Result?
+        for restart in 0 ..< max(1, c.restarts) {
+            var rng = SplitMix64(seed: c.seed &+ UInt64(restart) &* 0x9E37_79B9_7F4A_7C15)
+            let initial: [Float]
+            switch c.initialisation {
+            case .given(let centres):
+                guard centres.count == c.k * d else { throw BackendError.invalidArgument("given centres hold \(centres.count) values, need \(c.k) x \(d)") }
+                initial = centres
+            case .random:
+                var indices = Array(0 ..< n)
+                rng.shuffle(&indices)
+                initial = indices.prefix(c.k).flatMap { x[($0 * d) ..< (($0 + 1) * d)] }
+            case .kMeansPlusPlus:
+                initial = try plusPlus(x, points: points, rows: n, dim: d, k: c.k, rng: &rng, backend: backend)
+            }
+            let result = try lloyd(x, points: points, rows: n, dim: d, centres: initial, configuration: c, threshold: threshold,
+                                   backend: backend, progress: progress)
+            if best == nil || result.inertia < best!.inertia { best = result }
+        }
+        return best!
+    }
+
+    static func meanVariance(_ x: [Float], rows n: Int, dim d: Int) -> Double {
+        var total = 0.0
+        for j in 0 ..< d {
+            var s = 0.0, q = 0.0
+            for i in 0 ..< n { let v = Double(x[i * d + j]); s += v; q += v * v }
+            total += max(0, q / Double(n) - (s / Double(n)) * (s / Double(n)))
+        }
+        return total / Double(d)
+    }
+
+    /// Nearest centre and squared distance for every point.
+    static func assign<B: ComputeBackend>(_ points: B.Buffer, rows n: Int, dim d: Int, centres: [Float], backend: B) throws -> ([Int32], [Float]) {
+        let k = centres.count / d
+        let c = try backend.makeBuffer(centres)
+        let (labels, minima) = (try backend.makeBuffer(count: n), try backend.makeBuffer(count: n))
+        try backend.nearestRows(x: points, rows: n, y: c, yRows: k, dim: d, indices: labels, minima: minima)
+        return (try backend.ints(labels), try backend.floats(minima))
+    }
+
+    static func lloyd<B: ComputeBackend>(_ x: [Float], points: B.Buffer, rows n: Int, dim d: Int, centres initial: [Float],
+                                         configuration c: Configuration, threshold: Double, backend: B,
+                                         progress: (Int, Double) -> Void) throws -> Result {
+        var centres = initial
+        var labels: [Int32] = [], minima: [Float] = []
+        var iterations = 0
+        while iterations < c.maxIterations {
+            let (newLabels, newMinima) = try assign(points, rows: n, dim: d, centres: centres, backend: backend)
+            iterations += 1
+            let stable = newLabels == labels
+            (labels, minima) = (newLabels, newMinima)
+            progress(iterations, minima.reduce(0.0) { $0 + Double($1) })
+            if stable { break }
+            let updated = updateCentres(x, rows: n, dim: d, labels: labels, minima: minima, previous: centres, k: c.k)
+            var shift = 0.0
+            for i in 0 ..< centres.count { let t = Double(updated[i] - centres[i]); shift += t * t }
+            centres = updated
+            if c.tolerance > 0 && shift <= threshold {
+                // Labels must match the final centres.
+                (labels, minima) = try assign(points, rows: n, dim: d, centres: centres, backend: backend)
+                break
+            }
+        }
+        return Result(labels: labels, centres: centres, inertia: minima.reduce(0.0) { $0 + Double($1) }, iterations: iterations)
+    }
+
+    /// Means of the points of each cluster; an empty cluster takes the point farthest from its
+    /// centre among those not yet used, as scikit-learn relocates empty clusters.
+    static func updateCentres(_ x: [Float], rows n: Int, dim d: Int, labels: [Int32], minima: [Float], previous: [Float], k: Int) -> [Float] {
+        var sums = [Double](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k)
+        x.withUnsafeBufferPointer { p in
+            for i in 0 ..< n {
+                let l = Int(labels[i])
+                counts[l] += 1
+                for j in 0 ..< d { sums[l * d + j] += Double(p[i * d + j]) }
+            }
+        }
+        var centres = previous
+        var farthest = (0 ..< n).sorted { minima[$0] > minima[$1] }.makeIterator()
+        for l in 0 ..< k {
+            if counts[l] == 0 {
+                guard let i = farthest.next() else { continue }
+                for j in 0 ..< d { centres[l * d + j] = x[i * d + j] }
+            } else {
+                for j in 0 ..< d { centres[l * d + j] = Float(sums[l * d + j] / Double(counts[l])) }
+            }
+        }
+        return centres
+    }
+
+    /// Greedy k-means++ (scikit-learn's `_kmeans_plusplus`).
+    static func plusPlus<B: ComputeBackend>(_ x: [Float], points: B.Buffer, rows n: Int, dim d: Int, k: Int, rng: inout SplitMix64,
+                                            backend: B) throws -> [Float] {
+        let trials = 2 + Int(log(Double(k)))
+        let first = rng.next(below: n)
+        var centres = Array(x[(first * d) ..< ((first + 1) * d)])
+        var closest = try assign(points, rows: n, dim: d, centres: centres, backend: backend).1.map(Double.init)
+        for _ in 1 ..< k {
+            let potential = closest.reduce(0, +)
+            var candidates: [Int] = []
+            for _ in 0 ..< trials {
+                let target = Double(rng.next() >> 11) / Double(1 << 53) * potential
+                var running = 0.0, chosen = n - 1
+                for i in 0 ..< n { running += closest[i]; if running > target { chosen = i; break } }
+                candidates.append(chosen)
+            }
+            var bestPotential = Double.infinity, bestCandidate = candidates[0], bestClosest = closest
+            for candidate in candidates {
+                let distances = try assign(points, rows: n, dim: d, centres: Array(x[(candidate * d) ..< ((candidate + 1) * d)]), backend: backend).1
+                let merged = zip(closest, distances).map { min($0, Double($1)) }
+                let p = merged.reduce(0, +)
+                if p < bestPotential { (bestPotential, bestCandidate, bestClosest) = (p, candidate, merged) }
+            }
+            centres += x[(bestCandidate * d) ..< ((bestCandidate + 1) * d)]
+            closest = bestClosest
+        }
+        return centres
+    }
+}
