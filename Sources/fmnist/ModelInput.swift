@@ -15,6 +15,15 @@ struct ModelInput: ParsableArguments {
 
     @OptionGroup var data: DataOptions
 
+    init() {}
+
+    /// A source built in code (for commands that pick the split themselves).
+    init(split: Split?, input: String?, data: DataOptions) {
+        self.split = split
+        self.input = input
+        self.data = data
+    }
+
     func validate() throws {
         if split != nil && input != nil { throw ValidationError("give --split or --input, not both") }
     }

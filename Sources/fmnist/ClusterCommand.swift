@@ -1,0 +1,118 @@
+import ArgumentParser
+import Backend
+import Cluster
+import Dataset
+import Foundation
+
+/// `fmnist cluster`: clusters features (a .npy file or a split's raw pixels) and writes the labels.
+struct ClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cluster",
+        abstract: "Cluster features or raw pixels; writes int64 labels (.npy), with metrics when the truth is known.")
+
+    static let plannedMethods = ["minibatch-kmeans", "dbscan", "hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]
+
+    @Option(help: "Method: kmeans (\(plannedMethods.joined(separator: ", ")) are planned).")
+    var method: String = "kmeans"
+
+    @Option(help: "Features as .npy, float32 or float64 [N, D].")
+    var input: String?
+
+    @Option(help: "Cluster a split's raw pixels instead: train, val, test or all.")
+    var split: ModelInput.Split?
+
+    @Option(help: "Number of clusters.")
+    var k: Int = 10
+
+    @Option(help: "Initialisation: k-means++, random, or a .npy file of centres [k, D].")
+    var initialisation: String = "k-means++"
+
+    @Option(help: "Most Lloyd iterations.")
+    var maxIter: Int = 300
+
+    @Option(help: "Relative tolerance on the centre shift (0: until the labels are stable).")
+    var tol: Double = 1e-4
+
+    @Option(help: "Initialisations to run; the lowest inertia wins.")
+    var nInit: Int = 1
+
+    @Option(help: "Labels output (.npy, int64).")
+    var out: String
+
+    @Flag(help: "Print JSON (timings, iterations, inertia, cluster sizes, and metrics with --split).")
+    var json = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var backendOptions: BackendOptions
+
+    func validate() throws {
+        guard method == "kmeans" else {
+            if Self.plannedMethods.contains(method) { throw ValidationError("--method \(method) is not implemented yet; use kmeans") }
+            throw ValidationError("--method '\(method)' is unknown; use kmeans")
+        }
+        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
+        guard k >= 1 else { throw ValidationError("--k \(k) must be at least 1") }
+        guard maxIter >= 1, nInit >= 1, tol >= 0 else { throw ValidationError("--max-iter and --n-init must be at least 1, --tol not negative") }
+    }
+
+    struct Report: Codable {
+        var method: String, k: Int, points: Int, dimensions: Int, seconds: Double, iterations: Int, inertia: Double
+        var clusterSizes: [Int], metrics: ExternalMetrics?
+    }
+
+    func run() throws {
+        let backend = try backendOptions.open(log: json ? { _ in } : note)
+        try cluster(on: backend)
+    }
+
+    private func cluster<B: ComputeBackend>(on backend: B) throws {
+        let (x, n, d, truth) = try features()
+        var c = KMeans.Configuration()
+        c.k = k
+        c.maxIterations = maxIter
+        c.tolerance = tol
+        c.restarts = nInit
+        c.seed = data.seed
+        switch initialisation {
+        case "k-means++": c.initialisation = .kMeansPlusPlus
+        case "random": c.initialisation = .random
+        default:
+            let centres = try NPYArray.read(initialisation)
+            guard centres.shape == [k, d] else { throw ValidationError("--initialisation \(initialisation): shape \(centres.shape), need [\(k), \(d)]") }
+            c.initialisation = .given(centres.floats)
+        }
+        let start = Date()
+        let result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend) { iteration, inertia in
+            if !json { note("iteration \(iteration): inertia \(String(format: "%.6g", inertia))") }
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let labels = result.labels.map(Int64.init)
+        try NPYArray(shape: [n], elements: .int64(labels)).write(to: out)
+        var sizes = [Int](repeating: 0, count: k)
+        for l in result.labels { sizes[Int(l)] += 1 }
+        let metrics = truth.map { ExternalMetrics(truth: $0, predicted: labels) }
+        let report = Report(method: method, k: k, points: n, dimensions: d, seconds: seconds, iterations: result.iterations,
+                            inertia: result.inertia, clusterSizes: sizes, metrics: metrics)
+        if json { print(try jsonString(report)); return }
+        print("kmeans: \(n) points x \(d), k \(k): \(result.iterations) iterations, inertia \(String(format: "%.6g", result.inertia)), "
+            + "\(String(format: "%.2f", seconds)) s; wrote \(out)")
+        if let m = metrics {
+            print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f  purity %.4f  V %.4f", m.ari, m.nmi, m.ami, m.accuracy, m.purity, m.vMeasure))
+        }
+    }
+
+    /// `[n, d]` floats and, for a split, its labels.
+    private func features() throws -> ([Float], Int, Int, [Int64]?) {
+        if let input {
+            let array = try NPYArray.read(input)
+            guard array.shape.count == 2, array.shape[0] >= 1, array.shape[1] >= 1 else {
+                throw ValidationError("--input \(input): shape \(array.shape) is not [N, D]")
+            }
+            guard array.integers == nil else { throw ValidationError("--input \(input): dtype \(array.elements.descr) is not floating point") }
+            return (array.floats, array.shape[0], array.shape[1], nil)
+        }
+        let source = ModelInput(split: split, input: nil, data: data)
+        let (images, _, _) = try source.load(defaultSplit: .test)
+        return (images.images, images.count, 784, images.labels.map(Int64.init))
+    }
+}

@@ -1,0 +1,61 @@
+import ArgumentParser
+import Cluster
+import Dataset
+import Foundation
+
+/// `fmnist evaluate`: external metrics of predicted labels against true labels.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score cluster labels against true labels.")
+
+    @Option(help: "Predicted labels (.npy, integer; -1 is noise).")
+    var pred: String
+
+    @Option(help: "True labels (.npy, integer).")
+    var truth: String?
+
+    @Option(help: "Take the true labels of this split instead: train, val, test or all.")
+    var split: ModelInput.Split?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        guard (truth == nil) != (split == nil) else { throw ValidationError("give exactly one of --truth and --split") }
+    }
+
+    struct Report: Codable {
+        var ari: Double, nmi: Double, ami: Double, acc: Double, homogeneity: Double, completeness: Double
+        var v_measure: Double, purity: Double, fowlkes_mallows: Double, noise_fraction: Double
+        var mapping: [String: Int64]
+    }
+
+    func run() throws {
+        let predicted = try integerLabels(pred, flag: "--pred")
+        let expected: [Int64]
+        if let truth { expected = try integerLabels(truth, flag: "--truth") } else {
+            let (images, _, _) = try ModelInput(split: split, input: nil, data: data).load(defaultSplit: .test)
+            expected = images.labels.map(Int64.init)
+        }
+        guard predicted.count == expected.count else {
+            throw ValidationError("--pred holds \(predicted.count) labels but the truth holds \(expected.count)")
+        }
+        let m = ExternalMetrics(truth: expected, predicted: predicted)
+        let noise = Double(predicted.filter { $0 == -1 }.count) / Double(max(1, predicted.count))
+        let report = Report(ari: m.ari, nmi: m.nmi, ami: m.ami, acc: m.accuracy, homogeneity: m.homogeneity, completeness: m.completeness,
+                            v_measure: m.vMeasure, purity: m.purity, fowlkes_mallows: m.fowlkesMallows, noise_fraction: noise,
+                            mapping: Dictionary(uniqueKeysWithValues: m.hungarianMapping.map { ("\($0.key)", $0.value) }))
+        if json { print(try jsonString(report)); return }
+        print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f", m.ari, m.nmi, m.ami, m.accuracy))
+        print(String(format: "homogeneity %.4f  completeness %.4f  V %.4f  purity %.4f  Fowlkes-Mallows %.4f  noise %.4f",
+                     m.homogeneity, m.completeness, m.vMeasure, m.purity, m.fowlkesMallows, noise))
+    }
+
+    private func integerLabels(_ path: String, flag: String) throws -> [Int64] {
+        let array = try NPYArray.read(path)
+        guard let values = array.integers else { throw ValidationError("\(flag) \(path): dtype \(array.elements.descr) is not an integer type") }
+        guard array.shape.count == 1 else { throw ValidationError("\(flag) \(path): shape \(array.shape) is not [N]") }
+        return values
+    }
+}

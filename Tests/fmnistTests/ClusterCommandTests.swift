@@ -1,0 +1,49 @@
+import Dataset
+import Foundation
+import XCTest
+
+/// `fmnist cluster` and `fmnist evaluate` end to end, and their error lines.
+final class ClusterCommandTests: XCTestCase {
+    func testClusterThenEvaluate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-cluster-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = "\(dir)/labels.npy"
+        let cluster = try FmnistProcess.run(["cluster", "--split", "test", "--limit", "2000", "--k", "10", "--out", labels, "--json", "--backend", "cpu"])
+        XCTAssertEqual(cluster.status, 0, cluster.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(cluster.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((report["clusterSizes"] as? [Int])?.reduce(0, +), 2000)
+        let metrics = try XCTUnwrap(report["metrics"] as? [String: Any])
+        XCTAssertGreaterThan(try XCTUnwrap(metrics["nmi"] as? Double), 0.4)
+        XCTAssertEqual(try NPYArray.read(labels).shape, [2000])
+
+        let evaluate = try FmnistProcess.run(["evaluate", "--pred", labels, "--split", "test", "--limit", "2000", "--json"])
+        XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+        let scores = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(try XCTUnwrap(scores["nmi"] as? Double), try XCTUnwrap(metrics["nmi"] as? Double), accuracy: 1e-12)
+        for key in ["ari", "ami", "acc", "purity", "v_measure", "fowlkes_mallows", "noise_fraction", "mapping"] { XCTAssertNotNil(scores[key], key) }
+
+        let mismatch = try FmnistProcess.run(["evaluate", "--pred", labels, "--split", "test", "--limit", "100"])
+        XCTAssertNotEqual(mismatch.status, 0)
+        XCTAssertTrue(mismatch.stderr.contains("holds 2000 labels but the truth holds 100"), mismatch.stderr)
+    }
+
+    func testBadClusterInputs() throws {
+        let floats = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-f-\(getpid()).npy").path
+        try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)
+        defer { try? FileManager.default.removeItem(atPath: floats) }
+        let cases: [([String], String)] = [
+            (["cluster", "--method", "ward", "--split", "test", "--out", "/tmp/x.npy"], "not implemented yet"),
+            (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "unknown"),
+            (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
+            (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try FmnistProcess.run(arguments + (arguments[0] == "cluster" ? ["--backend", "cpu"] : []))
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
+            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
+            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+        }
+    }
+}
