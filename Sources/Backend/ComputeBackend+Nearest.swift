@@ -11,17 +11,24 @@ extension ComputeBackend {
     /// distance (in `minima`).
     ///
     /// Memory beyond the inputs and outputs: the two norm vectors and one `[chunkRows, yRows]`
-    /// distance block (default: 64 MiB worth of rows), whatever `rows` is.
+    /// distance block (default: 64 MiB worth of rows), whatever `rows` is. Callers that search the
+    /// same `x` repeatedly (K-means) pass its row norms in `xNorms` so they are computed once.
     public func nearestRows(x: Buffer, rows: Int, y: Buffer, yRows: Int, dim: Int,
-                            indices: Buffer, minima: Buffer, chunkRows: Int? = nil) throws {
+                            indices: Buffer, minima: Buffer, chunkRows: Int? = nil, xNorms knownNorms: Buffer? = nil) throws {
         precondition(x.count >= rows * dim && y.count >= yRows * dim, "nearestRows: x or y smaller than rows*dim")
         precondition(indices.count >= rows && minima.count >= rows, "nearestRows: outputs smaller than rows")
         precondition(yRows >= 1 && dim >= 1, "nearestRows: need at least one candidate row and one dimension")
         guard rows > 0 else { return }
         let chunk = max(1, min(rows, chunkRows ?? Self.nearestChunkRows(rows: rows, yRows: yRows)))
-        let xNorms = try makeBuffer(count: rows)
+        let xNorms: Buffer
+        if let knownNorms {
+            precondition(knownNorms.count >= rows, "nearestRows: xNorms holds \(knownNorms.count), needs \(rows)")
+            xNorms = knownNorms
+        } else {
+            xNorms = try makeBuffer(count: rows)
+            try rowSquaredNorms(x, offset: 0, rows: rows, cols: dim, into: xNorms, outOffset: 0)
+        }
         let yNorms = try makeBuffer(count: yRows)
-        try rowSquaredNorms(x, offset: 0, rows: rows, cols: dim, into: xNorms, outOffset: 0)
         try rowSquaredNorms(y, offset: 0, rows: yRows, cols: dim, into: yNorms, outOffset: 0)
         let block = try makeBuffer(count: chunk * yRows)
         var start = 0

@@ -1,19 +1,10 @@
 import Backend
+import Dataset
 import Foundation
 import XCTest
 
-/// SplitMix64: a small seeded generator so every test draws the same numbers on every machine.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// The tests' seeded generator: Dataset's SplitMix64, so every test draws the same numbers on every machine.
+typealias SeededGenerator = SplitMix64
 
 /// `count` floats uniform in `range`.
 func randomFloats(_ count: Int, in range: ClosedRange<Float> = -1 ... 1, seed: UInt64) -> [Float] {

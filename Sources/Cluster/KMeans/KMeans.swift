@@ -48,7 +48,7 @@ public enum KMeans {
         if let bad = x.firstIndex(where: { !$0.isFinite }) {
             throw BackendError.invalidArgument("features hold \(x[bad]) at row \(bad / d), column \(bad % d); K-means needs finite values")
         }
-        let points = try backend.makeBuffer(x)
+        let points = try Points(backend: backend, x: x, rows: n, dim: d)
         let threshold = c.tolerance * meanVariance(x, rows: n, dim: d)
         var best: Result?
         for restart in 0 ..< max(1, c.restarts) {
@@ -82,16 +82,27 @@ public enum KMeans {
         return total / Double(d)
     }
 
-    /// Nearest centre and squared distance for every point.
-    static func assign<B: ComputeBackend>(_ points: B.Buffer, rows n: Int, dim d: Int, centres: [Float], backend: B) throws -> ([Int32], [Float]) {
-        let k = centres.count / d
-        let c = try backend.makeBuffer(centres)
-        let (labels, minima) = (try backend.makeBuffer(count: n), try backend.makeBuffer(count: n))
-        try backend.nearestRows(x: points, rows: n, y: c, yRows: k, dim: d, indices: labels, minima: minima)
-        return (try backend.ints(labels), try backend.floats(minima))
+    /// The points on the device with their squared norms and the output buffers of the assignment
+    /// step, made once per fit.
+    final class Points<B: ComputeBackend> {
+        let values: B.Buffer, norms: B.Buffer, labels: B.Buffer, minima: B.Buffer
+        init(backend: B, x: [Float], rows n: Int, dim d: Int) throws {
+            values = try backend.makeBuffer(x)
+            norms = try backend.makeBuffer(count: n)
+            try backend.rowSquaredNorms(values, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
+            (labels, minima) = (try backend.makeBuffer(count: n), try backend.makeBuffer(count: n))
+        }
     }
 
-    static func lloyd<B: ComputeBackend>(_ x: [Float], points: B.Buffer, rows n: Int, dim d: Int, centres initial: [Float],
+    /// Nearest centre and squared distance for every point.
+    static func assign<B: ComputeBackend>(_ points: Points<B>, rows n: Int, dim d: Int, centres: [Float], backend: B) throws -> ([Int32], [Float]) {
+        let k = centres.count / d
+        let c = try backend.makeBuffer(centres)
+        try backend.nearestRows(x: points.values, rows: n, y: c, yRows: k, dim: d, indices: points.labels, minima: points.minima, xNorms: points.norms)
+        return (try backend.ints(points.labels), try backend.floats(points.minima))
+    }
+
+    static func lloyd<B: ComputeBackend>(_ x: [Float], points: Points<B>, rows n: Int, dim d: Int, centres initial: [Float],
                                          configuration c: Configuration, threshold: Double, backend: B,
                                          progress: (Int, Double) -> Void) throws -> Result {
         var centres = initial
@@ -142,7 +153,7 @@ public enum KMeans {
     }
 
     /// Greedy k-means++ (scikit-learn's `_kmeans_plusplus`).
-    static func plusPlus<B: ComputeBackend>(_ x: [Float], points: B.Buffer, rows n: Int, dim d: Int, k: Int, rng: inout SplitMix64,
+    static func plusPlus<B: ComputeBackend>(_ x: [Float], points: Points<B>, rows n: Int, dim d: Int, k: Int, rng: inout SplitMix64,
                                             backend: B) throws -> [Float] {
         let trials = 2 + Int(log(Double(k)))
         let first = rng.next(below: n)
