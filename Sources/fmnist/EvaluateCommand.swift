@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backend
 import Cluster
 import Dataset
 import Foundation
@@ -16,10 +17,17 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Take the true labels of this split instead: train, val, test or all.")
     var split: ModelInput.Split?
 
+    @Option(help: "Features (.npy, float [N, D]) for the internal metrics: silhouette, Calinski-Harabasz, Davies-Bouldin.")
+    var features: String?
+
+    @Option(help: "Compute the silhouette on this many randomly drawn points (seeded by --seed) instead of all.")
+    var sample: Int?
+
     @Flag(help: "Print JSON.")
     var json = false
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
         guard (truth == nil) != (split == nil) else { throw ValidationError("give exactly one of --truth and --split") }
@@ -29,6 +37,7 @@ struct EvaluateCommand: ParsableCommand {
         var ari: Double, nmi: Double, ami: Double, acc: Double, homogeneity: Double, completeness: Double
         var v_measure: Double, purity: Double, fowlkes_mallows: Double, noise_fraction: Double
         var mapping: [String: Int64]
+        var silhouette: Double?, calinski_harabasz: Double?, davies_bouldin: Double?
     }
 
     func run() throws {
@@ -43,13 +52,31 @@ struct EvaluateCommand: ParsableCommand {
         }
         let m = ExternalMetrics(truth: expected, predicted: predicted)
         let noise = Double(predicted.filter { $0 == -1 }.count) / Double(max(1, predicted.count))
-        let report = Report(ari: m.ari, nmi: m.nmi, ami: m.ami, acc: m.accuracy, homogeneity: m.homogeneity, completeness: m.completeness,
+        var report = Report(ari: m.ari, nmi: m.nmi, ami: m.ami, acc: m.accuracy, homogeneity: m.homogeneity, completeness: m.completeness,
                             v_measure: m.vMeasure, purity: m.purity, fowlkes_mallows: m.fowlkesMallows, noise_fraction: noise,
                             mapping: Dictionary(uniqueKeysWithValues: m.hungarianMapping.map { ("\($0.key)", $0.value) }))
+        if let features {
+            let array = try NPYArray.read(features)
+            guard array.shape.count == 2, array.shape[0] == predicted.count, array.integers == nil else {
+                throw ValidationError("--features \(features): need float [\(predicted.count), D], got \(array.elements.descr) \(array.shape)")
+            }
+            let (x, n, d) = (array.floats, array.shape[0], array.shape[1])
+            let backend = try backendOptions.open(log: json ? { _ in } : note)
+            report.silhouette = try silhouette(x, n, d, predicted, backend)
+            report.calinski_harabasz = InternalMetrics.calinskiHarabasz(x, rows: n, dim: d, labels: predicted)
+            report.davies_bouldin = InternalMetrics.daviesBouldin(x, rows: n, dim: d, labels: predicted)
+        }
         if json { print(try jsonString(report)); return }
         print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f", m.ari, m.nmi, m.ami, m.accuracy))
         print(String(format: "homogeneity %.4f  completeness %.4f  V %.4f  purity %.4f  Fowlkes-Mallows %.4f  noise %.4f",
                      m.homogeneity, m.completeness, m.vMeasure, m.purity, m.fowlkesMallows, noise))
+        if let s = report.silhouette, let ch = report.calinski_harabasz, let db = report.davies_bouldin {
+            print(String(format: "silhouette %.4f  Calinski-Harabasz %.2f  Davies-Bouldin %.4f", s, ch, db))
+        }
+    }
+
+    private func silhouette<B: ComputeBackend>(_ x: [Float], _ n: Int, _ d: Int, _ labels: [Int64], _ backend: B) throws -> Double {
+        try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend, sample: sample, seed: data.seed)
     }
 
     private func integerLabels(_ path: String, flag: String) throws -> [Int64] {

@@ -23,6 +23,18 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(scores["nmi"] as? Double), try XCTUnwrap(metrics["nmi"] as? Double), accuracy: 1e-12)
         for key in ["ari", "ami", "acc", "purity", "v_measure", "fowlkes_mallows", "noise_fraction", "mapping"] { XCTAssertNotNil(scores[key], key) }
 
+        let test = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test
+        let features = "\(dir)/pixels.npy"
+        try NPYArray(shape: [2000, 784], elements: .float32(Array(test.images.prefix(2000 * 784)))).write(to: features)
+        let scored = try FmnistProcess.run(["evaluate", "--pred", labels, "--split", "test", "--limit", "2000", "--features", features,
+                                              "--sample", "500", "--json", "--backend", "cpu"])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let withFeatures = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any])
+        let silhouette = try XCTUnwrap(withFeatures["silhouette"] as? Double)
+        XCTAssertTrue(silhouette > 0 && silhouette < 1, "K-means on pixels has a positive silhouette: \(silhouette)")
+        XCTAssertGreaterThan(try XCTUnwrap(withFeatures["calinski_harabasz"] as? Double), 0)
+        XCTAssertGreaterThan(try XCTUnwrap(withFeatures["davies_bouldin"] as? Double), 0)
+
         let mismatch = try FmnistProcess.run(["evaluate", "--pred", labels, "--split", "test", "--limit", "100"])
         XCTAssertNotEqual(mismatch.status, 0)
         XCTAssertTrue(mismatch.stderr.contains("holds 2000 labels but the truth holds 100"), mismatch.stderr)
