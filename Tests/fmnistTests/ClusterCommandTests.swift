@@ -40,6 +40,24 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertTrue(mismatch.stderr.contains("holds 2000 labels but the truth holds 100"), mismatch.stderr)
     }
 
+    /// Inertia falls as k grows; both charts are written.
+    func testElbow() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-elbow-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let outcome = try FmnistProcess.run(["elbow", "--split", "test", "--limit", "500", "--k", "2...4", "--sample", "200",
+                                             "--out-dir", dir, "--json", "--backend", "cpu"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let rows = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [[String: Any]])
+        XCTAssertEqual(rows.compactMap { $0["k"] as? Int }, [2, 3, 4])
+        let inertia = rows.compactMap { $0["inertia"] as? Double }
+        XCTAssertEqual(inertia, inertia.sorted(by: >), "inertia decreases with k")
+        XCTAssertTrue(rows.allSatisfy { ($0["silhouette"] as? Double).map { $0 > -1 && $0 < 1 } ?? false })
+        for name in ["elbow-inertia.png", "elbow-silhouette.png"] { XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), name) }
+        let bad = try FmnistProcess.run(["elbow", "--split", "test", "--k", "5-2"])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.stderr.contains("--k '5-2' must look like 2...15"), bad.stderr)
+    }
+
     func testBadClusterInputs() throws {
         let floats = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-f-\(getpid()).npy").path
         try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)

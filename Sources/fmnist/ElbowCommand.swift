@@ -1,0 +1,83 @@
+import ArgumentParser
+import Backend
+import Cluster
+import Dataset
+import Foundation
+import Imaging
+
+/// `fmnist elbow`: K-means inertia and silhouette for a range of k, printed and drawn.
+struct ElbowCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "elbow", abstract: "Inertia and silhouette of K-means for each k in a range (PNG charts).")
+
+    @Option(help: "Features as .npy, float [N, D].")
+    var input: String?
+
+    @Option(help: "Use a split's raw pixels instead: train, val, test or all.")
+    var split: ModelInput.Split?
+
+    @Option(help: "Range of k, as FIRST...LAST (e.g. 2...15).")
+    var k: String = "2...15"
+
+    @Option(help: "Points drawn (seeded) for each silhouette.")
+    var sample: Int = 2000
+
+    @Option(help: "Directory for elbow-inertia.png and elbow-silhouette.png.")
+    var outDir: String = "out"
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var backendOptions: BackendOptions
+
+    var range: ClosedRange<Int>? {
+        let parts = k.components(separatedBy: "...").compactMap { Int($0) }
+        guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { return nil }
+        return parts[0] ... parts[1]
+    }
+
+    func validate() throws {
+        guard range != nil else { throw ValidationError("--k '\(k)' must look like 2...15") }
+        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
+        guard sample >= 2 else { throw ValidationError("--sample must be at least 2") }
+    }
+
+    struct Row: Codable { var k: Int, inertia: Double, silhouette: Double?, iterations: Int }
+
+    func run() throws {
+        let backend = try backendOptions.open(log: json ? { _ in } : note)
+        try elbow(on: backend)
+    }
+
+    private func elbow<B: ComputeBackend>(on backend: B) throws {
+        let x: [Float], n: Int, d: Int
+        if let input {
+            let array = try NPYArray.read(input)
+            guard array.shape.count == 2, array.integers == nil else { throw ValidationError("--input \(input): need float [N, D], got \(array.shape)") }
+            (x, n, d) = (array.floats, array.shape[0], array.shape[1])
+        } else {
+            let images = try ModelInput(split: split, input: nil, data: data).load(defaultSplit: .test).images
+            (x, n, d) = (images.images, images.count, 784)
+        }
+        var rows: [Row] = []
+        for k in range! {
+            var c = KMeans.Configuration()
+            c.k = k
+            c.seed = data.seed
+            let result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+            let labels = result.labels.map(Int64.init)
+            let silhouette = k >= 2 && k < n ? try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend,
+                                                                             sample: sample, seed: data.seed) : nil
+            rows.append(Row(k: k, inertia: result.inertia, silhouette: silhouette, iterations: result.iterations))
+            if !json { print("k \(k): inertia \(String(format: "%.6g", result.inertia)), silhouette \(silhouette.map { String(format: "%.4f", $0) } ?? "-")") }
+        }
+        try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+        let inertiaPath = URL(fileURLWithPath: outDir).appendingPathComponent("elbow-inertia.png").path
+        let silhouettePath = URL(fileURLWithPath: outDir).appendingPathComponent("elbow-silhouette.png").path
+        try PNGFile.write(LineChart(title: "K-means inertia", xLabel: "k", points: rows.map { ($0.k, $0.inertia) }).render(), to: inertiaPath)
+        var chart = LineChart(title: "Silhouette (\(sample) sampled points)", xLabel: "k", points: rows.map { ($0.k, $0.silhouette ?? .nan) })
+        chart.color = RGB.categorical[1]
+        try PNGFile.write(chart.render(), to: silhouettePath)
+        if json { print(try jsonString(rows)) } else { print("wrote \(inertiaPath) and \(silhouettePath)") }
+    }
+}
