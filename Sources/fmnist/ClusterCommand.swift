@@ -10,9 +10,9 @@ struct ClusterCommand: ParsableCommand {
         commandName: "cluster",
         abstract: "Cluster features or raw pixels; writes int64 labels (.npy), with metrics when the truth is known.")
 
-    static let plannedMethods = ["minibatch-kmeans", "dbscan", "hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]
+    static let plannedMethods = ["minibatch-kmeans", "hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]
 
-    @Option(help: "Method: kmeans (\(plannedMethods.joined(separator: ", ")) are planned).")
+    @Option(help: "Method: kmeans or dbscan (\(plannedMethods.joined(separator: ", ")) are planned).")
     var method: String = "kmeans"
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
@@ -36,6 +36,12 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Initialisations to run; the lowest inertia wins.")
     var nInit: Int = 1
 
+    @Option(help: "DBSCAN: neighbourhood radius (Euclidean).")
+    var eps: Double = 0.5
+
+    @Option(help: "DBSCAN: points within --eps (the point included) that make a core point.")
+    var minSamples: Int = 5
+
     @Option(help: "Labels output (.npy, int64).")
     var out: String
 
@@ -46,13 +52,22 @@ struct ClusterCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
-        guard method == "kmeans" else {
-            if Self.plannedMethods.contains(method) { throw ValidationError("--method \(method) is not implemented yet; use kmeans") }
-            throw ValidationError("--method '\(method)' is unknown; use kmeans")
+        guard method == "kmeans" || method == "dbscan" else {
+            if Self.plannedMethods.contains(method) { throw ValidationError("--method \(method) is not implemented yet; use kmeans or dbscan") }
+            throw ValidationError("--method '\(method)' is unknown; use kmeans or dbscan")
+        }
+        if method == "dbscan" {
+            guard eps > 0 else { throw ValidationError("--eps \(eps) must be positive") }
+            guard minSamples >= 1 else { throw ValidationError("--min-samples \(minSamples) must be at least 1") }
         }
         guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
         guard k >= 1 else { throw ValidationError("--k \(k) must be at least 1") }
         guard maxIter >= 1, nInit >= 1, tol >= 0 else { throw ValidationError("--max-iter and --n-init must be at least 1, --tol not negative") }
+    }
+
+    struct DensityReport: Codable {
+        var method: String, eps: Double, minSamples: Int, points: Int, seconds: Double, clusters: Int, noise: Int, corePoints: Int
+        var clusterSizes: [Int], metrics: ExternalMetrics?
     }
 
     struct Report: Codable {
@@ -67,6 +82,7 @@ struct ClusterCommand: ParsableCommand {
 
     private func cluster<B: ComputeBackend>(on backend: B) throws {
         let (x, n, d, truth) = try features()
+        if method == "dbscan" { return try density(x, n, d, truth, backend) }
         var c = KMeans.Configuration()
         c.k = k
         c.maxIterations = maxIter
@@ -99,6 +115,25 @@ struct ClusterCommand: ParsableCommand {
         if let m = metrics {
             print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f  purity %.4f  V %.4f", m.ari, m.nmi, m.ami, m.accuracy, m.purity, m.vMeasure))
         }
+    }
+
+    private func density<B: ComputeBackend>(_ x: [Float], _ n: Int, _ d: Int, _ truth: [Int64]?, _ backend: B) throws {
+        let start = Date()
+        let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: minSamples), backend: backend)
+        let seconds = Date().timeIntervalSince(start)
+        try NPYArray(shape: [n], elements: .int64(result.labels)).write(to: out)
+        var sizes = [Int](repeating: 0, count: result.clusters)
+        for l in result.labels where l >= 0 { sizes[Int(l)] += 1 }
+        let noise = result.labels.filter { $0 < 0 }.count
+        let metrics = truth.map { ExternalMetrics(truth: $0, predicted: result.labels) }
+        if json {
+            print(try jsonString(DensityReport(method: method, eps: eps, minSamples: minSamples, points: n, seconds: seconds, clusters: result.clusters,
+                                               noise: noise, corePoints: result.isCore.filter { $0 }.count, clusterSizes: sizes, metrics: metrics)))
+            return
+        }
+        print("dbscan: \(n) points x \(d), eps \(eps), min-samples \(minSamples): \(result.clusters) clusters, \(noise) noise points, "
+            + "\(String(format: "%.2f", seconds)) s; wrote \(out)")
+        if let m = metrics { print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f", m.ari, m.nmi, m.ami, m.accuracy)) }
     }
 
     /// `[n, d]` floats and, for a split, its labels.

@@ -64,6 +64,7 @@ final class ClusterCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: floats) }
         let cases: [([String], String)] = [
             (["cluster", "--method", "ward", "--split", "test", "--out", "/tmp/x.npy"], "not implemented yet"),
+            (["cluster", "--method", "dbscan", "--eps", "0", "--split", "test", "--out", "/tmp/x.npy"], "--eps 0.0 must be positive"),
             (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "unknown"),
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),

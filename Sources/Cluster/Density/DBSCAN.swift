@@ -1,0 +1,103 @@
+import Backend
+import Foundation
+
+/// DBSCAN (Ester et al. 1996) with scikit-learn's conventions: a point is a core point when at
+/// least `minSamples` points (itself included) lie within `eps` (Euclidean); clusters are the
+/// connected components of core points under the eps-neighbour relation, numbered by their
+/// lowest-index core point; a border point joins the lowest-numbered cluster among its core
+/// neighbours; everything else is noise (-1).
+///
+/// Neighbourhoods are never stored: two passes over row blocks of the distance matrix, computed on
+/// the backend (`[block, n]` at a time), count neighbours and then join core points, so memory
+/// beyond the data is O(n + block * n).
+public enum DBSCAN {
+    public struct Configuration: Sendable {
+        public var eps: Double = 0.5
+        public var minSamples = 5
+        /// Rows per distance block (default: 32 MiB worth).
+        public var blockRows: Int?
+        public init(eps: Double = 0.5, minSamples: Int = 5) { (self.eps, self.minSamples) = (eps, minSamples) }
+    }
+
+    public struct Result: Sendable {
+        public var labels: [Int64]
+        public var isCore: [Bool]
+        public var clusters: Int { Set(labels.filter { $0 >= 0 }).count }
+    }
+
+    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B) throws -> Result {
+        precondition(x.count == n * d, "DBSCAN: \(x.count) values for \(n) x \(d)")
+        guard c.eps > 0, c.eps.isFinite else { throw BackendError.invalidArgument("--eps \(c.eps) must be positive") }
+        guard c.minSamples >= 1 else { throw BackendError.invalidArgument("--min-samples \(c.minSamples) must be at least 1") }
+        if let bad = x.firstIndex(where: { !$0.isFinite }) {
+            throw BackendError.invalidArgument("features hold \(x[bad]) at row \(bad / d); DBSCAN needs finite values")
+        }
+        guard n > 0 else { return Result(labels: [], isCore: []) }
+        let points = try backend.makeBuffer(x)
+        let norms = try backend.makeBuffer(count: n)
+        try backend.rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
+        let block = max(1, min(n, c.blockRows ?? (32 << 20) / (4 * n)))
+        let distances = try backend.makeBuffer(count: block * n)
+        let radius = Float(c.eps * c.eps)
+
+        /// Calls `body(row, distancesOfRow)` for every row, block by block.
+        func forEachRow(_ body: (Int, ArraySlice<Float>) -> Void) throws {
+            for start in stride(from: 0, to: n, by: block) {
+                let rows = min(block, n - start)
+                try backend.squaredDistances(x: points, xOffset: start * d, xNorms: norms, xNormsOffset: start, rows: rows,
+                                             y: points, yNorms: norms, yRows: n, dim: d, into: distances)
+                let values = try backend.floats(distances, offset: 0, count: rows * n)
+                for r in 0 ..< rows { body(start + r, values[(r * n) ..< ((r + 1) * n)]) }
+            }
+        }
+
+        var counts = [Int](repeating: 0, count: n)
+        try forEachRow { i, row in
+            var count = 0
+            for j in row.indices where row[j] <= radius || j - row.startIndex == i { count += 1 }
+            counts[i] = count
+        }
+        let isCore = counts.map { $0 >= c.minSamples }
+
+        var parent = Array(0 ..< n)
+        func find(_ i: Int) -> Int {
+            var root = i
+            while parent[root] != root { root = parent[root] }
+            var node = i
+            while parent[node] != root { (parent[node], node) = (root, parent[node]) }
+            return root
+        }
+        var coreNeighbourOfBorder = [Int](repeating: -1, count: n)
+        try forEachRow { i, row in
+            let base = row.startIndex
+            if isCore[i] {
+                for j in row.indices where isCore[j - base] && row[j] <= radius {
+                    let (a, b) = (find(i), find(j - base))
+                    if a != b { parent[max(a, b)] = min(a, b) }
+                }
+            } else {
+                // Remember every core neighbour's lowest index; the cluster is picked once the components are known.
+                for j in row.indices where isCore[j - base] && row[j] <= radius {
+                    if coreNeighbourOfBorder[i] < 0 { coreNeighbourOfBorder[i] = j - base }
+                }
+            }
+        }
+        // Number clusters by their lowest-index core point (roots are the minimum of each component).
+        var clusterOfRoot: [Int: Int64] = [:]
+        var labels = [Int64](repeating: -1, count: n)
+        for i in 0 ..< n where isCore[i] {
+            let root = find(i)
+            if clusterOfRoot[root] == nil { clusterOfRoot[root] = Int64(clusterOfRoot.count) }
+            labels[i] = clusterOfRoot[root]!
+        }
+        // A border point takes the lowest-numbered cluster among its core neighbours.
+        try forEachRow { i, row in
+            guard !isCore[i], coreNeighbourOfBorder[i] >= 0 else { return }
+            let base = row.startIndex
+            var best = Int64.max
+            for j in row.indices where isCore[j - base] && row[j] <= radius { best = min(best, labels[j - base]) }
+            labels[i] = best
+        }
+        return Result(labels: labels, isCore: isCore)
+    }
+}

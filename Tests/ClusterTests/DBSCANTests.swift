@@ -1,0 +1,58 @@
+import Backend
+import Cluster
+import Dataset
+import XCTest
+
+/// DBSCAN against a brute-force version of scikit-learn's algorithm (all neighbourhoods, BFS in
+/// index order) on small random sets: identical labels, core points and noise, on every backend,
+/// with distance blocks of 7 rows to cross block boundaries.
+final class DBSCANTests: XCTestCase {
+    func reference(_ x: [Float], n: Int, d: Int, eps: Double, minSamples: Int) -> ([Int64], [Bool]) {
+        let neighbours: [[Int]] = (0 ..< n).map { i in
+            (0 ..< n).filter { j in (0 ..< d).reduce(0.0) { $0 + pow(Double(x[i * d + $1]) - Double(x[j * d + $1]), 2) } <= eps * eps }
+        }
+        let core = neighbours.map { $0.count >= minSamples }
+        var labels = [Int64](repeating: -1, count: n)
+        var next: Int64 = 0
+        for i in 0 ..< n where labels[i] == -1 && core[i] {
+            var queue = [i]
+            labels[i] = next
+            while let p = queue.popLast() {
+                guard core[p] else { continue }
+                for q in neighbours[p] where labels[q] == -1 { labels[q] = next; queue.append(q) }
+            }
+            next += 1
+        }
+        return (labels, core)
+    }
+
+    func testMatchesBruteForce() throws {
+        var backends: [any ComputeBackend] = [CPUBackend()]
+        if let openCL = try? OpenCLBackend() { backends.append(openCL) }
+        var g = SplitMix64(seed: 5)
+        for trial in 0 ..< 4 {
+            let (n, d) = (60 + trial * 17, 2 + trial)
+            let x = (0 ..< n * d).map { _ in Float(g.next(below: 10_000)) / 2_000 }
+            for (eps, minSamples) in [(0.8, 3), (1.2, 5), (0.5, 1)] {
+                let (labels, core) = reference(x, n: n, d: d, eps: eps, minSamples: minSamples)
+                for backend in backends {
+                    var c = DBSCAN.Configuration(eps: eps, minSamples: minSamples)
+                    c.blockRows = 7
+                    let result = try fit(backend, x, n, d, c)
+                    XCTAssertEqual(result.isCore, core, "\(backend.name) core points, trial \(trial) eps \(eps)")
+                    XCTAssertEqual(result.labels, labels, "\(backend.name) labels, trial \(trial) eps \(eps) min \(minSamples)")
+                }
+            }
+        }
+    }
+
+    private func fit<B: ComputeBackend>(_ backend: B, _ x: [Float], _ n: Int, _ d: Int, _ c: DBSCAN.Configuration) throws -> DBSCAN.Result {
+        try DBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+    }
+
+    func testBadParameters() {
+        XCTAssertThrowsError(try DBSCAN.fit([0, 1], rows: 2, dim: 1, configuration: .init(eps: 0, minSamples: 2), backend: CPUBackend())) {
+            XCTAssertTrue("\($0)".contains("--eps 0.0 must be positive"), "\($0)")
+        }
+    }
+}
