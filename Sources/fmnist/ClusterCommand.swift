@@ -10,9 +10,9 @@ struct ClusterCommand: ParsableCommand {
         commandName: "cluster",
         abstract: "Cluster features or raw pixels; writes int64 labels (.npy), with metrics when the truth is known.")
 
-    static let plannedMethods = ["minibatch-kmeans", "hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]
+    static let plannedMethods = ["hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]
 
-    @Option(help: "Method: kmeans or dbscan (\(plannedMethods.joined(separator: ", ")) are planned).")
+    @Option(help: "Method: kmeans, minibatch-kmeans or dbscan (\(plannedMethods.joined(separator: ", ")) are planned).")
     var method: String = "kmeans"
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
@@ -36,6 +36,9 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Initialisations to run; the lowest inertia wins.")
     var nInit: Int = 1
 
+    @Option(help: "Mini-batch K-means: points per batch.")
+    var batchSize: Int = 1024
+
     @Option(help: "DBSCAN: neighbourhood radius (Euclidean).")
     var eps: Double = 0.5
 
@@ -52,10 +55,11 @@ struct ClusterCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
-        guard method == "kmeans" || method == "dbscan" else {
-            if Self.plannedMethods.contains(method) { throw ValidationError("--method \(method) is not implemented yet; use kmeans or dbscan") }
-            throw ValidationError("--method '\(method)' is unknown; use kmeans or dbscan")
+        guard ["kmeans", "minibatch-kmeans", "dbscan"].contains(method) else {
+            if Self.plannedMethods.contains(method) { throw ValidationError("--method \(method) is not implemented yet; use kmeans, minibatch-kmeans or dbscan") }
+            throw ValidationError("--method '\(method)' is unknown; use kmeans, minibatch-kmeans or dbscan")
         }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         if method == "dbscan" {
             guard eps > 0 else { throw ValidationError("--eps \(eps) must be positive") }
             guard minSamples >= 1 else { throw ValidationError("--min-samples \(minSamples) must be at least 1") }
@@ -98,8 +102,15 @@ struct ClusterCommand: ParsableCommand {
             c.initialisation = .given(centres.floats)
         }
         let start = Date()
-        let result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend) { iteration, inertia in
-            if !json { note("iteration \(iteration): inertia \(String(format: "%.6g", inertia))") }
+        let result: KMeans.Result
+        if method == "minibatch-kmeans" {
+            var m = MiniBatchKMeans.Configuration()
+            (m.k, m.batchSize, m.maxEpochs, m.seed) = (k, batchSize, maxIter, data.seed)
+            result = try MiniBatchKMeans.fit(x, rows: n, dim: d, configuration: m, backend: backend)
+        } else {
+            result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend) { iteration, inertia in
+                if !json { note("iteration \(iteration): inertia \(String(format: "%.6g", inertia))") }
+            }
         }
         let seconds = Date().timeIntervalSince(start)
         let labels = result.labels.map(Int64.init)
@@ -110,7 +121,7 @@ struct ClusterCommand: ParsableCommand {
         let report = Report(method: method, k: k, points: n, dimensions: d, seconds: seconds, iterations: result.iterations,
                             inertia: result.inertia, clusterSizes: sizes, metrics: metrics)
         if json { print(try jsonString(report)); return }
-        print("kmeans: \(n) points x \(d), k \(k): \(result.iterations) iterations, inertia \(String(format: "%.6g", result.inertia)), "
+        print("\(method): \(n) points x \(d), k \(k): \(result.iterations) \(method == "kmeans" ? "iterations" : "batches"), inertia \(String(format: "%.6g", result.inertia)), "
             + "\(String(format: "%.2f", seconds)) s; wrote \(out)")
         if let m = metrics {
             print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f  purity %.4f  V %.4f", m.ari, m.nmi, m.ami, m.accuracy, m.purity, m.vMeasure))

@@ -91,3 +91,19 @@ final class KMeansTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(m.nmi, 0.48)
     }
 }
+
+final class MiniBatchKMeansTests: XCTestCase {
+    /// Mini-batch K-means on the raw test pixels lands close to full K-means (NMI >= 0.45) and
+    /// its labels are a full assignment to its centres.
+    func testRawPixels() throws {
+        let test = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test
+        var c = MiniBatchKMeans.Configuration()
+        c.maxEpochs = 5
+        let result = try MiniBatchKMeans.fit(test.images, rows: test.count, dim: 784, configuration: c, backend: CPUBackend())
+        XCTAssertEqual(result.labels.count, test.count)
+        let m = ExternalMetrics(truth: test.labels.map(Int64.init), predicted: result.labels.map(Int64.init))
+        print("mini-batch K-means raw pixels: NMI \(m.nmi) after \(result.iterations) steps")
+        XCTAssertGreaterThanOrEqual(m.nmi, 0.45)
+        XCTAssertThrowsError(try MiniBatchKMeans.fit([1, 2], rows: 2, dim: 1, configuration: c, backend: CPUBackend()))
+    }
+}
