@@ -63,6 +63,8 @@ public final class Trainer<B: ComputeBackend> {
     private let backend: B
     private let input: BatchBuffers<B>, labels: BatchBuffers<B>, outputGradient: BatchBuffers<B>
     private let lossValue: B.Buffer
+    /// The elastic-net penalty's sum, when the model has one.
+    private let penaltyValue: B.Buffer
 
     public init(network: Network<B>, settings: TrainingSettings) throws {
         self.network = network
@@ -72,6 +74,7 @@ public final class Trainer<B: ComputeBackend> {
         labels = BatchBuffers(backend: backend, perExample: 1)
         outputGradient = BatchBuffers(backend: backend, perExample: network.outputSize)
         lossValue = try backend.makeBuffer(count: 1)
+        penaltyValue = try backend.makeBuffer(count: 1)
         currentLearningRate = settings.learningRate
     }
 
@@ -147,26 +150,32 @@ public final class Trainer<B: ComputeBackend> {
     }
 
     /// For models with an elastic-net penalty `l1 |W|_1 + l2/2 |W|_2^2` on the weights (not biases):
-    /// adds `l1 sign(W) + l2 W` to each weight gradient and returns the penalty's value.
+    /// adds `l1 sign(W) + l2 W` to each weight gradient and returns the penalty's value, reduced on
+    /// the device (one float read back per weight tensor).
     private func applyElasticNet() throws -> Float {
         guard let (l1, l2) = network.architecture.elasticNet else { return 0 }
         var penalty: Float = 0
         for p in network.parameters where p.shape.count > 1 {
-            let scratch = try penaltyScratch(count: p.count)
-            try backend.map(.sign, p.value, into: scratch, count: p.count)
-            try backend.axpy(alpha: l1, x: scratch, y: p.gradient, count: p.count)
+            let (terms, squares) = try penaltyScratch(count: p.count)
+            try backend.map(.sign, p.value, into: terms, count: p.count)
+            try backend.axpy(alpha: l1, x: terms, y: p.gradient, count: p.count)
             try backend.axpy(alpha: l2, x: p.value, y: p.gradient, count: p.count)
-            let w = try backend.floats(p.value)
-            penalty += l1 * w.reduce(0) { $0 + abs($1) } + l2 / 2 * w.reduce(0) { $0 + $1 * $1 }
+            // terms = l1 |W| + l2/2 W^2, then summed.
+            try backend.map(.abs, p.value, into: terms, count: p.count)
+            try backend.scale(terms, by: l1, into: terms, count: p.count)
+            try backend.map(.square, p.value, into: squares, count: p.count)
+            try backend.axpy(alpha: l2 / 2, x: squares, y: terms, count: p.count)
+            try backend.reduce(.sum, terms, rows: 1, cols: p.count, along: .eachRow, into: penaltyValue)
+            penalty += try backend.floats(penaltyValue)[0]
         }
         return penalty
     }
 
-    private var penaltyBuffer: B.Buffer?
-    private func penaltyScratch(count: Int) throws -> B.Buffer {
-        if let b = penaltyBuffer, b.count >= count { return b }
-        let b = try backend.makeBuffer(count: count)
-        penaltyBuffer = b
+    private var penaltyBuffers: (B.Buffer, B.Buffer)?
+    private func penaltyScratch(count: Int) throws -> (B.Buffer, B.Buffer) {
+        if let b = penaltyBuffers, b.0.count >= count { return b }
+        let b = (try backend.makeBuffer(count: count), try backend.makeBuffer(count: count))
+        penaltyBuffers = b
         return b
     }
 

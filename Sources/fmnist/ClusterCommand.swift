@@ -85,7 +85,8 @@ struct ClusterCommand: ParsableCommand {
     }
 
     private func cluster<B: ComputeBackend>(on backend: B) throws {
-        let (x, n, d, truth) = try features()
+        let points = try FeatureMatrix.load(input: input, split: split, data: data)
+        let (x, n, d, truth) = (points.values, points.rows, points.dim, points.labels)
         if method == "dbscan" { return try density(x, n, d, truth, backend) }
         var c = KMeans.Configuration()
         c.k = k
@@ -145,20 +146,5 @@ struct ClusterCommand: ParsableCommand {
         print("dbscan: \(n) points x \(d), eps \(eps), min-samples \(minSamples): \(result.clusters) clusters, \(noise) noise points, "
             + "\(String(format: "%.2f", seconds)) s; wrote \(out)")
         if let m = metrics { print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f", m.ari, m.nmi, m.ami, m.accuracy)) }
-    }
-
-    /// `[n, d]` floats and, for a split, its labels.
-    private func features() throws -> ([Float], Int, Int, [Int64]?) {
-        if let input {
-            let array = try NPYArray.read(input)
-            guard array.shape.count == 2, array.shape[0] >= 1, array.shape[1] >= 1 else {
-                throw ValidationError("--input \(input): shape \(array.shape) is not [N, D]")
-            }
-            guard array.integers == nil else { throw ValidationError("--input \(input): dtype \(array.elements.descr) is not floating point") }
-            return (array.floats, array.shape[0], array.shape[1], nil)
-        }
-        let source = ModelInput(split: split, input: nil, data: data)
-        let (images, _, _) = try source.load(defaultSplit: .test)
-        return (images.images, images.count, 784, images.labels.map(Int64.init))
     }
 }

@@ -50,15 +50,8 @@ struct ElbowCommand: ParsableCommand {
     }
 
     private func elbow<B: ComputeBackend>(on backend: B) throws {
-        let x: [Float], n: Int, d: Int
-        if let input {
-            let array = try NPYArray.read(input)
-            guard array.shape.count == 2, array.integers == nil else { throw ValidationError("--input \(input): need float [N, D], got \(array.shape)") }
-            (x, n, d) = (array.floats, array.shape[0], array.shape[1])
-        } else {
-            let images = try ModelInput(split: split, input: nil, data: data).load(defaultSplit: .test).images
-            (x, n, d) = (images.images, images.count, 784)
-        }
+        let points = try FeatureMatrix.load(input: input, split: split, data: data)
+        let (x, n, d) = (points.values, points.rows, points.dim)
         var rows: [Row] = []
         for k in range! {
             var c = KMeans.Configuration()

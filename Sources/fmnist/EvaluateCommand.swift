@@ -56,11 +56,8 @@ struct EvaluateCommand: ParsableCommand {
                             v_measure: m.vMeasure, purity: m.purity, fowlkes_mallows: m.fowlkesMallows, noise_fraction: noise,
                             mapping: Dictionary(uniqueKeysWithValues: m.hungarianMapping.map { ("\($0.key)", $0.value) }))
         if let features {
-            let array = try NPYArray.read(features)
-            guard array.shape.count == 2, array.shape[0] == predicted.count, array.integers == nil else {
-                throw ValidationError("--features \(features): need float [\(predicted.count), D], got \(array.elements.descr) \(array.shape)")
-            }
-            let (x, n, d) = (array.floats, array.shape[0], array.shape[1])
+            let points = try FeatureMatrix.read(features, flag: "--features", rows: predicted.count)
+            let (x, n, d) = (points.values, points.rows, points.dim)
             let backend = try backendOptions.open(log: json ? { _ in } : note)
             report.silhouette = try silhouette(x, n, d, predicted, backend)
             report.calinski_harabasz = InternalMetrics.calinskiHarabasz(x, rows: n, dim: d, labels: predicted)

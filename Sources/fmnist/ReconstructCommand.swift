@@ -34,9 +34,8 @@ struct ReconstructCommand: ParsableCommand {
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         let output = try network.infer(images.images, count: images.count)
         try NPYArray(shape: [images.count, 1, 28, 28], elements: .float32(output)).write(to: out)
-        var mse = 0.0
-        for (a, b) in zip(images.images, output) { mse += Double(a - b) * Double(a - b) }
-        note("wrote \(out): \(images.count) reconstructions of the \(what), MSE \(String(format: "%.5f", mse / Double(max(1, output.count))))")
+        let mse = meanSquaredDifference(images.images, output)
+        note("wrote \(out): \(images.count) reconstructions of the \(what), MSE \(String(format: "%.5f", mse))")
         guard let png else { return }
         guard labelled else { throw ValidationError("--png needs --split (it picks one image per class)") }
         var rng = SplitMix64(seed: source.data.seed &+ 0x5EED)

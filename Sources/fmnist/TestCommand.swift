@@ -41,9 +41,7 @@ struct TestCommand: ParsableCommand {
         let output = try network.infer(images.images, count: images.count)
         var report = Report(model: model, architecture: network.architecture.description, images: images.count)
         if network.architecture.isAutoencoder {
-            var mse = 0.0
-            for (a, b) in zip(images.images, output) { mse += Double(a - b) * Double(a - b) }
-            report.reconstructionMSE = mse / Double(max(1, output.count))
+            report.reconstructionMSE = meanSquaredDifference(images.images, output)
         } else {
             guard labelled else { throw ValidationError("testing a classifier needs --split (an --input file has no labels)") }
             let predicted = (0 ..< images.count).map { r -> Int32 in

@@ -4,19 +4,30 @@ import Foundation
 ///
 /// - GPUs use the tiled, register-blocked kernel (`GemmKernels`), with a smaller tile when the
 ///   product has too few large tiles to fill the compute units.
-/// - CPU drivers (PoCL) use the vector kernels (`GemmVectorKernels`) for `A B`, `At B` and `A Bt`,
-///   and the tiled kernel only for `At Bt`.
+/// - CPU drivers (PoCL) use the vector kernels (`GemmVectorKernels`): dot-product blocks for
+///   `A Bt`, packed column panels for the three other transpose combinations.
 /// `FMNIST_GEMM_KERNEL=tiled|vector` forces the family and `FMNIST_GEMM_TILING=M,N,K,WM,WN` the tile
 /// shape, `FMNIST_GEMM_VECTOR=VW,RM,DM,DN` the vector kernels' blocking (all for tuning and
 /// benchmarking).
 public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
     case tiled(small: GemmTiling, large: GemmTiling)
-    case vector(width: Int, rows: Int, dotRows: Int, dotColumns: Int, fallback: GemmTiling)
+    case vector(VectorBlocking)
+
+    /// Blocking of the vector kernels: `width`-wide vectors, `rows` rows per work-item of
+    /// `gemm_rows`, `dotRows x dotColumns` dot products per work-item of `gemm_dots`.
+    public struct VectorBlocking: Sendable, Equatable {
+        public var width: Int, rows: Int, dotRows: Int, dotColumns: Int
+
+        /// Build options for `GemmVectorKernels`.
+        func options(transA: Bool, transB: Bool) -> String {
+            "-DVW=\(width) -DRM=\(rows) -DDM=\(dotRows) -DDN=\(dotColumns) -DTRANS_A=\(transA ? 1 : 0) -DTRANS_B=\(transB ? 1 : 0)"
+        }
+    }
 
     public var description: String {
         switch self {
         case .tiled(let small, let large): return small == large ? "tiled \(small)" : "tiled \(small) | \(large)"
-        case .vector(let width, let rows, let dm, let dn, _): return "vector float\(width), \(rows) rows, \(dm)x\(dn) dots"
+        case .vector(let v): return "vector float\(v.width), \(v.rows) rows, \(v.dotRows)x\(v.dotColumns) dots"
         }
     }
 
@@ -32,18 +43,19 @@ public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
             let width = preferredVectorWidth >= 16 ? 16 : 8
             let override = env["FMNIST_GEMM_VECTOR"].map { $0.split(separator: ",").compactMap { Int($0) } }
             if let o = override, o.count == 4, [8, 16].contains(o[0]), o[1...].allSatisfy({ $0 >= 1 && $0 <= 32 }) {
-                return .vector(width: o[0], rows: o[1], dotRows: o[2], dotColumns: o[3], fallback: small)
+                return .vector(VectorBlocking(width: o[0], rows: o[1], dotRows: o[2], dotColumns: o[3]))
             }
-            return .vector(width: width, rows: width == 16 ? 8 : 4, dotRows: width == 16 ? 4 : 2, dotColumns: 4, fallback: small)
+            return .vector(VectorBlocking(width: width, rows: width == 16 ? 8 : 4, dotRows: width == 16 ? 4 : 2, dotColumns: 4))
         }
         return .tiled(small: small, large: large)
     }
 
     /// The tile shape for an `m x n` output on a device with `computeUnits`: the large tile when it
-    /// still gives every compute unit about four work-groups, else the small one.
+    /// still gives every compute unit about four work-groups, else the small one. Only the tiled
+    /// strategy has tiles.
     func tiling(m: Int, n: Int, computeUnits: Int) -> GemmTiling {
         switch self {
-        case .vector(_, _, _, _, let fallback): return fallback
+        case .vector: preconditionFailure("the vector GEMM strategy has no tile shape")
         case .tiled(let small, let large):
             let largeTiles = ((m + large.tileM - 1) / large.tileM) * ((n + large.tileN - 1) / large.tileN)
             return largeTiles >= 4 * computeUnits ? large : small

@@ -7,21 +7,21 @@ extension OpenCLBackend {
         guard m > 0, n > 0 else { return }
         let arguments: [KernelArgument] = [.int(m), .int(n), .int(k), .float(alpha), .float(beta),
                                            .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(c), .int(cOffset)]
-        if case .vector(let width, let rows, let dm, let dn, _) = gemmStrategy {
-            let options = "-DVW=\(width) -DRM=\(rows) -DDM=\(dm) -DDN=\(dn) -DTRANS_A=\(transA ? 1 : 0) -DTRANS_B=\(transB ? 1 : 0)"
+        if case .vector(let v) = gemmStrategy {
+            let options = v.options(transA: transA, transB: transB)
             if transB && !transA {
                 try launch(try kernel("gemm_dots", in: GemmVectorKernels.source, options: options), arguments,
-                           global: [(n + dn - 1) / dn, (m + dm - 1) / dm])
+                           global: [(n + v.dotColumns - 1) / v.dotColumns, (m + v.dotRows - 1) / v.dotRows])
                 return
             }
-            let panels = (n + width - 1) / width
-            let packed = try scratchBuffer(count: panels * width * k, slot: .gemmPanels)
+            let panels = (n + v.width - 1) / v.width
+            let packed = try scratchBuffer(count: panels * v.width * k, slot: .gemmPanels)
             try launch(try kernel("pack_panels", in: GemmVectorKernels.source, options: options),
-                       [.int(n), .int(k), .buffer(b), .int(bOffset), .buffer(packed)], global: [width, k, panels])
+                       [.int(n), .int(k), .buffer(b), .int(bOffset), .buffer(packed)], global: [v.width, k, panels])
             try launch(try kernel("gemm_rows", in: GemmVectorKernels.source, options: options),
                        [.int(m), .int(n), .int(k), .float(alpha), .float(beta), .buffer(a), .int(aOffset), .buffer(packed),
                         .buffer(c), .int(cOffset)],
-                       global: [panels, (m + rows - 1) / rows])
+                       global: [panels, (m + v.rows - 1) / v.rows])
             return
         }
         let t = gemmStrategy.tiling(m: m, n: n, computeUnits: info.computeUnits)
@@ -64,10 +64,9 @@ extension OpenCLBackend {
         guard rows > 0, yRows > 0 else { return }
         let arguments: [KernelArgument] = [.int(rows), .int(yRows), .int(dim), .float(-2), .buffer(x), .int(xOffset), .buffer(y),
                                            .buffer(xNorms), .int(xNormsOffset), .buffer(yNorms), .buffer(out)]
-        if case .vector(let width, let rowsPerItem, let dm, let dn, _) = gemmStrategy {
-            let options = "-DVW=\(width) -DRM=\(rowsPerItem) -DDM=\(dm) -DDN=\(dn) -DTRANS_A=0 -DTRANS_B=1"
-            try launch(try kernel("gemm_dots_distance", in: GemmVectorKernels.source, options: options), arguments,
-                       global: [(yRows + dn - 1) / dn, (rows + dm - 1) / dm])
+        if case .vector(let v) = gemmStrategy {
+            try launch(try kernel("gemm_dots_distance", in: GemmVectorKernels.source, options: v.options(transA: false, transB: true)),
+                       arguments, global: [(yRows + v.dotColumns - 1) / v.dotColumns, (rows + v.dotRows - 1) / v.dotRows])
             return
         }
         let t = gemmStrategy.tiling(m: rows, n: yRows, computeUnits: info.computeUnits)
