@@ -32,7 +32,7 @@ let package = Package(
                 swiftSettings: optimiseAlways),
         .target(name: "Bench", dependencies: ["Backend"], path: "Sources/Bench"),
         .target(name: "Models", dependencies: ["Backend", "Dataset"], path: "Sources/Models", swiftSettings: optimiseAlways),
-        .target(name: "Cluster", dependencies: ["Backend", "Dataset"], path: "Sources/Cluster", swiftSettings: optimiseAlways),
+        .target(name: "Cluster", dependencies: ["Backend", "Dataset", "CBLAS"], path: "Sources/Cluster", swiftSettings: optimiseAlways),
         .executableTarget(name: "fmnist", dependencies: [
             "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -13,8 +13,20 @@ public struct LineChart {
 
     public func render() -> Raster {
         var canvas = Canvas(width: width, height: height)
+        draw(on: &canvas)
+        return canvas.raster
+    }
+
+    /// The same chart as SVG.
+    public func svg() -> SVGDocument {
+        var document = SVGDocument(width: width, height: height)
+        draw(on: &document)
+        return document
+    }
+
+    public func draw<S: DrawingSurface>(on canvas: inout S) {
         canvas.drawText(title, x: 10, y: 8, scale: 2)
-        guard let first = points.first else { return canvas.raster }
+        guard let first = points.first else { return }
         let (left, right, top, bottom) = (80, width - 20, 36, height - 40)
         let xs = points.map(\.x), ys = points.map(\.y).filter(\.isFinite)
         let (xMin, xMax) = (xs.min()!, max(xs.max()!, first.x + 1))
@@ -27,17 +39,16 @@ public struct LineChart {
         for y in [yMin, (yMin + yMax) / 2, yMax] {
             let label = Self.format(y)
             canvas.fill(x: left + 1, y: py(y), width: right - left, height: 1, color: .lightGray)
-            canvas.drawText(label, x: left - 6 - Canvas.textWidth(label), y: py(y) - 3)
+            canvas.drawText(label, x: left - 6 - Canvas.textWidth(label), y: py(y) - 3, scale: 1)
         }
         for x in xs {
             canvas.fill(x: px(x), y: bottom, width: 1, height: 4, color: .black)
-            canvas.drawText("\(x)", x: px(x) - Canvas.textWidth("\(x)") / 2, y: bottom + 7)
+            canvas.drawText("\(x)", x: px(x) - Canvas.textWidth("\(x)") / 2, y: bottom + 7, scale: 1)
         }
         canvas.drawText(xLabel, x: (left + right) / 2 - Canvas.textWidth(xLabel), y: bottom + 20, scale: 2)
         let finite = points.filter { $0.y.isFinite }
         for (a, b) in zip(finite, finite.dropFirst()) { canvas.drawLine(from: (px(a.x), py(a.y)), to: (px(b.x), py(b.y)), color: color) }
         for p in finite { canvas.fill(x: px(p.x) - 2, y: py(p.y) - 2, width: 5, height: 5, color: color) }
-        return canvas.raster
     }
 
     static func format(_ v: Double) -> String {

@@ -8,32 +8,38 @@ import Foundation
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Cluster features or raw pixels; writes int64 labels (.npy), with metrics when the truth is known.")
+        abstract: "Cluster features or raw pixels; writes int64 labels (.npy, -1 for noise), with metrics when the truth is known.")
 
-    static let plannedMethods = ["hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]
+    enum Method: String, CaseIterable, ExpressibleByArgument {
+        case kmeans, minibatchKMeans = "minibatch-kmeans", dbscan, hdbscan, optics, ward, single, complete, average, gmm
+        var linkage: Agglomerative.Linkage? { Agglomerative.Linkage(rawValue: rawValue) }
+    }
 
-    @Option(help: "Method: kmeans, minibatch-kmeans or dbscan (\(plannedMethods.joined(separator: ", ")) are planned).")
-    var method: String = "kmeans"
+    @Option(help: "Method: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var method: Method = .kmeans
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
     var input: String?
 
-    @Option(help: "Cluster a split's raw pixels instead: train, val, test or all.")
+    @Option(help: "Cluster a split instead: train, val, test or all.")
     var split: ModelInput.Split?
 
-    @Option(help: "Number of clusters.")
+    @Option(help: "With --split: which features (raw: the 784 pixels).")
+    var features: String = "raw"
+
+    @Option(help: "Number of clusters (K-means, agglomerative, GMM components).")
     var k: Int = 10
 
     @Option(help: "Initialisation: k-means++, random, or a .npy file of centres [k, D].")
     var initialisation: String = "k-means++"
 
-    @Option(help: "Most Lloyd iterations.")
-    var maxIter: Int = 300
+    @Option(help: "Most iterations (Lloyd, mini-batch epochs, EM).")
+    var maxIter: Int?
 
-    @Option(help: "Relative tolerance on the centre shift (0: until the labels are stable).")
-    var tol: Double = 1e-4
+    @Option(help: "Tolerance: K-means relative centre shift (0: until labels are stable); GMM change of the mean log-likelihood.")
+    var tol: Double?
 
-    @Option(help: "Initialisations to run; the lowest inertia wins.")
+    @Option(help: "Initialisations to run; the best (lowest inertia, highest likelihood) wins.")
     var nInit: Int = 1
 
     @Option(help: "Mini-batch K-means: points per batch.")
@@ -42,41 +48,75 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "DBSCAN: neighbourhood radius (Euclidean).")
     var eps: Double = 0.5
 
-    @Option(help: "DBSCAN: points within --eps (the point included) that make a core point.")
-    var minSamples: Int = 5
+    @Option(help: "DBSCAN, OPTICS, HDBSCAN: neighbours (the point included) that make a core point (HDBSCAN default: --min-cluster-size).")
+    var minSamples: Int?
+
+    @Option(help: "HDBSCAN and OPTICS: smallest cluster (OPTICS default: --min-samples).")
+    var minClusterSize: Int?
+
+    @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
+    var xi: Double = 0.05
+
+    @Option(help: "GMM covariance: full, diag or spherical.")
+    var covariance: GaussianMixture.CovarianceType = .full
+
+    @Option(help: "Agglomerative: cut where merges reach this height instead of at --k.")
+    var distanceThreshold: Double?
+
+    @Option(help: "Agglomerative: write the merge tree in SciPy's linkage form ([N-1, 4] float64 .npy).")
+    var linkage: String?
+
+    @Option(help: "Agglomerative: draw the dendrogram (.png or .svg), truncated to the last --dendrogram-leaves merges.")
+    var dendrogram: String?
+
+    @Option(help: "Leaves of the truncated dendrogram.")
+    var dendrogramLeaves: Int = 30
 
     @Option(help: "Labels output (.npy, int64).")
     var out: String
 
-    @Flag(help: "Print JSON (timings, iterations, inertia, cluster sizes, and metrics with --split).")
+    @Flag(help: "Print JSON (timings, iterations, inertia or log-likelihood, cluster sizes, noise, and metrics with --split).")
     var json = false
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
 
     @OptionGroup var data: DataOptions
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
-        guard ["kmeans", "minibatch-kmeans", "dbscan"].contains(method) else {
-            if Self.plannedMethods.contains(method) { throw ValidationError("--method \(method) is not implemented yet; use kmeans, minibatch-kmeans or dbscan") }
-            throw ValidationError("--method '\(method)' is unknown; use kmeans, minibatch-kmeans or dbscan")
-        }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        if method == "dbscan" {
-            guard eps > 0 else { throw ValidationError("--eps \(eps) must be positive") }
-            guard minSamples >= 1 else { throw ValidationError("--min-samples \(minSamples) must be at least 1") }
-        }
         guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
+        guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass encoded features with --input") }
         guard k >= 1 else { throw ValidationError("--k \(k) must be at least 1") }
-        guard maxIter >= 1, nInit >= 1, tol >= 0 else { throw ValidationError("--max-iter and --n-init must be at least 1, --tol not negative") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) must be at least 1") }
+        if let maxIter, maxIter < 1 { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
+        if let tol, !(tol >= 0) { throw ValidationError("--tol \(tol) must not be negative") }
+        guard nInit >= 1 else { throw ValidationError("--n-init \(nInit) must be at least 1") }
+        guard eps > 0, eps.isFinite else { throw ValidationError("--eps \(eps) must be positive") }
+        if let minSamples, minSamples < 1 { throw ValidationError("--min-samples \(minSamples) must be at least 1") }
+        if let minClusterSize, minClusterSize < 2 { throw ValidationError("--min-cluster-size \(minClusterSize) must be at least 2") }
+        guard xi > 0, xi < 1 else { throw ValidationError("--xi \(xi) must be in (0, 1)") }
+        if let distanceThreshold, !(distanceThreshold > 0) { throw ValidationError("--distance-threshold \(distanceThreshold) must be positive") }
+        guard dendrogramLeaves >= 2 else { throw ValidationError("--dendrogram-leaves \(dendrogramLeaves) must be at least 2") }
+        if method.linkage == nil {
+            for (flag, value) in [("--linkage", linkage), ("--dendrogram", dendrogram), ("--distance-threshold", distanceThreshold.map { "\($0)" })] where value != nil {
+                throw ValidationError("\(flag) applies to ward, single, complete and average, not \(method.rawValue)")
+            }
+        }
+        if let dendrogram, !(dendrogram.hasSuffix(".png") || dendrogram.hasSuffix(".svg")) {
+            throw ValidationError("--dendrogram \(dendrogram) must end in .png or .svg")
+        }
     }
 
-    struct DensityReport: Codable {
-        var method: String, eps: Double, minSamples: Int, points: Int, seconds: Double, clusters: Int, noise: Int, corePoints: Int
-        var clusterSizes: [Int], metrics: ExternalMetrics?
-    }
-
+    /// What `--json` prints; fields that do not apply to the method are left out.
     struct Report: Codable {
-        var method: String, k: Int, points: Int, dimensions: Int, seconds: Double, iterations: Int, inertia: Double
-        var clusterSizes: [Int], metrics: ExternalMetrics?
+        var method: String, points: Int, dimensions: Int, seconds: Double
+        var clusters: Int, noise: Int, clusterSizes: [Int]
+        var k: Int?, iterations: Int?, inertia: Double?
+        var eps: Double?, minSamples: Int?, minClusterSize: Int?, corePoints: Int?
+        var logLikelihood: Double?, bic: Double?, aic: Double?, converged: Bool?
+        var distanceThreshold: Double?, linkageFile: String?
+        var metrics: ExternalMetrics?
     }
 
     func run() throws {
@@ -86,65 +126,34 @@ struct ClusterCommand: ParsableCommand {
 
     private func cluster<B: ComputeBackend>(on backend: B) throws {
         let points = try FeatureMatrix.load(input: input, split: split, data: data)
-        let (x, n, d, truth) = (points.values, points.rows, points.dim, points.labels)
-        if method == "dbscan" { return try density(x, n, d, truth, backend) }
-        var c = KMeans.Configuration()
-        c.k = k
-        c.maxIterations = maxIter
-        c.tolerance = tol
-        c.restarts = nInit
-        c.seed = data.seed
-        switch initialisation {
-        case "k-means++": c.initialisation = .kMeansPlusPlus
-        case "random": c.initialisation = .random
-        default:
-            let centres = try NPYArray.read(initialisation)
-            guard centres.shape == [k, d] else { throw ValidationError("--initialisation \(initialisation): shape \(centres.shape), need [\(k), \(d)]") }
-            c.initialisation = .given(centres.floats)
-        }
         let start = Date()
-        let result: KMeans.Result
-        if method == "minibatch-kmeans" {
-            var m = MiniBatchKMeans.Configuration()
-            (m.k, m.batchSize, m.maxEpochs, m.seed) = (k, batchSize, maxIter, data.seed)
-            result = try MiniBatchKMeans.fit(x, rows: n, dim: d, configuration: m, backend: backend)
-        } else {
-            result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend) { iteration, inertia in
-                if !json { note("iteration \(iteration): inertia \(String(format: "%.6g", inertia))") }
-            }
-        }
-        let seconds = Date().timeIntervalSince(start)
-        let labels = result.labels.map(Int64.init)
-        try NPYArray(shape: [n], elements: .int64(labels)).write(to: out)
-        var sizes = [Int](repeating: 0, count: k)
-        for l in result.labels { sizes[Int(l)] += 1 }
-        let metrics = truth.map { ExternalMetrics(truth: $0, predicted: labels) }
-        let report = Report(method: method, k: k, points: n, dimensions: d, seconds: seconds, iterations: result.iterations,
-                            inertia: result.inertia, clusterSizes: sizes, metrics: metrics)
+        var report = try fit(points, backend: backend)
+        report.seconds = Date().timeIntervalSince(start)
         if json { print(try jsonString(report)); return }
-        print("\(method): \(n) points x \(d), k \(k): \(result.iterations) \(method == "kmeans" ? "iterations" : "batches"), inertia \(String(format: "%.6g", result.inertia)), "
-            + "\(String(format: "%.2f", seconds)) s; wrote \(out)")
-        if let m = metrics {
+        var line = "\(method.rawValue): \(points.rows) points x \(points.dim): \(report.clusters) clusters"
+        if report.noise > 0 { line += ", \(report.noise) noise points" }
+        if let i = report.iterations { line += ", \(i) \(method == .minibatchKMeans ? "batches" : "iterations")" }
+        if let inertia = report.inertia { line += ", inertia \(String(format: "%.6g", inertia))" }
+        if let ll = report.logLikelihood, let bic = report.bic { line += String(format: ", log-likelihood %.6g per point, BIC %.6g", ll, bic) }
+        print(line + String(format: ", %.2f s; wrote %@", report.seconds, out))
+        if let m = report.metrics {
             print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f  purity %.4f  V %.4f", m.ari, m.nmi, m.ami, m.accuracy, m.purity, m.vMeasure))
         }
     }
 
-    private func density<B: ComputeBackend>(_ x: [Float], _ n: Int, _ d: Int, _ truth: [Int64]?, _ backend: B) throws {
-        let start = Date()
-        let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: minSamples), backend: backend)
-        let seconds = Date().timeIntervalSince(start)
-        try NPYArray(shape: [n], elements: .int64(result.labels)).write(to: out)
-        var sizes = [Int](repeating: 0, count: result.clusters)
-        for l in result.labels where l >= 0 { sizes[Int(l)] += 1 }
-        let noise = result.labels.filter { $0 < 0 }.count
-        let metrics = truth.map { ExternalMetrics(truth: $0, predicted: result.labels) }
-        if json {
-            print(try jsonString(DensityReport(method: method, eps: eps, minSamples: minSamples, points: n, seconds: seconds, clusters: result.clusters,
-                                               noise: noise, corePoints: result.isCore.filter { $0 }.count, clusterSizes: sizes, metrics: metrics)))
-            return
-        }
-        print("dbscan: \(n) points x \(d), eps \(eps), min-samples \(minSamples): \(result.clusters) clusters, \(noise) noise points, "
-            + "\(String(format: "%.2f", seconds)) s; wrote \(out)")
-        if let m = metrics { print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f", m.ari, m.nmi, m.ami, m.accuracy)) }
+    /// Progress lines on standard error (none with --json or --quiet).
+    func progress(_ line: String) { if !json && !quiet { note(line) } }
+
+    /// Writes the labels and fills the method-independent part of the report.
+    func finish(_ labels: [Int64], _ points: FeatureMatrix) throws -> Report {
+        try NPYArray(shape: [labels.count], elements: .int64(labels)).write(to: out)
+        let clusters = Int(labels.max().map { $0 + 1 } ?? 0)
+        var sizes = [Int](repeating: 0, count: clusters)
+        for l in labels where l >= 0 { sizes[Int(l)] += 1 }
+        return Report(method: method.rawValue, points: points.rows, dimensions: points.dim, seconds: 0, clusters: clusters,
+                      noise: labels.filter { $0 < 0 }.count, clusterSizes: sizes,
+                      metrics: points.labels.map { ExternalMetrics(truth: $0, predicted: labels) })
     }
 }
+
+extension GaussianMixture.CovarianceType: ExpressibleByArgument {}

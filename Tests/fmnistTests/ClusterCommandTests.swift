@@ -63,7 +63,12 @@ final class ClusterCommandTests: XCTestCase {
         try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)
         defer { try? FileManager.default.removeItem(atPath: floats) }
         let cases: [([String], String)] = [
-            (["cluster", "--method", "ward", "--split", "test", "--out", "/tmp/x.npy"], "not implemented yet"),
+            (["cluster", "--method", "kmeans", "--linkage", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "--linkage applies to ward"),
+            (["cluster", "--method", "gmm", "--covariance", "tied", "--split", "test", "--out", "/tmp/x.npy"], "--covariance"),
+            (["cluster", "--method", "optics", "--xi", "1.5", "--split", "test", "--out", "/tmp/x.npy"], "--xi 1.5 must be in (0, 1)"),
+            (["cluster", "--method", "ward", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
+            (["cluster", "--method", "hdbscan", "--min-cluster-size", "1", "--split", "test", "--out", "/tmp/x.npy"], "--min-cluster-size 1 must be at least 2"),
+            (["cluster", "--method", "ward", "--dendrogram", "/tmp/d.jpg", "--split", "test", "--out", "/tmp/x.npy"], "must end in .png or .svg"),
             (["cluster", "--method", "dbscan", "--eps", "0", "--split", "test", "--out", "/tmp/x.npy"], "--eps 0.0 must be positive"),
             (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "unknown"),
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),

@@ -3,7 +3,7 @@ import Foundation
 
 /// Splits `0 ..< count` into contiguous ranges of at least `grain` items and runs `body` on them
 /// across the machine's cores (serially when there is only one range).
-func parallelFor(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
+public func parallelFor(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
     let cores = ProcessInfo.processInfo.activeProcessorCount
     let pieces = max(1, min(cores * 4, count / max(1, grain)))

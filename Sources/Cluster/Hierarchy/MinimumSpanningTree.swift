@@ -1,0 +1,67 @@
+import Backend
+
+/// Prim's minimum spanning tree of the complete graph on `n` points, never storing the graph:
+/// weights are computed from the coordinates when a point joins the tree, so memory is O(n d)
+/// and time O(n^2 d) (split across the cores). The weight of edge (i, j) is the Euclidean distance
+/// or, with core distances, the mutual reachability `max(||x_i - x_j||, core_i, core_j)` (HDBSCAN).
+/// Sorted by weight, the edges are the single-linkage merge tree (Gower and Ross 1969).
+enum MinimumSpanningTree {
+    /// The `n - 1` edges in the order Prim adds them, starting from point 0: `a` in the tree, `b`
+    /// joining it, `height` the weight; ties go to the lowest point index, as scikit-learn's Prim.
+    /// Distances are summed in Double from the float inputs.
+    static func prim(_ x: [Float], rows n: Int, dim d: Int, coreDistances: [Double]? = nil,
+                     progress: (Int) -> Void = { _ in }) -> [(a: Int, b: Int, height: Double)] {
+        precondition(x.count == n * d, "prim: \(x.count) values for \(n) x \(d)")
+        guard n > 1 else { return [] }
+        // The points outside the tree, compact: coordinates, original index, best squared weight to the tree.
+        var outside = Array(x[d...])
+        var index = Array(1 ..< n)
+        var best = [Double](repeating: .infinity, count: n - 1)
+        var from = [Int](repeating: 0, count: n - 1)
+        let coreSquared = coreDistances.map { $0.map { $0 * $0 } }
+        var current = 0
+        var currentPoint = x[0 ..< d].map(Double.init)
+        var edges: [(a: Int, b: Int, height: Double)] = []
+        edges.reserveCapacity(n - 1)
+        let step = max(1, n / 20)
+        while !index.isEmpty {
+            let m = index.count
+            let currentCore = coreSquared?[current] ?? 0
+            let found = outside.withUnsafeBufferPointer { o in
+                best.withUnsafeMutableBufferPointer { b in
+                    from.withUnsafeMutableBufferPointer { f in
+                        index.withUnsafeBufferPointer { idx in
+                            currentPoint.withUnsafeBufferPointer { v in
+                                parallelMinimum(m, grain: max(512, 32_768 / max(1, d)), tieKey: { idx[$0] }) { range in
+                                    var localBest = Double.infinity, localPosition = -1
+                                    for p in range {
+                                        let q = o.baseAddress! + p * d
+                                        var sum = 0.0
+                                        for j in 0 ..< d { let t = v[j] - Double(q[j]); sum += t * t }
+                                        if let coreSquared { sum = max(sum, currentCore, coreSquared[idx[p]]) }
+                                        if sum < b[p] { b[p] = sum; f[p] = current }
+                                        if localPosition < 0 || b[p] < localBest || (b[p] == localBest && idx[p] < idx[localPosition]) { (localBest, localPosition) = (b[p], p) }
+                                    }
+                                    return (localBest, localPosition)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            let p = found.index
+            current = index[p]
+            edges.append((from[p], current, best[p].squareRoot()))
+            for j in 0 ..< d { currentPoint[j] = Double(outside[p * d + j]) }
+            // Swap-remove position p.
+            let last = m - 1
+            if p != last {
+                index[p] = index[last]; best[p] = best[last]; from[p] = from[last]
+                for j in 0 ..< d { outside[p * d + j] = outside[last * d + j] }
+            }
+            index.removeLast(); best.removeLast(); from.removeLast(); outside.removeLast(d)
+            if edges.count % step == 0 { progress(edges.count) }
+        }
+        return edges
+    }
+}

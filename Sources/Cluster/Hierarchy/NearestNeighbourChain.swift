@@ -1,0 +1,208 @@
+import Backend
+
+/// The clusters of a reducible linkage as the nearest-neighbour chain sees them: clusters are
+/// named by a member point (a "slot" in `0 ..< n`), and merging keeps one of the two slots.
+protocol ChainClusters {
+    /// Clusters not yet merged away.
+    var activeCount: Int { get }
+    /// Any active cluster.
+    var someActive: Int { get }
+    /// The nearest other active cluster to `a` and the linkage distance; `preferred` (the chain's
+    /// previous link) wins ties, which is what guarantees that the chain ends in a reciprocal pair.
+    func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double)
+    /// Merges `a` and `b` (reciprocal nearest neighbours) and returns the surviving slot.
+    mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int
+}
+
+/// Nearest-neighbour chain (Murtagh 1983; Müllner 2011, "Modern hierarchical, agglomerative
+/// clustering algorithms"): follow nearest neighbours until two clusters are each other's nearest,
+/// merge them, continue from the rest of the chain. Exact for reducible linkages; O(n) nearest
+/// queries of O(active clusters) each. Returns the `n - 1` merges in the order found.
+func nearestNeighbourChain<C: ChainClusters>(_ clusters: inout C, points n: Int,
+                                             progress: (Int) -> Void) -> [(a: Int, b: Int, height: Double)] {
+    var merges: [(a: Int, b: Int, height: Double)] = []
+    merges.reserveCapacity(max(0, n - 1))
+    var chain: [Int] = []
+    let step = max(1, n / 20)
+    while clusters.activeCount > 1 {
+        if chain.isEmpty { chain.append(clusters.someActive) }
+        let a = chain[chain.count - 1]
+        let previous = chain.count >= 2 ? chain[chain.count - 2] : nil
+        let (b, distance) = clusters.nearest(to: a, preferring: previous)
+        if b == previous {
+            chain.removeLast(2)
+            merges.append((a, b, distance))
+            _ = clusters.merge(a, b, distance: distance)
+            if merges.count % step == 0 { progress(merges.count) }
+        } else {
+            chain.append(b)
+        }
+    }
+    return merges
+}
+
+/// Ward's linkage from cluster sizes and centroids (memory O(n d)): the cost of merging A and B is
+/// `w = |A||B| / (|A| + |B|) * ||c_A - c_B||^2`, the increase in within-cluster sum of squares, and
+/// the reported height is SciPy's `sqrt(2 w)` (for two points, their Euclidean distance).
+/// Centroids live in a compact array of the active clusters, so the nearest-neighbour scan is one
+/// contiguous pass, split across the cores.
+struct WardClusters: ChainClusters {
+    let dim: Int
+    private var centroids: [Double]     // [active, dim], compact
+    private var sizes: [Double]         // compact
+    private var slots: [Int]            // compact position -> slot
+    private var position: [Int]         // slot -> compact position (-1: merged away)
+
+    init(_ x: [Float], rows n: Int, dim d: Int) {
+        dim = d
+        centroids = x.map(Double.init)
+        sizes = [Double](repeating: 1, count: n)
+        slots = Array(0 ..< n)
+        position = Array(0 ..< n)
+    }
+
+    var activeCount: Int { slots.count }
+    var someActive: Int { slots[0] }
+
+    func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
+        let pa = position[a], d = dim, m = slots.count
+        let sa = sizes[pa]
+        var bestPosition = -1, best = Double.infinity
+        centroids.withUnsafeBufferPointer { c in
+            sizes.withUnsafeBufferPointer { s in
+                let ca = c.baseAddress! + pa * d
+                func cost(_ p: Int) -> Double {
+                    let cp = c.baseAddress! + p * d
+                    var sum = 0.0
+                    for j in 0 ..< d { let t = ca[j] - cp[j]; sum += t * t }
+                    return sum * (sa * s[p] / (sa + s[p]))
+                }
+                if let preferred { (bestPosition, best) = (position[preferred], cost(position[preferred])) }
+                let found = parallelMinimum(m, grain: max(1024, 65_536 / max(1, d))) { range in
+                    var localBest = Double.infinity, localPosition = -1
+                    for p in range where p != pa {
+                        let v = cost(p)
+                        if v < localBest { (localBest, localPosition) = (v, p) }
+                    }
+                    return (localBest, localPosition)
+                }
+                if found.value < best { (best, bestPosition) = (found.value, found.index) }
+            }
+        }
+        return (slots[bestPosition], (2 * best).squareRoot())
+    }
+
+    mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
+        let (pa, pb, d) = (position[a], position[b], dim)
+        let (sa, sb) = (sizes[pa], sizes[pb])
+        for j in 0 ..< d { centroids[pb * d + j] = (sa * centroids[pa * d + j] + sb * centroids[pb * d + j]) / (sa + sb) }
+        sizes[pb] = sa + sb
+        remove(at: pa)
+        position[a] = -1
+        return b
+    }
+
+    /// Moves the last active cluster into position `p`.
+    private mutating func remove(at p: Int) {
+        let last = slots.count - 1
+        if p != last {
+            let moved = slots[last]
+            slots[p] = moved
+            position[moved] = p
+            sizes[p] = sizes[last]
+            for j in 0 ..< dim { centroids[p * dim + j] = centroids[last * dim + j] }
+        }
+        slots.removeLast()
+        sizes.removeLast()
+        centroids.removeLast(dim)
+    }
+}
+
+/// Complete and average linkage over a stored `n x n` matrix of Euclidean distances (float32,
+/// symmetric, so a cluster's distances are one contiguous row), updated by Lance-Williams on each
+/// merge: complete `max(d(k,a), d(k,b))`, average `(|a| d(k,a) + |b| d(k,b)) / (|a| + |b|)`.
+/// Memory `4 n^2` bytes: these two linkages are not determined by centroids, so every cluster
+/// distance must be kept (as SciPy keeps its condensed float64 matrix).
+struct MatrixClusters: ChainClusters {
+    enum Update { case complete, average }
+    let n: Int
+    let update: Update
+    private var distances: [Float]
+    private var sizes: [Int]
+    private var slots: [Int]
+    private var position: [Int]
+
+    init(distances: [Float], points n: Int, update: Update) {
+        precondition(distances.count == n * n, "MatrixClusters: \(distances.count) distances for \(n) points")
+        (self.n, self.update, self.distances) = (n, update, distances)
+        sizes = [Int](repeating: 1, count: n)
+        slots = Array(0 ..< n)
+        position = Array(0 ..< n)
+    }
+
+    var activeCount: Int { slots.count }
+    var someActive: Int { slots[0] }
+
+    func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
+        var best = Float.infinity, bestSlot = -1
+        if let preferred { (best, bestSlot) = (distances[a * n + preferred], preferred) }
+        distances.withUnsafeBufferPointer { dist in
+            slots.withUnsafeBufferPointer { s in
+                let row = dist.baseAddress! + a * n
+                let found = parallelMinimum(s.count, grain: 16_384) { range in
+                    var localBest = Float.infinity, localSlot = -1
+                    for p in range {
+                        let slot = s[p]
+                        if slot != a && row[slot] < localBest { (localBest, localSlot) = (row[slot], slot) }
+                    }
+                    return (Double(localBest), localSlot)
+                }
+                if Float(found.value) < best { (best, bestSlot) = (Float(found.value), found.index) }
+            }
+        }
+        return (bestSlot, Double(best))
+    }
+
+    mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
+        let (wa, wb) = (Float(sizes[a]), Float(sizes[b]))
+        distances.withUnsafeMutableBufferPointer { dist in
+            for slot in slots where slot != a && slot != b {
+                let (da, db) = (dist[a * n + slot], dist[b * n + slot])
+                let merged: Float
+                switch update {
+                case .complete: merged = max(da, db)
+                case .average: merged = (wa * da + wb * db) / (wa + wb)
+                }
+                dist[b * n + slot] = merged
+                dist[slot * n + b] = merged
+            }
+        }
+        sizes[b] += sizes[a]
+        let pa = position[a], last = slots.count - 1
+        if pa != last { slots[pa] = slots[last]; position[slots[pa]] = pa }
+        slots.removeLast()
+        position[a] = -1
+        return b
+    }
+}
+
+/// The smallest `value` over `0 ..< count`, from `body` run on contiguous ranges across the cores.
+/// Ties between ranges go to the smaller `tieKey` of the index (default: the lower range), so the
+/// result does not depend on the number of cores.
+func parallelMinimum(_ count: Int, grain: Int, tieKey: ((Int) -> Int)? = nil,
+                     _ body: (Range<Int>) -> (Double, Int)) -> (value: Double, index: Int) {
+    let pieces = max(1, min(64, count / max(1, grain)))
+    if pieces == 1 { let r = body(0 ..< count); return (r.0, r.1) }
+    var results = [(Double, Int)](repeating: (.infinity, -1), count: pieces)
+    let step = (count + pieces - 1) / pieces
+    results.withUnsafeMutableBufferPointer { out in
+        parallelFor(pieces, grain: 1) { range in
+            for piece in range { out[piece] = body(min(count, piece * step) ..< min(count, (piece + 1) * step)) }
+        }
+    }
+    var best = (value: Double.infinity, index: -1)
+    for r in results where r.1 >= 0 {
+        if best.index < 0 || r.0 < best.value || (r.0 == best.value && tieKey.map { $0(r.1) < $0(best.index) } == true) { best = (r.0, r.1) }
+    }
+    return best
+}

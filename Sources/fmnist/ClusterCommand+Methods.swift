@@ -1,0 +1,129 @@
+import ArgumentParser
+import Backend
+import Cluster
+import Dataset
+import Foundation
+import Imaging
+
+/// One function per family of methods: each fits, writes the labels (and any extra files) and
+/// returns the report.
+extension ClusterCommand {
+    func fit<B: ComputeBackend>(_ points: FeatureMatrix, backend: B) throws -> Report {
+        let (x, n, d) = (points.values, points.rows, points.dim)
+        switch method {
+        case .kmeans, .minibatchKMeans: return try centroid(points, backend: backend)
+        case .dbscan:
+            let ms = minSamples ?? 5
+            let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: ms), backend: backend)
+            var report = try finish(result.labels, points)
+            (report.eps, report.minSamples, report.corePoints) = (eps, ms, result.isCore.filter { $0 }.count)
+            return report
+        case .hdbscan:
+            var c = HDBSCAN.Configuration()
+            c.minClusterSize = minClusterSize ?? 5
+            c.minSamples = minSamples
+            let result = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress("minimum spanning tree: \($0) of \(n - 1) edges") }
+            var report = try finish(result.labels, points)
+            (report.minSamples, report.minClusterSize) = (c.minSamples ?? c.minClusterSize, c.minClusterSize)
+            return report
+        case .optics:
+            var c = OPTICS.Configuration()
+            c.minSamples = minSamples ?? 5
+            c.minClusterSize = minClusterSize
+            c.xi = xi
+            let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress("ordering: \($0) of \(n) points") }
+            var report = try finish(result.labels, points)
+            (report.minSamples, report.minClusterSize) = (c.minSamples, c.minClusterSize ?? c.minSamples)
+            return report
+        case .ward, .single, .complete, .average: return try hierarchical(points)
+        case .gmm: return try mixture(points, backend: backend)
+        }
+    }
+
+    private func centroid<B: ComputeBackend>(_ points: FeatureMatrix, backend: B) throws -> Report {
+        let (x, n, d) = (points.values, points.rows, points.dim)
+        let result: KMeans.Result
+        if method == .minibatchKMeans {
+            var m = MiniBatchKMeans.Configuration()
+            (m.k, m.batchSize, m.seed) = (k, batchSize, data.seed)
+            if let maxIter { m.maxEpochs = maxIter }
+            result = try MiniBatchKMeans.fit(x, rows: n, dim: d, configuration: m, backend: backend)
+        } else {
+            result = try KMeans.fit(x, rows: n, dim: d, configuration: try kMeansConfiguration(dim: d), backend: backend) { iteration, inertia in
+                progress("iteration \(iteration): inertia \(String(format: "%.6g", inertia))")
+            }
+        }
+        var report = try finish(result.labels.map(Int64.init), points)
+        // Every one of the k clusters is reported, empty or not.
+        report.clusterSizes += [Int](repeating: 0, count: max(0, k - report.clusterSizes.count))
+        (report.k, report.iterations, report.inertia) = (k, result.iterations, result.inertia)
+        return report
+    }
+
+    private func kMeansConfiguration(dim d: Int) throws -> KMeans.Configuration {
+        var c = KMeans.Configuration()
+        c.k = k
+        if let maxIter { c.maxIterations = maxIter }
+        if let tol { c.tolerance = tol }
+        c.restarts = nInit
+        c.seed = data.seed
+        switch initialisation {
+        case "k-means++": c.initialisation = .kMeansPlusPlus
+        case "random": c.initialisation = .random
+        default:
+            let centres = try NPYArray.read(initialisation)
+            guard centres.shape == [k, d] else { throw ValidationError("--initialisation \(initialisation): shape \(centres.shape), need [\(k), \(d)]") }
+            c.initialisation = .given(centres.floats)
+        }
+        return c
+    }
+
+    private func hierarchical(_ points: FeatureMatrix) throws -> Report {
+        let (n, linkageMethod) = (points.rows, method.linkage!)
+        if distanceThreshold == nil && k > n { throw ValidationError("--k \(k) is larger than the number of points (\(n))") }
+        let tree = try Agglomerative.tree(points.values, rows: n, dim: points.dim, linkage: linkageMethod) { progress("merges: \($0) of \(n - 1)") }
+        let labels = distanceThreshold.map { tree.labels(threshold: $0) } ?? tree.labels(clusters: k)
+        if let linkage { try NPYArray(shape: [max(0, n - 1), 4], elements: .float64(tree.matrix)).write(to: linkage) }
+        if let dendrogram {
+            let chart = dendrogramChart(tree, title: "\(linkageMethod.rawValue) linkage, \(n) points", classes: points.labels)
+            if dendrogram.hasSuffix(".svg") { try chart.svg().write(to: dendrogram) } else { try PNGFile.write(chart.render(), to: dendrogram) }
+        }
+        var report = try finish(labels, points)
+        (report.k, report.distanceThreshold, report.linkageFile) = (distanceThreshold == nil ? k : nil, distanceThreshold, linkage)
+        return report
+    }
+
+    private func mixture<B: ComputeBackend>(_ points: FeatureMatrix, backend: B) throws -> Report {
+        var c = GaussianMixture.Configuration()
+        (c.components, c.covariance, c.restarts, c.seed) = (k, covariance, nInit, data.seed)
+        if let maxIter { c.maxIterations = maxIter }
+        if let tol { c.tolerance = tol }
+        let model = try GaussianMixture.fit(points.values, rows: points.rows, dim: points.dim, configuration: c, backend: backend) { iteration, ll in
+            progress("EM iteration \(iteration): mean log-likelihood \(String(format: "%.6g", ll))")
+        }
+        let labels = model.predict(points.values, rows: points.rows).map(Int64.init)
+        var report = try finish(labels, points)
+        report.clusterSizes += [Int](repeating: 0, count: max(0, k - report.clusterSizes.count))
+        (report.k, report.iterations, report.converged) = (k, model.iterations, model.converged)
+        report.logLikelihood = model.score(points.values, rows: points.rows)
+        report.bic = model.bic(points.values, rows: points.rows)
+        report.aic = model.aic(points.values, rows: points.rows)
+        return report
+    }
+
+    /// The truncated dendrogram, leaves captioned by their majority class when the classes are known.
+    private func dendrogramChart(_ tree: LinkageTree, title: String, classes: [Int64]?) -> DendrogramChart {
+        let leaves = min(dendrogramLeaves, tree.points)
+        var captions: [Int: String] = [:]
+        if let classes {
+            var counts: [Int: [Int64: Int]] = [:]
+            for (point, id) in tree.clusterIds(applying: tree.points - leaves).enumerated() { counts[id, default: [:]][classes[point], default: 0] += 1 }
+            for (id, histogram) in counts {
+                let majority = histogram.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
+                captions[id] = majority >= 0 && Int(majority) < FashionMNIST.classNames.count ? FashionMNIST.classNames[Int(majority)] : "\(majority)"
+            }
+        }
+        return DendrogramChart(title: title, points: tree.points, merges: tree.merges.map { ($0.left, $0.right, $0.height, $0.size) },
+                               leaves: leaves, captions: captions)
+    }
+}
