@@ -1,0 +1,93 @@
+import Backend
+@testable import Cluster
+import Dataset
+import XCTest
+
+/// HDBSCAN, OPTICS and the core distances they share, against brute force and scikit-learn.
+final class DensityTests: XCTestCase {
+    func testCoreDistancesMatchBruteForce() throws {
+        var g = SplitMix64(seed: 21)
+        let (n, d) = (97, 6)
+        // Large offsets make float32 GEMM distances inexact; the double refinement must undo that.
+        let x = (0 ..< n * d).map { _ in 300 + Float(g.next(below: 100_000)) / 10_000 }
+        for k in [1, 2, 5, 17] {
+            let expected = (0 ..< n).map { i -> Double in
+                let all = (0 ..< n).map { j in (0 ..< d).reduce(0.0) { $0 + pow(Double(x[i * d + $1]) - Double(x[j * d + $1]), 2) }.squareRoot() }
+                return all.sorted()[k - 1]
+            }
+            for backend in ClusterFixtures.backends() {
+                let core = try CoreDistances.compute(x, rows: n, dim: d, k: k, backend: backend, blockRows: 13)
+                for i in 0 ..< n { XCTAssertEqual(core[i], expected[i], accuracy: 1e-12, "\(type(of: backend)) k \(k) point \(i)") }
+            }
+        }
+    }
+
+    /// scikit-learn's `HDBSCAN(min_cluster_size=8)`: same clusters and noise (mutual reachability
+    /// has exact ties, so a point may legitimately change side; at most one is allowed).
+    func testHDBSCANMatchesScikitLearn() throws {
+        let (x, n, d) = try ClusterFixtures.points()
+        let expected = try ClusterFixtures.integers("hdbscan-labels.npy")
+        var previous: [Int64]?
+        for backend in ClusterFixtures.backends() {
+            var c = HDBSCAN.Configuration()
+            c.minClusterSize = 8
+            let labels = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend).labels
+            XCTAssertEqual(Set(labels).count, Set(expected).count)
+            let disagreements = zip(labels, expected).filter { ($0 < 0) != ($1 < 0) }.count
+            XCTAssertLessThanOrEqual(disagreements, 1, "noise points differ")
+            XCTAssertGreaterThan(ExternalMetrics(truth: expected, predicted: labels).ari, 0.99)
+            if let previous { XCTAssertEqual(labels, previous, "backends agree") }
+            previous = labels
+        }
+    }
+
+    /// scikit-learn's `OPTICS(min_samples=8)`: the same ordering, reachability and labels.
+    func testOPTICSMatchesScikitLearn() throws {
+        let (x, n, d) = try ClusterFixtures.points()
+        let labels = try ClusterFixtures.integers("optics-labels.npy")
+        let ordering = try ClusterFixtures.integers("optics-ordering.npy").map(Int.init)
+        let reachability = try ClusterFixtures.doubles("optics-reachability.npy")
+        for backend in ClusterFixtures.backends() {
+            var c = OPTICS.Configuration()
+            c.minSamples = 8
+            let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+            XCTAssertEqual(result.ordering, ordering)
+            XCTAssertEqual(result.labels, labels)
+            for i in 0 ..< n where reachability[i].isFinite {
+                XCTAssertEqual(result.reachability[i], reachability[i], accuracy: 1e-12)
+            }
+            XCTAssertEqual(result.reachability.filter(\.isInfinite).count, reachability.filter(\.isInfinite).count)
+        }
+    }
+
+    /// Separated blobs in uniform noise: both density methods recover the blobs.
+    func testDensityMethodsFindBlobs() throws {
+        let (x, n, d) = try ClusterFixtures.points()
+        let truth = try ClusterFixtures.integers("truth.npy")
+        var h = HDBSCAN.Configuration()
+        h.minClusterSize = 8
+        let hdbscan = try HDBSCAN.fit(x, rows: n, dim: d, configuration: h, backend: CPUBackend()).labels
+        let blobs = Array(0 ..< 220)
+        XCTAssertGreaterThan(ExternalMetrics(truth: blobs.map { truth[$0] }, predicted: blobs.map { hdbscan[$0] }).ari, 0.9)
+        let expected = try ClusterFixtures.integers("hdbscan-labels.npy")
+        XCTAssertEqual(hdbscan[220...].filter { $0 < 0 }.count, expected[220...].filter { $0 < 0 }.count, "uniform points left as noise, as scikit-learn")
+        XCTAssertGreaterThanOrEqual(hdbscan[220...].filter { $0 < 0 }.count, 10, "most uniform points are noise")
+    }
+
+    func testRefusals() throws {
+        let x: [Float] = [0, 1, 2, 3]
+        var h = HDBSCAN.Configuration()
+        h.minClusterSize = 1
+        XCTAssertThrowsError(try HDBSCAN.fit(x, rows: 4, dim: 1, configuration: h, backend: CPUBackend()))
+        h.minClusterSize = 2
+        h.minSamples = 5
+        XCTAssertThrowsError(try HDBSCAN.fit(x, rows: 4, dim: 1, configuration: h, backend: CPUBackend())) { error in
+            XCTAssertTrue("\(error)".contains("--min-samples 5 is larger than the number of points (4)"), "\(error)")
+        }
+        var o = OPTICS.Configuration()
+        o.minSamples = 2
+        XCTAssertThrowsError(try OPTICS.fit([0, .infinity, 2, 3], rows: 4, dim: 1, configuration: o, backend: CPUBackend())) { error in
+            XCTAssertTrue("\(error)".contains("inf at row 1"), "\(error)")
+        }
+    }
+}
