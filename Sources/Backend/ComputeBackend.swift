@@ -58,6 +58,10 @@ public protocol ComputeBackend: AnyObject {
     func rowArgmin(_ d: Buffer, rows: Int, cols: Int, indices: Buffer, indicesOffset: Int,
                    minima: Buffer, minimaOffset: Int) throws
 
+    /// `out[c * count + i] = labels[i] == c ? 1 : 0` for `c < classes`, `i < count` (`labels` holds
+    /// Int32): the indicator matrix whose product with the points gives per-cluster sums.
+    func oneHot(_ labels: Buffer, count: Int, classes: Int, into out: Buffer) throws
+
     /// `y[i] = f(x[i])` for `i < count`; `x` and `y` may be the same buffer.
     func map(_ f: UnaryFunction, _ x: Buffer, into y: Buffer, count: Int) throws
     /// `c[i] = f(a[i], b[i])` for `i < count`; outputs may alias inputs.

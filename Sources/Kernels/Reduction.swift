@@ -9,6 +9,7 @@
 ///   blocks' partial results.
 /// - `row_argmin`: one work-group per row; index of the smallest value, the lowest index on ties,
 ///   and that value. NaN never wins against a number.
+/// - `one_hot`: the `[classes, count]` indicator matrix of Int32 labels.
 /// - `reduce_rows_serial`, `row_argmin_serial`: the same results with one work-item per row and no
 ///   local memory, for CPU drivers (where a work-group per row costs a barrier loop per row) and
 ///   for narrow rows on GPUs.
@@ -154,6 +155,16 @@ __kernel void row_argmin_serial(const int rows, const int cols, __global const f
     }
     indices[indicesOffset + r] = at < 0 ? 0 : at;
     minima[minimaOffset + r] = at < 0 ? row[0] : b;
+}
+
+/* out[c, i] = (labels[i] == c) for c < classes, i < count: the indicator matrix whose product with
+   the points gives per-cluster sums (K-means centre update as one GEMM). */
+__kernel void one_hot(const int count, const int classes, __global const int* labels, __global float* out)
+{
+    const int i = get_global_id(0);
+    const int c = get_global_id(1);
+    if (i >= count || c >= classes) return;
+    out[(size_t)c * count + i] = labels[i] == c ? 1.0f : 0.0f;
 }
 """#)
 }

@@ -120,7 +120,7 @@ struct ClusterCommand: ParsableCommand {
     }
 
     func run() throws {
-        let backend = try backendOptions.open(log: json ? { _ in } : note)
+        let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
         try cluster(on: backend)
     }
 

@@ -21,7 +21,7 @@ struct ElbowCommand: ParsableCommand {
     @Option(help: "Points drawn (seeded) for each silhouette.")
     var sample: Int = 2000
 
-    @Option(help: "Directory for elbow-inertia.png and elbow-silhouette.png.")
+    @Option(help: "Directory for elbow-inertia.png/.svg and elbow-silhouette.png/.svg.")
     var outDir: String = "out"
 
     @Flag(help: "Print JSON.")
@@ -65,12 +65,16 @@ struct ElbowCommand: ParsableCommand {
             if !json { print("k \(k): inertia \(String(format: "%.6g", result.inertia)), silhouette \(silhouette.map { String(format: "%.4f", $0) } ?? "-")") }
         }
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
-        let inertiaPath = URL(fileURLWithPath: outDir).appendingPathComponent("elbow-inertia.png").path
-        let silhouettePath = URL(fileURLWithPath: outDir).appendingPathComponent("elbow-silhouette.png").path
-        try PNGFile.write(LineChart(title: "K-means inertia", xLabel: "k", points: rows.map { ($0.k, $0.inertia) }).render(), to: inertiaPath)
-        var chart = LineChart(title: "Silhouette (\(sample) sampled points)", xLabel: "k", points: rows.map { ($0.k, $0.silhouette ?? .nan) })
-        chart.color = RGB.categorical[1]
-        try PNGFile.write(chart.render(), to: silhouettePath)
-        if json { print(try jsonString(rows)) } else { print("wrote \(inertiaPath) and \(silhouettePath)") }
+        let inertiaChart = LineChart(title: "K-means inertia", xLabel: "k", points: rows.map { ($0.k, $0.inertia) })
+        var silhouetteChart = LineChart(title: "Silhouette (\(sample) sampled points)", xLabel: "k", points: rows.map { ($0.k, $0.silhouette ?? .nan) })
+        silhouetteChart.color = RGB.categorical[1]
+        var written: [String] = []
+        for (name, chart) in [("elbow-inertia", inertiaChart), ("elbow-silhouette", silhouetteChart)] {
+            let base = URL(fileURLWithPath: outDir).appendingPathComponent(name).path
+            try PNGFile.write(chart.render(), to: base + ".png")
+            try chart.svg().write(to: base + ".svg")
+            written += [base + ".png", base + ".svg"]
+        }
+        if json { print(try jsonString(rows)) } else { print("wrote " + written.joined(separator: ", ")) }
     }
 }

@@ -83,6 +83,23 @@ final class DistanceParityTests: XCTestCase {
         }
     }
 
+    /// The indicator matrix is exact on every backend, labels outside `0 ..< classes` give zero columns.
+    func testOneHot() throws {
+        for backend in availableBackends() { try oneHot(backend) }
+    }
+
+    private func oneHot<B: ComputeBackend>(_ backend: B) throws {
+        for (count, classes) in [(1, 1), (17, 3), (1000, 10)] {
+            let labels = (0 ..< count).map { Int32(($0 * 7) % (classes + 1)) - ($0 % 5 == 0 ? 1 : 0) }
+            let out = try backend.makeBuffer(count: count * classes)
+            try backend.fill(out, with: 9, offset: 0, count: count * classes)
+            try backend.oneHot(try backend.makeBuffer(labels), count: count, classes: classes, into: out)
+            var expected = [Float](repeating: 0, count: count * classes)
+            for (i, l) in labels.enumerated() where l >= 0 && Int(l) < classes { expected[Int(l) * count + i] = 1 }
+            XCTAssertEqual(try backend.floats(out), expected, "\(backend.name) oneHot \(count)x\(classes)")
+        }
+    }
+
     /// The chunked search gives the brute-force answer whatever the chunk: 1 row, chunk-1, chunk, chunk+1, all.
     func testNearestRowsAcrossChunkBoundaries() throws {
         for backend in availableBackends() { try nearestChunks(backend) }

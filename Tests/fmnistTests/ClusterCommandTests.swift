@@ -1,4 +1,5 @@
 import Dataset
+import Imaging
 import Foundation
 import XCTest
 
@@ -52,10 +53,52 @@ final class ClusterCommandTests: XCTestCase {
         let inertia = rows.compactMap { $0["inertia"] as? Double }
         XCTAssertEqual(inertia, inertia.sorted(by: >), "inertia decreases with k")
         XCTAssertTrue(rows.allSatisfy { ($0["silhouette"] as? Double).map { $0 > -1 && $0 < 1 } ?? false })
-        for name in ["elbow-inertia.png", "elbow-silhouette.png"] { XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), name) }
+        for name in ["elbow-inertia.png", "elbow-silhouette.png", "elbow-inertia.svg", "elbow-silhouette.svg"] { XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), name) }
         let bad = try FmnistProcess.run(["elbow", "--split", "test", "--k", "5-2"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--k '5-2' must look like 2...15"), bad.stderr)
+    }
+
+    /// Every method through the CLI on 400 test images (both backends where there is OpenCL): labels
+    /// written, JSON sizes add up, metrics present; agglomerative methods also write the linkage
+    /// matrix and a dendrogram in both formats.
+    func testEveryMethod() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-methods-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let backends = ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" ? ["cpu", "opencl"] : ["cpu"]
+        let runs: [[String]] = [
+            ["--method", "minibatch-kmeans", "--batch-size", "100"],
+            ["--method", "dbscan", "--eps", "6", "--min-samples", "5"],
+            ["--method", "hdbscan", "--min-cluster-size", "10"],
+            ["--method", "optics", "--min-samples", "10"],
+            ["--method", "gmm", "--covariance", "diag", "--max-iter", "20"],
+            ["--method", "ward", "--linkage", "\(dir)/z.npy", "--dendrogram", "\(dir)/d.svg"],
+            ["--method", "single"],
+            ["--method", "complete", "--dendrogram", "\(dir)/d.png"],
+            ["--method", "average", "--distance-threshold", "8"],
+        ]
+        for backend in backends {
+            for arguments in runs {
+                let outcome = try FmnistProcess.run(["cluster", "--split", "test", "--limit", "400", "--out", "\(dir)/l.npy", "--json",
+                                                     "--backend", backend] + arguments)
+                XCTAssertEqual(outcome.status, 0, "\(arguments): \(outcome.stderr)")
+                let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any], "\(arguments)")
+                let labels = try XCTUnwrap(NPYArray.read("\(dir)/l.npy").integers)
+                XCTAssertEqual(labels.count, 400)
+                XCTAssertEqual((report["clusterSizes"] as? [Int])?.reduce(0, +), 400 - (report["noise"] as? Int ?? -1), "\(arguments)")
+                XCTAssertEqual(labels.filter { $0 < 0 }.count, report["noise"] as? Int)
+                let nmi = try XCTUnwrap((report["metrics"] as? [String: Any])?["nmi"] as? Double, "\(arguments)")
+                XCTAssertTrue(nmi > 0 && nmi <= 1, "\(arguments): NMI \(nmi)")
+                // Single linkage chains and OPTICS leaves most pixels as noise; the others find the classes.
+                if ["minibatch-kmeans", "ward", "gmm", "complete"].contains(arguments[1]) { XCTAssertGreaterThan(nmi, 0.4, "\(arguments)") }
+            }
+        }
+        XCTAssertEqual(try NPYArray.read("\(dir)/z.npy").shape, [399, 4])
+        let svg = try String(contentsOfFile: "\(dir)/d.svg", encoding: .utf8)
+        XCTAssertTrue(svg.hasPrefix("<?xml") && svg.contains("<svg") && svg.contains("</svg>") && svg.contains("<line"))
+        let png = try PNGFile.read("\(dir)/d.png")
+        XCTAssertGreaterThan(png.width, 100)
     }
 
     func testBadClusterInputs() throws {
@@ -70,7 +113,7 @@ final class ClusterCommandTests: XCTestCase {
             (["cluster", "--method", "hdbscan", "--min-cluster-size", "1", "--split", "test", "--out", "/tmp/x.npy"], "--min-cluster-size 1 must be at least 2"),
             (["cluster", "--method", "ward", "--dendrogram", "/tmp/d.jpg", "--split", "test", "--out", "/tmp/x.npy"], "must end in .png or .svg"),
             (["cluster", "--method", "dbscan", "--eps", "0", "--split", "test", "--out", "/tmp/x.npy"], "--eps 0.0 must be positive"),
-            (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "unknown"),
+            (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "The value 'magic' is invalid for '--method"),
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
         ]

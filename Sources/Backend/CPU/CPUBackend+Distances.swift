@@ -53,4 +53,13 @@ extension CPUBackend {
             }
         }
     }
+
+    public func oneHot(_ labels: CPUBuffer, count: Int, classes: Int, into out: CPUBuffer) throws {
+        precondition(count <= labels.count && classes * count <= out.count, "oneHot: buffers too small for \(classes) x \(count)")
+        let o = out.floats
+        o.update(repeating: 0, count: classes * count)
+        labels.withInts { l in
+            for i in 0 ..< count where l[i] >= 0 && Int(l[i]) < classes { o[Int(l[i]) * count + i] = 1 }
+        }
+    }
 }

@@ -99,6 +99,13 @@ extension OpenCLBackend {
         }
     }
 
+    public func oneHot(_ labels: OpenCLBuffer, count: Int, classes: Int, into out: OpenCLBuffer) throws {
+        precondition(count <= labels.count && classes * count <= out.count, "oneHot: buffers too small for \(classes) x \(count)")
+        guard count > 0, classes > 0 else { return }
+        try launch(try kernel("one_hot", in: ReductionKernels.source, options: "-DWG=\(reductionGroupSize)"),
+                   [.int(count), .int(classes), .buffer(labels), .buffer(out)], global: [count, classes])
+    }
+
     public func map(_ f: UnaryFunction, _ x: OpenCLBuffer, into y: OpenCLBuffer, count: Int) throws {
         precondition(count <= x.count && count <= y.count, "map: count \(count) exceeds a buffer")
         let kernel = try kernel("map_unary", in: ElementwiseKernels.source)

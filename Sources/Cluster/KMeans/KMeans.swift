@@ -2,8 +2,9 @@ import Backend
 import Dataset
 import Foundation
 
-/// K-means (Lloyd) with the assignment step on a `ComputeBackend` (chunked nearest-centre search)
-/// and the centre update on the host.
+/// K-means (Lloyd) on a `ComputeBackend`: the assignment is the chunked nearest-centre search, the
+/// update the product of the `[k, n]` indicator matrix of the labels with the points (one GEMM) and
+/// the indicator's row sums; only labels, distances and the `k x d` sums come back to the host.
 public enum KMeans {
     public enum Initialisation: Sendable {
         /// Greedy k-means++ as scikit-learn: each new centre is the best of `2 + floor(ln k)`
@@ -86,7 +87,25 @@ public enum KMeans {
     /// step, made once per fit.
     final class Points<B: ComputeBackend> {
         let values: B.Buffer, norms: B.Buffer, labels: B.Buffer, minima: B.Buffer
+        let rows: Int, dim: Int
+        /// Update-step buffers for `k` clusters: indicator `[k, n]`, sums `[k, d]`, counts `[k]`.
+        private var update: (k: Int, indicator: B.Buffer, sums: B.Buffer, counts: B.Buffer)?
+
+        /// Per-cluster sums `[k, d]` and counts of the points under the current device labels.
+        func clusterSums(k: Int, backend: B) throws -> (sums: [Float], counts: [Float]) {
+            if update?.k != k {
+                update = (k, try backend.makeBuffer(count: k * rows), try backend.makeBuffer(count: k * dim), try backend.makeBuffer(count: k))
+            }
+            let u = update!
+            try backend.oneHot(labels, count: rows, classes: k, into: u.indicator)
+            try backend.gemm(u.indicator, aOffset: 0, values, bOffset: 0, into: u.sums, cOffset: 0, m: k, n: dim, k: rows,
+                             transA: false, transB: false, alpha: 1, beta: 0)
+            try backend.reduce(.sum, u.indicator, rows: k, cols: rows, along: .eachRow, into: u.counts)
+            return (try backend.floats(u.sums, offset: 0, count: k * dim), try backend.floats(u.counts, offset: 0, count: k))
+        }
+
         init(backend: B, x: [Float], rows n: Int, dim d: Int) throws {
+            (rows, dim) = (n, d)
             values = try backend.makeBuffer(x)
             norms = try backend.makeBuffer(count: n)
             try backend.rowSquaredNorms(values, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
@@ -115,7 +134,8 @@ public enum KMeans {
             (labels, minima) = (newLabels, newMinima)
             progress(iterations, minima.reduce(0.0) { $0 + Double($1) })
             if stable { break }
-            let updated = updateCentres(x, rows: n, dim: d, labels: labels, minima: minima, previous: centres, k: c.k)
+            let (sums, counts) = try points.clusterSums(k: c.k, backend: backend)
+            let updated = updateCentres(x, dim: d, sums: sums, counts: counts, minima: minima, previous: centres)
             var shift = 0.0
             for i in 0 ..< centres.count { let t = Double(updated[i] - centres[i]); shift += t * t }
             centres = updated
@@ -128,25 +148,19 @@ public enum KMeans {
         return Result(labels: labels, centres: centres, inertia: minima.reduce(0.0) { $0 + Double($1) }, iterations: iterations)
     }
 
-    /// Means of the points of each cluster; an empty cluster takes the point farthest from its
-    /// centre among those not yet used, as scikit-learn relocates empty clusters.
-    static func updateCentres(_ x: [Float], rows n: Int, dim d: Int, labels: [Int32], minima: [Float], previous: [Float], k: Int) -> [Float] {
-        var sums = [Double](repeating: 0, count: k * d), counts = [Int](repeating: 0, count: k)
-        x.withUnsafeBufferPointer { p in
-            for i in 0 ..< n {
-                let l = Int(labels[i])
-                counts[l] += 1
-                for j in 0 ..< d { sums[l * d + j] += Double(p[i * d + j]) }
-            }
-        }
+    /// Means of the points of each cluster from their sums and counts; an empty cluster takes the
+    /// point farthest from its centre among those not yet used, as scikit-learn relocates empty
+    /// clusters.
+    static func updateCentres(_ x: [Float], dim d: Int, sums: [Float], counts: [Float], minima: [Float], previous: [Float]) -> [Float] {
         var centres = previous
-        var farthest = (0 ..< n).sorted { minima[$0] > minima[$1] }.makeIterator()
-        for l in 0 ..< k {
+        var farthest: IndexingIterator<[Int]>?
+        for l in counts.indices {
             if counts[l] == 0 {
-                guard let i = farthest.next() else { continue }
+                if farthest == nil { farthest = minima.indices.sorted { minima[$0] > minima[$1] }.makeIterator() }
+                guard let i = farthest!.next() else { continue }
                 for j in 0 ..< d { centres[l * d + j] = x[i * d + j] }
             } else {
-                for j in 0 ..< d { centres[l * d + j] = Float(sums[l * d + j] / Double(counts[l])) }
+                for j in 0 ..< d { centres[l * d + j] = sums[l * d + j] / counts[l] }
             }
         }
         return centres
