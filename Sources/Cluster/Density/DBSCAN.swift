@@ -40,22 +40,32 @@ public enum DBSCAN {
         let distances = try backend.makeBuffer(count: block * n)
         let radius = Float(c.eps * c.eps)
 
-        /// Calls `body(row, distancesOfRow)` for every row, block by block.
-        func forEachRow(_ body: (Int, ArraySlice<Float>) -> Void) throws {
+        /// Calls `body(row, distancesOfRow)` for every row, block by block; with `parallel`, the rows of
+        /// a block run across the cores (the body must then only write to its own row's state).
+        func forEachRow(parallel: Bool = false, _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
                 try backend.squaredDistances(x: points, xOffset: start * d, xNorms: norms, xNormsOffset: start, rows: rows,
                                              y: points, yNorms: norms, yRows: n, dim: d, into: distances)
                 let values = try backend.floats(distances, offset: 0, count: rows * n)
-                for r in 0 ..< rows { body(start + r, values[(r * n) ..< ((r + 1) * n)]) }
+                values.withUnsafeBufferPointer { v in
+                    let row = { (r: Int) in UnsafeBufferPointer(rebasing: v[(r * n) ..< ((r + 1) * n)]) }
+                    if parallel {
+                        parallelFor(rows, grain: 1) { range in for r in range { body(start + r, row(r)) } }
+                    } else {
+                        for r in 0 ..< rows { body(start + r, row(r)) }
+                    }
+                }
             }
         }
 
         var counts = [Int](repeating: 0, count: n)
-        try forEachRow { i, row in
-            var count = 0
-            for j in row.indices where row[j] <= radius || j - row.startIndex == i { count += 1 }
-            counts[i] = count
+        try counts.withUnsafeMutableBufferPointer { out in
+            try forEachRow(parallel: true) { i, row in
+                var count = 0
+                for j in 0 ..< n where row[j] <= radius || j == i { count += 1 }
+                out[i] = count
+            }
         }
         let isCore = counts.map { $0 >= c.minSamples }
 
@@ -69,17 +79,14 @@ public enum DBSCAN {
         }
         var coreNeighbourOfBorder = [Int](repeating: -1, count: n)
         try forEachRow { i, row in
-            let base = row.startIndex
             if isCore[i] {
-                for j in row.indices where isCore[j - base] && row[j] <= radius {
-                    let (a, b) = (find(i), find(j - base))
+                for j in 0 ..< n where row[j] <= radius && isCore[j] {
+                    let (a, b) = (find(i), find(j))
                     if a != b { parent[max(a, b)] = min(a, b) }
                 }
             } else {
-                // Remember every core neighbour's lowest index; the cluster is picked once the components are known.
-                for j in row.indices where isCore[j - base] && row[j] <= radius {
-                    if coreNeighbourOfBorder[i] < 0 { coreNeighbourOfBorder[i] = j - base }
-                }
+                // Remember whether a core neighbour exists; the cluster is picked once the components are known.
+                for j in 0 ..< n where row[j] <= radius && isCore[j] { coreNeighbourOfBorder[i] = j; break }
             }
         }
         // Number clusters by their lowest-index core point (roots are the minimum of each component).
@@ -91,12 +98,13 @@ public enum DBSCAN {
             labels[i] = clusterOfRoot[root]!
         }
         // A border point takes the lowest-numbered cluster among its core neighbours.
-        try forEachRow { i, row in
-            guard !isCore[i], coreNeighbourOfBorder[i] >= 0 else { return }
-            let base = row.startIndex
-            var best = Int64.max
-            for j in row.indices where isCore[j - base] && row[j] <= radius { best = min(best, labels[j - base]) }
-            labels[i] = best
+        try labels.withUnsafeMutableBufferPointer { out in
+            try forEachRow(parallel: true) { i, row in
+                guard !isCore[i], coreNeighbourOfBorder[i] >= 0 else { return }
+                var best = Int64.max
+                for j in 0 ..< n where row[j] <= radius && isCore[j] { best = min(best, out[j]) }
+                out[i] = best
+            }
         }
         return Result(labels: labels, isCore: isCore)
     }

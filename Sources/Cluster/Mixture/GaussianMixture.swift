@@ -98,12 +98,14 @@ public enum GaussianMixture {
             var logp = weightedLogProbabilities(x, rows: n)
             let k = components
             var total = 0.0
-            for i in 0 ..< n {
-                let row = logp[(i * k) ..< ((i + 1) * k)]
-                let top = row.max()!
-                let norm = top + log(row.reduce(0.0) { $0 + exp($1 - top) })
-                total += norm
-                for c in 0 ..< k { logp[i * k + c] = exp(logp[i * k + c] - norm) }
+            logp.withUnsafeMutableBufferPointer { p in
+                for i in 0 ..< n {
+                    let row = UnsafeMutableBufferPointer(rebasing: p[(i * k) ..< ((i + 1) * k)])
+                    let top = row.max()!
+                    let norm = top + log(row.reduce(0.0) { $0 + exp($1 - top) })
+                    total += norm
+                    for c in 0 ..< k { row[c] = exp(row[c] - norm) }
+                }
             }
             return (logp, total / Double(max(1, n)))
         }
