@@ -1,7 +1,7 @@
 /// The workloads `fmnist bench` runs, by op family.
 public enum BenchSuite {
     /// Op families that can be selected with `--ops`.
-    public static let families = ["gemm", "training", "layers", "distances", "elementwise", "reductions"]
+    public static let families = ["gemm", "training", "layers", "distances", "elementwise", "reductions", "clustering"]
 
     /// Square GEMM sizes timed by default.
     public static let defaultGemmSizes = [128, 256, 512, 1024, 2048, 4096]
@@ -40,6 +40,8 @@ public enum BenchSuite {
             case "reductions":
                 result += [ReduceWorkload(rows: 70_000, cols: 784, axis: .eachRow),
                            ReduceWorkload(rows: 70_000, cols: 784, axis: .eachColumn)]
+            case "clustering":
+                result += [KMeansStepWorkload(rows: 70_000, dim: 784, k: 10), KMeansStepWorkload(rows: 70_000, dim: 10, k: 10)]
             default:
                 break
             }

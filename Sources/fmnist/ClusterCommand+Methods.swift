@@ -50,7 +50,7 @@ extension ClusterCommand {
             result = try MiniBatchKMeans.fit(x, rows: n, dim: d, configuration: m, backend: backend)
         } else {
             result = try KMeans.fit(x, rows: n, dim: d, configuration: try kMeansConfiguration(dim: d), backend: backend) { iteration, inertia in
-                progress("iteration \(iteration): inertia \(String(format: "%.6g", inertia))")
+                progress("iteration \(iteration)" + (inertia.isNaN ? "" : ": inertia \(String(format: "%.6g", inertia))"))
             }
         }
         var report = try finish(result.labels.map(Int64.init), points)
@@ -67,6 +67,7 @@ extension ClusterCommand {
         if let tol { c.tolerance = tol }
         c.restarts = nInit
         c.seed = data.seed
+        c.algorithm = algorithm
         switch initialisation {
         case "k-means++": c.initialisation = .kMeansPlusPlus
         case "random": c.initialisation = .random

@@ -33,6 +33,9 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Initialisation: k-means++, random, or a .npy file of centres [k, D].")
     var initialisation: String = "k-means++"
 
+    @Option(help: "K-means iterations: auto (Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
+    var algorithm: KMeans.Algorithm = .automatic
+
     @Option(help: "Most iterations (Lloyd, mini-batch epochs, EM).")
     var maxIter: Int?
 
@@ -157,3 +160,4 @@ struct ClusterCommand: ParsableCommand {
 }
 
 extension GaussianMixture.CovarianceType: ExpressibleByArgument {}
+extension KMeans.Algorithm: ExpressibleByArgument {}

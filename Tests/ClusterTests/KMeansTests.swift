@@ -107,3 +107,27 @@ final class MiniBatchKMeansTests: XCTestCase {
         XCTAssertThrowsError(try MiniBatchKMeans.fit([1, 2], rows: 2, dim: 1, configuration: c, backend: CPUBackend()))
     }
 }
+
+/// Hamerly's bounds skip distance computations but not iterations: the same labels, iterations and
+/// inertia as the dense Lloyd iterations, on raw test pixels and on both backends' Lloyd.
+final class HamerlyTests: XCTestCase {
+    func testSameClustersAsLloyd() throws {
+        let test = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test
+        let n = 3000, d = 784
+        let x = Array(test.images.prefix(n * d))
+        var c = KMeans.Configuration()
+        (c.k, c.seed, c.tolerance) = (10, 4, 0)
+        c.algorithm = .hamerly
+        let hamerly = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend())
+        var backends: [any ComputeBackend] = [CPUBackend()]
+        if let openCL = try? OpenCLBackend() { backends.append(openCL) }
+        for backend in backends {
+            c.algorithm = .lloyd
+            let lloyd = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+            XCTAssertEqual(hamerly.labels, lloyd.labels, "\(backend.name)")
+            XCTAssertEqual(hamerly.iterations, lloyd.iterations)
+            XCTAssertEqual(hamerly.inertia, lloyd.inertia, accuracy: 1e-5 * lloyd.inertia)
+        }
+        XCTAssertGreaterThan(hamerly.iterations, 10, "enough iterations for the bounds to matter")
+    }
+}

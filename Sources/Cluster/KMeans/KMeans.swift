@@ -16,6 +16,16 @@ public enum KMeans {
         case given([Float])
     }
 
+    /// How the iterations run; both are exact Lloyd iterations and give the same clusters.
+    public enum Algorithm: String, CaseIterable, Sendable {
+        /// Hamerly on the CPU backend, Lloyd on OpenCL devices.
+        case automatic = "auto"
+        /// Dense iterations on the backend: nearest centres and the indicator-matrix update.
+        case lloyd
+        /// Hamerly's bounds on the host (`KMeans.hamerly`): most points skip the distance computations.
+        case hamerly
+    }
+
     /// Defaults as scikit-learn's `KMeans`.
     public struct Configuration: Sendable {
         public var k = 10
@@ -27,6 +37,7 @@ public enum KMeans {
         public var tolerance = 1e-4
         /// Independent initialisations; the lowest inertia wins.
         public var restarts = 1
+        public var algorithm = Algorithm.automatic
         public var seed: UInt64 = 0
         public init() {}
     }
@@ -66,20 +77,27 @@ public enum KMeans {
             case .kMeansPlusPlus:
                 initial = try plusPlus(x, points: points, rows: n, dim: d, k: c.k, rng: &rng, backend: backend)
             }
-            let result = try lloyd(x, points: points, rows: n, dim: d, centres: initial, configuration: c, threshold: threshold,
-                                   backend: backend, progress: progress)
+            let useHamerly = c.algorithm == .hamerly || (c.algorithm == .automatic && B.self == CPUBackend.self)
+            let result = useHamerly
+                ? hamerly(x, rows: n, dim: d, centres: initial, configuration: c, threshold: threshold, progress: progress)
+                : try lloyd(x, points: points, rows: n, dim: d, centres: initial, configuration: c, threshold: threshold,
+                            backend: backend, progress: progress)
             if best == nil || result.inertia < best!.inertia { best = result }
         }
         return best!
     }
 
+    /// Mean over features of the per-feature variance (scikit-learn's tolerance scale), one
+    /// row-major pass in double precision.
     static func meanVariance(_ x: [Float], rows n: Int, dim d: Int) -> Double {
-        var total = 0.0
-        for j in 0 ..< d {
-            var s = 0.0, q = 0.0
-            for i in 0 ..< n { let v = Double(x[i * d + j]); s += v; q += v * v }
-            total += max(0, q / Double(n) - (s / Double(n)) * (s / Double(n)))
+        var sums = [Double](repeating: 0, count: d), squares = [Double](repeating: 0, count: d)
+        x.withUnsafeBufferPointer { p in
+            for i in 0 ..< n {
+                for j in 0 ..< d { let v = Double(p[i * d + j]); sums[j] += v; squares[j] += v * v }
+            }
         }
+        var total = 0.0
+        for j in 0 ..< d { let mean = sums[j] / Double(n); total += max(0, squares[j] / Double(n) - mean * mean) }
         return total / Double(d)
     }
 
