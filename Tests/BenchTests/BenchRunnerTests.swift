@@ -68,7 +68,8 @@ final class BenchRunnerTests: XCTestCase {
         XCTAssertEqual(BenchSuite.workloads(families: ["gemm"], gemmSizes: [4, 8]).map(\.shape), ["4x4x4", "8x8x8"])
         XCTAssertTrue(BenchSuite.workloads(families: ["distances"], gemmSizes: []).allSatisfy { $0.op == "nearest" })
         XCTAssertEqual(BenchSuite.workloads(families: BenchSuite.families, gemmSizes: [1]).count,
-                       1 + 8 + 16 + 3 + 4 + 2)
+                       1 + 8 + 16 + 3 + 4 + 2 + 2)
+        XCTAssertEqual(BenchSuite.workloads(families: ["clustering"], gemmSizes: []).map(\.op), ["kmeans step", "kmeans step"])
     }
 }
 

@@ -8,8 +8,11 @@ import Foundation
 ///
 /// - `ward`: nearest-neighbour chain on centroids, memory O(n d).
 /// - `single`: Prim's minimum spanning tree computed from the points, memory O(n d).
-/// - `complete`, `average`: nearest-neighbour chain over a stored `n x n` float32 distance matrix
-///   (`4 n^2` bytes), refused with an error when that exceeds half the machine's memory.
+/// - `complete`, `average`: nearest-neighbour chain in two phases. While more than `matrixClusters`
+///   clusters remain, `MemberClusters` finds nearest neighbours from centroid lower bounds and the
+///   member points (memory O(n d)); then the linkage matrix of the remaining clusters is built
+///   from all point pairs and the chain continues over it (`MatrixClusters`, `4 m^2` bytes: 1 GiB
+///   at the default 16,384). Inputs up to `matrixClusters` points use the matrix throughout.
 ///
 /// All distances are computed in double precision from the float inputs (the matrix with
 /// double-precision BLAS), so merge orders agree with SciPy's except at exact ties.
@@ -19,8 +22,7 @@ public enum Agglomerative {
     }
 
     /// The merge tree of `x [n, d]` (row-major); `progress` receives the number of merges so far.
-    public static func tree(_ x: [Float], rows n: Int, dim d: Int, linkage: Linkage,
-                            memoryLimit: UInt64 = ProcessInfo.processInfo.physicalMemory / 2,
+    public static func tree(_ x: [Float], rows n: Int, dim d: Int, linkage: Linkage, matrixClusters: Int = 16_384,
                             progress: (Int) -> Void = { _ in }) throws -> LinkageTree {
         precondition(x.count == n * d, "Agglomerative: \(x.count) values for \(n) x \(d)")
         try requireFinite(x, dim: d, method: "\(linkage.rawValue) linkage")
@@ -32,15 +34,19 @@ public enum Agglomerative {
         case .single:
             return LinkageTree(points: n, unorderedMerges: MinimumSpanningTree.prim(x, rows: n, dim: d, progress: progress))
         case .complete, .average:
-            let bytes = UInt64(n) * UInt64(n) * 4
-            guard bytes <= memoryLimit else {
-                throw BackendError.invalidArgument(
-                    "\(linkage.rawValue) linkage on \(n) points needs a \(n) x \(n) distance matrix (\(gigabytes(bytes)) GB), more than "
-                        + "half this machine's memory (\(gigabytes(memoryLimit)) GB); use ward or single, or fewer points")
+            let update: MatrixClusters.Update = linkage == .complete ? .complete : .average
+            if n <= matrixClusters {
+                var clusters = MatrixClusters(distances: euclideanDistanceMatrix(x, rows: n, dim: d), names: Array(0 ..< n),
+                                              sizes: [Int](repeating: 1, count: n), update: update)
+                return LinkageTree(points: n, unorderedMerges: nearestNeighbourChain(&clusters, points: n, progress: progress))
             }
-            var clusters = MatrixClusters(distances: euclideanDistanceMatrix(x, rows: n, dim: d), points: n,
-                                          update: linkage == .complete ? .complete : .average)
-            return LinkageTree(points: n, unorderedMerges: nearestNeighbourChain(&clusters, points: n, progress: progress))
+            // Phase 1 down to `matrixClusters` clusters from the points; phase 2 over their matrix.
+            var early = MemberClusters(x, rows: n, dim: d, update: update)
+            var merges = nearestNeighbourChain(&early, points: n, stopAt: max(1, matrixClusters), progress: progress)
+            var late = MatrixClusters(distances: early.matrix(), names: early.slots, sizes: early.slotSizes, update: update)
+            let done = merges.count
+            merges += nearestNeighbourChain(&late, points: n) { progress(done + $0) }
+            return LinkageTree(points: n, unorderedMerges: merges)
         }
     }
 
@@ -71,7 +77,6 @@ public enum Agglomerative {
         return result
     }
 
-    static func gigabytes(_ bytes: UInt64) -> String { String(format: "%.1f", Double(bytes) / 1e9) }
 }
 
 /// Throws one line naming the first NaN or infinity in `x [n, dim]`.

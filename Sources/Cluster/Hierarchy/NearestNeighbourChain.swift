@@ -17,14 +17,15 @@ protocol ChainClusters {
 /// Nearest-neighbour chain (Murtagh 1983; Müllner 2011, "Modern hierarchical, agglomerative
 /// clustering algorithms"): follow nearest neighbours until two clusters are each other's nearest,
 /// merge them, continue from the rest of the chain. Exact for reducible linkages; O(n) nearest
-/// queries of O(active clusters) each. Returns the `n - 1` merges in the order found.
-func nearestNeighbourChain<C: ChainClusters>(_ clusters: inout C, points n: Int,
+/// queries of O(active clusters) each. Returns the merges in the order found (`n - 1`, or until
+/// `stopAt` clusters remain; the chain may be abandoned at any point, every merge made is final).
+func nearestNeighbourChain<C: ChainClusters>(_ clusters: inout C, points n: Int, stopAt: Int = 1,
                                              progress: (Int) -> Void) -> [(a: Int, b: Int, height: Double)] {
     var merges: [(a: Int, b: Int, height: Double)] = []
     merges.reserveCapacity(max(0, n - 1))
     var chain: [Int] = []
     let step = max(1, n / 20)
-    while clusters.activeCount > 1 {
+    while clusters.activeCount > stopAt {
         if chain.isEmpty { chain.append(clusters.someActive) }
         let a = chain[chain.count - 1]
         let previous = chain.count >= 2 ? chain[chain.count - 2] : nil
@@ -118,71 +119,78 @@ struct WardClusters: ChainClusters {
     }
 }
 
-/// Complete and average linkage over a stored `n x n` matrix of Euclidean distances (float32,
+/// Complete and average linkage over a stored `m x m` matrix of cluster distances (float32,
 /// symmetric, so a cluster's distances are one contiguous row), updated by Lance-Williams on each
 /// merge: complete `max(d(k,a), d(k,b))`, average `(|a| d(k,a) + |b| d(k,b)) / (|a| + |b|)`.
-/// Memory `4 n^2` bytes: these two linkages are not determined by centroids, so every cluster
-/// distance must be kept (as SciPy keeps its condensed float64 matrix).
+/// Rows are named by the clusters' slots (`names`); memory `4 m^2` bytes.
 struct MatrixClusters: ChainClusters {
     enum Update { case complete, average }
-    let n: Int
+    let m: Int
     let update: Update
     private var distances: [Float]
-    private var sizes: [Int]
-    private var slots: [Int]
-    private var position: [Int]
+    private var sizes: [Int]            // by row
+    private var rows: [Int]             // active rows, compact
+    private var position: [Int]         // row -> compact position
+    private let names: [Int]            // row -> slot
+    private var rowOfName: [Int]        // slot -> row (-1: none)
 
-    init(distances: [Float], points n: Int, update: Update) {
-        precondition(distances.count == n * n, "MatrixClusters: \(distances.count) distances for \(n) points")
-        (self.n, self.update, self.distances) = (n, update, distances)
-        sizes = [Int](repeating: 1, count: n)
-        slots = Array(0 ..< n)
-        position = Array(0 ..< n)
+    /// `distances [m, m]` between the clusters named `names` (slots), of `sizes` points.
+    init(distances: [Float], names: [Int], sizes: [Int], update: Update) {
+        let m = names.count
+        precondition(distances.count == m * m && sizes.count == m, "MatrixClusters: \(distances.count) distances for \(m) clusters")
+        (self.m, self.update, self.distances, self.sizes, self.names) = (m, update, distances, sizes, names)
+        rows = Array(0 ..< m)
+        position = Array(0 ..< m)
+        rowOfName = [Int](repeating: -1, count: (names.max() ?? -1) + 1)
+        for (row, name) in names.enumerated() { rowOfName[name] = row }
     }
 
-    var activeCount: Int { slots.count }
-    var someActive: Int { slots[0] }
+    var activeCount: Int { rows.count }
+    var someActive: Int { names[rows[0]] }
 
-    func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
-        var best = Float.infinity, bestSlot = -1
-        if let preferred { (best, bestSlot) = (distances[a * n + preferred], preferred) }
+    func nearest(to name: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
+        let a = rowOfName[name]
+        var best = Float.infinity, bestRow = -1
+        if let preferred { (best, bestRow) = (distances[a * m + rowOfName[preferred]], rowOfName[preferred]) }
         distances.withUnsafeBufferPointer { dist in
-            slots.withUnsafeBufferPointer { s in
-                let row = dist.baseAddress! + a * n
+            rows.withUnsafeBufferPointer { s in
+                let row = dist.baseAddress! + a * m
                 let found = parallelMinimum(s.count, grain: 16_384) { range in
-                    var localBest = Float.infinity, localSlot = -1
+                    var localBest = Float.infinity, localRow = -1
                     for p in range {
-                        let slot = s[p]
-                        if slot != a && row[slot] < localBest { (localBest, localSlot) = (row[slot], slot) }
+                        let r = s[p]
+                        if r != a && row[r] < localBest { (localBest, localRow) = (row[r], r) }
                     }
-                    return (Double(localBest), localSlot)
+                    return (Double(localBest), localRow)
                 }
-                if Float(found.value) < best { (best, bestSlot) = (Float(found.value), found.index) }
+                if Float(found.value) < best { (best, bestRow) = (Float(found.value), found.index) }
             }
         }
-        return (bestSlot, Double(best))
+        return (names[bestRow], Double(best))
     }
 
-    mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
+    mutating func merge(_ nameA: Int, _ nameB: Int, distance: Double) -> Int {
+        let (a, b) = (rowOfName[nameA], rowOfName[nameB])
         let (wa, wb) = (Float(sizes[a]), Float(sizes[b]))
+        let m = self.m
         distances.withUnsafeMutableBufferPointer { dist in
-            for slot in slots where slot != a && slot != b {
-                let (da, db) = (dist[a * n + slot], dist[b * n + slot])
+            for r in rows where r != a && r != b {
+                let (da, db) = (dist[a * m + r], dist[b * m + r])
                 let merged: Float
                 switch update {
                 case .complete: merged = max(da, db)
                 case .average: merged = (wa * da + wb * db) / (wa + wb)
                 }
-                dist[b * n + slot] = merged
-                dist[slot * n + b] = merged
+                dist[b * m + r] = merged
+                dist[r * m + b] = merged
             }
         }
         sizes[b] += sizes[a]
-        let pa = position[a], last = slots.count - 1
-        if pa != last { slots[pa] = slots[last]; position[slots[pa]] = pa }
-        slots.removeLast()
-        position[a] = -1
-        return b
+        let pa = position[a], last = rows.count - 1
+        if pa != last { rows[pa] = rows[last]; position[rows[pa]] = pa }
+        rows.removeLast()
+        rowOfName[nameA] = -1
+        return nameB
     }
 }
 

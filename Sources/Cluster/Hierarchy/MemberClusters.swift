@@ -1,0 +1,155 @@
+import Backend
+
+/// Complete and average linkage without a distance matrix, for the early merges of large inputs
+/// (memory O(n d)). Both linkages are at least the distance between the clusters' centroids
+/// (`max >= mean >= ||mean a - mean b||`, by the triangle inequality and Jensen), so a nearest-
+/// neighbour query scans the centroids (one contiguous pass, as for ward) and measures the exact
+/// linkage, from the member points, only for clusters whose centroid distance is below the best
+/// exact distance found so far, nearest centroid first. The measurement stops early once it cannot
+/// win (complete: a pair already reaches the best; average: the partial sum does).
+struct MemberClusters: ChainClusters {
+    let update: MatrixClusters.Update
+    let dim: Int
+    private let points: [Float]
+    private(set) var members: [[Int]]     // by slot
+    private var centroids: [Double]       // [active, dim], compact
+    private var sizes: [Double]           // compact
+    private(set) var slots: [Int]         // compact position -> slot
+    private var position: [Int]           // slot -> compact position (-1: merged away)
+
+    init(_ x: [Float], rows n: Int, dim d: Int, update: MatrixClusters.Update) {
+        (self.update, dim, points) = (update, d, x)
+        members = (0 ..< n).map { [$0] }
+        centroids = x.map(Double.init)
+        sizes = [Double](repeating: 1, count: n)
+        slots = Array(0 ..< n)
+        position = Array(0 ..< n)
+    }
+
+    var activeCount: Int { slots.count }
+    var someActive: Int { slots[0] }
+
+    /// The linkage distance between two clusters from their members; stops (returning a value
+    /// `>= limit`) as soon as it cannot be below `limit`.
+    func linkage(_ a: Int, _ b: Int, below limit: Double) -> Double {
+        let (ma, mb) = (members[a], members[b])
+        let pairs = Double(ma.count * mb.count)
+        var total = 0.0, largest = 0.0
+        return points.withUnsafeBufferPointer { p in
+            for i in ma {
+                let pi = p.baseAddress! + i * dim
+                for j in mb {
+                    let v = euclidean(pi, p.baseAddress! + j * dim, dim)
+                    switch update {
+                    case .complete:
+                        largest = max(largest, v)
+                        if largest >= limit { return largest }
+                    case .average:
+                        total += v
+                        if total >= limit * pairs { return total / pairs }
+                    }
+                }
+            }
+            return update == .complete ? largest : total / pairs
+        }
+    }
+
+    func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
+        let pa = position[a], d = dim, m = slots.count
+        // Centroid distances (lower bounds) to every active cluster.
+        var bounds = [Double](repeating: .infinity, count: m)
+        centroids.withUnsafeBufferPointer { c in
+            bounds.withUnsafeMutableBufferPointer { out in
+                let ca = c.baseAddress! + pa * d
+                parallelFor(m, grain: max(1024, 65_536 / max(1, d))) { range in
+                    for p in range where p != pa {
+                        let cp = c.baseAddress! + p * d
+                        var sum = 0.0
+                        for j in 0 ..< d { let t = ca[j] - cp[j]; sum += t * t }
+                        out[p] = sum.squareRoot()
+                    }
+                }
+            }
+        }
+        var best = Double.infinity, bestSlot = -1
+        if let preferred {
+            (best, bestSlot) = (linkage(a, preferred, below: .infinity), preferred)
+        } else {
+            var closest = pa == 0 ? 1 : 0
+            for p in 0 ..< m where p != pa && bounds[p] < bounds[closest] { closest = p }
+            (best, bestSlot) = (linkage(a, slots[closest], below: .infinity), slots[closest])
+        }
+        var candidates: [Int] = []
+        for p in 0 ..< m where p != pa && bounds[p] < best && slots[p] != bestSlot { candidates.append(p) }
+        candidates.sort { bounds[$0] < bounds[$1] }
+        for p in candidates {
+            if bounds[p] >= best { break }
+            let v = linkage(a, slots[p], below: best)
+            if v < best { (best, bestSlot) = (v, slots[p]) }
+        }
+        return (bestSlot, best)
+    }
+
+    mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
+        let (pa, pb, d) = (position[a], position[b], dim)
+        let (sa, sb) = (sizes[pa], sizes[pb])
+        for j in 0 ..< d { centroids[pb * d + j] = (sa * centroids[pa * d + j] + sb * centroids[pb * d + j]) / (sa + sb) }
+        sizes[pb] = sa + sb
+        members[b] += members[a]
+        members[a] = []
+        let last = slots.count - 1
+        if pa != last {
+            let moved = slots[last]
+            slots[pa] = moved
+            position[moved] = pa
+            sizes[pa] = sizes[last]
+            for j in 0 ..< d { centroids[pa * d + j] = centroids[last * d + j] }
+        }
+        slots.removeLast()
+        sizes.removeLast()
+        centroids.removeLast(d)
+        position[a] = -1
+        return b
+    }
+
+    /// The `[m, m]` linkage matrix of the active clusters (rows in `slots` order), from all point
+    /// pairs: each cluster's rows are measured against the points sorted by cluster, so every
+    /// cluster pair is one contiguous run. Work O(n^2 d), across the cores; memory `4 m^2` bytes.
+    func matrix() -> [Float] {
+        let m = slots.count
+        var order: [Int] = [], start: [Int] = []
+        for slot in slots { start.append(order.count); order += members[slot] }
+        start.append(order.count)
+        let sorted = order.flatMap { points[($0 * dim) ..< (($0 + 1) * dim)] }
+        var result = [Float](repeating: 0, count: m * m)
+        result.withUnsafeMutableBufferPointer { out in
+            sorted.withUnsafeBufferPointer { p in
+                parallelFor(m, grain: 1) { range in
+                    var row = [Double](repeating: 0, count: m)
+                    for r in range {
+                        for s in 0 ..< m { row[s] = 0 }
+                        for i in start[r] ..< start[r + 1] {
+                            let pi = p.baseAddress! + i * dim
+                            for s in 0 ..< m where s != r {
+                                var acc = row[s]
+                                for j in start[s] ..< start[s + 1] {
+                                    let v = euclidean(pi, p.baseAddress! + j * dim, dim)
+                                    acc = update == .complete ? max(acc, v) : acc + v
+                                }
+                                row[s] = acc
+                            }
+                        }
+                        let size = Double(start[r + 1] - start[r])
+                        for s in 0 ..< m where s != r {
+                            out[r * m + s] = Float(update == .complete ? row[s] : row[s] / (size * Double(start[s + 1] - start[s])))
+                        }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Cluster sizes in `slots` order.
+    var slotSizes: [Int] { slots.map { members[$0].count } }
+}
