@@ -1,4 +1,5 @@
 import Backend
+import CBLAS
 
 /// Complete and average linkage without a distance matrix, for the early merges of large inputs
 /// (memory O(n d)). Both linkages are at least the distance between the clusters' centroids
@@ -113,40 +114,69 @@ struct MemberClusters: ChainClusters {
     }
 
     /// The `[m, m]` linkage matrix of the active clusters (rows in `slots` order), from all point
-    /// pairs: each cluster's rows are measured against the points sorted by cluster, so every
-    /// cluster pair is one contiguous run. Work O(n^2 d), across the cores; memory `4 m^2` bytes.
+    /// pairs: points sorted by cluster, distances `sqrt(|x|^2 + |y|^2 - 2 x.y)` with the products from
+    /// `dgemm` in row blocks (double precision), each row reduced (max or sum) over every cluster's
+    /// contiguous run across the cores, rows added into their cluster's double accumulator.
+    /// Work O(n^2 d); memory `4 m^2` bytes plus O(block (n + m)).
     func matrix() -> [Float] {
-        let m = slots.count
-        var order: [Int] = [], start: [Int] = []
-        for slot in slots { start.append(order.count); order += members[slot] }
+        let m = slots.count, d = dim
+        var order: [Int] = [], start: [Int] = [], clusterOf: [Int] = []
+        for (r, slot) in slots.enumerated() {
+            start.append(order.count)
+            order += members[slot]
+            clusterOf += [Int](repeating: r, count: members[slot].count)
+        }
         start.append(order.count)
-        let sorted = order.flatMap { points[($0 * dim) ..< (($0 + 1) * dim)] }
+        let n = order.count
+        let sorted = order.flatMap { points[($0 * d) ..< (($0 + 1) * d)].map(Double.init) }
+        let norms = (0 ..< n).map { i in (0 ..< d).reduce(0.0) { $0 + sorted[i * d + $1] * sorted[i * d + $1] } }
         var result = [Float](repeating: 0, count: m * m)
-        result.withUnsafeMutableBufferPointer { out in
+        let block = max(1, min(n, (32 << 20) / (8 * (n + m))))
+        var products = [Double](repeating: 0, count: block * n)
+        var partial = [Double](repeating: 0, count: block * m)
+        var accumulator = [Double](repeating: 0, count: m)
+        var current = 0 // the cluster whose rows `accumulator` holds
+        func flush(_ r: Int) {
+            let size = Double(start[r + 1] - start[r])
+            for s in 0 ..< m where s != r {
+                result[r * m + s] = Float(update == .complete ? accumulator[s] : accumulator[s] / (size * Double(start[s + 1] - start[s])))
+            }
+            for s in 0 ..< m { accumulator[s] = 0 }
+        }
+        for first in stride(from: 0, to: n, by: block) {
+            let rows = min(block, n - first)
             sorted.withUnsafeBufferPointer { p in
-                parallelFor(m, grain: 1) { range in
-                    var row = [Double](repeating: 0, count: m)
-                    for r in range {
-                        for s in 0 ..< m { row[s] = 0 }
-                        for i in start[r] ..< start[r + 1] {
-                            let pi = p.baseAddress! + i * dim
-                            for s in 0 ..< m where s != r {
-                                var acc = row[s]
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
+                            p.baseAddress! + first * d, Int32(d), p.baseAddress!, Int32(d), 0, &products, Int32(n))
+            }
+            products.withUnsafeBufferPointer { prod in
+                partial.withUnsafeMutableBufferPointer { out in
+                    parallelFor(rows, grain: 1) { range in
+                        for r in range {
+                            let i = first + r, ni = norms[i]
+                            let row = prod.baseAddress! + r * n
+                            for s in 0 ..< m {
+                                var acc = 0.0
                                 for j in start[s] ..< start[s + 1] {
-                                    let v = euclidean(pi, p.baseAddress! + j * dim, dim)
+                                    let v = max(0, ni + norms[j] - 2 * row[j]).squareRoot()
                                     acc = update == .complete ? max(acc, v) : acc + v
                                 }
-                                row[s] = acc
+                                out[r * m + s] = acc
                             }
-                        }
-                        let size = Double(start[r + 1] - start[r])
-                        for s in 0 ..< m where s != r {
-                            out[r * m + s] = Float(update == .complete ? row[s] : row[s] / (size * Double(start[s + 1] - start[s])))
                         }
                     }
                 }
             }
+            for r in 0 ..< rows {
+                let cluster = clusterOf[first + r]
+                if cluster != current { flush(current); current = cluster }
+                for s in 0 ..< m {
+                    let v = partial[r * m + s]
+                    accumulator[s] = update == .complete ? max(accumulator[s], v) : accumulator[s] + v
+                }
+            }
         }
+        flush(current)
         return result
     }
 
