@@ -38,9 +38,13 @@ final class DBSCANTests: XCTestCase {
                 for backend in backends {
                     var c = DBSCAN.Configuration(eps: eps, minSamples: minSamples)
                     c.blockRows = 7
-                    let result = try fit(backend, x, n, d, c)
-                    XCTAssertEqual(result.isCore, core, "\(backend.name) core points, trial \(trial) eps \(eps)")
-                    XCTAssertEqual(result.labels, labels, "\(backend.name) labels, trial \(trial) eps \(eps) min \(minSamples)")
+                    // Backend distance blocks, and on the CPU also rows computed where they are scanned.
+                    for hostRows in backend is CPUBackend ? [false, true] : [false] {
+                        c.hostRows = hostRows
+                        let result = try fit(backend, x, n, d, c)
+                        XCTAssertEqual(result.isCore, core, "\(backend.name) core points, trial \(trial) eps \(eps) host \(hostRows)")
+                        XCTAssertEqual(result.labels, labels, "\(backend.name) labels, trial \(trial) eps \(eps) min \(minSamples) host \(hostRows)")
+                    }
                 }
             }
         }

@@ -16,6 +16,9 @@ public enum DBSCAN {
         public var minSamples = 5
         /// Rows per distance block (default: 32 MiB worth).
         public var blockRows: Int?
+        /// Distances computed row by row on the host instead of in backend blocks (default: on the
+        /// CPU backend with at most 64 features).
+        public var hostRows: Bool?
         public init(eps: Double = 0.5, minSamples: Int = 5) { (self.eps, self.minSamples) = (eps, minSamples) }
     }
 
@@ -33,18 +36,48 @@ public enum DBSCAN {
             throw BackendError.invalidArgument("features hold \(x[bad]) at row \(bad / d); DBSCAN needs finite values")
         }
         guard n > 0 else { return Result(labels: [], isCore: []) }
-        let points = try backend.makeBuffer(x)
-        let norms = try backend.makeBuffer(count: n)
-        try backend.rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
+        // On the CPU backend with few features, each row's distances are computed where they are
+        // scanned (one row of n floats stays in cache) instead of writing, copying and re-reading
+        // `[block, n]` blocks: the scans are memory-bound otherwise.
+        let onHost = c.hostRows ?? (B.self == CPUBackend.self && d <= 64)
+        let points = try backend.makeBuffer(onHost ? [0] : x)
+        let norms = try backend.makeBuffer(count: onHost ? 1 : n)
+        if !onHost { try backend.rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0) }
         let block = max(1, min(n, c.blockRows ?? (32 << 20) / (4 * n)))
-        let distances = try backend.makeBuffer(count: block * n)
+        let distances = try backend.makeBuffer(count: onHost ? 1 : block * n)
         let radius = Float(c.eps * c.eps)
+        // Host rows read the points feature-major, `[d, n]`.
+        var columns = [Float](repeating: 0, count: onHost ? n * d : 0)
+        if onHost { for i in 0 ..< n { for t in 0 ..< d { columns[t * n + i] = x[i * d + t] } } }
 
         /// Calls `body(row, distancesOfRow)` for every row, block by block; with `parallel`, the rows of
         /// a block run across the cores (the body must then only write to its own row's state).
-        func forEachRow(parallel: Bool = false, _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
+        func forEachRow(parallel: Bool = false, afterBlock: (Range<Int>) -> Void = { _ in },
+                        _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
+                if onHost {
+                    columns.withUnsafeBufferPointer { col in
+                        func run(_ range: Range<Int>) {
+                            var buffer = [Float](repeating: 0, count: n)
+                            buffer.withUnsafeMutableBufferPointer { out in
+                                for r in range {
+                                    let i = start + r
+                                    for j in 0 ..< n { out[j] = 0 }
+                                    // Feature by feature over all points: contiguous, vectorised.
+                                    for t in 0 ..< d {
+                                        let column = col.baseAddress! + t * n, xit = column[i]
+                                        for j in 0 ..< n { let v = xit - column[j]; out[j] += v * v }
+                                    }
+                                    body(i, UnsafeBufferPointer(out))
+                                }
+                            }
+                        }
+                        if parallel { parallelFor(rows, grain: 1, run) } else { run(0 ..< rows) }
+                    }
+                    afterBlock(start ..< start + rows)
+                    continue
+                }
                 try backend.squaredDistances(x: points, xOffset: start * d, xNorms: norms, xNormsOffset: start, rows: rows,
                                              y: points, yNorms: norms, yRows: n, dim: d, into: distances)
                 let values = try backend.floats(distances, offset: 0, count: rows * n)
@@ -56,6 +89,7 @@ public enum DBSCAN {
                         for r in 0 ..< rows { body(start + r, row(r)) }
                     }
                 }
+                afterBlock(start ..< start + rows)
             }
         }
 
@@ -63,7 +97,8 @@ public enum DBSCAN {
         try counts.withUnsafeMutableBufferPointer { out in
             try forEachRow(parallel: true) { i, row in
                 var count = 0
-                for j in 0 ..< n where row[j] <= radius || j == i { count += 1 }
+                for j in 0 ..< n { count &+= row[j] <= radius ? 1 : 0 } // branch-free, vectorised
+                if !(row[i] <= radius) { count += 1 } // the point itself, whatever rounding gave
                 out[i] = count
             }
         }
@@ -77,16 +112,30 @@ public enum DBSCAN {
             while parent[node] != root { (parent[node], node) = (root, parent[node]) }
             return root
         }
+        // Core-core links of a block are found across the cores (later core neighbours only), then
+        // joined serially; only one block's links are held at a time.
         var coreNeighbourOfBorder = [Int](repeating: -1, count: n)
-        try forEachRow { i, row in
-            if isCore[i] {
-                for j in 0 ..< n where row[j] <= radius && isCore[j] {
-                    let (a, b) = (find(i), find(j))
-                    if a != b { parent[max(a, b)] = min(a, b) }
+        var links = [[Int32]](repeating: [], count: block)
+        try links.withUnsafeMutableBufferPointer { blockLinks in
+            try coreNeighbourOfBorder.withUnsafeMutableBufferPointer { border in
+                try forEachRow(parallel: true, afterBlock: { range in
+                    for i in range where isCore[i] {
+                        for j in blockLinks[i - range.lowerBound] {
+                            let (a, b) = (find(i), find(Int(j)))
+                            if a != b { parent[max(a, b)] = min(a, b) }
+                        }
+                        blockLinks[i - range.lowerBound].removeAll(keepingCapacity: true)
+                    }
+                }) { i, row in
+                    if isCore[i] {
+                        var found: [Int32] = []
+                        for j in (i + 1) ..< n where row[j] <= radius && isCore[j] { found.append(Int32(j)) }
+                        blockLinks[i % block] = found
+                    } else {
+                        // Remember whether a core neighbour exists; the cluster is picked once the components are known.
+                        for j in 0 ..< n where row[j] <= radius && isCore[j] { border[i] = j; break }
+                    }
                 }
-            } else {
-                // Remember whether a core neighbour exists; the cluster is picked once the components are known.
-                for j in 0 ..< n where row[j] <= radius && isCore[j] { coreNeighbourOfBorder[i] = j; break }
             }
         }
         // Number clusters by their lowest-index core point (roots are the minimum of each component).
