@@ -36,10 +36,10 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "K-means iterations: auto (Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
     var algorithm: KMeans.Algorithm = .automatic
 
-    @Option(help: "Most iterations (Lloyd, mini-batch epochs, EM).")
+    @Option(help: "Most iterations (default: K-means 300, mini-batch K-means epochs 100, GMM EM 100).")
     var maxIter: Int?
 
-    @Option(help: "Tolerance: K-means relative centre shift (0: until labels are stable); GMM change of the mean log-likelihood.")
+    @Option(help: "Tolerance: K-means relative centre shift, default 1e-4 (0: until labels are stable); GMM change of the mean log-likelihood, default 1e-3.")
     var tol: Double?
 
     @Option(help: "Initialisations to run; the best (lowest inertia, highest likelihood) wins.")
@@ -51,10 +51,10 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "DBSCAN: neighbourhood radius (Euclidean).")
     var eps: Double = 0.5
 
-    @Option(help: "DBSCAN, OPTICS, HDBSCAN: neighbours (the point included) that make a core point (HDBSCAN default: --min-cluster-size).")
+    @Option(help: "DBSCAN, OPTICS, HDBSCAN: neighbours (the point included) that make a core point (default: 5; HDBSCAN: --min-cluster-size).")
     var minSamples: Int?
 
-    @Option(help: "HDBSCAN and OPTICS: smallest cluster (OPTICS default: --min-samples).")
+    @Option(help: "HDBSCAN and OPTICS: smallest cluster (default: HDBSCAN 5, OPTICS --min-samples).")
     var minClusterSize: Int?
 
     @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
