@@ -14,6 +14,10 @@ struct MemberClusters: ChainClusters {
     private let points: [Float]
     private(set) var members: [[Int]]     // by slot
     private var centroids: [Double]       // [active, dim], compact
+    private var scan: [Float]             // float copy of `centroids` for the bound scans (half the memory traffic)
+    /// Bound on the error of a distance between float centroids (rounding of coordinates up to the
+    /// data's largest magnitude), subtracted so float bounds stay lower bounds.
+    private let slack: Double
     private var sizes: [Double]           // compact
     private(set) var slots: [Int]         // compact position -> slot
     private var position: [Int]           // slot -> compact position (-1: merged away)
@@ -22,6 +26,8 @@ struct MemberClusters: ChainClusters {
         (self.update, dim, points) = (update, d, x)
         members = (0 ..< n).map { [$0] }
         centroids = x.map(Double.init)
+        scan = x
+        slack = 1e-5 * (1 + Double(x.lazy.map { abs($0) }.max() ?? 0) * Double(d).squareRoot())
         sizes = [Double](repeating: 1, count: n)
         slots = Array(0 ..< n)
         position = Array(0 ..< n)
@@ -57,36 +63,53 @@ struct MemberClusters: ChainClusters {
 
     func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
         let pa = position[a], d = dim, m = slots.count
-        // Centroid distances (lower bounds) to every active cluster.
-        var bounds = [Double](repeating: .infinity, count: m)
-        centroids.withUnsafeBufferPointer { c in
-            bounds.withUnsafeMutableBufferPointer { out in
-                let ca = c.baseAddress! + pa * d
-                parallelFor(m, grain: max(1024, 65_536 / max(1, d))) { range in
-                    for p in range where p != pa {
-                        let cp = c.baseAddress! + p * d
-                        var sum = 0.0
-                        for j in 0 ..< d { let t = ca[j] - cp[j]; sum += t * t }
-                        out[p] = sum.squareRoot()
-                    }
-                }
-            }
+        // Squared centroid distances from the float copy; `sqrt(v) - slack` is a lower bound on
+        // the linkage, and a candidate is measured when that is below the best so far.
+        func squaredBound(_ s: UnsafeBufferPointer<Float>, _ p: Int) -> Float {
+            let (ca, cp) = (s.baseAddress! + pa * d, s.baseAddress! + p * d)
+            var sum: Float = 0
+            for j in 0 ..< d { let t = ca[j] - cp[j]; sum += t * t }
+            return sum
         }
         var best = Double.infinity, bestSlot = -1
         if let preferred {
             (best, bestSlot) = (linkage(a, preferred, below: .infinity), preferred)
         } else {
-            var closest = pa == 0 ? 1 : 0
-            for p in 0 ..< m where p != pa && bounds[p] < bounds[closest] { closest = p }
+            let closest = scan.withUnsafeBufferPointer { s in
+                parallelMinimum(m, grain: 16_384) { range in
+                    var localBest = Float.infinity, local = -1
+                    for p in range where p != pa {
+                        let v = squaredBound(s, p)
+                        if v < localBest { (localBest, local) = (v, p) }
+                    }
+                    return (Double(localBest), local)
+                }.index
+            }
             (best, bestSlot) = (linkage(a, slots[closest], below: .infinity), slots[closest])
         }
-        var candidates: [Int] = []
-        for p in 0 ..< m where p != pa && bounds[p] < best && slots[p] != bestSlot { candidates.append(p) }
-        candidates.sort { bounds[$0] < bounds[$1] }
-        for p in candidates {
-            if bounds[p] >= best { break }
-            let v = linkage(a, slots[p], below: best)
-            if v < best { (best, bestSlot) = (v, slots[p]) }
+        // Candidates below the best, gathered across the cores.
+        let threshold = Float((best + slack) * (best + slack))
+        let pieces = max(1, min(64, m / 16_384))
+        var found = [[(bound: Float, position: Int)]](repeating: [], count: pieces) // bound: squared float distance
+        scan.withUnsafeBufferPointer { s in
+            found.withUnsafeMutableBufferPointer { out in
+                parallelFor(pieces, grain: 1) { range in
+                    for piece in range {
+                        var local: [(bound: Float, position: Int)] = []
+                        for p in (piece * m / pieces) ..< ((piece + 1) * m / pieces) where p != pa {
+                            let v = squaredBound(s, p)
+                            if v < threshold { local.append((v, p)) }
+                        }
+                        out[piece] = local
+                    }
+                }
+            }
+        }
+        let candidates = found.joined().filter { slots[$0.position] != bestSlot }.sorted { $0.bound < $1.bound }
+        for candidate in candidates {
+            if Double(candidate.bound).squareRoot() - slack >= best { break }
+            let v = linkage(a, slots[candidate.position], below: best)
+            if v < best { (best, bestSlot) = (v, slots[candidate.position]) }
         }
         return (bestSlot, best)
     }
@@ -94,7 +117,10 @@ struct MemberClusters: ChainClusters {
     mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
         let (pa, pb, d) = (position[a], position[b], dim)
         let (sa, sb) = (sizes[pa], sizes[pb])
-        for j in 0 ..< d { centroids[pb * d + j] = (sa * centroids[pa * d + j] + sb * centroids[pb * d + j]) / (sa + sb) }
+        for j in 0 ..< d {
+            centroids[pb * d + j] = (sa * centroids[pa * d + j] + sb * centroids[pb * d + j]) / (sa + sb)
+            scan[pb * d + j] = Float(centroids[pb * d + j])
+        }
         sizes[pb] = sa + sb
         members[b] += members[a]
         members[a] = []
@@ -104,11 +130,12 @@ struct MemberClusters: ChainClusters {
             slots[pa] = moved
             position[moved] = pa
             sizes[pa] = sizes[last]
-            for j in 0 ..< d { centroids[pa * d + j] = centroids[last * d + j] }
+            for j in 0 ..< d { centroids[pa * d + j] = centroids[last * d + j]; scan[pa * d + j] = scan[last * d + j] }
         }
         slots.removeLast()
         sizes.removeLast()
         centroids.removeLast(d)
+        scan.removeLast(d)
         position[a] = -1
         return b
     }
