@@ -2,7 +2,7 @@
 /// `truncate_mode="lastp"`): each leaf is a cluster that exists after the first `n - leaves`
 /// merges, drawn at height 0 and captioned with its size and, when given, a caption such as its
 /// majority class. Merges are U shapes at their heights; children are drawn left before right.
-public struct DendrogramChart {
+public struct DendrogramChart: Figure {
     public var title: String
     /// Points in the tree (`n`); cluster ids `>= n` name merges as in SciPy.
     public var points: Int
@@ -37,18 +37,6 @@ public struct DendrogramChart {
 
     public var width: Int { Self.left + leaves * Self.leafSpacing + 20 }
     public var height: Int { 420 }
-
-    public func render() -> Raster {
-        var canvas = Canvas(width: width, height: height)
-        draw(on: &canvas)
-        return canvas.raster
-    }
-
-    public func svg() -> SVGDocument {
-        var document = SVGDocument(width: width, height: height)
-        draw(on: &document)
-        return document
-    }
 
     public func draw<S: DrawingSurface>(on canvas: inout S) {
         canvas.drawText(title, x: 10, y: 8, scale: 2)

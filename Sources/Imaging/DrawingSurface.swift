@@ -16,3 +16,25 @@ extension DrawingSurface {
         drawText(text, x: x, y: y, scale: scale, color: .black)
     }
 }
+
+/// A chart laid out once for any `DrawingSurface`: `render()` rasterises it (PNG), `svg()` writes
+/// the same drawing as vector graphics.
+public protocol Figure {
+    var width: Int { get }
+    var height: Int { get }
+    func draw<S: DrawingSurface>(on surface: inout S)
+}
+
+extension Figure {
+    public func render() -> Raster {
+        var canvas = Canvas(width: width, height: height)
+        draw(on: &canvas)
+        return canvas.raster
+    }
+
+    public func svg() -> SVGDocument {
+        var document = SVGDocument(width: width, height: height)
+        draw(on: &document)
+        return document
+    }
+}

@@ -1,6 +1,6 @@
 /// A line chart of one series over integer x values (e.g. inertia against k), with axis ticks,
 /// dots at the points and the values' range on the y axis.
-public struct LineChart {
+public struct LineChart: Figure {
     public var title: String
     public var xLabel: String
     public var points: [(x: Int, y: Double)]
@@ -9,19 +9,6 @@ public struct LineChart {
 
     public init(title: String, xLabel: String, points: [(x: Int, y: Double)]) {
         (self.title, self.xLabel, self.points) = (title, xLabel, points)
-    }
-
-    public func render() -> Raster {
-        var canvas = Canvas(width: width, height: height)
-        draw(on: &canvas)
-        return canvas.raster
-    }
-
-    /// The same chart as SVG.
-    public func svg() -> SVGDocument {
-        var document = SVGDocument(width: width, height: height)
-        draw(on: &document)
-        return document
     }
 
     public func draw<S: DrawingSurface>(on canvas: inout S) {
