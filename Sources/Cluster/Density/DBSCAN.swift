@@ -50,10 +50,12 @@ public enum DBSCAN {
         var columns = [Float](repeating: 0, count: onHost ? n * d : 0)
         if onHost { for i in 0 ..< n { for t in 0 ..< d { columns[t * n + i] = x[i * d + t] } } }
 
-        /// Calls `body(row, distancesOfRow)` for every row, block by block; with `parallel`, the rows of
-        /// a block run across the cores (the body must then only write to its own row's state).
-        func forEachRow(parallel: Bool = false, afterBlock: (Range<Int>) -> Void = { _ in },
-                        _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
+        /// Calls `body(row, distancesOfRow)` for every row where `only(row)`, block by block; with
+        /// `parallel`, the rows of a block run across the cores (the body must then only write to its
+        /// own row's state). With `laterColumns`, only the entries after the row's own index are valid
+        /// (the host path computes no others).
+        func forEachRow(parallel: Bool = false, only: (Int) -> Bool = { _ in true }, laterColumns: Bool = false,
+                        afterBlock: (Range<Int>) -> Void = { _ in }, _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
                 if onHost {
@@ -61,13 +63,13 @@ public enum DBSCAN {
                         func run(_ range: Range<Int>) {
                             var buffer = [Float](repeating: 0, count: n)
                             buffer.withUnsafeMutableBufferPointer { out in
-                                for r in range {
-                                    let i = start + r
-                                    for j in 0 ..< n { out[j] = 0 }
-                                    // Feature by feature over all points: contiguous, vectorised.
+                                for r in range where only(start + r) {
+                                    let i = start + r, first = laterColumns ? i + 1 : 0
+                                    for j in first ..< n { out[j] = 0 }
+                                    // Feature by feature over the points: contiguous, vectorised.
                                     for t in 0 ..< d {
                                         let column = col.baseAddress! + t * n, xit = column[i]
-                                        for j in 0 ..< n { let v = xit - column[j]; out[j] += v * v }
+                                        for j in first ..< n { let v = xit - column[j]; out[j] += v * v }
                                     }
                                     body(i, UnsafeBufferPointer(out))
                                 }
@@ -84,9 +86,9 @@ public enum DBSCAN {
                 values.withUnsafeBufferPointer { v in
                     let row = { (r: Int) in UnsafeBufferPointer(rebasing: v[(r * n) ..< ((r + 1) * n)]) }
                     if parallel {
-                        parallelFor(rows, grain: 1) { range in for r in range { body(start + r, row(r)) } }
+                        parallelFor(rows, grain: 1) { range in for r in range where only(start + r) { body(start + r, row(r)) } }
                     } else {
-                        for r in 0 ..< rows { body(start + r, row(r)) }
+                        for r in 0 ..< rows where only(start + r) { body(start + r, row(r)) }
                     }
                 }
                 afterBlock(start ..< start + rows)
@@ -112,30 +114,22 @@ public enum DBSCAN {
             while parent[node] != root { (parent[node], node) = (root, parent[node]) }
             return root
         }
-        // Core-core links of a block are found across the cores (later core neighbours only), then
-        // joined serially; only one block's links are held at a time.
-        var coreNeighbourOfBorder = [Int](repeating: -1, count: n)
+        // Core-core links of a block are found across the cores (core rows, later core neighbours
+        // only), then joined serially; only one block's links are held at a time.
         var links = [[Int32]](repeating: [], count: block)
         try links.withUnsafeMutableBufferPointer { blockLinks in
-            try coreNeighbourOfBorder.withUnsafeMutableBufferPointer { border in
-                try forEachRow(parallel: true, afterBlock: { range in
-                    for i in range where isCore[i] {
-                        for j in blockLinks[i - range.lowerBound] {
-                            let (a, b) = (find(i), find(Int(j)))
-                            if a != b { parent[max(a, b)] = min(a, b) }
-                        }
-                        blockLinks[i - range.lowerBound].removeAll(keepingCapacity: true)
+            try forEachRow(parallel: true, only: { isCore[$0] }, laterColumns: true, afterBlock: { range in
+                for i in range where isCore[i] {
+                    for j in blockLinks[i - range.lowerBound] {
+                        let (a, b) = (find(i), find(Int(j)))
+                        if a != b { parent[max(a, b)] = min(a, b) }
                     }
-                }) { i, row in
-                    if isCore[i] {
-                        var found: [Int32] = []
-                        for j in (i + 1) ..< n where row[j] <= radius && isCore[j] { found.append(Int32(j)) }
-                        blockLinks[i % block] = found
-                    } else {
-                        // Remember whether a core neighbour exists; the cluster is picked once the components are known.
-                        for j in 0 ..< n where row[j] <= radius && isCore[j] { border[i] = j; break }
-                    }
+                    blockLinks[i - range.lowerBound].removeAll(keepingCapacity: true)
                 }
+            }) { i, row in
+                var found: [Int32] = []
+                for j in (i + 1) ..< n where row[j] <= radius && isCore[j] { found.append(Int32(j)) }
+                blockLinks[i % block] = found
             }
         }
         // Number clusters by their lowest-index core point (roots are the minimum of each component).
@@ -148,11 +142,11 @@ public enum DBSCAN {
         }
         // A border point takes the lowest-numbered cluster among its core neighbours.
         try labels.withUnsafeMutableBufferPointer { out in
-            try forEachRow(parallel: true) { i, row in
-                guard !isCore[i], coreNeighbourOfBorder[i] >= 0 else { return }
+            // Non-core rows only; without a core neighbour the point stays noise.
+            try forEachRow(parallel: true, only: { !isCore[$0] }) { i, row in
                 var best = Int64.max
                 for j in 0 ..< n where row[j] <= radius && isCore[j] { best = min(best, out[j]) }
-                out[i] = best
+                if best != .max { out[i] = best }
             }
         }
         return Result(labels: labels, isCore: isCore)
