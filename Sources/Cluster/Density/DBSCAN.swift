@@ -96,12 +96,16 @@ public enum DBSCAN {
         }
 
         var counts = [Int](repeating: 0, count: n)
-        try counts.withUnsafeMutableBufferPointer { out in
-            try forEachRow(parallel: true) { i, row in
-                var count = 0
-                for j in 0 ..< n { count &+= row[j] <= radius ? 1 : 0 } // branch-free, vectorised
-                if !(row[i] <= radius) { count += 1 } // the point itself, whatever rounding gave
-                out[i] = count
+        if onHost {
+            counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius)
+        } else {
+            try counts.withUnsafeMutableBufferPointer { out in
+                try forEachRow(parallel: true) { i, row in
+                    var count = 0
+                    for j in 0 ..< n { count &+= row[j] <= radius ? 1 : 0 } // branch-free, vectorised
+                    if !(row[i] <= radius) { count += 1 } // the point itself, whatever rounding gave
+                    out[i] = count
+                }
             }
         }
         let isCore = counts.map { $0 >= c.minSamples }
@@ -150,5 +154,52 @@ public enum DBSCAN {
             }
         }
         return Result(labels: labels, isCore: isCore)
+    }
+
+    /// Points within `radius` (squared) of each point, itself included, from the feature-major
+    /// `columns [d, n]`: each pair is measured once (row `i` against the later points), counted for
+    /// both ends through a per-worker tally of the later points, so the pass costs half the rows.
+    static func hostNeighbourCounts(_ columns: [Float], rows n: Int, dim d: Int, radius: Float) -> [Int] {
+        var counts = [Int](repeating: 1, count: n) // the point itself
+        let block = 4096
+        for start in stride(from: 0, to: n, by: block) {
+            let rows = min(block, n - start)
+            let pieces = max(1, min(16, rows / 64))
+            var tallies = [[Int32]](repeating: [], count: pieces)
+            var own = [Int](repeating: 0, count: rows)
+            columns.withUnsafeBufferPointer { col in
+                tallies.withUnsafeMutableBufferPointer { tally in
+                    own.withUnsafeMutableBufferPointer { mine in
+                        parallelFor(pieces, grain: 1) { range in
+                            for piece in range {
+                                var later = [Int32](repeating: 0, count: n)
+                                var distance = [Float](repeating: 0, count: n)
+                                // Interleaved rows balance the shrinking triangle across pieces.
+                                for r in stride(from: piece, to: rows, by: pieces) {
+                                    let i = start + r, first = i + 1
+                                    guard first < n else { continue }
+                                    for j in first ..< n { distance[j] = 0 }
+                                    for t in 0 ..< d {
+                                        let column = col.baseAddress! + t * n, xit = column[i]
+                                        for j in first ..< n { let v = xit - column[j]; distance[j] += v * v }
+                                    }
+                                    var count = 0
+                                    for j in first ..< n {
+                                        let hit: Int32 = distance[j] <= radius ? 1 : 0
+                                        later[j] &+= hit
+                                        count &+= Int(hit)
+                                    }
+                                    mine[r] = count
+                                }
+                                tally[piece] = later
+                            }
+                        }
+                    }
+                }
+            }
+            for r in 0 ..< rows { counts[start + r] += own[r] }
+            for tally in tallies { for j in 0 ..< n where tally[j] != 0 { counts[j] += Int(tally[j]) } }
+        }
+        return counts
     }
 }
