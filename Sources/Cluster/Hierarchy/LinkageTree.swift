@@ -65,14 +65,13 @@ public struct LinkageTree: Sendable, Equatable {
 
     /// For every point, the id (SciPy numbering) of its cluster after the first `count` merges.
     public func clusterIds(applying count: Int) -> [Int] {
-        var id = Array(0 ..< points) // id of the cluster each point is in, by following merges
         var parent = [Int](repeating: -1, count: points + count)
         for (i, m) in merges.prefix(count).enumerated() { (parent[m.left], parent[m.right]) = (points + i, points + i) }
-        // Resolve each node's topmost ancestor among the applied merges, from the last merge down.
+        // Each node's topmost ancestor among the applied merges, resolved from the last merge down
+        // (a parent's id is always larger than its children's).
         var top = Array(0 ..< (points + count))
         for node in stride(from: points + count - 1, through: 0, by: -1) where parent[node] >= 0 { top[node] = top[parent[node]] }
-        for i in 0 ..< points { id[i] = top[i] }
-        return id
+        return Array(top.prefix(points))
     }
 }
 

@@ -13,28 +13,23 @@ struct MemberClusters: ChainClusters {
     let dim: Int
     private let points: [Float]
     private(set) var members: [[Int]]     // by slot
-    private var centroids: [Double]       // [active, dim], compact
-    private var scan: [Float]             // float copy of `centroids` for the bound scans (half the memory traffic)
+    /// Centroids with a float copy for the bound scans (half the memory traffic).
+    private var centroids: ActiveCentroids
     /// Bound on the error of a distance between float centroids (rounding of coordinates up to the
     /// data's largest magnitude), subtracted so float bounds stay lower bounds.
     private let slack: Double
-    private var sizes: [Double]           // compact
-    private(set) var slots: [Int]         // compact position -> slot
-    private var position: [Int]           // slot -> compact position (-1: merged away)
 
     init(_ x: [Float], rows n: Int, dim d: Int, update: MatrixClusters.Update) {
         (self.update, dim, points) = (update, d, x)
         members = (0 ..< n).map { [$0] }
-        centroids = x.map(Double.init)
-        scan = x
+        centroids = ActiveCentroids(x, rows: n, dim: d, keepFloatCopy: true)
         slack = 1e-5 * (1 + Double(x.lazy.map { abs($0) }.max() ?? 0) * Double(d).squareRoot())
-        sizes = [Double](repeating: 1, count: n)
-        slots = Array(0 ..< n)
-        position = Array(0 ..< n)
     }
 
-    var activeCount: Int { slots.count }
-    var someActive: Int { slots[0] }
+    /// Compact position -> slot.
+    var slots: [Int] { centroids.slots }
+    var activeCount: Int { centroids.count }
+    var someActive: Int { centroids.slots[0] }
 
     /// The linkage distance between two clusters from their members; stops (returning a value
     /// `>= limit`) as soon as it cannot be below `limit`.
@@ -62,7 +57,7 @@ struct MemberClusters: ChainClusters {
     }
 
     func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
-        let pa = position[a], d = dim, m = slots.count
+        let pa = centroids.position(of: a), d = dim, m = centroids.count, slots = centroids.slots
         // Squared centroid distances from the float copy; `sqrt(v) - slack` is a lower bound on
         // the linkage, and a candidate is measured when that is below the best so far.
         func squaredBound(_ s: UnsafeBufferPointer<Float>, _ p: Int) -> Float {
@@ -75,7 +70,7 @@ struct MemberClusters: ChainClusters {
         if let preferred {
             (best, bestSlot) = (linkage(a, preferred, below: .infinity), preferred)
         } else {
-            let closest = scan.withUnsafeBufferPointer { s in
+            let closest = centroids.floats.withUnsafeBufferPointer { s in
                 parallelMinimum(m, grain: 16_384) { range in
                     var localBest = Float.infinity, local = -1
                     for p in range where p != pa {
@@ -91,7 +86,7 @@ struct MemberClusters: ChainClusters {
         let threshold = Float((best + slack) * (best + slack))
         let pieces = max(1, min(64, m / 16_384))
         var found = [[(bound: Float, position: Int)]](repeating: [], count: pieces) // bound: squared float distance
-        scan.withUnsafeBufferPointer { s in
+        centroids.floats.withUnsafeBufferPointer { s in
             found.withUnsafeMutableBufferPointer { out in
                 parallelFor(pieces, grain: 1) { range in
                     for piece in range {
@@ -115,28 +110,9 @@ struct MemberClusters: ChainClusters {
     }
 
     mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
-        let (pa, pb, d) = (position[a], position[b], dim)
-        let (sa, sb) = (sizes[pa], sizes[pb])
-        for j in 0 ..< d {
-            centroids[pb * d + j] = (sa * centroids[pa * d + j] + sb * centroids[pb * d + j]) / (sa + sb)
-            scan[pb * d + j] = Float(centroids[pb * d + j])
-        }
-        sizes[pb] = sa + sb
+        centroids.merge(a, into: b)
         members[b] += members[a]
         members[a] = []
-        let last = slots.count - 1
-        if pa != last {
-            let moved = slots[last]
-            slots[pa] = moved
-            position[moved] = pa
-            sizes[pa] = sizes[last]
-            for j in 0 ..< d { centroids[pa * d + j] = centroids[last * d + j]; scan[pa * d + j] = scan[last * d + j] }
-        }
-        slots.removeLast()
-        sizes.removeLast()
-        centroids.removeLast(d)
-        scan.removeLast(d)
-        position[a] = -1
         return b
     }
 
@@ -160,7 +136,7 @@ struct MemberClusters: ChainClusters {
         var result = [Float](repeating: 0, count: m * m)
         let block = max(1, min(n, (32 << 20) / (8 * (n + m))))
         var products = [Double](repeating: 0, count: block * n)
-        var partial = [Double](repeating: 0, count: block * m)
+        var partial = [Double](repeating: 0, count: m < n ? block * m : 0)
         var accumulator = [Double](repeating: 0, count: m)
         var current = 0 // the cluster whose rows `accumulator` holds
         func flush(_ r: Int) {
@@ -175,6 +151,20 @@ struct MemberClusters: ChainClusters {
             sorted.withUnsafeBufferPointer { p in
                 cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n), Int32(d), 1,
                             p.baseAddress! + first * d, Int32(d), p.baseAddress!, Int32(d), 0, &products, Int32(n))
+            }
+            if m == n {
+                // Every cluster a single point: each row of distances is the matrix row itself.
+                products.withUnsafeBufferPointer { prod in
+                    result.withUnsafeMutableBufferPointer { out in
+                        parallelFor(rows, grain: 1) { range in
+                            for r in range {
+                                let i = first + r, ni = norms[i], row = prod.baseAddress! + r * n
+                                for j in 0 ..< n { out[i * m + j] = i == j ? 0 : Float(max(0, ni + norms[j] - 2 * row[j]).squareRoot()) }
+                            }
+                        }
+                    }
+                }
+                continue
             }
             products.withUnsafeBufferPointer { prod in
                 partial.withUnsafeMutableBufferPointer { out in
@@ -203,7 +193,9 @@ struct MemberClusters: ChainClusters {
                 }
             }
         }
-        flush(current)
+        if m < n { flush(current) }
+        // Exact symmetry (the two triangles come from different rows' products), so ties order alike.
+        for r in 0 ..< m { for c in (r + 1) ..< m { result[c * m + r] = result[r * m + c] } }
         return result
     }
 

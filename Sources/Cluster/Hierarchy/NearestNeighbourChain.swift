@@ -48,29 +48,19 @@ func nearestNeighbourChain<C: ChainClusters>(_ clusters: inout C, points n: Int,
 /// Centroids live in a compact array of the active clusters, so the nearest-neighbour scan is one
 /// contiguous pass, split across the cores.
 struct WardClusters: ChainClusters {
-    let dim: Int
-    private var centroids: [Double]     // [active, dim], compact
-    private var sizes: [Double]         // compact
-    private var slots: [Int]            // compact position -> slot
-    private var position: [Int]         // slot -> compact position (-1: merged away)
+    private var centroids: ActiveCentroids
 
-    init(_ x: [Float], rows n: Int, dim d: Int) {
-        dim = d
-        centroids = x.map(Double.init)
-        sizes = [Double](repeating: 1, count: n)
-        slots = Array(0 ..< n)
-        position = Array(0 ..< n)
-    }
+    init(_ x: [Float], rows n: Int, dim d: Int) { centroids = ActiveCentroids(x, rows: n, dim: d) }
 
-    var activeCount: Int { slots.count }
-    var someActive: Int { slots[0] }
+    var activeCount: Int { centroids.count }
+    var someActive: Int { centroids.slots[0] }
 
     func nearest(to a: Int, preferring preferred: Int?) -> (cluster: Int, distance: Double) {
-        let pa = position[a], d = dim, m = slots.count
-        let sa = sizes[pa]
+        let pa = centroids.position(of: a), d = centroids.dim, m = centroids.count
+        let sa = centroids.sizes[pa]
         var bestPosition = -1, best = Double.infinity
-        centroids.withUnsafeBufferPointer { c in
-            sizes.withUnsafeBufferPointer { s in
+        centroids.values.withUnsafeBufferPointer { c in
+            centroids.sizes.withUnsafeBufferPointer { s in
                 let ca = c.baseAddress! + pa * d
                 func cost(_ p: Int) -> Double {
                     let cp = c.baseAddress! + p * d
@@ -78,7 +68,7 @@ struct WardClusters: ChainClusters {
                     for j in 0 ..< d { let t = ca[j] - cp[j]; sum += t * t }
                     return sum * (sa * s[p] / (sa + s[p]))
                 }
-                if let preferred { (bestPosition, best) = (position[preferred], cost(position[preferred])) }
+                if let preferred { (bestPosition, best) = (centroids.position(of: preferred), cost(centroids.position(of: preferred))) }
                 let found = parallelMinimum(m, grain: max(1024, 65_536 / max(1, d))) { range in
                     var localBest = Double.infinity, localPosition = -1
                     for p in range where p != pa {
@@ -90,32 +80,12 @@ struct WardClusters: ChainClusters {
                 if found.value < best { (best, bestPosition) = (found.value, found.index) }
             }
         }
-        return (slots[bestPosition], (2 * best).squareRoot())
+        return (centroids.slots[bestPosition], (2 * best).squareRoot())
     }
 
     mutating func merge(_ a: Int, _ b: Int, distance: Double) -> Int {
-        let (pa, pb, d) = (position[a], position[b], dim)
-        let (sa, sb) = (sizes[pa], sizes[pb])
-        for j in 0 ..< d { centroids[pb * d + j] = (sa * centroids[pa * d + j] + sb * centroids[pb * d + j]) / (sa + sb) }
-        sizes[pb] = sa + sb
-        remove(at: pa)
-        position[a] = -1
+        centroids.merge(a, into: b)
         return b
-    }
-
-    /// Moves the last active cluster into position `p`.
-    private mutating func remove(at p: Int) {
-        let last = slots.count - 1
-        if p != last {
-            let moved = slots[last]
-            slots[p] = moved
-            position[moved] = p
-            sizes[p] = sizes[last]
-            for j in 0 ..< dim { centroids[p * dim + j] = centroids[last * dim + j] }
-        }
-        slots.removeLast()
-        sizes.removeLast()
-        centroids.removeLast(dim)
     }
 }
 

@@ -140,6 +140,7 @@ public enum GaussianMixture {
             throw BackendError.invalidArgument("GMM: regularisation and tolerance must not be negative, iterations and restarts at least 1")
         }
         try requireFinite(x, dim: d, method: "GMM")
+        let xd = x.map(Double.init) // once, for every M step
         var best: Model?
         for restart in 0 ..< c.restarts {
             var kc = KMeans.Configuration()
@@ -148,12 +149,12 @@ public enum GaussianMixture {
             var resp = [Double](repeating: 0, count: n * c.components)
             for i in 0 ..< n { resp[i * c.components + Int(labels[i])] = 1 }
             var model = Model(components: c.components, dim: d, covariance: c.covariance, weights: [], means: [], covariances: [])
-            try maximise(&model, x, rows: n, responsibilities: resp, regularisation: c.regularisation)
+            try maximise(&model, xd, rows: n, responsibilities: resp, regularisation: c.regularisation)
             var bound = -Double.infinity
             for iteration in 1 ... c.maxIterations {
                 let previous = bound
                 let (r, meanLogLikelihood) = model.responsibilities(x, rows: n)
-                try maximise(&model, x, rows: n, responsibilities: r, regularisation: c.regularisation)
+                try maximise(&model, xd, rows: n, responsibilities: r, regularisation: c.regularisation)
                 bound = meanLogLikelihood
                 model.iterations = iteration
                 model.lowerBound = bound
@@ -166,9 +167,9 @@ public enum GaussianMixture {
     }
 
     /// The M step: weights, means, covariances and their factors from responsibilities `[n, k]`.
-    static func maximise(_ model: inout Model, _ x: [Float], rows n: Int, responsibilities r: [Double], regularisation: Double) throws {
+    /// `xd` is the points in double precision, `[n, d]`.
+    static func maximise(_ model: inout Model, _ xd: [Double], rows n: Int, responsibilities r: [Double], regularisation: Double) throws {
         let (k, d) = (model.components, model.dim)
-        let xd = x.map(Double.init)
         var counts = [Double](repeating: 10 * Double.ulpOfOne, count: k)
         for i in 0 ..< n { for c in 0 ..< k { counts[c] += r[i * k + c] } }
         // means = r^T X / N_k
