@@ -1,3 +1,6 @@
+import Dataset
+import Foundation
+
 /// The models fmnist trains, with their hyper-parameters. Tensor names, layouts and shapes are
 /// those of the equivalent `torch.nn.Module`, so a checkpoint loads there with `load_state_dict`.
 public enum Architecture: Equatable, Sendable, CustomStringConvertible {
@@ -54,14 +57,44 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// Reads the architecture back from checkpoint metadata; nil when the metadata does not name one.
-    public init?(metadata: [String: String]) {
-        switch metadata["fmnist.arch"] {
-        case "conv-ae": guard let d = metadata["fmnist.latent"].flatMap(Int.init) else { return nil }; self = .convAutoencoder(latent: d)
-        case "dense-ae": guard let d = metadata["fmnist.latent"].flatMap(Int.init) else { return nil }; self = .denseAutoencoder(latent: d)
-        case "cnn": self = .cnn(dropout: metadata["fmnist.dropout"].flatMap(Float.init) ?? 0.25)
-        case "softmax": self = .softmax(l1: metadata["fmnist.l1"].flatMap(Float.init) ?? 0, l2: metadata["fmnist.l2"].flatMap(Float.init) ?? 0)
-        default: return nil
+    /// The largest bottleneck a checkpoint may declare: well above any useful latent size (the conv
+    /// encoder's input is 3,136 values), small enough that building the network cannot exhaust memory.
+    public static let maximumLatent = 4096
+
+    /// Reads the architecture back from checkpoint metadata: nil when the metadata names none;
+    /// throws when it names one with a value out of range (latent in 1 ... `maximumLatent`, dropout
+    /// in [0, 1), finite non-negative l1/l2), naming `source` and the field. Values missing from
+    /// the metadata take the `--arch` defaults (dropout 0.25, l1 = l2 = 0).
+    public static func parse(metadata: [String: String], source: String) throws -> Architecture? {
+        guard let name = metadata["fmnist.arch"] else { return nil }
+        func number<T: LosslessStringConvertible>(_ key: String, _ type: T.Type) throws -> T? {
+            guard let text = metadata[key] else { return nil }
+            guard let value = T(text.trimmingCharacters(in: .whitespaces)) else {
+                throw DataError("\(source): metadata \(key) = '\(text)' is not a number")
+            }
+            return value
+        }
+        func latent() throws -> Int {
+            guard let d = try number("fmnist.latent", Int.self) else { throw DataError("\(source): metadata fmnist.latent is missing for \(name)") }
+            guard (1 ... maximumLatent).contains(d) else {
+                throw DataError("\(source): metadata fmnist.latent = \(d) must be between 1 and \(maximumLatent)")
+            }
+            return d
+        }
+        func coefficient(_ key: String) throws -> Float {
+            let v = try number(key, Float.self) ?? 0
+            guard v.isFinite, v >= 0 else { throw DataError("\(source): metadata \(key) = \(v) must be finite and not negative") }
+            return v
+        }
+        switch name {
+        case "conv-ae": return .convAutoencoder(latent: try latent())
+        case "dense-ae": return .denseAutoencoder(latent: try latent())
+        case "cnn":
+            let p = try number("fmnist.dropout", Float.self) ?? 0.25
+            guard p >= 0, p < 1 else { throw DataError("\(source): metadata fmnist.dropout = \(p) must be in [0, 1)") }
+            return .cnn(dropout: p)
+        case "softmax": return .softmax(l1: try coefficient("fmnist.l1"), l2: try coefficient("fmnist.l2"))
+        default: throw DataError("\(source): metadata fmnist.arch = '\(name)' is not conv-ae, dense-ae, cnn or softmax")
         }
     }
 }

@@ -29,7 +29,7 @@ struct ReconstructCommand: ParsableCommand {
     }
 
     private func reconstruct<B: ComputeBackend>(on backend: B) throws {
-        let network = try Checkpoint.load(model, backend: backend)
+        let network = try Checkpoint.load(model, backend: backend, note: note)
         guard network.architecture.isAutoencoder else { throw ValidationError("\(model) is \(network.architecture), not an autoencoder") }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         let output = try network.infer(images.images, count: images.count)

@@ -36,7 +36,7 @@ struct TestCommand: ParsableCommand {
     }
 
     private func test<B: ComputeBackend>(on backend: B) throws {
-        let network = try Checkpoint.load(model, backend: backend)
+        let network = try Checkpoint.load(model, backend: backend, note: note)
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         let output = try network.infer(images.images, count: images.count)
         var report = Report(model: model, architecture: network.architecture.description, images: images.count)

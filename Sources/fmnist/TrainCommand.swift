@@ -21,17 +21,17 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier). Default: conv-ae / cnn.")
     var arch: String?
 
-    @Option(help: "Bottleneck size of the autoencoders.")
-    var latent: Int = 10
+    @Option(help: "Bottleneck size of the autoencoders (default: 10; with --init, the checkpoint's).")
+    var latent: Int?
 
-    @Option(help: "Dropout after the classifier's fc1, training only.")
-    var dropout: Float = 0.25
+    @Option(help: "Dropout after the classifier's fc1, training only (default: 0.25, also with --init).")
+    var dropout: Float?
 
-    @Option(help: "Elastic-net L1 coefficient a (softmax: a |W|_1).")
-    var l1: Float = 0
+    @Option(help: "Elastic-net L1 coefficient a (softmax: a |W|_1; default 0, also with --init).")
+    var l1: Float?
 
-    @Option(help: "Elastic-net L2 coefficient b (softmax: b/2 |W|_2^2).")
-    var l2: Float = 0
+    @Option(help: "Elastic-net L2 coefficient b (softmax: b/2 |W|_2^2; default 0, also with --init).")
+    var l2: Float?
 
     @Option(name: .customLong("epochs"), help: "Epochs to train (in total, when resuming). Default: 10 for autoencoders, 20 for classifiers.")
     var epochsOption: Int?
@@ -81,28 +81,23 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress output.")
     var quiet = false
 
-    func architecture() throws -> Architecture {
-        let name = arch ?? (task == .autoencoder ? "conv-ae" : "cnn")
-        switch (task, name) {
-        case (.autoencoder, "conv-ae"): return .convAutoencoder(latent: latent)
-        case (.autoencoder, "dense-ae"): return .denseAutoencoder(latent: latent)
-        case (.classifier, "cnn"): return .cnn(dropout: dropout)
-        case (.classifier, "softmax"): return .softmax(l1: l1, l2: l2)
-        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"):
-            throw ValidationError("--arch \(name) does not fit `train \(task.rawValue)`")
-        default:
-            throw ValidationError("--arch '\(name)' is unknown; use conv-ae, dense-ae, cnn or softmax")
-        }
+    /// The architecture as typed; unset values stay nil so a checkpoint or default can fill them.
+    var request: ArchitectureRequest {
+        ArchitectureRequest(name: arch, autoencoder: task == .autoencoder, latent: latent, dropout: dropout, l1: l1, l2: l2)
     }
 
     func validate() throws {
-        _ = try architecture()
-        guard latent >= 1 else { throw ValidationError("--latent \(latent) must be at least 1") }
+        do { _ = try request.fresh() } catch let error as DataError { throw ValidationError(error.description) }
+        if let latent, !(1 ... Architecture.maximumLatent).contains(latent) {
+            throw ValidationError("--latent \(latent) must be between 1 and \(Architecture.maximumLatent)")
+        }
         guard epochs >= 1 else { throw ValidationError("--epochs \(epochs) must be at least 1") }
         guard batch >= 1 else { throw ValidationError("--batch \(batch) must be at least 1") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr \(lr) must be positive") }
-        guard l1 >= 0, l2 >= 0 else { throw ValidationError("--l1 and --l2 must not be negative") }
-        guard dropout >= 0, dropout < 1 else { throw ValidationError("--dropout \(dropout) must be in [0, 1)") }
+        for (flag, value) in [("--l1", l1), ("--l2", l2)] {
+            if let value, !(value >= 0 && value.isFinite) { throw ValidationError("\(flag) \(value) must be finite and not negative") }
+        }
+        if let dropout, !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout \(dropout) must be in [0, 1)") }
         guard TrainingSettings.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
         guard TrainingSettings.Schedule(rawValue: schedule) != nil else { throw ValidationError("--lr-schedule '\(schedule)' is not constant or cosine") }
         guard (0 ... 8).contains(shift) else { throw ValidationError("--shift \(shift) must be between 0 and 8 pixels") }
@@ -131,7 +126,6 @@ struct TrainCommand: ParsableCommand {
 
     private func train<B: ComputeBackend>(on backend: B, log: (String) -> Void) throws {
         let (set, splits) = try data.load()
-        let architecture = try architecture()
         var settings = TrainingSettings()
         settings.batchSize = batch
         settings.learningRate = lr
@@ -142,21 +136,25 @@ struct TrainCommand: ParsableCommand {
         settings.epochs = epochs
         settings.shiftPixels = shift
         let network: Network<B>
+        var origin = ""
         if resume {
-            network = try Checkpoint.load(out, backend: backend, architecture: architecture, seed: data.seed)
-            guard network.architecture == architecture else {
-                throw ValidationError("--resume: \(out) holds \(network.architecture), not \(architecture)")
-            }
+            let file = try Safetensors.read(out)
+            network = try Checkpoint.load(file, source: out, as: try request.resuming(file, path: out), backend: backend, seed: data.seed, note: note)
         } else if let initFrom {
-            network = try Checkpoint.load(initFrom, backend: backend, architecture: architecture, seed: data.seed)
+            let file = try Safetensors.read(initFrom)
+            let (architecture, notes) = try request.initialising(from: file, path: initFrom)
+            notes.forEach(note)
+            network = try Checkpoint.load(file, source: initFrom, as: architecture, backend: backend, seed: data.seed, note: note)
+            origin = ", weights from \(initFrom)"
         } else {
-            network = try Network(architecture, backend: backend, seed: data.seed)
+            network = try Network(try request.fresh(), backend: backend, seed: data.seed)
         }
+        let architecture = network.architecture
         let trainer = try Trainer(network: network, settings: settings)
         var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0)
         if resume { state = try TrainingState.restore(trainer, checkpoint: out) }
         log("\(architecture): \(splits.train.count) training / \(splits.validation.count) validation images, batch \(batch), "
-            + "\(optimizer) lr \(lr), seed \(data.seed)" + (resume ? ", resuming after epoch \(state.epochsDone)" : ""))
+            + "\(optimizer) lr \(lr) (\(schedule)), \(epochs) epochs, seed \(data.seed)" + origin + (resume ? ", resuming after epoch \(state.epochsDone)" : ""))
         var records: [EpochRecord] = []
         var stoppedEarly = false
         let progress = ProgressLine(enabled: !(quiet || json))

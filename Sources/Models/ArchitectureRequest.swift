@@ -1,0 +1,97 @@
+import Dataset
+
+/// The architecture a `train` command line asks for. Nil fields were not typed, so a checkpoint
+/// or a default may fill them; a typed value is never silently replaced.
+///
+/// Three ways to resolve it: fresh (defaults: conv-ae / cnn, latent 10, dropout 0.25, l1 = l2 = 0),
+/// from `--init FILE` (the tensors fix the kind and the bottleneck; everything else comes from the
+/// command line with the fresh defaults), or from `--resume` (the checkpoint's own architecture;
+/// a typed value that differs is an error, since a resumed run continues exactly).
+public struct ArchitectureRequest: Sendable {
+    /// `--arch`: conv-ae, dense-ae, cnn or softmax.
+    public var name: String?
+    /// The task: `train autoencoder` (true) or `train classifier`.
+    public var autoencoder: Bool
+    public var latent: Int?
+    public var dropout: Float?
+    public var l1: Float?
+    public var l2: Float?
+
+    public static let defaultLatent = 10
+    public static let defaultDropout: Float = 0.25
+
+    public init(name: String?, autoencoder: Bool, latent: Int? = nil, dropout: Float? = nil, l1: Float? = nil, l2: Float? = nil) {
+        (self.name, self.autoencoder, self.latent, self.dropout, self.l1, self.l2) = (name, autoencoder, latent, dropout, l1, l2)
+    }
+
+    private var task: String { autoencoder ? "autoencoder" : "classifier" }
+
+    /// The architecture with every untyped value at its default; throws on an unknown `--arch`
+    /// or one that does not fit the task.
+    public func fresh() throws -> Architecture {
+        let chosen = name ?? (autoencoder ? "conv-ae" : "cnn")
+        let d = latent ?? Self.defaultLatent
+        switch (autoencoder, chosen) {
+        case (true, "conv-ae"): return .convAutoencoder(latent: d)
+        case (true, "dense-ae"): return .denseAutoencoder(latent: d)
+        case (false, "cnn"): return .cnn(dropout: dropout ?? Self.defaultDropout)
+        case (false, "softmax"): return .softmax(l1: l1 ?? 0, l2: l2 ?? 0)
+        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"):
+            throw DataError("--arch \(chosen) does not fit `train \(task)`")
+        default:
+            throw DataError("--arch '\(chosen)' is unknown; use conv-ae, dense-ae, cnn or softmax")
+        }
+    }
+
+    /// For `--init`: the kind and bottleneck from `file`'s tensors (its metadata when the tensor
+    /// names are not recognised), the other hyper-parameters from this request as `fresh()` would
+    /// set them. A typed `--arch`, `--latent` or task that contradicts the tensors is an error
+    /// naming both; a stored hyper-parameter that differs from the one used is a note.
+    public func initialising(from file: Safetensors, path: String) throws -> (architecture: Architecture, notes: [String]) {
+        let stored = try Architecture.parse(metadata: file.metadata, source: path)
+        guard let weights = Checkpoint.recognise(file.byName) ?? stored else {
+            if name != nil { return (try fresh(), []) }
+            throw DataError("\(path): cannot tell the architecture from the tensor names; pass --arch")
+        }
+        if let name, name != weights.name {
+            throw DataError("--arch \(name) contradicts --init \(path), which holds \(weights.name) weights")
+        }
+        guard weights.isAutoencoder == autoencoder else {
+            throw DataError("--init \(path) holds \(weights.name) weights, which `train \(task)` cannot start from")
+        }
+        var request = self
+        request.name = weights.name
+        switch weights {
+        case .convAutoencoder(let d), .denseAutoencoder(let d):
+            if let latent, latent != d {
+                throw DataError("--latent \(latent) contradicts --init \(path), whose encoder has a \(d)-d bottleneck")
+            }
+            request.latent = d
+        case .cnn, .softmax: break
+        }
+        let architecture = try request.fresh()
+        var notes: [String] = []
+        if let stored, stored != architecture, stored.name == architecture.name {
+            notes.append("note: --init \(path) was trained as \(stored); training \(architecture) "
+                + "(--init takes only the weights; hyper-parameters come from the command line)")
+        }
+        return (architecture, notes)
+    }
+
+    /// For `--resume`: the checkpoint's architecture; any typed value that differs is an error.
+    public func resuming(_ file: Safetensors, path: String) throws -> Architecture {
+        let held = try Checkpoint.architecture(of: file, path: path, fallback: try fresh())
+        var typed = held
+        switch held {
+        case .convAutoencoder(let d): typed = .convAutoencoder(latent: latent ?? d)
+        case .denseAutoencoder(let d): typed = .denseAutoencoder(latent: latent ?? d)
+        case .cnn(let p): typed = .cnn(dropout: dropout ?? p)
+        case .softmax(let a, let b): typed = .softmax(l1: l1 ?? a, l2: l2 ?? b)
+        }
+        if let name, name != held.name { typed = try fresh() }
+        guard typed == held, held.isAutoencoder == autoencoder else {
+            throw DataError("--resume: \(path) holds \(held), but the command line asks for \(autoencoder == held.isAutoencoder ? typed.description : task)")
+        }
+        return held
+    }
+}
