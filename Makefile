@@ -31,7 +31,7 @@ run: build
 	$(FMNIST) encode --model out/conv-ae.safetensors --split test --out out/test-codes.npy --labels-out out/test-labels.npy
 	$(FMNIST) cluster --method kmeans --input out/test-codes.npy --out out/kmeans-labels.npy
 	$(FMNIST) evaluate --pred out/kmeans-labels.npy --truth out/test-labels.npy --features out/test-codes.npy --sample 2000
-	$(FMNIST) cluster --method ward --input out/test-codes.npy --out out/ward-labels.npy --linkage out/ward-linkage.npy --dendrogram out/ward-dendrogram.svg
+	$(FMNIST) cluster --method ward --input out/test-codes.npy --out out/ward-labels.npy --linkage-out out/ward-linkage.npy --dendrogram out/ward-dendrogram.svg
 	$(FMNIST) evaluate --pred out/ward-labels.npy --truth out/test-labels.npy
 
 bench: build

@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Backend", targets: ["Backend"]),
         .library(name: "Dataset", targets: ["Dataset"]),
         .library(name: "Imaging", targets: ["Imaging"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -26,6 +27,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "Kernels", path: "Sources/Kernels"),
+        .target(name: "Progress", path: "Sources/Progress"),
         .target(name: "Dataset", dependencies: ["CZlib"], path: "Sources/Dataset", swiftSettings: optimiseAlways),
         .target(name: "Imaging", dependencies: ["CPNG", "Dataset"], path: "Sources/Imaging"),
         .target(name: "Backend", dependencies: ["Kernels", "COpenCL", "CBLAS"], path: "Sources/Backend",
@@ -34,7 +36,7 @@ let package = Package(
         .target(name: "Models", dependencies: ["Backend", "Dataset"], path: "Sources/Models", swiftSettings: optimiseAlways),
         .target(name: "Cluster", dependencies: ["Backend", "Dataset", "CBLAS"], path: "Sources/Cluster", swiftSettings: optimiseAlways),
         .executableTarget(name: "fmnist", dependencies: [
-            "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster",
+            "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster", "Progress",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/fmnist"),
         .testTarget(name: "BackendTests", dependencies: ["Backend", "Dataset"], path: "Tests/BackendTests",
@@ -45,7 +47,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset"], path: "Tests/DatasetTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Dataset"], path: "Tests/ImagingTests", resources: [.copy("Fixtures")]),
-        .testTarget(name: "fmnistTests", dependencies: ["fmnist"], path: "Tests/fmnistTests"),
+        .testTarget(name: "fmnistTests", dependencies: ["fmnist", "Progress"], path: "Tests/fmnistTests"),
     ],
     swiftLanguageModes: [.v5]
 )

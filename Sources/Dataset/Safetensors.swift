@@ -57,13 +57,27 @@ public struct Safetensors: Equatable {
         return try Safetensors(parsing: [UInt8](data), name: path)
     }
 
+    /// The dtypes of the safetensors specification, with their sizes in bytes.
+    static let dtypeSizes: [String: Int] = [
+        "BOOL": 1, "U8": 1, "I8": 1, "F8_E5M2": 1, "F8_E4M3": 1, "I16": 2, "U16": 2, "F16": 2, "BF16": 2,
+        "I32": 4, "U32": 4, "F32": 4, "I64": 8, "U64": 8, "F64": 8,
+    ]
+
+    /// The longest header accepted (the reference implementation's limit is 100 MB).
+    public static let maximumHeaderLength = 100_000_000
+
+    /// Parses a whole file. Everything is validated before any tensor is allocated: the header
+    /// length against the file, each entry's dtype (known; fmnist reads F32), shape (non-negative,
+    /// element count without overflow), and `data_offsets` (ordered, matching shape x dtype size,
+    /// inside the data, tensors contiguous without overlap or gap as the specification requires).
+    /// Each failure is one `DataError` naming `name` and the field.
     public init(parsing bytes: [UInt8], name: String) throws {
         guard bytes.count >= 8 else { throw DataError("\(name): not a safetensors file (shorter than its 8-byte header length)") }
         let length = bytes[0 ..< 8].enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
-        guard length <= UInt64(bytes.count - 8), length <= 100_000_000 else {
-            throw DataError("\(name): not a safetensors file (header length \(length) exceeds the file)")
+        guard length <= UInt64(bytes.count - 8), length <= UInt64(Self.maximumHeaderLength) else {
+            throw DataError("\(name): not a safetensors file (header length \(length) exceeds the file's \(bytes.count - 8) bytes after it)")
         }
-        let headerEnd = 8 + Int(length)
+        let headerEnd = 8 + Int(length), dataSize = bytes.count - headerEnd
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes[8 ..< headerEnd])), let header = object as? [String: Any] else {
             throw DataError("\(name): safetensors header is not a JSON object")
         }
@@ -75,23 +89,54 @@ public struct Safetensors: Equatable {
                 metadata = m
                 continue
             }
-            guard let info = value as? [String: Any], let dtype = info["dtype"] as? String,
-                  let shape = info["shape"] as? [Int], let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
-                throw DataError("\(name): tensor \(key) lacks dtype, shape or data_offsets")
-            }
-            guard dtype == "F32" else { throw DataError("\(name): tensor \(key) is \(dtype); fmnist reads F32 tensors") }
-            guard shape.allSatisfy({ $0 >= 0 }), offsets[0] >= 0, offsets[1] >= offsets[0],
-                  offsets[1] - offsets[0] == 4 * shape.reduce(1, *), headerEnd + offsets[1] <= bytes.count else {
-                throw DataError("\(name): tensor \(key) of shape \(shape) has data_offsets \(offsets) that do not fit the file")
-            }
-            entries.append((key, offsets[0], offsets[1], shape))
+            let entry = try Self.entry(key, value, file: name, dataSize: dataSize)
+            entries.append((key, entry.begin, entry.end, entry.shape))
         }
-        entries.sort { $0.begin < $1.begin }
+        entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var expected = 0
+        for e in entries {
+            guard e.begin == expected else {
+                throw DataError("\(name): tensor \(e.name) data_offsets begin at \(e.begin), where \(expected) was expected "
+                    + (e.begin < expected ? "(it overlaps the tensor before it)" : "(a gap before it)"))
+            }
+            expected = e.end
+        }
+        guard expected == dataSize else {
+            throw DataError("\(name): the tensors cover \(expected) of the \(dataSize) data bytes after the header")
+        }
         tensors = entries.map { e in
             var bits = [UInt32](repeating: 0, count: (e.end - e.begin) / 4)
             bits.withUnsafeMutableBytes { dst in bytes[(headerEnd + e.begin) ..< (headerEnd + e.end)].withUnsafeBytes { dst.copyMemory(from: $0) } }
             return (e.name, Tensor(shape: e.shape, values: bits.map { Float(bitPattern: UInt32(littleEndian: $0)) }))
         }
         self.metadata = metadata
+    }
+
+    /// One header entry, checked against the specification and the data's size.
+    private static func entry(_ key: String, _ value: Any, file name: String, dataSize: Int) throws -> (begin: Int, end: Int, shape: [Int]) {
+        guard let info = value as? [String: Any] else { throw DataError("\(name): tensor \(key) is not a JSON object") }
+        guard let dtype = info["dtype"] as? String else { throw DataError("\(name): tensor \(key) has no dtype string") }
+        guard let size = dtypeSizes[dtype] else { throw DataError("\(name): tensor \(key) has unknown dtype '\(dtype)'") }
+        guard let shape = info["shape"] as? [Int] else { throw DataError("\(name): tensor \(key) has no shape (a list of integers)") }
+        guard let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+            throw DataError("\(name): tensor \(key) has no data_offsets (two integers)")
+        }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw DataError("\(name): tensor \(key) has a negative dimension in shape \(shape)") }
+        var bytes = size
+        for dimension in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: dimension)
+            guard !overflow, product <= dataSize else {
+                throw DataError("\(name): tensor \(key) of shape \(shape) needs more bytes than the file's \(dataSize) data bytes")
+            }
+            bytes = product
+        }
+        guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] <= dataSize else {
+            throw DataError("\(name): tensor \(key) has data_offsets \(offsets) outside the \(dataSize) data bytes")
+        }
+        guard offsets[1] - offsets[0] == bytes else {
+            throw DataError("\(name): tensor \(key) has data_offsets \(offsets) (\(offsets[1] - offsets[0]) bytes) for \(dtype) shape \(shape) (\(bytes) bytes)")
+        }
+        guard dtype == "F32" else { throw DataError("\(name): tensor \(key) is \(dtype); fmnist reads F32 tensors") }
+        return (offsets[0], offsets[1], shape)
     }
 }

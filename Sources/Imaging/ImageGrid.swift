@@ -25,12 +25,16 @@ public struct ImageGrid {
         (self.title, self.rows, self.imageWidth, self.imageHeight) = (title, rows, imageWidth, imageHeight)
     }
 
+    /// Draws the grid. Columns are as wide as the widest image caption (plus a gap), so captions
+    /// are never cut and never touch their neighbours; images and captions are centred in them.
     public func render() -> Raster {
         let gap = 4
         let lineHeight = (BitmapFont.glyphHeight + 3) * textScale
+        let captionScale = max(1, textScale - 1)
         let labelWidth = (rows.map { Canvas.textWidth($0.caption, scale: textScale) }.max() ?? 0) + 3 * gap
         let columns = rows.map(\.images.count).max() ?? 0
-        let cellWidth = imageWidth * scale + gap
+        let widestCaption = rows.flatMap(\.imageCaptions).map { Canvas.textWidth($0, scale: captionScale) }.max() ?? 0
+        let cellWidth = max(imageWidth * scale, widestCaption) + 2 * gap
         let hasImageCaptions = rows.contains { !$0.imageCaptions.isEmpty }
         let rowHeight = imageHeight * scale + gap + (hasImageCaptions ? lineHeight : 0)
         let top = (title == nil ? 0 : lineHeight + gap) + gap
@@ -41,12 +45,12 @@ public struct ImageGrid {
             let y = top + r * rowHeight
             canvas.drawText(row.caption, x: gap, y: y + (imageHeight * scale - BitmapFont.glyphHeight * textScale) / 2, scale: textScale)
             for (c, image) in row.images.enumerated() {
-                let x = labelWidth + c * cellWidth
-                canvas.drawGray(image, width: imageWidth, height: imageHeight, x: x, y: y, scale: scale)
+                let cell = labelWidth + c * cellWidth
+                canvas.drawGray(image, width: imageWidth, height: imageHeight, x: cell + (cellWidth - imageWidth * scale) / 2, y: y, scale: scale)
                 if c < row.imageCaptions.count {
-                    // Captions are cut to the image's width so neighbours never run together.
-                    let fits = max(1, (imageWidth * scale + gap) / (BitmapFont.advance * max(1, textScale - 1)))
-                    canvas.drawText(String(row.imageCaptions[c].prefix(fits)), x: x, y: y + imageHeight * scale + 2, scale: max(1, textScale - 1))
+                    let caption = row.imageCaptions[c]
+                    canvas.drawText(caption, x: cell + (cellWidth - Canvas.textWidth(caption, scale: captionScale)) / 2,
+                                    y: y + imageHeight * scale + 2, scale: captionScale)
                 }
             }
         }

@@ -3,8 +3,9 @@ import Backend
 extension Network {
     /// Runs `count` images (`[count, 784]` floats in [0, 1]) through layers `0 ... last` (default:
     /// the whole network) in batches of `batchSize`, without training, and returns the outputs
-    /// `[count, outputs]` on the host.
-    public func infer(_ images: [Float], count: Int, through last: Int? = nil, batchSize: Int = 256) throws -> [Float] {
+    /// `[count, outputs]` on the host; `progress` receives the images done after each batch.
+    public func infer(_ images: [Float], count: Int, through last: Int? = nil, batchSize: Int = 256,
+                      progress: (Int) -> Void = { _ in }) throws -> [Float] {
         precondition(images.count == count * inputSize, "infer: \(images.count) values for \(count) images of \(inputSize)")
         let width = layers[last ?? layers.count - 1].outputSize
         var out = [Float](repeating: 0, count: count * width)
@@ -18,6 +19,7 @@ extension Network {
             try out.withUnsafeMutableBufferPointer {
                 try backend.download(y, offset: 0, into: UnsafeMutableBufferPointer(rebasing: $0[(start * width) ..< ((start + n) * width)]))
             }
+            progress(start + n)
         }
         return out
     }

@@ -40,6 +40,9 @@ public struct TrainingState {
               let best = m["fmnist.best_val_loss"].flatMap(Double.init), let stale = m["fmnist.epochs_without_improvement"].flatMap(Int.init) else {
             throw DataError("\(path): not an fmnist training state (metadata missing)")
         }
+        guard epochs >= 0, step >= 0, stale >= 0, !best.isNaN else {
+            throw DataError("\(path): training state has negative counters or a NaN loss (epochs \(epochs), step \(step))")
+        }
         guard m["fmnist.optimizer"] == trainer.settings.optimizer.rawValue else {
             throw DataError("\(path): the run used --optimizer \(m["fmnist.optimizer"] ?? "?"), not \(trainer.settings.optimizer.rawValue)")
         }

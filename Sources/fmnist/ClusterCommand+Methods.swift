@@ -4,17 +4,23 @@ import Cluster
 import Dataset
 import Foundation
 import Imaging
+import Progress
 
 /// One function per family of methods: each fits, writes the labels (and any extra files) and
 /// returns the report.
 extension ClusterCommand {
-    func fit<B: ComputeBackend>(_ points: FeatureMatrix, backend: B) throws -> Report {
+    func fit<B: ComputeBackend>(_ points: FeatureMatrix, backend: B, progress: ProgressReporter) throws -> Report {
         let (x, n, d) = (points.values, points.rows, points.dim)
         switch method {
-        case .kmeans, .minibatchKMeans: return try centroid(points, backend: backend)
+        case .kmeans, .minibatchKMeans: return try centroid(points, backend: backend, progress: progress)
         case .dbscan:
             let ms = minSamples ?? 5
-            let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: ms), backend: backend)
+            var pass = ""
+            let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: ms), backend: backend) { phase, done, total in
+                if phase != pass { progress.finish(); pass = phase; progress.start("DBSCAN \(phase)", total: total, unit: "rows") }
+                progress.update(done)
+            }
+            progress.finish()
             var report = try finish(result.labels, points)
             (report.eps, report.minSamples, report.corePoints) = (eps, ms, result.isCore.filter { $0 }.count)
             return report
@@ -22,7 +28,9 @@ extension ClusterCommand {
             var c = HDBSCAN.Configuration()
             c.minClusterSize = minClusterSize ?? 5
             c.minSamples = minSamples
-            let result = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress("minimum spanning tree: \($0) of \(n - 1) edges") }
+            progress.start("HDBSCAN spanning tree", total: n - 1, unit: "edges")
+            let result = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress.update($0) }
+            progress.finish()
             var report = try finish(result.labels, points)
             (report.minSamples, report.minClusterSize) = (c.minSamples ?? c.minClusterSize, c.minClusterSize)
             return report
@@ -31,16 +39,18 @@ extension ClusterCommand {
             c.minSamples = minSamples ?? 5
             c.minClusterSize = minClusterSize
             c.xi = xi
-            let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress("ordering: \($0) of \(n) points") }
+            progress.start("OPTICS ordering", total: n, unit: "points")
+            let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress.update($0) }
+            progress.finish()
             var report = try finish(result.labels, points)
             (report.minSamples, report.minClusterSize) = (c.minSamples, c.minClusterSize ?? c.minSamples)
             return report
-        case .ward, .single, .complete, .average: return try hierarchical(points)
-        case .gmm: return try mixture(points, backend: backend)
+        case .ward, .single, .complete, .average: return try hierarchical(points, progress: progress)
+        case .gmm: return try mixture(points, backend: backend, progress: progress)
         }
     }
 
-    private func centroid<B: ComputeBackend>(_ points: FeatureMatrix, backend: B) throws -> Report {
+    private func centroid<B: ComputeBackend>(_ points: FeatureMatrix, backend: B, progress: ProgressReporter) throws -> Report {
         let (x, n, d) = (points.values, points.rows, points.dim)
         let result: KMeans.Result
         if method == .minibatchKMeans {
@@ -49,9 +59,14 @@ extension ClusterCommand {
             if let maxIter { m.maxEpochs = maxIter }
             result = try MiniBatchKMeans.fit(x, rows: n, dim: d, configuration: m, backend: backend)
         } else {
-            result = try KMeans.fit(x, rows: n, dim: d, configuration: try kMeansConfiguration(dim: d), backend: backend) { iteration, inertia in
-                progress("iteration \(iteration)" + (inertia.isNaN ? "" : ": inertia \(String(format: "%.6g", inertia))"))
+            let c = try kMeansConfiguration(dim: d)
+            progress.start("K-means iterations (at most)", total: c.maxIterations * c.restarts, unit: "iterations")
+            var done = 0
+            result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend) { _, inertia in
+                done += 1
+                progress.update(done, detail: inertia.isNaN ? "" : "inertia \(String(format: "%.6g", inertia))")
             }
+            progress.finish()
         }
         var report = try finish(result.labels.map(Int64.init), points)
         // Every one of the k clusters is reported, empty or not.
@@ -73,35 +88,41 @@ extension ClusterCommand {
         case "random": c.initialisation = .random
         default:
             let centres = try NPYArray.read(initialisation)
-            guard centres.shape == [k, d] else { throw ValidationError("--initialisation \(initialisation): shape \(centres.shape), need [\(k), \(d)]") }
+            guard centres.shape == [k, d] else { throw ValidationError("--init \(initialisation): shape \(centres.shape), need [\(k), \(d)]") }
             c.initialisation = .given(centres.floats)
         }
         return c
     }
 
-    private func hierarchical(_ points: FeatureMatrix) throws -> Report {
+    private func hierarchical(_ points: FeatureMatrix, progress: ProgressReporter) throws -> Report {
         let (n, linkageMethod) = (points.rows, method.linkage!)
         if distanceThreshold == nil && k > n { throw ValidationError("--k \(k) is larger than the number of points (\(n))") }
-        let tree = try Agglomerative.tree(points.values, rows: n, dim: points.dim, linkage: linkageMethod) { progress("merges: \($0) of \(n - 1)") }
+        progress.start("\(linkageMethod.rawValue) linkage", total: max(1, n - 1), unit: "merges")
+        let tree = try Agglomerative.tree(points.values, rows: n, dim: points.dim, linkage: linkageMethod) { progress.update($0) }
+        progress.finish()
         let labels = distanceThreshold.map { tree.labels(threshold: $0) } ?? tree.labels(clusters: k)
-        if let linkage { try NPYArray(shape: [max(0, n - 1), 4], elements: .float64(tree.matrix)).write(to: linkage) }
+        if let linkageOut { try NPYArray(shape: [max(0, n - 1), 4], elements: .float64(tree.matrix)).write(to: linkageOut) }
         if let dendrogram {
             let chart = dendrogramChart(tree, title: "\(linkageMethod.rawValue) linkage, \(n) points", classes: points.labels)
             if dendrogram.hasSuffix(".svg") { try chart.svg().write(to: dendrogram) } else { try PNGFile.write(chart.render(), to: dendrogram) }
         }
         var report = try finish(labels, points)
-        (report.k, report.distanceThreshold, report.linkageFile) = (distanceThreshold == nil ? k : nil, distanceThreshold, linkage)
+        (report.k, report.distanceThreshold, report.linkageFile) = (distanceThreshold == nil ? k : nil, distanceThreshold, linkageOut)
         return report
     }
 
-    private func mixture<B: ComputeBackend>(_ points: FeatureMatrix, backend: B) throws -> Report {
+    private func mixture<B: ComputeBackend>(_ points: FeatureMatrix, backend: B, progress: ProgressReporter) throws -> Report {
         var c = GaussianMixture.Configuration()
         (c.components, c.covariance, c.restarts, c.seed) = (k, covariance, nInit, data.seed)
         if let maxIter { c.maxIterations = maxIter }
         if let tol { c.tolerance = tol }
-        let model = try GaussianMixture.fit(points.values, rows: points.rows, dim: points.dim, configuration: c, backend: backend) { iteration, ll in
-            progress("EM iteration \(iteration): mean log-likelihood \(String(format: "%.6g", ll))")
+        progress.start("GMM EM iterations (at most)", total: c.maxIterations * c.restarts, unit: "iterations")
+        var done = 0
+        let model = try GaussianMixture.fit(points.values, rows: points.rows, dim: points.dim, configuration: c, backend: backend) { _, ll in
+            done += 1
+            progress.update(done, detail: "mean log-likelihood \(String(format: "%.6g", ll))")
         }
+        progress.finish()
         let labels = model.predict(points.values, rows: points.rows).map(Int64.init)
         var report = try finish(labels, points)
         report.clusterSizes += [Int](repeating: 0, count: max(0, k - report.clusterSizes.count))

@@ -15,8 +15,11 @@ struct ClusterCommand: ParsableCommand {
         var linkage: Agglomerative.Linkage? { Agglomerative.Linkage(rawValue: rawValue) }
     }
 
-    @Option(help: "Method: \(Method.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var method: Method = .kmeans
+    @Option(name: .customLong("method"), help: "Clustering method (default: kmeans, or the one --linkage names).")
+    var methodOption: Method?
+
+    /// The method: `--method`, else the one `--linkage ward|single|complete|average` names, else K-means.
+    var method: Method { methodOption ?? linkage.flatMap { Method(rawValue: $0) } ?? .kmeans }
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
     var input: String?
@@ -27,10 +30,12 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "With --split: which features (raw: the 784 pixels).")
     var features: String = "raw"
 
-    @Option(help: "Number of clusters (K-means, agglomerative, GMM components).")
+    @Option(name: [.customLong("k"), .customLong("n-clusters"), .customLong("n-components")],
+            help: "Number of clusters (K-means, agglomerative; GMM components). scikit-learn: n_clusters, n_components.")
     var k: Int = 10
 
-    @Option(help: "Initialisation: k-means++, random, or a .npy file of centres [k, D].")
+    @Option(name: [.customLong("init"), .customLong("initialisation")],
+            help: "K-means initialisation: k-means++, random, or a .npy file of centres [k, D] (scikit-learn: init).")
     var initialisation: String = "k-means++"
 
     @Option(help: "K-means iterations: auto (Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
@@ -60,14 +65,18 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
     var xi: Double = 0.05
 
-    @Option(help: "GMM covariance: full, diag or spherical.")
+    @Option(name: [.customLong("covariance-type"), .customLong("covariance")],
+            help: "GMM covariance: full, diag or spherical (scikit-learn: covariance_type).")
     var covariance: GaussianMixture.CovarianceType = .full
 
     @Option(help: "Agglomerative: cut where merges reach this height instead of at --k.")
     var distanceThreshold: Double?
 
-    @Option(help: "Agglomerative: write the merge tree in SciPy's linkage form ([N-1, 4] float64 .npy).")
+    @Option(help: "Agglomerative linkage, as scikit-learn's linkage=: ward, single, complete or average (the same as --method).")
     var linkage: String?
+
+    @Option(help: "Agglomerative: write the merge tree in SciPy's linkage form ([N-1, 4] float64 .npy).")
+    var linkageOut: String?
 
     @Option(help: "Agglomerative: draw the dendrogram (.png or .svg), truncated to the last --dendrogram-leaves merges.")
     var dendrogram: String?
@@ -101,8 +110,16 @@ struct ClusterCommand: ParsableCommand {
         guard xi > 0, xi < 1 else { throw ValidationError("--xi \(xi) must be in (0, 1)") }
         if let distanceThreshold, !(distanceThreshold > 0) { throw ValidationError("--distance-threshold \(distanceThreshold) must be positive") }
         guard dendrogramLeaves >= 2 else { throw ValidationError("--dendrogram-leaves \(dendrogramLeaves) must be at least 2") }
+        if let linkage {
+            guard let named = Method(rawValue: linkage), named.linkage != nil else {
+                throw ValidationError("--linkage '\(linkage)' is not ward, single, complete or average (the merge tree file is --linkage-out)")
+            }
+            if let methodOption, methodOption != named {
+                throw ValidationError("--linkage \(linkage) contradicts --method \(methodOption.rawValue)")
+            }
+        }
         if method.linkage == nil {
-            for (flag, value) in [("--linkage", linkage), ("--dendrogram", dendrogram), ("--distance-threshold", distanceThreshold.map { "\($0)" })] where value != nil {
+            for (flag, value) in [("--linkage-out", linkageOut), ("--dendrogram", dendrogram), ("--distance-threshold", distanceThreshold.map { "\($0)" })] where value != nil {
                 throw ValidationError("\(flag) applies to ward, single, complete and average, not \(method.rawValue)")
             }
         }
@@ -130,7 +147,7 @@ struct ClusterCommand: ParsableCommand {
     private func cluster<B: ComputeBackend>(on backend: B) throws {
         let points = try FeatureMatrix.load(input: input, split: split, data: data)
         let start = Date()
-        var report = try fit(points, backend: backend)
+        var report = try fit(points, backend: backend, progress: .standardError(silent: json || quiet))
         report.seconds = Date().timeIntervalSince(start)
         if json { print(try jsonString(report)); return }
         var line = "\(method.rawValue): \(points.rows) points x \(points.dim): \(report.clusters) clusters"
@@ -143,9 +160,6 @@ struct ClusterCommand: ParsableCommand {
             print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f  purity %.4f  V %.4f", m.ari, m.nmi, m.ami, m.accuracy, m.purity, m.vMeasure))
         }
     }
-
-    /// Progress lines on standard error (none with --json or --quiet).
-    func progress(_ line: String) { if !json && !quiet { note(line) } }
 
     /// Writes the labels and fills the method-independent part of the report.
     func finish(_ labels: [Int64], _ points: FeatureMatrix) throws -> Report {

@@ -10,7 +10,7 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Fraction of each training class held out for validation (seeded, stratified; 0 keeps all 60,000 for training).")
     var valFraction: Double = 0.1
 
-    @Option(help: "Seed for the validation draw and any sampling.")
+    @Option(name: [.customLong("seed"), .customLong("random-state")], help: "Seed for the validation draw and any sampling (scikit-learn: random_state).")
     var seed: UInt64 = 0
 
     @Option(help: "Keep only the first N images of each split (file order), for quick runs.")

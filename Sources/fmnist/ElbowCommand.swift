@@ -4,6 +4,7 @@ import Cluster
 import Dataset
 import Foundation
 import Imaging
+import Progress
 
 /// `fmnist elbow`: K-means inertia and silhouette for a range of k, printed and drawn.
 struct ElbowCommand: ParsableCommand {
@@ -18,7 +19,7 @@ struct ElbowCommand: ParsableCommand {
     @Option(help: "Range of k, as FIRST...LAST (e.g. 2...15).")
     var k: String = "2...15"
 
-    @Option(help: "Points drawn (seeded) for each silhouette.")
+    @Option(name: [.customLong("sample"), .customLong("sample-size")], help: "Points drawn (seeded) for each silhouette. scikit-learn: sample_size.")
     var sample: Int = 2000
 
     @Option(help: "Directory for elbow-inertia.png/.svg and elbow-silhouette.png/.svg.")
@@ -26,6 +27,9 @@ struct ElbowCommand: ParsableCommand {
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    @Flag(help: "No progress lines (the per-k results still go to standard output).")
+    var quiet = false
 
     @OptionGroup var data: DataOptions
     @OptionGroup var backendOptions: BackendOptions
@@ -45,7 +49,7 @@ struct ElbowCommand: ParsableCommand {
     struct Row: Codable { var k: Int, inertia: Double, silhouette: Double?, iterations: Int }
 
     func run() throws {
-        let backend = try backendOptions.open(log: json ? { _ in } : note)
+        let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
         try elbow(on: backend)
     }
 
@@ -53,6 +57,8 @@ struct ElbowCommand: ParsableCommand {
         let points = try FeatureMatrix.load(input: input, split: split, data: data)
         let (x, n, d) = (points.values, points.rows, points.dim)
         var rows: [Row] = []
+        let progress = ProgressReporter.standardError(silent: json || quiet)
+        progress.start("elbow k \(range!.lowerBound)...\(range!.upperBound)", total: range!.count, unit: "k")
         for k in range! {
             var c = KMeans.Configuration()
             c.k = k
@@ -62,8 +68,10 @@ struct ElbowCommand: ParsableCommand {
             let silhouette = k >= 2 && k < n ? try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend,
                                                                              sample: sample, seed: data.seed) : nil
             rows.append(Row(k: k, inertia: result.inertia, silhouette: silhouette, iterations: result.iterations))
-            if !json { print("k \(k): inertia \(String(format: "%.6g", result.inertia)), silhouette \(silhouette.map { String(format: "%.4f", $0) } ?? "-")") }
+            progress.update(rows.count, detail: "k \(k) done")
+            if !json { progress.clear(); print("k \(k): inertia \(String(format: "%.6g", result.inertia)), silhouette \(silhouette.map { String(format: "%.4f", $0) } ?? "-")") }
         }
+        progress.finish()
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         let inertiaChart = LineChart(title: "K-means inertia", xLabel: "k", points: rows.map { ($0.k, $0.inertia) })
         var silhouetteChart = LineChart(title: "Silhouette (\(sample) sampled points)", xLabel: "k", points: rows.map { ($0.k, $0.silhouette ?? .nan) })

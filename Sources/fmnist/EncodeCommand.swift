@@ -3,6 +3,7 @@ import Backend
 import Dataset
 import Foundation
 import Models
+import Progress
 
 /// `fmnist encode`: the autoencoder's bottleneck or the classifier's fc1 features (or logits) as .npy.
 struct EncodeCommand: ParsableCommand {
@@ -26,8 +27,11 @@ struct EncodeCommand: ParsableCommand {
 
     @OptionGroup var backendOptions: BackendOptions
 
+    @Flag(help: "No progress or summary lines.")
+    var quiet = false
+
     func run() throws {
-        let backend = try backendOptions.open(log: note)
+        let backend = try backendOptions.open(log: quiet ? { _ in } : note)
         try encode(on: backend)
     }
 
@@ -36,13 +40,16 @@ struct EncodeCommand: ParsableCommand {
         if layer == .logits && network.architecture.isAutoencoder { throw ValidationError("--layer logits needs a classifier; \(model) is \(network.architecture)") }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         let through = layer == .logits ? network.layers.count - 1 : network.featureLayer
-        let codes = try network.infer(images.images, count: images.count, through: through)
+        let progress = ProgressReporter.standardError(silent: quiet)
+        progress.start("encode", total: images.count, unit: "images")
+        let codes = try network.infer(images.images, count: images.count, through: through) { progress.update($0) }
+        progress.finish()
         let width = codes.count / max(1, images.count)
         try NPYArray(shape: [images.count, width], elements: .float32(codes)).write(to: out)
         if let labelsOut {
             guard labelled else { throw ValidationError("--labels-out needs --split (an --input file has no labels)") }
             try NPYArray(shape: [images.count], elements: .int64(images.labels.map(Int64.init))).write(to: labelsOut)
         }
-        note("wrote \(out): \(images.count) x \(width) \(layer.rawValue) of the \(what)")
+        if !quiet { note("wrote \(out): \(images.count) x \(width) \(layer.rawValue) of the \(what)") }
     }
 }

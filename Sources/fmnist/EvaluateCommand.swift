@@ -3,6 +3,7 @@ import Backend
 import Cluster
 import Dataset
 import Foundation
+import Progress
 
 /// `fmnist evaluate`: external metrics of predicted labels against true labels.
 struct EvaluateCommand: ParsableCommand {
@@ -20,11 +21,14 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Features (.npy, float [N, D]) for the internal metrics: silhouette, Calinski-Harabasz, Davies-Bouldin.")
     var features: String?
 
-    @Option(help: "Compute the silhouette on this many randomly drawn points (seeded by --seed) instead of all.")
+    @Option(name: [.customLong("sample"), .customLong("sample-size")], help: "Compute the silhouette on this many randomly drawn points (seeded by --seed) instead of all. scikit-learn: sample_size.")
     var sample: Int?
 
     @Flag(help: "Print JSON.")
     var json = false
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
 
     @OptionGroup var data: DataOptions
     @OptionGroup var backendOptions: BackendOptions
@@ -58,7 +62,7 @@ struct EvaluateCommand: ParsableCommand {
         if let features {
             let points = try FeatureMatrix.read(features, flag: "--features", rows: predicted.count)
             let (x, n, d) = (points.values, points.rows, points.dim)
-            let backend = try backendOptions.open(log: json ? { _ in } : note)
+            let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
             report.silhouette = try silhouette(x, n, d, predicted, backend)
             report.calinski_harabasz = InternalMetrics.calinskiHarabasz(x, rows: n, dim: d, labels: predicted)
             report.davies_bouldin = InternalMetrics.daviesBouldin(x, rows: n, dim: d, labels: predicted)
@@ -73,7 +77,12 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func silhouette<B: ComputeBackend>(_ x: [Float], _ n: Int, _ d: Int, _ labels: [Int64], _ backend: B) throws -> Double {
-        try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend, sample: sample, seed: data.seed)
+        let progress = ProgressReporter.standardError(silent: json || quiet)
+        progress.start("silhouette", total: min(n, sample ?? n), unit: "points")
+        defer { progress.finish() }
+        return try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend, sample: sample, seed: data.seed) { done, _ in
+            progress.update(done)
+        }
     }
 
     private func integerLabels(_ path: String, flag: String) throws -> [Int64] {

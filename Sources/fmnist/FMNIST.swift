@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `fmnist`: the Fashion-MNIST deep-clustering study from one command line.
 @main
@@ -7,4 +8,19 @@ struct FMNIST: ParsableCommand {
         commandName: "fmnist",
         abstract: "Fashion-MNIST deep clustering on OpenCL or BLAS.",
         subcommands: [DevicesCommand.self, BenchCommand.self, DataCommand.self, TrainCommand.self, EncodeCommand.self, ReconstructCommand.self, TestCommand.self, ClusterCommand.self, EvaluateCommand.self, ElbowCommand.self])
+
+    /// Parses (usage help on a malformed command line), then runs; an error while running is one
+    /// `Error:` line on standard error and a non-zero exit, without the usage text.
+    static func main() {
+        var command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

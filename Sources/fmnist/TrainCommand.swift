@@ -3,6 +3,7 @@ import Backend
 import Dataset
 import Foundation
 import Models
+import Progress
 
 /// `fmnist train autoencoder|classifier`: trains on the training split, validates each epoch,
 /// writes the checkpoint atomically at every epoch end.
@@ -152,17 +153,22 @@ struct TrainCommand: ParsableCommand {
         let architecture = network.architecture
         let trainer = try Trainer(network: network, settings: settings)
         var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0)
-        if resume { state = try TrainingState.restore(trainer, checkpoint: out) }
+        if resume {
+            state = try TrainingState.restore(trainer, checkpoint: out)
+            guard state.epochsDone < epochs else {
+                throw ValidationError("--resume: \(out) has already trained \(state.epochsDone) epochs; pass --epochs above that to continue")
+            }
+        }
         log("\(architecture): \(splits.train.count) training / \(splits.validation.count) validation images, batch \(batch), "
             + "\(optimizer) lr \(lr) (\(schedule)), \(epochs) epochs, seed \(data.seed)" + origin + (resume ? ", resuming after epoch \(state.epochsDone)" : ""))
         var records: [EpochRecord] = []
         var stoppedEarly = false
-        let progress = ProgressLine(enabled: !(quiet || json))
+        let progress = ProgressReporter.standardError(silent: quiet || json)
         for epoch in state.epochsDone ..< epochs {
             let start = Date()
+            progress.start("epoch \(epoch + 1)/\(epochs)", total: (splits.train.count + batch - 1) / batch, unit: "batches")
             let losses = try trainer.trainEpoch(set.train, indices: splits.train, epoch: epoch) { p in
-                progress.update("epoch \(epoch + 1)/\(epochs) " + ProgressLine.bar(p.batch, of: p.batches)
-                    + " \(p.batch)/\(p.batches)  loss \(String(format: "%.4f", p.loss))  \(Int(p.imagesPerSecond)) img/s")
+                progress.update(p.batch, detail: "loss \(String(format: "%.4f", p.loss))  \(Int(p.imagesPerSecond)) img/s")
             }
             let seconds = Date().timeIntervalSince(start)
             let trainLoss = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
@@ -193,29 +199,5 @@ struct TrainCommand: ParsableCommand {
             print(try jsonString(Report(architecture: architecture.description, backend: backend.name, checkpoint: out,
                                         epochs: records, stoppedEarly: stoppedEarly)))
         }
-    }
-}
-
-/// One self-overwriting progress line on standard error (only when it is a terminal or forced).
-final class ProgressLine {
-    let enabled: Bool
-    private let interactive = isatty(2) != 0
-    private var last = Date.distantPast
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ text: String) {
-        guard enabled, interactive, Date().timeIntervalSince(last) > 0.1 else { return }
-        last = Date()
-        FileHandle.standardError.write(Data(("\r\u{1B}[K" + text).utf8))
-    }
-
-    func finish(_ text: String) {
-        guard enabled else { return }
-        FileHandle.standardError.write(Data(((interactive ? "\r\u{1B}[K" : "") + text + "\n").utf8))
-    }
-
-    static func bar(_ done: Int, of total: Int, width: Int = 20) -> String {
-        let filled = total > 0 ? done * width / total : 0
-        return "[" + String(repeating: "=", count: filled) + String(repeating: ".", count: width - filled) + "]"
     }
 }

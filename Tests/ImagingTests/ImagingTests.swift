@@ -93,6 +93,39 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(blackPixels, 3 * 16, "three 2x2 images at scale 2")
     }
 
+    /// Image captions longer than the image widen the columns: every caption is drawn whole, and
+    /// a blank column of pixels separates each from the next ("T-shirt/toTrouser" once ran together).
+    func testImageCaptionsNeverTouch() {
+        let gray = [Float](repeating: 0.5, count: 4)[...]
+        let names = ["T-shirt/top", "Trouser", "Pullover", "Ankle boot"]
+        let grid = ImageGrid(rows: [.init(caption: "", images: Array(repeating: gray, count: 4), imageCaptions: names)],
+                             imageWidth: 2, imageHeight: 2)
+        let raster = grid.render()
+        // The caption strip: rows below the images; columns holding any dark (text) pixel.
+        let strip = (2 * 2 + 4 + 4) ..< raster.height
+        let inked = (0 ..< raster.width).map { x in strip.contains { y in raster.pixels[(y * raster.width + x) * 3] < 128 } }
+        var runs: [Range<Int>] = [], start: Int?
+        for x in 0 ... raster.width {
+            let ink = x < raster.width && inked[x]
+            if ink, start == nil { start = x } else if !ink, let s = start {
+                runs.append(s ..< x)
+                start = nil
+            }
+        }
+        // Letters within a caption are at most 7 blank columns apart (a space); captions, at least
+        // 8 (a gap on each side of the widest). Group the runs accordingly: one group per caption.
+        var groups: [Range<Int>] = []
+        for run in runs {
+            if let last = groups.last, run.lowerBound - last.upperBound < 8 { groups[groups.count - 1] = last.lowerBound ..< run.upperBound } else {
+                groups.append(run)
+            }
+        }
+        XCTAssertEqual(groups.count, names.count, "caption groups \(groups)")
+        for (group, name) in zip(groups, names) {
+            XCTAssertTrue((Canvas.textWidth(name) - 2 ... Canvas.textWidth(name)).contains(group.count), "\(name) is \(group.count) pixels wide: cut?")
+        }
+    }
+
     func testColorMapEndsAndBarChartRenders() {
         XCTAssertEqual(ColorMap.viridis.color(0), RGB(68, 1, 84))
         XCTAssertEqual(ColorMap.viridis.color(1), RGB(253, 231, 37))

@@ -88,6 +88,38 @@ final class ModelTests: XCTestCase {
         try? FileManager.default.removeItem(atPath: path)
     }
 
+    /// Metadata values out of range are one error naming the file and the field (a latent of -3
+    /// once made the tool allocate without end); tensors the network lacks are a note.
+    func testCheckpointMetadataIsValidated() throws {
+        let backend = CPUBackend()
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("meta-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try Checkpoint.save(try Network(.convAutoencoder(latent: 3), backend: backend, seed: 2), to: path)
+        let good = try Safetensors.read(path)
+        let cases: [([String: String], String)] = [
+            (["fmnist.arch": "conv-ae", "fmnist.latent": "-3"], "metadata fmnist.latent = -3 must be between 1 and 4096"),
+            (["fmnist.arch": "conv-ae", "fmnist.latent": "99999999"], "fmnist.latent = 99999999 must be between 1 and 4096"),
+            (["fmnist.arch": "dense-ae"], "metadata fmnist.latent is missing for dense-ae"),
+            (["fmnist.arch": "conv-ae", "fmnist.latent": "ten"], "metadata fmnist.latent = 'ten' is not a number"),
+            (["fmnist.arch": "cnn", "fmnist.dropout": "1.5"], "metadata fmnist.dropout = 1.5 must be in [0, 1)"),
+            (["fmnist.arch": "softmax", "fmnist.l1": "nan"], "metadata fmnist.l1 = nan must be finite and not negative"),
+            (["fmnist.arch": "resnet"], "metadata fmnist.arch = 'resnet' is not conv-ae"),
+        ]
+        for (metadata, message) in cases {
+            var bad = good
+            bad.metadata = metadata
+            try bad.write(to: path)
+            XCTAssertThrowsError(try Checkpoint.load(path, backend: backend)) { XCTAssertTrue("\($0)".contains(message), "\($0)") }
+        }
+        var extra = good
+        extra.tensors.append(("encoder.bn.weight", .init(shape: [3], values: [1, 1, 1])))
+        try extra.write(to: path)
+        var notes: [String] = []
+        XCTAssertEqual(try Checkpoint.load(path, backend: backend) { notes.append($0) }.architecture, .convAutoencoder(latent: 3))
+        XCTAssertEqual(notes.count, 1)
+        XCTAssertTrue(notes.first?.contains("1 tensor(s) that conv-ae does not have were not loaded: encoder.bn.weight") == true, "\(notes)")
+    }
+
     /// Training lowers the loss on real data (a short run on a subset; full runs are in the notes).
     func testShortTrainingLearns() throws {
         let data = try Self.data.get()

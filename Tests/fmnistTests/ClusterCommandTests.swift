@@ -73,7 +73,7 @@ final class ClusterCommandTests: XCTestCase {
             ["--method", "hdbscan", "--min-cluster-size", "10"],
             ["--method", "optics", "--min-samples", "10"],
             ["--method", "gmm", "--covariance", "diag", "--max-iter", "20"],
-            ["--method", "ward", "--linkage", "\(dir)/z.npy", "--dendrogram", "\(dir)/d.svg"],
+            ["--method", "ward", "--linkage-out", "\(dir)/z.npy", "--dendrogram", "\(dir)/d.svg"],
             ["--method", "single"],
             ["--method", "complete", "--dendrogram", "\(dir)/d.png"],
             ["--method", "average", "--distance-threshold", "8"],
@@ -106,7 +106,7 @@ final class ClusterCommandTests: XCTestCase {
         try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)
         defer { try? FileManager.default.removeItem(atPath: floats) }
         let cases: [([String], String)] = [
-            (["cluster", "--method", "kmeans", "--linkage", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "--linkage applies to ward"),
+            (["cluster", "--method", "kmeans", "--linkage-out", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "--linkage-out applies to ward"),
             (["cluster", "--method", "gmm", "--covariance", "tied", "--split", "test", "--out", "/tmp/x.npy"], "--covariance"),
             (["cluster", "--method", "optics", "--xi", "1.5", "--split", "test", "--out", "/tmp/x.npy"], "--xi 1.5 must be in (0, 1)"),
             (["cluster", "--method", "ward", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
@@ -116,6 +116,8 @@ final class ClusterCommandTests: XCTestCase {
             (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "The value 'magic' is invalid for '--method"),
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
+            (["cluster", "--linkage", "ward", "--method", "kmeans", "--split", "test", "--out", "/tmp/x.npy"], "--linkage ward contradicts --method kmeans"),
+            (["cluster", "--linkage", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "is not ward, single, complete or average (the merge tree file is --linkage-out)"),
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(arguments + (arguments[0] == "cluster" ? ["--backend", "cpu"] : []))
@@ -124,5 +126,27 @@ final class ClusterCommandTests: XCTestCase {
             XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
             XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
         }
+    }
+
+    /// The names scikit-learn users type are accepted and mean the same as ours; progress off a
+    /// terminal is a few plain lines, not one per step.
+    func testScikitLearnSpellings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-spellings-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let labels = (0 ..< 4).map { "\(dir)/l\($0).npy" }
+        let common = ["cluster", "--split", "test", "--limit", "300", "--backend", "cpu", "--quiet"]
+        XCTAssertEqual(try FmnistProcess.run(common + ["--k", "4", "--initialisation", "random", "--seed", "3", "--out", labels[0]]).status, 0)
+        XCTAssertEqual(try FmnistProcess.run(common + ["--n-clusters", "4", "--init", "random", "--random-state", "3", "--out", labels[1]]).status, 0)
+        XCTAssertEqual(try NPYArray.read(labels[0]).integers, try NPYArray.read(labels[1]).integers)
+        let ward = try FmnistProcess.run(["cluster", "--linkage", "ward", "--n-clusters", "5", "--split", "test", "--limit", "300",
+                                          "--backend", "cpu", "--out", labels[2]])
+        XCTAssertEqual(ward.status, 0, ward.stderr)
+        XCTAssertTrue(ward.stdout.hasPrefix("ward: 300 points x 784: 5 clusters"), ward.stdout)
+        XCTAssertFalse(ward.stderr.contains("merges:") || ward.stderr.contains("\r"), ward.stderr)
+        XCTAssertLessThanOrEqual(ward.stderr.split(separator: "\n").count, 3, ward.stderr)
+        let gmm = try FmnistProcess.run(common + ["--method", "gmm", "--n-components", "3", "--covariance-type", "diag", "--out", labels[3], "--json"])
+        XCTAssertEqual(gmm.status, 0, gmm.stderr)
+        XCTAssertEqual(Set(try XCTUnwrap(NPYArray.read(labels[3]).integers)).count, 3)
     }
 }

@@ -3,23 +3,46 @@
 # need (Swift runtime, OpenBLAS, the OpenCL ICD loader) into .device/fmnist-device.tar.xz, for a
 # machine with a GPU but no Swift toolchain. Run on the build machine; then carry .device/ and run
 # benchmarks/gpu/run-on-device.sh there.
+#
+#   pack.sh               build and pack
+#   pack.sh --with-data   also copy the Fashion-MNIST files into .device/data (train-on-device.sh)
+#   pack.sh --check       build the bundle's parts and check the test bundle loads, without packing
+#                         (CI runs this so the GPU bundle cannot silently stop building)
+#
+# The builds use their own scratch folder (.build-device), so a developer's .build keeps its flags.
+# The tests are built with -enable-testing: several suites use `@testable import`, which a plain
+# release build refuses ("module was not compiled for testing").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-swift build -c release --static-swift-stdlib --product fmnist
-swift build -c release --build-tests
+mode=${1:-}
+scratch=.build-device
+swift build -c release --scratch-path "$scratch" --static-swift-stdlib --product fmnist
 stage=.device/stage
 rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib"
-cp .build/release/fmnist "$stage/bin/"
-cp .build/release/fmnistPackageTests.xctest "$stage/bin/"
+# The statically linked tool first: the test build below relinks it with the shared runtime.
+cp "$scratch/release/fmnist" "$stage/bin/"
+swift build -c release --scratch-path "$scratch" --build-tests -Xswiftc -enable-testing
+cp "$scratch/release/fmnistPackageTests.xctest" "$stage/bin/"
 # Test resources (fixtures) sit beside the test bundle.
-for resources in .build/release/*.resources; do [ -d "$resources" ] && cp -r "$resources" "$stage/bin/"; done
+for resources in "$scratch"/release/*.resources; do [ -d "$resources" ] && cp -r "$resources" "$stage/bin/"; done
 for binary in "$stage/bin/fmnist" "$stage/bin/fmnistPackageTests.xctest"; do
   ldd "$binary" | awk '/=> \//{print $3}' | grep -Ev '/libc\.so|/libm\.so|/libstdc\+\+|/libgcc_s|/ld-linux' | while read -r lib; do
     cp -Ln "$lib" "$stage/lib/" 2>/dev/null || true
   done
 done
-tar -cJf .device/fmnist-device.tar.xz -C "$stage" bin lib
+strip --strip-unneeded "$stage/bin/fmnist" "$stage/bin/fmnistPackageTests.xctest" "$stage"/lib/*.so* 2>/dev/null || true
+if [ "$mode" = "--check" ]; then
+  # The staged bundle must load with only its own libraries and list its parity suites.
+  count=$(LD_LIBRARY_PATH="$stage/lib" "$stage/bin/fmnistPackageTests.xctest" --list-tests 2>/dev/null | grep -c '^BackendTests\.' || true)
+  LD_LIBRARY_PATH="$stage/lib" "$stage/bin/fmnist" --help > /dev/null
+  rm -rf "$stage"
+  [ "$count" -gt 0 ] || { echo "pack.sh --check: the staged test bundle lists no BackendTests" >&2; exit 1; }
+  echo "pack.sh --check: tool and test bundle build and load ($count parity tests listed)"
+  exit 0
+fi
+XZ_OPT=-9 tar -cJf .device/fmnist-device.tar.xz -C "$stage" bin lib
 # --with-data: also copy the Fashion-MNIST files for train-on-device.sh (the GPU machine has none).
-if [ "${1:-}" = "--with-data" ]; then mkdir -p .device/data && cp /usr/share/datasets/fashion-mnist/*.gz .device/data/; fi
+if [ "$mode" = "--with-data" ]; then mkdir -p .device/data && cp /usr/share/datasets/fashion-mnist/*.gz .device/data/; fi
 rm -rf "$stage"
+du -sh .device
 ls -la .device/fmnist-device.tar.xz

@@ -28,7 +28,10 @@ public enum DBSCAN {
         public var clusters: Int { Set(labels.filter { $0 >= 0 }).count }
     }
 
-    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B) throws -> Result {
+    /// `progress(pass, rows done, rows)` follows the three passes over the rows: "neighbour counts",
+    /// "core links", "border points".
+    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                              progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Result {
         precondition(x.count == n * d, "DBSCAN: \(x.count) values for \(n) x \(d)")
         guard c.eps > 0, c.eps.isFinite else { throw BackendError.invalidArgument("--eps \(c.eps) must be positive") }
         guard c.minSamples >= 1 else { throw BackendError.invalidArgument("--min-samples \(c.minSamples) must be at least 1") }
@@ -54,10 +57,11 @@ public enum DBSCAN {
         /// `parallel`, the rows of a block run across the cores (the body must then only write to its
         /// own row's state). With `laterColumns`, only the entries after the row's own index are valid
         /// (the host path computes no others).
-        func forEachRow(parallel: Bool = false, only: (Int) -> Bool = { _ in true }, laterColumns: Bool = false,
+        func forEachRow(_ pass: String, parallel: Bool = false, only: (Int) -> Bool = { _ in true }, laterColumns: Bool = false,
                         afterBlock: (Range<Int>) -> Void = { _ in }, _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
+                defer { progress(pass, start + rows, n) }
                 if onHost {
                     columns.withUnsafeBufferPointer { col in
                         func run(_ range: Range<Int>) {
@@ -97,10 +101,10 @@ public enum DBSCAN {
 
         var counts = [Int](repeating: 0, count: n)
         if onHost {
-            counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius)
+            counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius) { progress("neighbour counts", $0, n) }
         } else {
             try counts.withUnsafeMutableBufferPointer { out in
-                try forEachRow(parallel: true) { i, row in
+                try forEachRow("neighbour counts", parallel: true) { i, row in
                     var count = 0
                     for j in 0 ..< n { count &+= row[j] <= radius ? 1 : 0 } // branch-free, vectorised
                     if !(row[i] <= radius) { count += 1 } // the point itself, whatever rounding gave
@@ -122,7 +126,7 @@ public enum DBSCAN {
         // only), then joined serially; only one block's links are held at a time.
         var links = [[Int32]](repeating: [], count: block)
         try links.withUnsafeMutableBufferPointer { blockLinks in
-            try forEachRow(parallel: true, only: { isCore[$0] }, laterColumns: true, afterBlock: { range in
+            try forEachRow("core links", parallel: true, only: { isCore[$0] }, laterColumns: true, afterBlock: { range in
                 for i in range where isCore[i] {
                     for j in blockLinks[i - range.lowerBound] {
                         let (a, b) = (find(i), find(Int(j)))
@@ -147,7 +151,7 @@ public enum DBSCAN {
         // A border point takes the lowest-numbered cluster among its core neighbours.
         try labels.withUnsafeMutableBufferPointer { out in
             // Non-core rows only; without a core neighbour the point stays noise.
-            try forEachRow(parallel: true, only: { !isCore[$0] }) { i, row in
+            try forEachRow("border points", parallel: true, only: { !isCore[$0] }) { i, row in
                 var best = Int64.max
                 for j in 0 ..< n where row[j] <= radius && isCore[j] { best = min(best, out[j]) }
                 if best != .max { out[i] = best }
@@ -159,7 +163,8 @@ public enum DBSCAN {
     /// Points within `radius` (squared) of each point, itself included, from the feature-major
     /// `columns [d, n]`: each pair is measured once (row `i` against the later points), counted for
     /// both ends through a per-worker tally of the later points, so the pass costs half the rows.
-    static func hostNeighbourCounts(_ columns: [Float], rows n: Int, dim d: Int, radius: Float) -> [Int] {
+    static func hostNeighbourCounts(_ columns: [Float], rows n: Int, dim d: Int, radius: Float,
+                                    progress: (Int) -> Void = { _ in }) -> [Int] {
         var counts = [Int](repeating: 1, count: n) // the point itself
         let block = 4096
         for start in stride(from: 0, to: n, by: block) {
@@ -199,6 +204,7 @@ public enum DBSCAN {
             }
             for r in 0 ..< rows { counts[start + r] += own[r] }
             for tally in tallies { for j in 0 ..< n where tally[j] != 0 { counts[j] += Int(tally[j]) } }
+            progress(start + rows)
         }
         return counts
     }

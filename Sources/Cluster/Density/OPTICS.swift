@@ -75,7 +75,7 @@ public enum OPTICS {
         var ordering: [Int] = []
         ordering.reserveCapacity(n)
         var point = 0, position = 0
-        let step = max(1, n / 20)
+        let step = max(1, n / 1000) // progress granularity: 0.1 %
         while true {
             // Take `position` out.
             point = index[position]

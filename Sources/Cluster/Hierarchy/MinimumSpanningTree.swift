@@ -23,7 +23,7 @@ enum MinimumSpanningTree {
         var currentPoint = x[0 ..< d].map(Double.init)
         var edges: [(a: Int, b: Int, height: Double)] = []
         edges.reserveCapacity(n - 1)
-        let step = max(1, n / 20)
+        let step = max(1, n / 1000) // progress granularity: 0.1 %
         while !index.isEmpty {
             let m = index.count
             let currentCore = coreSquared?[current] ?? 0

@@ -24,7 +24,7 @@ func nearestNeighbourChain<C: ChainClusters>(_ clusters: inout C, points n: Int,
     var merges: [(a: Int, b: Int, height: Double)] = []
     merges.reserveCapacity(max(0, n - 1))
     var chain: [Int] = []
-    let step = max(1, n / 20)
+    let step = max(1, n / 1000) // progress granularity: 0.1 %
     while clusters.activeCount > stopAt {
         if chain.isEmpty { chain.append(clusters.someActive) }
         let a = chain[chain.count - 1]

@@ -8,9 +8,11 @@ public enum InternalMetrics {
     /// Mean silhouette `(b - a) / max(a, b)` over the points (or `sample` of them, drawn with `seed`),
     /// with Euclidean distances; `a` is the mean distance to the point's own cluster (0 for a
     /// singleton, whose silhouette is 0), `b` the smallest mean distance to another cluster.
-    /// Distances come from the backend in row blocks against all points, so memory stays O(n).
+    /// Distances come from the backend in row blocks against all points, so memory stays O(n);
+    /// `progress(points scored, points to score)` follows the blocks.
     public static func silhouette<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, labels: [Int64], backend: B,
-                                                     sample: Int? = nil, seed: UInt64 = 0) throws -> Double {
+                                                     sample: Int? = nil, seed: UInt64 = 0,
+                                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> Double {
         precondition(x.count == n * d && labels.count == n, "silhouette: shapes disagree")
         let clusterIDs = Array(Set(labels)).sorted()
         guard clusterIDs.count >= 2, clusterIDs.count < n else {
@@ -50,6 +52,7 @@ public enum InternalMetrics {
                 for c in 0 ..< clusterIDs.count where c != own { b = min(b, sums[c] / Double(sizes[c])) }
                 total += max(a, b) > 0 ? (b - a) / max(a, b) : 0
             }
+            progress(start + rows.count, chosen.count)
         }
         return total / Double(chosen.count)
     }
