@@ -9,20 +9,18 @@
 #   pack.sh --check       build the bundle's parts and check the test bundle loads, without packing
 #                         (CI runs this so the GPU bundle cannot silently stop building)
 #
-# The builds use their own scratch folder (.build-device), so a developer's .build keeps its flags.
-# The tests are built with -enable-testing: several suites use `@testable import`, which a plain
-# release build refuses ("module was not compiled for testing").
+# One release build in its own scratch folder (.build-device, so a developer's .build keeps its
+# flags) gives both the tool and the test bundle, linked against the same shared Swift runtime,
+# which is packed once. The tests are built with -enable-testing: several suites use
+# `@testable import`, which a plain release build refuses ("module was not compiled for testing").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 mode=${1:-}
 scratch=.build-device
-swift build -c release --scratch-path "$scratch" --static-swift-stdlib --product fmnist
+swift build -c release --scratch-path "$scratch" --build-tests -Xswiftc -enable-testing
 stage=.device/stage
 rm -rf "$stage" && mkdir -p "$stage/bin" "$stage/lib"
-# The statically linked tool first: the test build below relinks it with the shared runtime.
-cp "$scratch/release/fmnist" "$stage/bin/"
-swift build -c release --scratch-path "$scratch" --build-tests -Xswiftc -enable-testing
-cp "$scratch/release/fmnistPackageTests.xctest" "$stage/bin/"
+cp "$scratch/release/fmnist" "$scratch/release/fmnistPackageTests.xctest" "$stage/bin/"
 # Test resources (fixtures) sit beside the test bundle.
 for resources in "$scratch"/release/*.resources; do [ -d "$resources" ] && cp -r "$resources" "$stage/bin/"; done
 for binary in "$stage/bin/fmnist" "$stage/bin/fmnistPackageTests.xctest"; do
@@ -44,5 +42,7 @@ XZ_OPT=-9 tar -cJf .device/fmnist-device.tar.xz -C "$stage" bin lib
 # --with-data: also copy the Fashion-MNIST files for train-on-device.sh (the GPU machine has none).
 if [ "$mode" = "--with-data" ]; then mkdir -p .device/data && cp /usr/share/datasets/fashion-mnist/*.gz .device/data/; fi
 rm -rf "$stage"
-du -sh .device
-ls -la .device/fmnist-device.tar.xz
+# Everything that travels to the device machine must fit its 64 MiB limit.
+bytes=$(du -sb .device | cut -f1)
+echo "bundle: $(stat -c %s .device/fmnist-device.tar.xz) bytes packed; .device in all: $bytes bytes"
+[ "$bytes" -le $((64 * 1024 * 1024)) ] || { echo "pack.sh: .device is $bytes bytes, over the 64 MiB the device machine takes" >&2; exit 1; }
