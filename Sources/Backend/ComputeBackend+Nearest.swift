@@ -42,3 +42,88 @@ extension ComputeBackend {
         }
     }
 }
+
+/// The k nearest rows of every row, exactly, as scikit-learn's `NearestNeighbors(algorithm="brute")`.
+public struct NeighbourGraph: Sendable, Equatable {
+    /// Rows searched.
+    public let rows: Int
+    /// Neighbours per row.
+    public let k: Int
+    /// `[rows, k]` row indices, nearest first; ties by the lower index.
+    public var indices: [Int32]
+    /// `[rows, k]` Euclidean distances (not squared), ascending per row.
+    public var distances: [Float]
+
+    public init(rows: Int, k: Int, indices: [Int32], distances: [Float]) {
+        precondition(indices.count == rows * k && distances.count == rows * k, "NeighbourGraph: \(indices.count) entries for \(rows) x \(k)")
+        (self.rows, self.k, self.indices, self.distances) = (rows, k, indices, distances)
+    }
+
+    /// Row `i`'s neighbour indices.
+    public func neighbours(of i: Int) -> ArraySlice<Int32> { indices[(i * k) ..< ((i + 1) * k)] }
+}
+
+extension ComputeBackend {
+    /// The `k` nearest rows of `x [rows, dim]` (row-major floats on the host) for each row, the row
+    /// itself included (at distance 0, normally first) unless `excludeSelf`.
+    ///
+    /// Squared distances come from the backend in row blocks (`|x|^2 - 2 x.y + |y|^2`, one GEMM per
+    /// block, at most `budgetBytes` of block) and `rowTopK` selects `k + extra` candidates per row on
+    /// the device, so only `[rows, k + extra]` values ever come back. The candidates' distances are
+    /// then recomputed exactly in Double on the host and re-sorted (by distance, then index), which
+    /// removes the float32 cancellation of the norm formula: the result equals a Double brute force
+    /// whenever the true k-th neighbour is among the candidates (`extra` default 8).
+    /// `progress(rows done, rows)` follows the blocks.
+    public func kNearestNeighbours(_ x: [Float], rows n: Int, dim d: Int, k: Int, excludeSelf: Bool = false, extra: Int = 8,
+                                   budgetBytes: Int = 64 << 20, progress: (Int, Int) -> Void = { _, _ in }) throws -> NeighbourGraph {
+        precondition(x.count == n * d, "kNearestNeighbours: \(x.count) values for \(n) x \(d)")
+        let wanted = k + (excludeSelf ? 1 : 0)
+        precondition(k >= 1 && wanted <= n, "kNearestNeighbours: k \(k) needs at least \(wanted) rows, have \(n)")
+        let candidates = min(n, wanted + max(0, extra))
+        let points = try makeBuffer(x)
+        let norms = try makeBuffer(count: n)
+        try rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
+        let chunk = Self.nearestChunkRows(rows: n, yRows: n, budgetBytes: budgetBytes)
+        let block = try makeBuffer(count: chunk * n)
+        let candidateIndices = try makeBuffer(count: n * candidates), candidateValues = try makeBuffer(count: n * candidates)
+        var start = 0
+        while start < n {
+            let rows = min(chunk, n - start)
+            try squaredDistances(x: points, xOffset: start * d, xNorms: norms, xNormsOffset: start, rows: rows,
+                                 y: points, yNorms: norms, yRows: n, dim: d, into: block)
+            try rowTopK(block, rows: rows, cols: n, k: candidates, columnOffset: 0, indices: candidateIndices, values: candidateValues,
+                        outRow: start)
+            start += rows
+            progress(start, n)
+        }
+        var found = [Int32](repeating: 0, count: n * candidates)
+        try found.withUnsafeMutableBufferPointer { try download(candidateIndices, offset: 0, into: $0) }
+        var indices = [Int32](repeating: 0, count: n * k), distances = [Float](repeating: 0, count: n * k)
+        x.withUnsafeBufferPointer { xs in
+            indices.withUnsafeMutableBufferPointer { outIndices in
+                distances.withUnsafeMutableBufferPointer { outDistances in
+                    parallelFor(n, grain: max(1, 4096 / max(1, candidates * d / 64))) { range in
+                        var exact: [(distance: Double, index: Int32)] = []
+                        for i in range {
+                            exact.removeAll(keepingCapacity: true)
+                            let row = xs.baseAddress! + i * d
+                            for j in found[(i * candidates) ..< ((i + 1) * candidates)] where j >= 0 {
+                                if excludeSelf && Int(j) == i { continue }
+                                let other = xs.baseAddress! + Int(j) * d
+                                var s = 0.0
+                                for t in 0 ..< d { let v = Double(row[t]) - Double(other[t]); s += v * v }
+                                exact.append((s, j))
+                            }
+                            exact.sort { ($0.distance, $0.index) < ($1.distance, $1.index) }
+                            for q in 0 ..< k {
+                                outIndices[i * k + q] = q < exact.count ? exact[q].index : -1
+                                outDistances[i * k + q] = q < exact.count ? Float(exact[q].distance.squareRoot()) : .infinity
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return NeighbourGraph(rows: n, k: k, indices: indices, distances: distances)
+    }
+}

@@ -58,6 +58,13 @@ public protocol ComputeBackend: AnyObject {
     func rowArgmin(_ d: Buffer, rows: Int, cols: Int, indices: Buffer, indicesOffset: Int,
                    minima: Buffer, minimaOffset: Int) throws
 
+    /// For each row `r` of `d [rows, cols]`: its `k` smallest values in ascending order and their
+    /// column indices plus `columnOffset` (Int32), written at `values/indices[(outRow + r) * k ..<
+    /// (outRow + r + 1) * k]`. Ties keep the lower column first; NaN is never selected; a row with
+    /// fewer than `k` numbers is padded with index -1 and +infinity. Selection runs where `d` is: on
+    /// a GPU only the `[rows, k]` results are written, and nothing of size `rows x cols` moves.
+    func rowTopK(_ d: Buffer, rows: Int, cols: Int, k: Int, columnOffset: Int, indices: Buffer, values: Buffer, outRow: Int) throws
+
     /// `out[c * count + i] = labels[i] == c ? 1 : 0` for `c < classes`, `i < count` (`labels` holds
     /// Int32): the indicator matrix whose product with the points gives per-cluster sums.
     func oneHot(_ labels: Buffer, count: Int, classes: Int, into out: Buffer) throws

@@ -54,6 +54,35 @@ extension CPUBackend {
         }
     }
 
+    public func rowTopK(_ d: CPUBuffer, rows: Int, cols: Int, k: Int, columnOffset: Int, indices: CPUBuffer, values: CPUBuffer,
+                        outRow: Int) throws {
+        precondition(k >= 1 && d.count >= rows * cols, "rowTopK: d holds \(d.count), needs \(rows * cols)")
+        precondition((outRow + rows) * k <= indices.count && (outRow + rows) * k <= values.count, "rowTopK: outputs too small")
+        let src = d.floats
+        let outValues = values.floats
+        indices.withInts { idx in
+            parallelFor(rows, grain: max(1, 65_536 / max(1, cols))) { range in
+                for r in range {
+                    let row = src + r * cols, bv = outValues + (outRow + r) * k, bi = idx + (outRow + r) * k
+                    var filled = 0
+                    var threshold = Float.infinity
+                    for c in 0 ..< cols {
+                        let v = row[c]
+                        // One comparison for the common case; NaN fails it and is never taken.
+                        guard v < threshold || (filled < k && v == .infinity) else { continue }
+                        var p = filled < k ? filled : k - 1
+                        while p > 0 && bv[p - 1] > v { bv[p] = bv[p - 1]; bi[p] = bi[p - 1]; p -= 1 }
+                        bv[p] = v
+                        bi[p] = Int32(c + columnOffset)
+                        if filled < k { filled += 1 }
+                        if filled == k { threshold = bv[k - 1] }
+                    }
+                    for j in filled ..< k { bv[j] = .infinity; bi[j] = -1 }
+                }
+            }
+        }
+    }
+
     public func oneHot(_ labels: CPUBuffer, count: Int, classes: Int, into out: CPUBuffer) throws {
         precondition(count <= labels.count && classes * count <= out.count, "oneHot: buffers too small for \(classes) x \(count)")
         let o = out.floats

@@ -99,6 +99,24 @@ extension OpenCLBackend {
         }
     }
 
+    public func rowTopK(_ d: OpenCLBuffer, rows: Int, cols: Int, k: Int, columnOffset: Int, indices: OpenCLBuffer, values: OpenCLBuffer,
+                        outRow: Int) throws {
+        precondition(k >= 1 && d.count >= rows * cols, "rowTopK: d holds \(d.count), needs \(rows * cols)")
+        precondition((outRow + rows) * k <= indices.count && (outRow + rows) * k <= values.count, "rowTopK: outputs too small")
+        guard rows > 0 else { return }
+        let arguments: [KernelArgument] = [.int(rows), .int(cols), .int(columnOffset), .buffer(d), .int(k), .buffer(indices),
+                                           .buffer(values), .int(outRow)]
+        // The group kernel keeps the list in local memory: K rounded up to a power of two (one
+        // program per size class), up to 1,024 entries (8 KiB).
+        if prefersSerialRows(cols: cols) || k > 1024 {
+            try launch(try kernel("row_topk_serial", in: NeighbourKernels.source), arguments, global: [rows])
+        } else {
+            let group = reductionGroupSize, capacity = max(16, 1 << (Int.bitWidth - (k - 1).leadingZeroBitCount))
+            try launch(try kernel("row_topk", in: NeighbourKernels.source, options: "-DWG=\(group) -DK=\(capacity)"), arguments,
+                       global: [rows * group], local: [group])
+        }
+    }
+
     public func oneHot(_ labels: OpenCLBuffer, count: Int, classes: Int, into out: OpenCLBuffer) throws {
         precondition(count <= labels.count && classes * count <= out.count, "oneHot: buffers too small for \(classes) x \(count)")
         guard count > 0, classes > 0 else { return }
