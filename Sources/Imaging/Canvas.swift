@@ -40,6 +40,23 @@ public struct Canvas {
     }
 
     /// Draws `text` with its top-left corner at (x, y), each font pixel a `scale x scale` block.
+    /// A disc blended over the canvas: each pixel whose centre lies within `radius` of `(x, y)`
+    /// becomes `(1 - opacity) old + opacity color`.
+    public mutating func drawDot(x: Double, y: Double, radius: Double, color: RGB, opacity: Double) {
+        let r = max(0.5, radius), o = min(1, max(0, opacity))
+        for py in Int((y - r).rounded(.down)) ... Int((y + r).rounded(.up)) where py >= 0 && py < height {
+            for px in Int((x - r).rounded(.down)) ... Int((x + r).rounded(.up)) where px >= 0 && px < width {
+                let (dx, dy) = (Double(px) + 0.5 - x, Double(py) + 0.5 - y)
+                guard dx * dx + dy * dy <= r * r else { continue }
+                let i = (py * width + px) * 3
+                func blend(_ old: UInt8, _ new: UInt8) -> UInt8 { UInt8((Double(old) * (1 - o) + Double(new) * o).rounded()) }
+                raster.pixels[i] = blend(raster.pixels[i], color.r)
+                raster.pixels[i + 1] = blend(raster.pixels[i + 1], color.g)
+                raster.pixels[i + 2] = blend(raster.pixels[i + 2], color.b)
+            }
+        }
+    }
+
     public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int = 1, color: RGB = .black) {
         var cursor = x
         for character in text {

@@ -7,6 +7,8 @@ public protocol DrawingSurface {
     mutating func fill(x: Int, y: Int, width: Int, height: Int, color: RGB)
     mutating func drawLine(from a: (Int, Int), to b: (Int, Int), color: RGB)
     mutating func drawText(_ text: String, x: Int, y: Int, scale: Int, color: RGB)
+    /// A filled disc centred at `(x, y)`, blended over what is there with `opacity` in (0, 1].
+    mutating func drawDot(x: Double, y: Double, radius: Double, color: RGB, opacity: Double)
 }
 
 extension Canvas: DrawingSurface {}

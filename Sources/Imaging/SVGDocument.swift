@@ -20,6 +20,11 @@ public struct SVGDocument: DrawingSurface {
         elements.append("<line x1=\"\(a.0)\" y1=\"\(a.1)\" x2=\"\(b.0)\" y2=\"\(b.1)\" stroke=\"\(color.hex)\" stroke-width=\"1\"/>")
     }
 
+    public mutating func drawDot(x: Double, y: Double, radius: Double, color: RGB, opacity: Double) {
+        elements.append(String(format: "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%.2g\" fill=\"%@\" fill-opacity=\"%.2g\"/>",
+                               x, y, radius, color.hex, opacity))
+    }
+
     public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int, color: RGB) {
         // The bitmap font is 5x7 on a 6-pixel advance: a monospace font of size 10*scale/1.0 has
         // about that advance; the baseline sits at the glyph's bottom row.

@@ -1,0 +1,115 @@
+import Backend
+import Foundation
+
+/// UMAP's layout optimisation (umap-learn's `optimize_layout_euclidean`): each epoch, every edge
+/// `(i, j)` due by its sampling schedule (`epochs / (epochs * w_ij / w_max)` epochs apart) pulls
+/// `y_i` towards `y_j` with `-2ab d^(2(b-1)) / (1 + a d^(2b)) (y_i - y_j)`, and for each of
+/// `negativeSampleRate` uniformly drawn points `k` pushes it away with
+/// `2 gamma b / ((0.001 + d^2)(1 + a d^(2b))) (y_i - y_k)`; every gradient coordinate is clipped to
+/// [-4, 4], the step is `alpha = learningRate (1 - epoch / epochs)`.
+///
+/// Deterministic on any number of cores: within an epoch each point's updates are applied by one
+/// worker, in edge order, reading the other points as they were when the epoch began, and the
+/// negative samples come from a counter-based hash of `(seed, edge, epoch, sample)`. umap-learn
+/// also moves `y_j` by the opposite attraction ("move_other"); here each edge is stored in both
+/// directions, so each end moves itself, with the attraction doubled to keep umap-learn's balance
+/// of attraction (two moves per edge sample) to repulsion.
+struct UMAPOptimizer {
+    let set: FuzzySimplicialSet
+    let dims: Int
+    let curve: UMAPCurve
+    let epochs: Int
+    let negativeSampleRate: Int
+    let learningRate: Double
+    let repulsion: Double
+    let seed: UInt64
+    private var epochsPerSample: [Float]
+    private var nextSample: [Float]
+    private var nextNegative: [Float]
+
+    init(set: FuzzySimplicialSet, dims: Int, curve: UMAPCurve, epochs: Int, negativeSampleRate: Int, learningRate: Double,
+         repulsion: Double, seed: UInt64) {
+        (self.set, self.dims, self.curve, self.epochs) = (set, dims, curve, epochs)
+        (self.negativeSampleRate, self.learningRate, self.repulsion, self.seed) = (negativeSampleRate, learningRate, repulsion, seed)
+        let largest = set.weights.max() ?? 1
+        epochsPerSample = set.weights.map { w in
+            let samples = Double(epochs) * Double(w) / Double(largest)
+            return samples > 0 ? Float(Double(epochs) / samples) : -1
+        }
+        nextSample = epochsPerSample
+        nextNegative = epochsPerSample.map { $0 / Float(max(1, negativeSampleRate)) }
+    }
+
+    /// Runs every epoch from `start` (`[n, dims]`), calling `progress(epochs done)`.
+    mutating func run(_ start: [Float], progress: (Int) -> Void) -> [Float] {
+        let n = set.count, dims = self.dims
+        var current = start
+        var snapshot = start
+        let a = Float(curve.a), b = Float(curve.b), gamma = Float(repulsion)
+        let negativeRate = Float(max(1, negativeSampleRate))
+        for epoch in 0 ..< epochs {
+            let alpha = Float(learningRate * (1 - Double(epoch) / Double(epochs)))
+            let e = Float(epoch)
+            snapshot.withUnsafeMutableBufferPointer { snap in
+                current.withUnsafeBufferPointer { snap.baseAddress!.update(from: $0.baseAddress!, count: n * dims) }
+            }
+            current.withUnsafeMutableBufferPointer { y in
+                snapshot.withUnsafeBufferPointer { old in
+                    epochsPerSample.withUnsafeBufferPointer { every in
+                        nextSample.withUnsafeMutableBufferPointer { due in
+                            nextNegative.withUnsafeMutableBufferPointer { dueNegative in
+                                parallelFor(n, grain: 256) { range in
+                                    var head = [Float](repeating: 0, count: dims)
+                                    for i in range {
+                                        for t in 0 ..< dims { head[t] = y[i * dims + t] }
+                                        for edge in set.rowStart[i] ..< set.rowStart[i + 1] where every[edge] > 0 && due[edge] <= e {
+                                            let j = Int(set.columns[edge])
+                                            var d2: Float = 0
+                                            for t in 0 ..< dims { let v = head[t] - old[j * dims + t]; d2 += v * v }
+                                            if d2 > 0 {
+                                                let pb = powf(d2, b)
+                                                let coefficient = 2 * (-2 * a * b * pb / d2) / (a * pb + 1)
+                                                for t in 0 ..< dims {
+                                                    let g = min(4, max(-4, coefficient * (head[t] - old[j * dims + t])))
+                                                    head[t] += g * alpha
+                                                }
+                                            }
+                                            due[edge] += every[edge]
+                                            let perNegative = every[edge] / negativeRate
+                                            let negatives = Int((e - dueNegative[edge]) / perNegative)
+                                            for s in 0 ..< max(0, negatives) {
+                                                let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
+                                                var n2: Float = 0
+                                                for t in 0 ..< dims { let v = head[t] - old[k * dims + t]; n2 += v * v }
+                                                guard n2 > 0 else { continue }
+                                                let coefficient = 2 * gamma * b / ((0.001 + n2) * (a * powf(n2, b) + 1))
+                                                for t in 0 ..< dims {
+                                                    let g = min(4, max(-4, coefficient * (head[t] - old[k * dims + t])))
+                                                    head[t] += g * alpha
+                                                }
+                                            }
+                                            dueNegative[edge] += Float(max(0, negatives)) * perNegative
+                                        }
+                                        for t in 0 ..< dims { y[i * dims + t] = head[t] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            progress(epoch + 1)
+        }
+        return current
+    }
+
+    /// A uniform point index from a SplitMix64-style hash of the sample's coordinates.
+    @inline(__always)
+    static func negative(seed: UInt64, edge: Int, epoch: Int, sample: Int, count: Int) -> Int {
+        var z = seed &+ UInt64(edge) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(epoch) &* 0xD1B5_4A32_D192_ED03 &+ UInt64(sample) &* 0x8CB9_2BA7_2F3D_8DD7
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        return Int(z.multipliedFullWidth(by: UInt64(count)).high)
+    }
+}

@@ -1,0 +1,189 @@
+import ArgumentParser
+import Backend
+import Dataset
+import Foundation
+import Imaging
+import Progress
+import Reduce
+
+/// `fmnist embed`: reduces features (a .npy file or a split's raw pixels) to `--dims` dimensions
+/// and writes them as .npy, with an optional scatter and trustworthiness.
+struct EmbedCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Reduce features or raw pixels with PCA or UMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
+
+    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, umap }
+
+    @Option(help: "Method: pca or umap.")
+    var method: Method = .umap
+
+    @Option(help: "Features as .npy, float32 or float64 [N, D].")
+    var input: String?
+
+    @Option(help: "Embed a split instead: train, val, test or all.")
+    var split: ModelInput.Split?
+
+    @Option(help: "With --split: which features (raw: the 784 pixels).")
+    var features: String = "raw"
+
+    @Option(name: [.customLong("dims"), .customLong("n-components")], help: "Output dimensions (scikit-learn/umap-learn: n_components).")
+    var dims: Int = 2
+
+    @Option(help: "Embedding output (.npy, float32 [N, dims]).")
+    var out: String
+
+    // PCA
+    @Option(name: [.customLong("svd-solver"), .customLong("solver")], help: "PCA: exact (covariance eigenvectors) or randomized (Halko et al.).")
+    var svdSolver: PCA.Solver = .exact
+
+    @Flag(help: "PCA: scale each component to unit variance.")
+    var whiten = false
+
+    // UMAP
+    @Option(name: [.customLong("n-neighbors")], help: "UMAP: neighbours of the k-NN graph (the point itself included, as umap-learn).")
+    var nNeighbors: Int = 15
+
+    @Option(help: "UMAP: minimum distance between embedded points.")
+    var minDist: Double = 0.1
+
+    @Option(help: "UMAP: scale of the embedded points.")
+    var spread: Double = 1
+
+    @Option(help: "UMAP: euclidean or cosine.")
+    var metric: UMAP.Metric = .euclidean
+
+    @Option(name: [.customLong("epochs"), .customLong("n-epochs")], help: "UMAP: optimisation epochs (default: 200 above 10,000 points, else 500).")
+    var epochs: Int?
+
+    // Views and scores
+    @Option(help: "Draw the first two dimensions as a scatter (.png or .svg), coloured by the true classes with --split or by --color-by.")
+    var scatter: String?
+
+    @Option(help: "Labels (.npy, integer, -1 noise) to colour the scatter by, e.g. cluster labels.")
+    var colorBy: String?
+
+    @Flag(help: "Leave noise points (label -1) out of the scatter.")
+    var hideNoise = false
+
+    @Flag(help: "Measure trustworthiness and k-NN preservation (k = --trust-k) of the embedding.")
+    var trustworthiness = false
+
+    @Option(help: "Neighbours for trustworthiness.")
+    var trustK: Int = 10
+
+    @Option(name: [.customLong("sample"), .customLong("sample-size")], help: "Points (seeded) on which trustworthiness is measured.")
+    var sample: Int = 5000
+
+    @Flag(help: "Print a JSON report (timings per phase, explained variance, trustworthiness).")
+    var json = false
+
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    @OptionGroup var data: DataOptions
+    @OptionGroup var backendOptions: BackendOptions
+
+    func validate() throws {
+        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
+        guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass other features with --input") }
+        guard dims >= 1 else { throw ValidationError("--dims \(dims) must be at least 1") }
+        if let scatter, !(scatter.hasSuffix(".png") || scatter.hasSuffix(".svg")) {
+            throw ValidationError("--scatter \(scatter) must end in .png or .svg")
+        }
+        if scatter != nil && dims < 2 { throw ValidationError("--scatter needs --dims 2 or more") }
+        if colorBy != nil && scatter == nil { throw ValidationError("--color-by needs --scatter") }
+        guard trustK >= 1 else { throw ValidationError("--trust-k \(trustK) must be at least 1") }
+        guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }
+        if method != .umap {
+            for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil)] where typed {
+                throw ValidationError("\(flag) applies to umap, not \(method.rawValue)")
+            }
+        }
+        if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
+    }
+
+    struct Report: Codable {
+        var method: String, points: Int, features: Int, dims: Int, seconds: [String: Double]
+        var explainedVarianceRatio: [Double]?
+        var a: Double?, b: Double?, epochs: Int?, edges: Int?
+        var trustworthiness: Trustworthiness.Result?
+        var output: String
+    }
+
+    func run() throws {
+        let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
+        try embed(on: backend)
+    }
+
+    private func embed<B: ComputeBackend>(on backend: B) throws {
+        let points = try FeatureMatrix.load(input: input, split: split, data: data)
+        let (x, n, d) = (points.values, points.rows, points.dim)
+        let progress = ProgressReporter.standardError(silent: json || quiet)
+        let start = Date()
+        var report = Report(method: method.rawValue, points: n, features: d, dims: dims, seconds: [:], output: out)
+        let embedding: [Float]
+        do {
+            switch method {
+            case .pca:
+                var c = PCA.Configuration(components: dims)
+                (c.solver, c.whiten, c.seed) = (svdSolver, whiten, data.seed)
+                let (model, y) = try PCA.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+                embedding = y
+                report.explainedVarianceRatio = model.explainedVarianceRatio
+                report.seconds["pca"] = Date().timeIntervalSince(start)
+            case .umap:
+                var c = UMAP.Configuration()
+                (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
+                var phase = ""
+                let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
+                    if name != phase { progress.finish(); phase = name; progress.start("UMAP \(name)", total: total, unit: name == "k-NN" ? "rows" : "epochs") }
+                    progress.update(done)
+                }
+                progress.finish()
+                result.notes.forEach(note)
+                embedding = result.embedding
+                (report.a, report.b, report.epochs, report.edges, report.seconds) = (result.curve.a, result.curve.b, result.epochs, result.edges, result.seconds)
+            }
+        } catch let error as ReduceError {
+            throw ValidationError(error.description)
+        }
+        try NPYArray(shape: [n, dims], elements: .float32(embedding)).write(to: out)
+        report.seconds["total"] = Date().timeIntervalSince(start)
+        if trustworthiness {
+            let t0 = Date()
+            report.trustworthiness = try Trustworthiness.measure(input: x, dim: d, embedding: embedding, dims: dims, rows: n, k: trustK,
+                                                                 sample: sample, seed: data.seed, backend: backend)
+            report.seconds["trustworthiness"] = Date().timeIntervalSince(t0)
+        }
+        if let scatter { try drawScatter(scatter, embedding: embedding, rows: n, labels: points.labels) }
+        if json { print(try jsonString(report)); return }
+        var line = "\(method.rawValue): \(n) points x \(d) -> \(dims) dims, \(String(format: "%.2f", report.seconds["total"]!)) s; wrote \(out)"
+        if let ratio = report.explainedVarianceRatio { line += String(format: "; explained variance %.4f", ratio.reduce(0, +)) }
+        print(line)
+        if let t = report.trustworthiness {
+            print(String(format: "trustworthiness %.4f, k-NN preservation %.4f (k %d, %d points)", t.trustworthiness, t.neighbourPreservation, t.k, t.points))
+        }
+    }
+
+    private func drawScatter(_ path: String, embedding: [Float], rows n: Int, labels truth: [Int64]?) throws {
+        var labels = truth.map { $0.map(Int.init) } ?? [Int](repeating: 0, count: n)
+        var names = truth == nil ? ["points"] : FashionMNIST.classNames
+        if let colorBy {
+            let array = try NPYArray.read(colorBy)
+            guard let values = array.integers, array.shape == [n] else {
+                throw ValidationError("--color-by \(colorBy): need \(n) integer labels, got \(array.elements.descr) \(array.shape)")
+            }
+            labels = values.map(Int.init)
+            names = []
+        }
+        let xy = (0 ..< n).flatMap { [embedding[$0 * dims], embedding[$0 * dims + 1]] }
+        var chart = ScatterChart(title: "\(method.rawValue.uppercased())-\(dims) of \(n) points" + (dims > 2 ? " (first two dims)" : ""),
+                                 points: xy, labels: labels, names: names)
+        chart.showNoise = !hideNoise
+        if path.hasSuffix(".svg") { try chart.svg().write(to: path) } else { try PNGFile.write(chart.render(), to: path) }
+    }
+}
+
+extension PCA.Solver: ExpressibleByArgument {}
+extension UMAP.Metric: ExpressibleByArgument {}
