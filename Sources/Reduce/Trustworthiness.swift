@@ -11,7 +11,8 @@ import Foundation
 ///
 /// With `sample`, both are computed on a seeded subset of that many points (input and embedding
 /// restricted to it), which is what `trustworthiness(X[s], Y[s])` gives in scikit-learn. Input
-/// distances come from backend blocks; memory is O(sample x block).
+/// distances come from backend blocks (memory O(sample x block)); comparisons within their float32
+/// rounding error are redone with exact Double distances, so ranks are exact on every backend.
 public enum Trustworthiness {
     public struct Result: Sendable, Codable {
         public var trustworthiness: Double
@@ -34,6 +35,12 @@ public enum Trustworthiness {
         let xs = chosen.flatMap { x[($0 * d) ..< (($0 + 1) * d)] }, ys = chosen.flatMap { y[($0 * dims) ..< (($0 + 1) * dims)] }
         let embedded = try backend.kNearestNeighbours(ys, rows: m, dim: dims, k: k, excludeSelf: true)
         let inputNeighbours = try backend.kNearestNeighbours(xs, rows: m, dim: d, k: k, excludeSelf: true)
+        let hostNorms = (0 ..< m).map { i in (0 ..< d).reduce(0.0) { $0 + Double(xs[i * d + $1]) * Double(xs[i * d + $1]) } }
+        func exactSquaredDistance(_ i: Int, _ j: Int) -> Double {
+            var s = 0.0
+            for t in 0 ..< d { let v = Double(xs[i * d + t]) - Double(xs[j * d + t]); s += v * v }
+            return s
+        }
         // Input-space ranks of the embedding neighbours, row block by row block.
         let points = try backend.makeBuffer(xs), norms = try backend.makeBuffer(count: m)
         try backend.rowSquaredNorms(points, offset: 0, rows: m, cols: d, into: norms, outOffset: 0)
@@ -52,11 +59,17 @@ public enum Trustworthiness {
                     for r in range {
                         let i = start + r, row = distances[(r * m) ..< ((r + 1) * m)]
                         for j in embedded.neighbours(of: i).map(Int.init) {
-                            let dj = row[r * m + j]
+                            // Ranks from float32 block distances, with every comparison closer than
+                            // their rounding error decided by exact Double distances.
+                            let exactJ = exactSquaredDistance(i, j), approxJ = Double(row[r * m + j])
                             var rank = 1
                             for l in 0 ..< m where l != i && l != j {
-                                let dl = row[r * m + l]
-                                if dl < dj || (dl == dj && l < j) { rank += 1 }
+                                let approxL = Double(row[r * m + l])
+                                let margin = 1e-5 * (hostNorms[i] + hostNorms[l] + hostNorms[j])
+                                if approxL < approxJ - margin { rank += 1; continue }
+                                if approxL > approxJ + margin { continue }
+                                let exactL = exactSquaredDistance(i, l)
+                                if exactL < exactJ || (exactL == exactJ && l < j) { rank += 1 }
                             }
                             out[r] += Double(max(0, rank - k))
                         }

@@ -1,0 +1,56 @@
+import Backend
+import Reduce
+import XCTest
+
+final class PCATests: XCTestCase {
+    /// Components (scikit-learn's signs), explained variance and its ratio, and the projection equal
+    /// scikit-learn's `PCA(svd_solver="full")` on every backend, with both solvers.
+    func testMatchesScikitLearn() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let components = try ReduceFixtures.doubles("pca-components.npy"), variance = try ReduceFixtures.doubles("pca-explained-variance.npy")
+        let ratio = try ReduceFixtures.doubles("pca-explained-variance-ratio.npy"), projection = try ReduceFixtures.doubles("pca-transform.npy")
+        for backend in ReduceFixtures.backends() {
+            for solver in PCA.Solver.allCases {
+                try check(backend, solver: solver, x: x, n: n, d: d, components, variance, ratio, projection)
+            }
+        }
+    }
+
+    private func check<B: ComputeBackend>(_ backend: B, solver: PCA.Solver, x: [Float], n: Int, d: Int, _ components: [Double],
+                                          _ variance: [Double], _ ratio: [Double], _ projection: [Double]) throws {
+        var c = PCA.Configuration(components: 5)
+        c.solver = solver
+        let (model, y) = try PCA.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+        let what = "\(backend.name) \(solver.rawValue)"
+        XCTAssertLessThan(nmse(model.components.map(Double.init), components), 1e-8, "\(what) components")
+        XCTAssertLessThan(nmse(model.explainedVariance, variance), 1e-10, "\(what) explained variance")
+        XCTAssertLessThan(nmse(model.explainedVarianceRatio, ratio), 1e-10, "\(what) ratio")
+        XCTAssertLessThan(nmse(y.map(Double.init), projection), 1e-8, "\(what) projection")
+        c.whiten = true
+        let (_, white) = try PCA.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+        for j in 0 ..< 5 {
+            let column = (0 ..< n).map { Double(white[$0 * 5 + j]) }
+            let mean = column.reduce(0, +) / Double(n), v = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+            XCTAssertEqual(v, 1, accuracy: 1e-4, "\(what) whitened variance of component \(j)")
+        }
+    }
+
+    func testBadInputIsOneClearError() throws {
+        let backend = CPUBackend()
+        let x: [Float] = [1, 2, 3, 4, 5, 6]
+        XCTAssertThrowsError(try PCA.fit(x, rows: 3, dim: 2, configuration: .init(components: 3), backend: backend)) {
+            XCTAssertEqual("\($0)", "--dims 3 must be between 1 and 2 for PCA of 3 x 2 features")
+        }
+        XCTAssertThrowsError(try PCA.fit(x, rows: 3, dim: 2, configuration: .init(components: 0), backend: backend))
+        XCTAssertThrowsError(try PCA.fit([1, .nan, 3, 4], rows: 2, dim: 2, configuration: .init(components: 1), backend: backend)) {
+            XCTAssertEqual("\($0)", "features hold nan at row 0, column 1; PCA needs finite values")
+        }
+    }
+}
+
+/// `sum((a - b)^2) / sum(b^2)`.
+func nmse(_ a: [Double], _ b: [Double]) -> Double {
+    precondition(a.count == b.count, "nmse: \(a.count) vs \(b.count)")
+    let num = zip(a, b).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }, den = b.reduce(0) { $0 + $1 * $1 }
+    return den == 0 ? num : num / den
+}

@@ -1,0 +1,101 @@
+import Backend
+import Dataset
+import Reduce
+import XCTest
+
+final class UMAPTests: XCTestCase {
+    /// a and b equal umap-learn's `find_ab_params` (SciPy's curve_fit) for several settings.
+    func testCurveParametersMatchUmapLearn() throws {
+        let table = try ReduceFixtures.doubles("umap-ab.npy")
+        for row in stride(from: 0, to: table.count, by: 4) {
+            let curve = UMAPCurve(minDist: table[row], spread: table[row + 1])
+            XCTAssertEqual(curve.a, table[row + 2], accuracy: 1e-5 * table[row + 2], "a for min_dist \(table[row]), spread \(table[row + 1])")
+            XCTAssertEqual(curve.b, table[row + 3], accuracy: 1e-5 * table[row + 3], "b for min_dist \(table[row]), spread \(table[row + 1])")
+        }
+    }
+
+    /// sigma, rho and every membership of the symmetric fuzzy graph equal umap-learn's
+    /// `fuzzy_simplicial_set` from the same exact k-NN graph, on every backend's k-NN.
+    func testFuzzyGraphMatchesUmapLearn() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let coo = try ReduceFixtures.doubles("umap-graph-coo.npy")
+        let nnz = coo.count / 3
+        let sigmas = try ReduceFixtures.doubles("umap-sigmas.npy"), rhos = try ReduceFixtures.doubles("umap-rhos.npy")
+        for backend in ReduceFixtures.backends() {
+            let graph = try backend.kNearestNeighbours(x, rows: n, dim: d, k: 10)
+            let set = FuzzySimplicialSet(graph: graph)
+            XCTAssertLessThan(nmse(set.sigmas, sigmas), 1e-9, "\(backend.name) sigmas")
+            XCTAssertLessThan(nmse(set.rhos, rhos), 1e-12, "\(backend.name) rhos")
+            XCTAssertEqual(set.edgeCount, nnz, "\(backend.name): entries of the graph")
+            var worst = 0.0
+            for e in 0 ..< nnz {
+                let (i, j, w) = (Int(coo[e]), Int(coo[nnz + e]), coo[2 * nnz + e])
+                worst = max(worst, abs(Double(set.weight(i, j)) - w))
+            }
+            XCTAssertLessThan(worst, 1e-5, "\(backend.name): largest membership difference")
+        }
+    }
+
+    /// Same seed, same embedding, bit for bit, and the same on every backend (the k-NN graph is
+    /// exact on each, the optimisation deterministic whatever the core count); another seed differs.
+    /// Neighbourhoods survive: each point's nearest input neighbour is among its 10 nearest embedded
+    /// ones for most points (umap-learn 0.5.12 with the same settings: 0.71 to 0.78 over three seeds).
+    func testDeterministicAcrossRunsAndBackends() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        var c = UMAP.Configuration()
+        (c.neighbours, c.epochs, c.seed) = (10, 100, 7)
+        let reference = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend())
+        XCTAssertEqual(reference.embedding.count, n * 2)
+        XCTAssertTrue(reference.embedding.allSatisfy(\.isFinite))
+        for backend in ReduceFixtures.backends() {
+            let again = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+            XCTAssertEqual(again.embedding, reference.embedding, "\(backend.name): the same seed gave another embedding")
+        }
+        c.seed = 8
+        XCTAssertNotEqual(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend()).embedding, reference.embedding)
+        let input = try CPUBackend().kNearestNeighbours(x, rows: n, dim: d, k: 1, excludeSelf: true)
+        let embedded = try CPUBackend().kNearestNeighbours(reference.embedding, rows: n, dim: 2, k: 10, excludeSelf: true)
+        var kept = 0
+        for i in 0 ..< n where embedded.neighbours(of: i).contains(input.indices[i]) { kept += 1 }
+        XCTAssertGreaterThan(Double(kept) / Double(n), 0.65, "nearest input neighbours kept among the 10 nearest embedded ones")
+    }
+
+    func testBadInputIsOneClearError() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let backend = CPUBackend()
+        let cases: [(UMAP.Configuration, String)] = [
+            ({ var c = UMAP.Configuration(); c.neighbours = 1; return c }(), "--n-neighbors 1 must be at least 2 and below the number of points (300)"),
+            ({ var c = UMAP.Configuration(); c.dims = 0; return c }(), "--dims 0 must be between 1 and 298 for UMAP of 300 x 20 features"),
+            ({ var c = UMAP.Configuration(); c.minDist = 2; return c }(), "--min-dist 2.0 must be in [0, --spread 1.0]"),
+            ({ var c = UMAP.Configuration(); c.epochs = 0; return c }(), "--epochs 0 must be at least 1"),
+        ]
+        for (c, message) in cases {
+            XCTAssertThrowsError(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend)) { XCTAssertEqual("\($0)", message) }
+        }
+        var bad = x
+        bad[47] = .infinity
+        XCTAssertThrowsError(try UMAP.fit(bad, rows: n, dim: d, configuration: .init(), backend: backend)) {
+            XCTAssertEqual("\($0)", "features hold inf at row 2, column 7; UMAP needs finite values")
+        }
+    }
+}
+
+final class TrustworthinessTests: XCTestCase {
+    /// scikit-learn's trustworthiness at k 1, 5, 10, 30; a perfect embedding (the input itself) is 1.
+    func testMatchesScikitLearn() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let y = try ReduceFixtures.array("trust-embedding.npy").floats
+        let expected = try ReduceFixtures.doubles("trust-values.npy")
+        for backend in ReduceFixtures.backends() {
+            for (k, value) in zip([1, 5, 10, 30], expected) {
+                let t = try Trustworthiness.measure(input: x, dim: d, embedding: y, dims: 2, rows: n, k: k, backend: backend)
+                XCTAssertEqual(t.trustworthiness, value, accuracy: 1e-9, "\(backend.name) k \(k)")
+                XCTAssertTrue((0 ... 1).contains(t.neighbourPreservation))
+            }
+            let perfect = try Trustworthiness.measure(input: x, dim: d, embedding: x, dims: d, rows: n, k: 10, backend: backend)
+            XCTAssertEqual(perfect.trustworthiness, 1)
+            XCTAssertEqual(perfect.neighbourPreservation, 1)
+        }
+        XCTAssertThrowsError(try Trustworthiness.measure(input: x, dim: d, embedding: y, dims: 2, rows: n, k: 150, backend: CPUBackend()))
+    }
+}

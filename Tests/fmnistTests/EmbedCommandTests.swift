@@ -1,0 +1,69 @@
+import Dataset
+import Foundation
+import Imaging
+import XCTest
+
+/// `fmnist embed` end to end on a small real subset.
+final class EmbedCommandTests: XCTestCase {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-embed-\(getpid())").path
+
+    override func setUpWithError() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func testPCAAndUMAPWithScatterAndTrustworthiness() throws {
+        let backends = ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" ? ["cpu", "opencl"] : ["cpu"]
+        var umapOutputs: [[Float]] = []
+        for backend in backends {
+            let pca = "\(dir)/pca-\(backend).npy"
+            let p = try FmnistProcess.run(["embed", "--method", "pca", "--split", "test", "--limit", "600", "--dims", "20", "--out", pca,
+                                           "--json", "--backend", backend])
+            XCTAssertEqual(p.status, 0, p.stderr)
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            let ratio = try XCTUnwrap(report["explainedVarianceRatio"] as? [Double])
+            XCTAssertEqual(ratio.count, 20)
+            XCTAssertTrue(zip(ratio, ratio.dropFirst()).allSatisfy { $0 >= $1 } && ratio.reduce(0, +) < 1 && ratio[0] > 0.2, "\(ratio)")
+            XCTAssertEqual(try NPYArray.read(pca).shape, [600, 20])
+
+            let umap = "\(dir)/umap-\(backend).npy", png = "\(dir)/umap-\(backend).png"
+            let u = try FmnistProcess.run(["embed", "--method", "umap", "--split", "test", "--limit", "600", "--n-neighbors", "10",
+                                           "--epochs", "150", "--out", umap, "--scatter", png, "--trustworthiness", "--sample", "600",
+                                           "--json", "--backend", backend])
+            XCTAssertEqual(u.status, 0, u.stderr)
+            let ur = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(u.stdout.utf8)) as? [String: Any])
+            let trust = try XCTUnwrap((ur["trustworthiness"] as? [String: Any])?["trustworthiness"] as? Double)
+            XCTAssertGreaterThan(trust, 0.9, "UMAP-2 of 600 test images keeps neighbourhoods")
+            XCTAssertEqual(Set((try XCTUnwrap(ur["seconds"] as? [String: Double])).keys),
+                           ["k-NN", "graph", "initialisation", "optimisation", "total", "trustworthiness"])
+            let image = try PNGFile.read(png)
+            XCTAssertGreaterThan(image.width, 700)
+            umapOutputs.append(try NPYArray.read(umap).floats)
+        }
+        XCTAssertTrue(umapOutputs.dropFirst().allSatisfy { $0 == umapOutputs[0] }, "UMAP differs between backends")
+
+        // The embedding is a valid --input for clustering, and --color-by takes its labels.
+        let labels = "\(dir)/labels.npy"
+        XCTAssertEqual(try FmnistProcess.run(["cluster", "--input", "\(dir)/umap-cpu.npy", "--k", "10", "--out", labels, "--quiet",
+                                              "--backend", "cpu"]).status, 0)
+        let coloured = try FmnistProcess.run(["embed", "--method", "pca", "--input", "\(dir)/pca-cpu.npy", "--out", "\(dir)/p2.npy",
+                                              "--scatter", "\(dir)/p2.svg", "--color-by", labels, "--quiet", "--backend", "cpu"])
+        XCTAssertEqual(coloured.status, 0, coloured.stderr)
+        XCTAssertTrue(try String(contentsOfFile: "\(dir)/p2.svg", encoding: .utf8).contains("cluster 9 ("))
+    }
+
+    func testBadEmbedInputs() throws {
+        let cases: [([String], String)] = [
+            (["--method", "pca", "--dims", "900"], "--dims 900 must be between 1 and 50 for PCA of 50 x 784 features"),
+            (["--method", "umap", "--n-neighbors", "1"], "--n-neighbors 1 must be at least 2"),
+            (["--method", "pca", "--n-neighbors", "30"], "--n-neighbors applies to umap, not pca"),
+            (["--method", "umap", "--dims", "0"], "--dims 0 must be at least 1"),
+            (["--method", "pca", "--scatter", "x.jpg"], "--scatter x.jpg must end in .png or .svg"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try FmnistProcess.run(["embed", "--split", "test", "--limit", "50", "--out", "\(dir)/x.npy", "--backend", "cpu"] + arguments)
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
+            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            XCTAssertEqual(errors.count, 1, outcome.stderr)
+            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+        }
+    }
+}

@@ -1,0 +1,116 @@
+"""fmnist embed side by side with umap-learn, openTSNE and scikit-learn on this machine, in one run:
+time, peak RSS, trustworthiness (k 10, scikit-learn's, on the same 5,000-point sample for every
+embedding) and the NMI of K-means (k 10, scikit-learn, 10 starts) on each embedding.
+
+Usage (from the repository root, after `swift build -c release`):
+    benchmarks/.venv/bin/python benchmarks/reduce.py [--points 10000|70000] [--only umap,pca,nmf] [--out DIR]
+Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist, raw pixels in [0, 1]; 70,000 = train then
+test in file order (fmnist --split all --val-fraction 0 gives the same order), 10,000 = the test set.
+Every method runs in its own process; peak RSS from wait4 (Python's includes the interpreter).
+umap-learn runs with its default parallel (non-deterministic) mode, as users run it.
+"""
+import argparse, gzip, json, os, resource, subprocess, sys, time
+import numpy as np
+
+root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+parser = argparse.ArgumentParser()
+parser.add_argument("--points", type=int, default=10000, choices=[10000, 70000])
+parser.add_argument("--only", default="umap,pca")
+parser.add_argument("--dims", type=int, default=10, help="UMAP dimensions")
+parser.add_argument("--out", default=os.path.join(root, "benchmarks", "results", time.strftime("%Y-%m-%d") + "-reduce"))
+args = parser.parse_args()
+os.makedirs(args.out, exist_ok=True)
+data = os.path.join(root, "benchmarks", ".data")
+os.makedirs(data, exist_ok=True)
+fmnist = os.path.join(root, ".build", "release", "fmnist")
+
+
+def images(name):
+    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-images-idx3-ubyte.gz") as f:
+        pixels = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
+    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-labels-idx1-ubyte.gz") as f:
+        labels = np.frombuffer(f.read(), np.uint8, offset=8)
+    return pixels.astype(np.float32) / 255, labels.astype(np.int64)
+
+
+(train, ytrain), (test, ytest) = images("train"), images("t10k")
+X = np.vstack([train, test]) if args.points == 70000 else test
+y = np.concatenate([ytrain, ytest]) if args.points == 70000 else ytest
+split = "all" if args.points == 70000 else "test"
+xpath = os.path.join(data, f"pixels-{args.points}.npy")
+np.save(xpath, X)
+
+
+def run(command):
+    start = time.time()
+    p = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = p.communicate()
+    _, status, usage = os.wait4(p.pid, 0) if False else (None, p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN))
+    if p.returncode != 0:
+        raise SystemExit(f"{' '.join(command)} failed: {err}")
+    return time.time() - start, out
+
+
+def python_side(code):
+    """Runs code (which sets `Y`) in a fresh interpreter; returns (seconds inside, peak RSS MB, Y)."""
+    path = os.path.join(data, "reduce-python-out.npy")
+    script = f"""
+import time, resource, numpy as np
+X = np.load({xpath!r})
+start = time.time()
+{code}
+elapsed = time.time() - start
+np.save({path!r}, np.asarray(Y, dtype=np.float32))
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout.split()
+    return float(out[-2]), float(out[-1]), np.load(path)
+
+
+def fmnist_side(arguments):
+    path = os.path.join(data, "reduce-fmnist-out.npy")
+    start = time.time()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", fmnist, "embed", "--split", split, "--val-fraction", "0", "--backend", "cpu",
+                        "--json", "--quiet", "--out", path] + arguments, check=True, capture_output=True, text=True)
+    elapsed = time.time() - start
+    rss = float(p.stderr.strip().split()[-1]) / 1024
+    return elapsed, rss, np.load(path), json.loads(p.stdout)
+
+
+from sklearn.cluster import KMeans
+from sklearn.manifold import trustworthiness
+from sklearn.metrics import normalized_mutual_info_score
+sample = np.random.default_rng(0).choice(len(X), min(5000, len(X)), replace=False)
+
+
+def scores(Y):
+    t = trustworthiness(X[sample], Y[sample], n_neighbors=10)
+    labels = KMeans(10, n_init=10, random_state=0).fit_predict(Y)
+    return t, normalized_mutual_info_score(y, labels)
+
+
+rows = []
+methods = args.only.split(",")
+if "umap" in methods:
+    d = args.dims
+    ft, frss, fy, fj = fmnist_side(["--method", "umap", "--dims", str(d)])
+    ut, urss, uy = python_side(f"import umap\nY = umap.UMAP(n_components={d}, n_neighbors=15, min_dist=0.1).fit_transform(X)")
+    rows.append((f"UMAP-{d}", "fmnist", ft, frss, *scores(fy), json.dumps(fj.get("seconds"))))
+    rows.append((f"UMAP-{d}", "umap-learn", ut, urss, *scores(uy), "includes numba JIT"))
+if "pca" in methods:
+    for solver in ["exact", "randomized"]:
+        ft, frss, fy, fj = fmnist_side(["--method", "pca", "--dims", "50", "--svd-solver", solver])
+        rows.append(("PCA-50", f"fmnist {solver}", ft, frss, *scores(fy), ""))
+    st, srss, sy = python_side("from sklearn.decomposition import PCA\nY = PCA(50, svd_solver='randomized', random_state=0).fit_transform(X)")
+    rows.append(("PCA-50", "scikit-learn randomized", st, srss, *scores(sy), ""))
+    st, srss, sy = python_side("from sklearn.decomposition import PCA\nY = PCA(50, svd_solver='full').fit_transform(X)")
+    rows.append(("PCA-50", "scikit-learn full", st, srss, *scores(sy), ""))
+
+lines = [f"{args.points} points, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores",
+         "| embedding | tool | seconds (process) | peak RSS MB | trustworthiness k10 (5k sample) | K-means NMI | notes |",
+         "|---|---|---|---|---|---|---|"]
+for name, tool, seconds, rss, t, nmi, notes in rows:
+    lines.append(f"| {name} | {tool} | {seconds:.2f} | {rss:.0f} | {t:.4f} | {nmi:.4f} | {notes} |")
+print("\n".join(lines))
+with open(os.path.join(args.out, f"reduce-{args.points}.md"), "a") as f:
+    f.write("\n".join(lines) + "\n\n")

@@ -1,0 +1,46 @@
+"""Writes the scikit-learn / umap-learn reference results the Reduce tests compare against.
+
+Run with the benchmarks venv (scikit-learn 1.9.1, umap-learn 0.5.12):
+    benchmarks/.venv/bin/python benchmarks/reduce_fixtures.py
+Data: 300 float32 points in 20-d: four anisotropic Gaussian blobs (so PCA has distinct variances).
+"""
+import os
+import numpy as np
+from sklearn.decomposition import PCA
+from sklearn.manifold import trustworthiness
+from scipy.spatial.distance import cdist
+from umap.umap_ import find_ab_params, fuzzy_simplicial_set
+
+out = os.path.join(os.path.dirname(__file__), "..", "Tests", "ReduceTests", "Fixtures")
+os.makedirs(out, exist_ok=True)
+rng = np.random.default_rng(2026)
+centres = rng.normal(0, 4, (4, 20))
+scales = np.linspace(3, 0.2, 20)
+X = (centres[rng.integers(0, 4, 300)] + rng.normal(0, 1, (300, 20)) * scales).astype(np.float32)
+np.save(os.path.join(out, "points.npy"), X)
+
+pca = PCA(5, svd_solver="full").fit(X.astype(np.float64))
+np.save(os.path.join(out, "pca-components.npy"), np.ascontiguousarray(pca.components_))
+np.save(os.path.join(out, "pca-explained-variance.npy"), pca.explained_variance_)
+np.save(os.path.join(out, "pca-explained-variance-ratio.npy"), pca.explained_variance_ratio_)
+np.save(os.path.join(out, "pca-transform.npy"), np.ascontiguousarray(pca.transform(X.astype(np.float64))))
+
+# The fuzzy graph from an exact k-NN graph (the point itself first), as fmnist builds it.
+k = 10
+# Distances straight from the differences (scipy's cdist), so each point is at exactly 0 from itself
+# (scikit-learn's brute force uses the norm expansion and gives ~1e-7, which umap-learn takes for a neighbour).
+full = cdist(X.astype(np.float64), X.astype(np.float64))
+indices = np.argsort(full, axis=1, kind="stable")[:, :k]
+distances = np.take_along_axis(full, indices, axis=1)
+graph, sigmas, rhos = fuzzy_simplicial_set(X, k, 0, "euclidean", knn_indices=indices, knn_dists=distances.astype(np.float32))
+coo = graph.tocoo()
+np.save(os.path.join(out, "umap-graph-coo.npy"), np.stack([coo.row, coo.col, coo.data]).astype(np.float64))  # [3, nnz]
+np.save(os.path.join(out, "umap-sigmas.npy"), np.asarray(sigmas, dtype=np.float64))
+np.save(os.path.join(out, "umap-rhos.npy"), np.asarray(rhos, dtype=np.float64))
+ab = [(md, sp, *find_ab_params(sp, md)) for md, sp in [(0.1, 1.0), (0.0, 1.0), (0.5, 1.0), (0.25, 2.0)]]
+np.save(os.path.join(out, "umap-ab.npy"), np.array(ab, dtype=np.float64))
+
+# Trustworthiness of a deliberately imperfect embedding: the first two PCA coordinates plus noise.
+Y = (pca.transform(X.astype(np.float64))[:, :2] + rng.normal(0, 1.5, (300, 2))).astype(np.float32)
+np.save(os.path.join(out, "trust-embedding.npy"), Y)
+np.save(os.path.join(out, "trust-values.npy"), np.array([trustworthiness(X, Y, n_neighbors=kk) for kk in (1, 5, 10, 30)]))
