@@ -44,3 +44,10 @@ np.save(os.path.join(out, "umap-ab.npy"), np.array(ab, dtype=np.float64))
 Y = (pca.transform(X.astype(np.float64))[:, :2] + rng.normal(0, 1.5, (300, 2))).astype(np.float32)
 np.save(os.path.join(out, "trust-embedding.npy"), Y)
 np.save(os.path.join(out, "trust-values.npy"), np.array([trustworthiness(X, Y, n_neighbors=kk) for kk in (1, 5, 10, 30)]))
+
+# NMF of the absolute values (float32): scikit-learn's reconstruction error from the nndsvd starts, both solvers.
+from sklearn.decomposition import NMF
+A = np.abs(X)  # float32, as users pass it: scikit-learn then computes in float32 too
+errors = [NMF(5, init=init, solver=solver, max_iter=400, tol=1e-6).fit(A).reconstruction_err_
+          for init in ("nndsvd", "nndsvda") for solver in ("cd", "mu")]
+np.save(os.path.join(out, "nmf-errors.npy"), np.array(errors, dtype=np.float64))  # nndsvd cd, mu; nndsvda cd, mu

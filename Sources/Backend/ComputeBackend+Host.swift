@@ -14,6 +14,11 @@ extension ComputeBackend {
         return buffer
     }
 
+    /// Overwrites the start of `buffer` with `values`.
+    public func upload(_ values: [Float], to buffer: Buffer) throws {
+        try values.withUnsafeBufferPointer { try upload($0, to: buffer, offset: 0) }
+    }
+
     /// `count` floats from `offset` (default: the whole buffer).
     public func floats(_ buffer: Buffer, offset: Int = 0, count: Int? = nil) throws -> [Float] {
         let n = count ?? buffer.count - offset

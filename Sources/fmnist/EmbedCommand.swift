@@ -11,11 +11,11 @@ import Reduce
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Reduce features or raw pixels with PCA or UMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
+        abstract: "Reduce features or raw pixels with PCA, NMF or UMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
 
-    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, umap }
+    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, nmf, umap }
 
-    @Option(help: "Method: pca or umap.")
+    @Option(help: "Method: pca, nmf or umap.")
     var method: Method = .umap
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
@@ -39,6 +39,19 @@ struct EmbedCommand: ParsableCommand {
 
     @Flag(help: "PCA: scale each component to unit variance.")
     var whiten = false
+
+    // NMF
+    @Option(name: [.customLong("init"), .customLong("initialisation")], help: "NMF start: nndsvda, nndsvd or random (scikit-learn: init).")
+    var initialisation: NMF.Initialisation = .nndsvda
+
+    @Option(name: [.customLong("nmf-solver")], help: "NMF: cd (coordinate descent, scikit-learn's default) or mu (multiplicative updates).")
+    var nmfSolver: NMF.Solver = .cd
+
+    @Option(help: "NMF: most iterations.")
+    var maxIter: Int = 200
+
+    @Option(help: "NMF: stop when the error falls by less than this share of the initial error over 10 iterations.")
+    var tol: Double = 1e-4
 
     // UMAP
     @Option(name: [.customLong("n-neighbors")], help: "UMAP: neighbours of the k-NN graph (the point itself included, as umap-learn).")
@@ -101,12 +114,18 @@ struct EmbedCommand: ParsableCommand {
             }
         }
         if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
+        if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || maxIter != 200 || tol != 1e-4) {
+            throw ValidationError("--init, --nmf-solver, --max-iter and --tol apply to nmf, not \(method.rawValue)")
+        }
+        guard maxIter >= 1 else { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
+        guard tol >= 0 else { throw ValidationError("--tol \(tol) must not be negative") }
     }
 
     struct Report: Codable {
         var method: String, points: Int, features: Int, dims: Int, seconds: [String: Double]
         var explainedVarianceRatio: [Double]?
         var a: Double?, b: Double?, epochs: Int?, edges: Int?
+        var reconstructionError: Double?, iterations: Int?
         var trustworthiness: Trustworthiness.Result?
         var output: String
     }
@@ -132,6 +151,15 @@ struct EmbedCommand: ParsableCommand {
                 embedding = y
                 report.explainedVarianceRatio = model.explainedVarianceRatio
                 report.seconds["pca"] = Date().timeIntervalSince(start)
+            case .nmf:
+                var c = NMF.Configuration(components: dims)
+                (c.initialisation, c.solver, c.maxIterations, c.tolerance, c.seed) = (initialisation, nmfSolver, maxIter, tol, data.seed)
+                progress.start("NMF \(nmfSolver.rawValue) iterations (at most)", total: maxIter, unit: "iterations")
+                let result = try NMF.fit(x, rows: n, dim: d, configuration: c, backend: backend) { done, _ in progress.update(done) }
+                progress.finish()
+                embedding = result.w
+                (report.reconstructionError, report.iterations) = (result.reconstructionError, result.iterations)
+                report.seconds["nmf"] = Date().timeIntervalSince(start)
             case .umap:
                 var c = UMAP.Configuration()
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
@@ -160,6 +188,7 @@ struct EmbedCommand: ParsableCommand {
         if json { print(try jsonString(report)); return }
         var line = "\(method.rawValue): \(n) points x \(d) -> \(dims) dims, \(String(format: "%.2f", report.seconds["total"]!)) s; wrote \(out)"
         if let ratio = report.explainedVarianceRatio { line += String(format: "; explained variance %.4f", ratio.reduce(0, +)) }
+        if let error = report.reconstructionError, let i = report.iterations { line += String(format: "; reconstruction error %.6g after %d iterations", error, i) }
         print(line)
         if let t = report.trustworthiness {
             print(String(format: "trustworthiness %.4f, k-NN preservation %.4f (k %d, %d points)", t.trustworthiness, t.neighbourPreservation, t.k, t.points))
@@ -186,4 +215,6 @@ struct EmbedCommand: ParsableCommand {
 }
 
 extension PCA.Solver: ExpressibleByArgument {}
+extension NMF.Initialisation: ExpressibleByArgument {}
+extension NMF.Solver: ExpressibleByArgument {}
 extension UMAP.Metric: ExpressibleByArgument {}

@@ -1,0 +1,249 @@
+import Backend
+import CBLAS
+import Dataset
+import Foundation
+
+/// Non-negative matrix factorisation `X ~ W H` (`W [n, k]`, `H [k, d]`, both >= 0) minimising the
+/// Frobenius loss `1/2 |X - W H|_F^2`, as scikit-learn's `NMF(beta_loss="frobenius")` with its
+/// `cd` (default, `coordinateDescent`) or `mu` solver.
+///
+/// Start (scikit-learn's `init`): `nndsvda` (default), `nndsvd` (Boutsidis and Gallopoulos 2008:
+/// each singular pair split into its positive and negative parts, the larger kept; entries below
+/// 1e-6 zeroed; `nndsvda` fills the zeros with the mean of X), or `random` (`|N(0, 1)|
+/// sqrt(mean(X) / k)`). The singular vectors come from the eigenpairs of `X^T X` (one GEMM on the
+/// backend, LAPACK `dsyevr`); NNDSVD does not depend on their signs.
+///
+/// Multiplicative updates (Lee and Seung 2001, scikit-learn's `_fit_multiplicative_update`): `W <- W (X H^T) /
+/// (W H H^T)`, then `H <- H (W^T X) / (W^T W H)`, zero denominators replaced by float32's epsilon;
+/// every product and elementwise step runs on the backend with X resident there. Every 10
+/// iterations the error `|X - W H|_F` is measured on the backend (only n row sums come back) and
+/// the run stops when it fell by less than `tolerance` times the initial error since the last
+/// check, or after `maxIterations` (defaults 1e-4 and 200, scikit-learn's).
+public enum NMF {
+    public enum Initialisation: String, CaseIterable, Sendable { case nndsvda, nndsvd, random }
+    public enum Solver: String, CaseIterable, Sendable {
+        /// Coordinate descent (scikit-learn's default `cd`).
+        case cd
+        /// Multiplicative updates (`mu`).
+        case mu
+    }
+
+    public struct Configuration: Sendable {
+        public var components = 2
+        public var initialisation = Initialisation.nndsvda
+        public var solver = Solver.cd
+        public var maxIterations = 200
+        public var tolerance = 1e-4
+        public var seed: UInt64 = 0
+        public init(components: Int = 2) { self.components = components }
+    }
+
+    public struct Result: Sendable {
+        /// `[n, k]`: the embedding.
+        public var w: [Float]
+        /// `[k, d]`: the parts.
+        public var h: [Float]
+        /// `|X - W H|_F` (scikit-learn's `reconstruction_err_`).
+        public var reconstructionError: Double
+        public var iterations: Int
+    }
+
+    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                              progress: (Int, Int) -> Void = { _, _ in }) throws -> Result {
+        try ReduceInput.validate(x, rows: n, dim: d, dims: c.components, maxDims: min(n, d), method: "NMF")
+        if let bad = x.firstIndex(where: { $0 < 0 }) {
+            throw ReduceError("features hold \(x[bad]) at row \(bad / d), column \(bad % d); NMF needs non-negative values")
+        }
+        guard c.maxIterations >= 1, c.tolerance >= 0 else { throw ReduceError("NMF: --max-iter must be at least 1, --tol not negative") }
+        let k = c.components
+        let xBuffer = try backend.makeBuffer(x)
+        var (w, h) = try start(x, xBuffer, rows: n, dim: d, configuration: c, backend: backend)
+        let W = try backend.makeBuffer(w), H = try backend.makeBuffer(h)
+        let xht = try backend.makeBuffer(count: n * k), whht = try backend.makeBuffer(count: n * k)
+        let wtx = try backend.makeBuffer(count: k * d), wtwh = try backend.makeBuffer(count: k * d)
+        let hht = try backend.makeBuffer(count: k * k), wtw = try backend.makeBuffer(count: k * k)
+        let epsilon = try backend.makeBuffer(count: max(n * k, k * d))
+        try backend.fill(epsilon, with: Float.ulpOfOne, offset: 0, count: epsilon.count)
+
+        func gemm(_ a: B.Buffer, _ b: B.Buffer, into out: B.Buffer, _ m: Int, _ nn: Int, _ kk: Int, transA: Bool = false, transB: Bool = false) throws {
+            try backend.gemm(a, aOffset: 0, b, bOffset: 0, into: out, cOffset: 0, m: m, n: nn, k: kk, transA: transA, transB: transB,
+                             alpha: 1, beta: 0)
+        }
+        /// `target *= numerator / max(denominator, eps)`, all on the backend.
+        func update(_ target: B.Buffer, _ numerator: B.Buffer, _ denominator: B.Buffer, count: Int) throws {
+            try backend.combine(.maximum, denominator, epsilon, into: denominator, count: count)
+            try backend.combine(.divide, numerator, denominator, into: numerator, count: count)
+            try backend.combine(.multiply, target, numerator, into: target, count: count)
+        }
+        /// `|X - W H|_F` from the residual itself (a copy of X minus W H by one GEMM, squared and
+        /// summed per row on the backend; only the n row sums come back, added in Double): free of
+        /// the cancellation of the expanded form, so exact enough for the convergence test.
+        let residual = try backend.makeBuffer(count: n * d), rowSums = try backend.makeBuffer(count: n)
+        func residualNorm() throws -> Double {
+            try backend.copy(xBuffer, srcOffset: 0, to: residual, dstOffset: 0, count: n * d)
+            try backend.gemm(W, aOffset: 0, H, bOffset: 0, into: residual, cOffset: 0, m: n, n: d, k: k, transA: false, transB: false,
+                             alpha: -1, beta: 1)
+            try backend.map(.square, residual, into: residual, count: n * d)
+            try backend.reduce(.sum, residual, rows: n, cols: d, along: .eachRow, into: rowSums)
+            return try backend.floats(rowSums).reduce(0.0) { $0 + Double($1) }.squareRoot()
+        }
+        if c.solver == .cd {
+            let done = try coordinateDescent(xBuffer, W, H, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+            return Result(w: try backend.floats(W), h: try backend.floats(H), reconstructionError: try residualNorm(), iterations: done)
+        }
+        // Convergence on |X - W H|_F, as scikit-learn's `_beta_divergence(..., square_root=True)`.
+        let initial = try residualNorm()
+        var previous = initial, iterations = 0
+        for iteration in 1 ... c.maxIterations {
+            // W <- W (X H^T) / (W (H H^T))
+            try gemm(xBuffer, H, into: xht, n, k, d, transB: true)
+            try gemm(H, H, into: hht, k, k, d, transB: true)
+            try gemm(W, hht, into: whht, n, k, k)
+            try update(W, xht, whht, count: n * k)
+            // H <- H (W^T X) / ((W^T W) H)
+            try gemm(W, xBuffer, into: wtx, k, d, n, transA: true)
+            try gemm(W, W, into: wtw, k, k, n, transA: true)
+            try gemm(wtw, H, into: wtwh, k, d, k)
+            try update(H, wtx, wtwh, count: k * d)
+            iterations = iteration
+            progress(iteration, c.maxIterations)
+            if c.tolerance > 0 && iteration % 10 == 0 {
+                let current = try residualNorm()
+                if initial > 0 && (previous - current) / initial < c.tolerance { break }
+                previous = current
+            }
+        }
+        w = try backend.floats(W)
+        h = try backend.floats(H)
+        return Result(w: w, h: h, reconstructionError: try residualNorm(), iterations: iterations)
+    }
+
+    /// Coordinate descent as scikit-learn's `_fit_coordinate_descent` (Cichocki and Phan 2009;
+    /// Hsieh and Dhillon 2011) without shuffling or regularisation: per iteration, for each
+    /// component `t` in turn, every entry of column `t` of `W` moves to
+    /// `max(0, W_it - (W (H H^T) - X H^T)_it / (H H^T)_tt)` (with the columns already updated), then
+    /// the same for the rows of `H` with `W^T W` and `W^T X`. The products with `X` (`X H^T`,
+    /// `W^T X`: the only O(n d k) work) run on the backend; the sweeps over `[n, k]` and `[k, d]` on
+    /// the host. Stops when the summed size of an iteration's steps falls to `tolerance` times the
+    /// first iteration's, or after `maxIterations`. Returns the iterations run.
+    static func coordinateDescent<B: ComputeBackend>(_ x: B.Buffer, _ wBuffer: B.Buffer, _ hBuffer: B.Buffer, rows n: Int, dim d: Int,
+                                                     configuration c: Configuration, backend: B,
+                                                     progress: (Int, Int) -> Void) throws -> Int {
+        let k = c.components
+        var w = try backend.floats(wBuffer).map(Double.init), h = try backend.floats(hBuffer).map(Double.init)
+        let xht = try backend.makeBuffer(count: n * k), wtx = try backend.makeBuffer(count: k * d)
+        var firstViolation = 0.0, iterations = 0
+        /// One sweep over the columns of `a [rows, k]` given `gram [k, k]` and `target [rows, k]`
+        /// (row-major); returns the summed step size.
+        func sweep(_ a: inout [Double], rows: Int, gram: [Double], target: [Float]) -> Double {
+            var violation = 0.0
+            for t in 0 ..< k {
+                let hess = gram[t * k + t]
+                guard hess > 0 else { continue }
+                var parts = [Double](repeating: 0, count: max(1, min(64, rows / 1024)))
+                a.withUnsafeMutableBufferPointer { av in
+                    parts.withUnsafeMutableBufferPointer { pv in
+                        let pieces = pv.count, step = (rows + pieces - 1) / pieces
+                        DispatchQueue.concurrentPerform(iterations: pieces) { p in
+                            var local = 0.0
+                            for i in (p * step) ..< min(rows, (p + 1) * step) {
+                                var grad = -Double(target[i * k + t])
+                                for r in 0 ..< k { grad += av[i * k + r] * gram[r * k + t] }
+                                let next = max(0, av[i * k + t] - grad / hess)
+                                local += abs(av[i * k + t] - next)
+                                av[i * k + t] = next
+                            }
+                            pv[p] = local
+                        }
+                    }
+                }
+                violation += parts.reduce(0, +)
+            }
+            return violation
+        }
+        func gram(_ a: [Double], rows: Int) -> [Double] {
+            var g = [Double](repeating: 0, count: k * k)
+            a.withUnsafeBufferPointer { av in
+                g.withUnsafeMutableBufferPointer { gv in
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(rows), 1, av.baseAddress!, Int32(k),
+                                av.baseAddress!, Int32(k), 0, gv.baseAddress!, Int32(k))
+                }
+            }
+            return g
+        }
+        for iteration in 1 ... c.maxIterations {
+            // W: target X H^T [n, k], Gram H H^T.
+            let hf = h.map(Float.init)
+            try backend.upload(hf, to: hBuffer)
+            try backend.gemm(x, aOffset: 0, hBuffer, bOffset: 0, into: xht, cOffset: 0, m: n, n: k, k: d, transA: false, transB: true,
+                             alpha: 1, beta: 0)
+            var ht = [Double](repeating: 0, count: d * k) // H^T [d, k] for the Gram and the H sweep
+            for t in 0 ..< k { for j in 0 ..< d { ht[j * k + t] = h[t * d + j] } }
+            var violation = sweep(&w, rows: n, gram: gram(ht, rows: d), target: try backend.floats(xht))
+            // H: target (W^T X)^T [d, k], Gram W^T W.
+            try backend.upload(w.map(Float.init), to: wBuffer)
+            try backend.gemm(wBuffer, aOffset: 0, x, bOffset: 0, into: wtx, cOffset: 0, m: k, n: d, k: n, transA: true, transB: false,
+                             alpha: 1, beta: 0)
+            let wtxValues = try backend.floats(wtx)
+            var target = [Float](repeating: 0, count: d * k)
+            for t in 0 ..< k { for j in 0 ..< d { target[j * k + t] = wtxValues[t * d + j] } }
+            violation += sweep(&ht, rows: d, gram: gram(w, rows: n), target: target)
+            for t in 0 ..< k { for j in 0 ..< d { h[t * d + j] = ht[j * k + t] } }
+            iterations = iteration
+            progress(iteration, c.maxIterations)
+            if iteration == 1 { firstViolation = violation }
+            if firstViolation == 0 || violation / firstViolation <= c.tolerance { break }
+        }
+        try backend.upload(w.map(Float.init), to: wBuffer)
+        try backend.upload(h.map(Float.init), to: hBuffer)
+        return iterations
+    }
+
+    /// The starting `W [n, k]` and `H [k, d]`.
+    static func start<B: ComputeBackend>(_ x: [Float], _ xBuffer: B.Buffer, rows n: Int, dim d: Int, configuration c: Configuration,
+                                         backend: B) throws -> ([Float], [Float]) {
+        let k = c.components
+        let mean = x.reduce(0.0) { $0 + Double($1) } / Double(x.count)
+        if c.initialisation == .random {
+            var rng = SplitMix64(seed: c.seed)
+            let scale = (mean / Double(k)).squareRoot()
+            let h = (0 ..< k * d).map { _ in Float(scale * abs(PCA.gaussian(&rng))) }
+            let w = (0 ..< n * k).map { _ in Float(scale * abs(PCA.gaussian(&rng))) }
+            return (w, h)
+        }
+        // Top-k singular triplets of X: V and S^2 from X^T X, U = X V / S.
+        let gram = try backend.makeBuffer(count: d * d)
+        try backend.gemm(xBuffer, aOffset: 0, xBuffer, bOffset: 0, into: gram, cOffset: 0, m: d, n: d, k: n, transA: true, transB: false,
+                         alpha: 1, beta: 0)
+        let (v, s2) = try PCA.largestEigenpairs(try backend.floats(gram).map(Double.init), order: d, count: k) // v rows [k, d]
+        let vBuffer = try backend.makeBuffer(v.map(Float.init)), xv = try backend.makeBuffer(count: n * k)
+        try backend.gemm(xBuffer, aOffset: 0, vBuffer, bOffset: 0, into: xv, cOffset: 0, m: n, n: k, k: d, transA: false, transB: true,
+                         alpha: 1, beta: 0)
+        let projected = try backend.floats(xv) // X V^T = U S, [n, k]
+        let s = s2.map { $0.squareRoot() }
+        var w = [Float](repeating: 0, count: n * k), h = [Float](repeating: 0, count: k * d)
+        func norm(_ values: [Double]) -> Double { values.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        for j in 0 ..< k {
+            guard s[j] > 0 else { continue }
+            let u = (0 ..< n).map { Double(projected[$0 * k + j]) / s[j] }, vj = (0 ..< d).map { v[j * d + $0] }
+            if j == 0 {
+                for i in 0 ..< n { w[i * k] = Float(s[0].squareRoot() * abs(u[i])) }
+                for t in 0 ..< d { h[t] = Float(s[0].squareRoot() * abs(vj[t])) }
+                continue
+            }
+            let (up, un) = (u.map { max($0, 0) }, u.map { abs(min($0, 0)) })
+            let (vp, vn) = (vj.map { max($0, 0) }, vj.map { abs(min($0, 0)) })
+            let (upn, vpn, unn, vnn) = (norm(up), norm(vp), norm(un), norm(vn))
+            let (mp, mn) = (upn * vpn, unn * vnn)
+            let (uu, vv, sigma, uNorm, vNorm) = mp > mn ? (up, vp, mp, upn, vpn) : (un, vn, mn, unn, vnn)
+            guard uNorm > 0, vNorm > 0 else { continue }
+            let lambda = (s[j] * sigma).squareRoot()
+            for i in 0 ..< n { w[i * k + j] = Float(lambda * uu[i] / uNorm) }
+            for t in 0 ..< d { h[j * d + t] = Float(lambda * vv[t] / vNorm) }
+        }
+        let fill: Float = c.initialisation == .nndsvda ? Float(mean) : 0
+        w = w.map { $0 < 1e-6 ? fill : $0 }
+        h = h.map { $0 < 1e-6 ? fill : $0 }
+        return (w, h)
+    }
+}
