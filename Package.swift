@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .target(name: "Kernels", path: "Sources/Kernels"),
         .target(name: "Progress", path: "Sources/Progress"),
@@ -35,7 +36,7 @@ let package = Package(
         .target(name: "Bench", dependencies: ["Backend"], path: "Sources/Bench"),
         .target(name: "Models", dependencies: ["Backend", "Dataset"], path: "Sources/Models", swiftSettings: optimiseAlways),
         .target(name: "Cluster", dependencies: ["Backend", "Dataset", "CBLAS"], path: "Sources/Cluster", swiftSettings: optimiseAlways),
-        .target(name: "Reduce", dependencies: ["Backend", "Dataset", "CBLAS"], path: "Sources/Reduce", swiftSettings: optimiseAlways),
+        .target(name: "Reduce", dependencies: ["Backend", "Dataset", "CBLAS", "CFFTW"], path: "Sources/Reduce", swiftSettings: optimiseAlways),
         .executableTarget(name: "fmnist", dependencies: [
             "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster", "Progress", "Reduce",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

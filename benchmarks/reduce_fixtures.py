@@ -51,3 +51,15 @@ A = np.abs(X)  # float32, as users pass it: scikit-learn then computes in float3
 errors = [NMF(5, init=init, solver=solver, max_iter=400, tol=1e-6).fit(A).reconstruction_err_
           for init in ("nndsvd", "nndsvda") for solver in ("cd", "mu")]
 np.save(os.path.join(out, "nmf-errors.npy"), np.array(errors, dtype=np.float64))  # nndsvd cd, mu; nndsvda cd, mu
+
+# t-SNE joint probabilities from the exact 3 x perplexity nearest neighbours (self excluded), as
+# scikit-learn's TSNE._fit builds them: squared distances into _joint_probabilities_nn.
+from scipy.sparse import csr_matrix
+from sklearn.manifold._t_sne import _joint_probabilities_nn
+perplexity = 10.0
+kk = int(3 * perplexity + 1)  # scikit-learn: min(n - 1, int(3 perplexity + 1)) neighbours, itself excluded
+order = np.argsort(full, axis=1, kind="stable")[:, 1:kk + 1]
+squared = np.take_along_axis(full, order, axis=1) ** 2
+graph = csr_matrix((squared.ravel().astype(np.float32), order.ravel(), np.arange(0, 300 * kk + 1, kk)), shape=(300, 300))
+P = _joint_probabilities_nn(graph, perplexity, 0).tocoo()
+np.save(os.path.join(out, "tsne-p-coo.npy"), np.stack([P.row, P.col, P.data]).astype(np.float64))

@@ -11,11 +11,11 @@ import Reduce
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Reduce features or raw pixels with PCA, NMF or UMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
+        abstract: "Reduce features or raw pixels with PCA, NMF, t-SNE or UMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
 
-    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, nmf, umap }
+    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, nmf, tsne, umap }
 
-    @Option(help: "Method: pca, nmf or umap.")
+    @Option(help: "Method: pca, nmf, tsne or umap.")
     var method: Method = .umap
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
@@ -47,8 +47,24 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: [.customLong("nmf-solver")], help: "NMF: cd (coordinate descent, scikit-learn's default) or mu (multiplicative updates).")
     var nmfSolver: NMF.Solver = .cd
 
-    @Option(help: "NMF: most iterations.")
-    var maxIter: Int = 200
+    @Option(help: "NMF and t-SNE: most iterations (default: NMF 200; t-SNE 750, the early-exaggeration ones included).")
+    var maxIter: Int?
+
+    // t-SNE
+    @Option(help: "t-SNE: perplexity (neighbours: 3 x perplexity).")
+    var perplexity: Double = 30
+
+    @Option(help: "t-SNE: early exaggeration (for the first 250 iterations).")
+    var earlyExaggeration: Double = 12
+
+    @Option(help: "t-SNE: learning rate (default: max(N / early exaggeration / 4, 50), scikit-learn's auto).")
+    var learningRate: Double?
+
+    @Option(help: "t-SNE repulsion: auto (exact up to 2,000 points, else fft), exact or fft (FIt-SNE interpolation).")
+    var tsneGradient: TSNE.Gradient = .auto
+
+    @Option(help: "t-SNE fft: interpolation nodes per box (openTSNE's n_interpolation_points; more is more accurate and slower).")
+    var interpolationNodes: Int = 3
 
     @Option(help: "NMF: stop when the error falls by less than this share of the initial error over 10 iterations.")
     var tol: Double = 1e-4
@@ -114,10 +130,16 @@ struct EmbedCommand: ParsableCommand {
             }
         }
         if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
-        if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || maxIter != 200 || tol != 1e-4) {
-            throw ValidationError("--init, --nmf-solver, --max-iter and --tol apply to nmf, not \(method.rawValue)")
+        if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || tol != 1e-4) {
+            throw ValidationError("--init, --nmf-solver and --tol apply to nmf, not \(method.rawValue)")
         }
-        guard maxIter >= 1 else { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
+        if maxIter != nil && method != .nmf && method != .tsne { throw ValidationError("--max-iter applies to nmf and tsne, not \(method.rawValue)") }
+        if method != .tsne && (perplexity != 30 || earlyExaggeration != 12 || learningRate != nil || tsneGradient != .auto) {
+            throw ValidationError("--perplexity, --early-exaggeration, --learning-rate and --tsne-gradient apply to tsne, not \(method.rawValue)")
+        }
+        guard (2 ... 8).contains(interpolationNodes) else { throw ValidationError("--interpolation-nodes \(interpolationNodes) must be between 2 and 8") }
+        if method == .tsne && dims != 2 { throw ValidationError("--dims \(dims): t-SNE embeds in 2 dimensions") }
+        if let maxIter, maxIter < 1 { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
         guard tol >= 0 else { throw ValidationError("--tol \(tol) must not be negative") }
     }
 
@@ -125,7 +147,7 @@ struct EmbedCommand: ParsableCommand {
         var method: String, points: Int, features: Int, dims: Int, seconds: [String: Double]
         var explainedVarianceRatio: [Double]?
         var a: Double?, b: Double?, epochs: Int?, edges: Int?
-        var reconstructionError: Double?, iterations: Int?
+        var reconstructionError: Double?, iterations: Int?, klDivergence: Double?
         var trustworthiness: Trustworthiness.Result?
         var output: String
     }
@@ -153,13 +175,27 @@ struct EmbedCommand: ParsableCommand {
                 report.seconds["pca"] = Date().timeIntervalSince(start)
             case .nmf:
                 var c = NMF.Configuration(components: dims)
-                (c.initialisation, c.solver, c.maxIterations, c.tolerance, c.seed) = (initialisation, nmfSolver, maxIter, tol, data.seed)
-                progress.start("NMF \(nmfSolver.rawValue) iterations (at most)", total: maxIter, unit: "iterations")
+                (c.initialisation, c.solver, c.tolerance, c.seed) = (initialisation, nmfSolver, tol, data.seed)
+                if let maxIter { c.maxIterations = maxIter }
+                progress.start("NMF \(nmfSolver.rawValue) iterations (at most)", total: c.maxIterations, unit: "iterations")
                 let result = try NMF.fit(x, rows: n, dim: d, configuration: c, backend: backend) { done, _ in progress.update(done) }
                 progress.finish()
                 embedding = result.w
                 (report.reconstructionError, report.iterations) = (result.reconstructionError, result.iterations)
                 report.seconds["nmf"] = Date().timeIntervalSince(start)
+            case .tsne:
+                var c = TSNE.Configuration()
+                (c.perplexity, c.earlyExaggeration, c.learningRate, c.gradient, c.seed) = (perplexity, earlyExaggeration, learningRate, tsneGradient, data.seed)
+                c.interpolationNodes = interpolationNodes
+                if let maxIter { c.iterations = maxIter; c.earlyIterations = min(c.earlyIterations, maxIter) }
+                var phase = ""
+                let result = try TSNE.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
+                    if name != phase { progress.finish(); phase = name; progress.start("t-SNE \(name)", total: total, unit: name == "k-NN" ? "rows" : "iterations") }
+                    progress.update(done)
+                }
+                progress.finish()
+                embedding = result.embedding
+                (report.klDivergence, report.seconds) = (result.klDivergence, result.seconds)
             case .umap:
                 var c = UMAP.Configuration()
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
@@ -188,6 +224,7 @@ struct EmbedCommand: ParsableCommand {
         if json { print(try jsonString(report)); return }
         var line = "\(method.rawValue): \(n) points x \(d) -> \(dims) dims, \(String(format: "%.2f", report.seconds["total"]!)) s; wrote \(out)"
         if let ratio = report.explainedVarianceRatio { line += String(format: "; explained variance %.4f", ratio.reduce(0, +)) }
+        if let kl = report.klDivergence { line += String(format: "; KL divergence %.4f", kl) }
         if let error = report.reconstructionError, let i = report.iterations { line += String(format: "; reconstruction error %.6g after %d iterations", error, i) }
         print(line)
         if let t = report.trustworthiness {
@@ -217,4 +254,5 @@ struct EmbedCommand: ParsableCommand {
 extension PCA.Solver: ExpressibleByArgument {}
 extension NMF.Initialisation: ExpressibleByArgument {}
 extension NMF.Solver: ExpressibleByArgument {}
+extension TSNE.Gradient: ExpressibleByArgument {}
 extension UMAP.Metric: ExpressibleByArgument {}
