@@ -15,7 +15,7 @@ import numpy as np
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 parser = argparse.ArgumentParser()
 parser.add_argument("--points", type=int, default=10000, choices=[10000, 70000])
-parser.add_argument("--only", default="umap,pca")
+parser.add_argument("--only", default="umap,tsne,pca,nmf")
 parser.add_argument("--dims", type=int, default=10, help="UMAP dimensions")
 parser.add_argument("--out", default=os.path.join(root, "benchmarks", "results", time.strftime("%Y-%m-%d") + "-reduce"))
 args = parser.parse_args()
@@ -89,7 +89,15 @@ def scores(Y):
     return t, normalized_mutual_info_score(y, labels)
 
 
-rows = []
+class Rows(list):
+    """Prints each row as it is measured (a long run that fails late keeps what it measured)."""
+    def append(self, row):
+        super().append(row)
+        name, tool, seconds, rss, t, nmi, notes = row
+        print(f"| {name} | {tool} | {seconds:.2f} | {rss:.0f} | {t:.4f} | {nmi:.4f} | {notes} |", flush=True)
+
+
+rows = Rows()
 methods = args.only.split(",")
 if "umap" in methods:
     d = args.dims
@@ -105,6 +113,31 @@ if "pca" in methods:
     rows.append(("PCA-50", "scikit-learn randomized", st, srss, *scores(sy), ""))
     st, srss, sy = python_side("from sklearn.decomposition import PCA\nY = PCA(50, svd_solver='full').fit_transform(X)")
     rows.append(("PCA-50", "scikit-learn full", st, srss, *scores(sy), ""))
+
+if "tsne" in methods:
+    # Both from the same PCA-50 of the pixels (scikit-learn's, saved once), 2 threads for openTSNE.
+    from sklearn.decomposition import PCA as SKPCA
+    pca50 = SKPCA(50, svd_solver="full").fit_transform(X).astype(np.float32)
+    p50 = os.path.join(data, f"pca50-{args.points}.npy")
+    np.save(p50, pca50)
+    start = time.time()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", fmnist, "embed", "--method", "tsne", "--input", p50, "--backend", "cpu", "--json",
+                        "--quiet", "--out", os.path.join(data, "tsne-fmnist.npy")], check=True, capture_output=True, text=True)
+    ft, frss, fj = time.time() - start, float(p.stderr.strip().split()[-1]) / 1024, json.loads(p.stdout)
+    fy = np.load(os.path.join(data, "tsne-fmnist.npy"))
+    ot, orss, oy = python_side(f"import openTSNE\nX = np.load({p50!r})\nE = openTSNE.TSNE(n_jobs={os.cpu_count()}, random_state=0).fit(X)\n"
+                               f"Y = np.asarray(E)\nopen({os.path.join(data, 'tsne-kl.txt')!r}, 'w').write(str(E.kl_divergence))")
+    okl = float(open(os.path.join(data, "tsne-kl.txt")).read())
+    rows.append(("t-SNE-2 of PCA-50", "fmnist", ft, frss, *scores(fy), f"KL {fj['klDivergence']:.4f}; {json.dumps(fj.get('seconds'))}"))
+    rows.append(("t-SNE-2 of PCA-50", f"openTSNE ({os.cpu_count()} threads)", ot, orss, *scores(oy), f"KL {okl:.4f}"))
+if "nmf" in methods:
+    ft, frss, fy, fj = fmnist_side(["--method", "nmf", "--dims", "20"])
+    rows.append(("NMF-20", "fmnist cd", ft, frss, *scores(fy), f"error {fj['reconstructionError']:.3f}, {fj['iterations']} iterations"))
+    code = "from sklearn.decomposition import NMF\nm = NMF(20, init='nndsvda', random_state=0)\nY = m.fit_transform(X)\n" \
+           f"open({os.path.join(data, 'nmf-err.txt')!r}, 'w').write(f'{{m.reconstruction_err_}} {{m.n_iter_}}')"
+    st, srss, sy = python_side(code)
+    err, its = open(os.path.join(data, "nmf-err.txt")).read().split()
+    rows.append(("NMF-20", "scikit-learn cd", st, srss, *scores(sy), f"error {float(err):.3f}, {its} iterations"))
 
 lines = [f"{args.points} points, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores",
          "| embedding | tool | seconds (process) | peak RSS MB | trustworthiness k10 (5k sample) | K-means NMI | notes |",

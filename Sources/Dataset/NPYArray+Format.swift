@@ -38,9 +38,6 @@ extension NPYArray {
             throw DataError("\(name): .npy header is not valid text")
         }
         let fields = try NPYHeader.parse(header, name: name)
-        guard !fields.fortranOrder else {
-            throw DataError("\(name): Fortran-order arrays are not supported; save with np.ascontiguousarray first")
-        }
         let itemSize: Int
         switch fields.descr {
         case "<f4": itemSize = 4
@@ -75,7 +72,38 @@ extension NPYArray {
         case "<i8": elements = .int64(Self.decode(payload, count: count))
         default: elements = .uint8(Array(payload))
         }
-        self.init(shape: fields.shape, elements: elements)
+        // Fortran order (what NumPy writes for many scikit-learn results): the same values with the
+        // axes reversed; reordered into C order here.
+        self.init(shape: fields.shape, elements: fields.fortranOrder ? Self.cOrder(elements, shape: fields.shape) : elements)
+    }
+
+    /// Values stored column-major (first index fastest) for `shape`, rearranged row-major.
+    static func cOrder(_ elements: Elements, shape: [Int]) -> Elements {
+        guard shape.count >= 2 else { return elements }
+        let count = shape.reduce(1, *)
+        // Column-major strides, then each row-major position's source offset.
+        var strides = [Int](repeating: 1, count: shape.count)
+        for a in 1 ..< shape.count { strides[a] = strides[a - 1] * shape[a - 1] }
+        var source = [Int](repeating: 0, count: count)
+        var index = [Int](repeating: 0, count: shape.count)
+        for position in 0 ..< count {
+            source[position] = zip(index, strides).reduce(0) { $0 + $1.0 * $1.1 }
+            var axis = shape.count - 1
+            while axis >= 0 {
+                index[axis] += 1
+                if index[axis] < shape[axis] { break }
+                index[axis] = 0
+                axis -= 1
+            }
+        }
+        func reorder<T>(_ values: [T]) -> [T] { source.map { values[$0] } }
+        switch elements {
+        case .float32(let v): return .float32(reorder(v))
+        case .float64(let v): return .float64(reorder(v))
+        case .int32(let v): return .int32(reorder(v))
+        case .int64(let v): return .int64(reorder(v))
+        case .uint8(let v): return .uint8(reorder(v))
+        }
     }
 
     /// Little-endian values of type `T` from raw bytes (copied, so alignment does not matter).

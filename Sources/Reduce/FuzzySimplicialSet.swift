@@ -25,18 +25,22 @@ public struct FuzzySimplicialSet: Sendable {
     public static let smoothKTolerance = 1e-5
     public static let minimumKDistanceScale = 1e-3
 
-    /// Builds the set from a k-NN graph whose rows list each point itself first.
+    /// Builds the set from a k-NN graph whose rows list each point itself first; entries with index
+    /// -1 (a mutual graph's removed edges, at the ends of their rows) are skipped. The bisection
+    /// target stays `log2(k)` with the graph's `k`.
     public init(graph g: NeighbourGraph, setOpMixRatio mix: Double = 1, localConnectivity: Double = 1) {
         let n = g.rows, k = g.k
         count = n
-        let meanAll = g.distances.reduce(0.0) { $0 + Double($1) } / Double(max(1, g.distances.count))
+        let valid = zip(g.indices, g.distances).filter { $0.0 >= 0 }
+        let meanAll = valid.reduce(0.0) { $0 + Double($1.1) } / Double(max(1, valid.count))
         var sigmas = [Double](repeating: 0, count: n), rhos = [Double](repeating: 0, count: n)
         let target = log2(Double(k))
         sigmas.withUnsafeMutableBufferPointer { sig in
             rhos.withUnsafeMutableBufferPointer { rho in
                 parallelFor(n, grain: 1024) { range in
                     for i in range {
-                        let row = (0 ..< k).map { Double(g.distances[i * k + $0]) }
+                        // Entries marked -1 (removed by the mutual-k-NN option) take no part.
+                        let row = (0 ..< k).filter { g.indices[i * k + $0] >= 0 }.map { Double(g.distances[i * k + $0]) }
                         let nonZero = row.filter { $0 > 0 }
                         if Double(nonZero.count) >= localConnectivity {
                             let index = Int(localConnectivity.rounded(.down)), interpolation = localConnectivity - Double(index)
@@ -52,7 +56,7 @@ public struct FuzzySimplicialSet: Sendable {
                         var lo = 0.0, hi = Double.infinity, mid = 1.0
                         for _ in 0 ..< 64 {
                             var sum = 0.0
-                            for j in 1 ..< k {
+                            for j in 1 ..< row.count {
                                 let d = row[j] - rho[i]
                                 sum += d > 0 ? exp(-(d / mid)) : 1
                             }
@@ -65,7 +69,7 @@ public struct FuzzySimplicialSet: Sendable {
                                 mid = hi == .infinity ? mid * 2 : (lo + hi) / 2
                             }
                         }
-                        let floor = Self.minimumKDistanceScale * (rho[i] > 0 ? row.reduce(0, +) / Double(k) : meanAll)
+                        let floor = Self.minimumKDistanceScale * (rho[i] > 0 ? row.reduce(0, +) / Double(max(1, row.count)) : meanAll)
                         sig[i] = max(mid, floor)
                     }
                 }

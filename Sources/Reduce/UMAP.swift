@@ -3,8 +3,8 @@ import Dataset
 import Foundation
 
 /// UMAP (McInnes, Healy and Melville 2018), following umap-learn's `UMAP.fit`:
-/// exact k-NN on the backend (`kNearestNeighbours`, the point itself first), the fuzzy simplicial
-/// set (`FuzzySimplicialSet`), `a`/`b` from `minDist` and `spread` (`UMAPCurve`), edges with
+/// exact k-NN on the backend (`kNearestNeighbours`, the point itself first), optionally reduced to
+/// mutual neighbours (`MutualNeighbours`), the fuzzy simplicial set (`FuzzySimplicialSet`), `a`/`b` from `minDist` and `spread` (`UMAPCurve`), edges with
 /// weight below `max / epochs` dropped, spectral initialisation scaled to `[0, 10]` per axis (random
 /// uniform in `[-10, 10]` when the graph is not connected, reported in `Result.notes`), then SGD
 /// with negative sampling (`UMAPOptimizer`).
@@ -13,6 +13,13 @@ import Foundation
 /// points and 500 below, 5 negative samples per edge, learning rate 1 decaying linearly, repulsion 1.
 public enum UMAP {
     public enum Metric: String, CaseIterable, Sendable { case euclidean, cosine }
+    /// Which neighbour graph the fuzzy set is built on.
+    public enum Graph: String, CaseIterable, Sendable {
+        /// The k-NN graph (umap-learn).
+        case knn
+        /// Mutual neighbours only, isolated points reconnected (`MutualNeighbours`).
+        case mutual
+    }
 
     public struct Configuration: Sendable {
         public var dims = 2
@@ -20,6 +27,7 @@ public enum UMAP {
         public var minDist = 0.1
         public var spread = 1.0
         public var metric = Metric.euclidean
+        public var graph = Graph.knn
         /// Default: 200 for more than 10,000 points, else 500.
         public var epochs: Int?
         public var negativeSampleRate = 5
@@ -67,12 +75,17 @@ public enum UMAP {
             graph.distances = graph.distances.map { $0 * $0 / 2 }
         }
         lap("k-NN")
+        var notes: [String] = []
+        if c.graph == .mutual {
+            let (mutual, kept, reconnected) = MutualNeighbours.graph(from: graph)
+            graph = mutual
+            notes.append("note: mutual k-NN graph: \(kept) of \(n * (c.neighbours - 1)) directed edges kept, \(reconnected) isolated points reconnected")
+        }
         var set = FuzzySimplicialSet(graph: graph, setOpMixRatio: c.setOpMixRatio, localConnectivity: c.localConnectivity)
         let epochs = c.epochs ?? (n > 10_000 ? 200 : 500)
         prune(&set, below: (set.weights.max() ?? 0) / Float(epochs))
         let curve = UMAPCurve(minDist: c.minDist, spread: c.spread)
         lap("graph")
-        var notes: [String] = []
         var start: [Float]
         if let spectral = try SpectralLayout.compute(set, dims: c.dims, seed: c.seed) {
             start = spectral

@@ -82,6 +82,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "UMAP: euclidean or cosine.")
     var metric: UMAP.Metric = .euclidean
 
+    @Option(help: "UMAP neighbour graph: knn, or mutual (mutual neighbours only, isolated points reconnected; Dalmia and Sia 2021).")
+    var graph: UMAP.Graph = .knn
+
     @Option(name: [.customLong("epochs"), .customLong("n-epochs")], help: "UMAP: optimisation epochs (default: 200 above 10,000 points, else 500).")
     var epochs: Int?
 
@@ -125,7 +128,8 @@ struct EmbedCommand: ParsableCommand {
         guard trustK >= 1 else { throw ValidationError("--trust-k \(trustK) must be at least 1") }
         guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }
         if method != .umap {
-            for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil)] where typed {
+            for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil),
+                                  ("--graph", graph != .knn), ("--metric", metric != .euclidean)] where typed {
                 throw ValidationError("\(flag) applies to umap, not \(method.rawValue)")
             }
         }
@@ -199,6 +203,7 @@ struct EmbedCommand: ParsableCommand {
             case .umap:
                 var c = UMAP.Configuration()
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
+                c.graph = graph
                 var phase = ""
                 let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
                     if name != phase { progress.finish(); phase = name; progress.start("UMAP \(name)", total: total, unit: name == "k-NN" ? "rows" : "epochs") }
@@ -256,3 +261,4 @@ extension NMF.Initialisation: ExpressibleByArgument {}
 extension NMF.Solver: ExpressibleByArgument {}
 extension TSNE.Gradient: ExpressibleByArgument {}
 extension UMAP.Metric: ExpressibleByArgument {}
+extension UMAP.Graph: ExpressibleByArgument {}
