@@ -18,6 +18,9 @@ public struct FuzzySimplicialSet: Sendable {
     public var rowStart: [Int]
     public var columns: [Int32]
     public var weights: [Float]
+    /// Each entry's input-space distance: the larger of the two directed k-NN distances where both
+    /// exist (umap-learn's `return_dists`), used by densMAP.
+    public var distances: [Float]
     /// The per-point scales, for inspection and tests.
     public var sigmas: [Double]
     public var rhos: [Double]
@@ -79,7 +82,7 @@ public struct FuzzySimplicialSet: Sendable {
         self.rhos = rhos
         // Directed memberships, then the fuzzy union with the transpose: entries (i, j, p_ij) and
         // (j, i, p_ij) sorted by position; equal positions combine.
-        var entries: [(key: Int, forward: Float, backward: Float)] = []
+        var entries: [(key: Int, forward: Float, backward: Float, distance: Float)] = []
         entries.reserveCapacity(2 * n * k)
         for i in 0 ..< n {
             for q in 0 ..< k {
@@ -88,19 +91,20 @@ public struct FuzzySimplicialSet: Sendable {
                 let d = Double(g.distances[i * k + q]) - rhos[i]
                 let p = Float(d <= 0 || sigmas[i] == 0 ? 1 : exp(-(d / sigmas[i])))
                 guard p > 0 else { continue }
-                entries.append((i * n + j, p, 0))
-                entries.append((j * n + i, 0, p))
+                entries.append((i * n + j, p, 0, g.distances[i * k + q]))
+                entries.append((j * n + i, 0, p, g.distances[i * k + q]))
             }
         }
         entries.sort { $0.key < $1.key }
-        var rowStart = [Int](repeating: 0, count: n + 1), columns: [Int32] = [], weights: [Float] = []
+        var rowStart = [Int](repeating: 0, count: n + 1), columns: [Int32] = [], weights: [Float] = [], distances: [Float] = []
         var e = 0
         while e < entries.count {
-            var forward: Float = 0, backward: Float = 0
+            var forward: Float = 0, backward: Float = 0, distance: Float = 0
             let key = entries[e].key
             while e < entries.count && entries[e].key == key {
                 forward = max(forward, entries[e].forward)
                 backward = max(backward, entries[e].backward)
+                distance = max(distance, entries[e].distance)
                 e += 1
             }
             let product = Double(forward) * Double(backward)
@@ -109,9 +113,10 @@ public struct FuzzySimplicialSet: Sendable {
             rowStart[key / n + 1] += 1
             columns.append(Int32(key % n))
             weights.append(Float(w))
+            distances.append(distance)
         }
         for i in 0 ..< n { rowStart[i + 1] += rowStart[i] }
-        (self.rowStart, self.columns, self.weights) = (rowStart, columns, weights)
+        (self.rowStart, self.columns, self.weights, self.distances) = (rowStart, columns, weights, distances)
     }
 
     /// Stored entries (both directions of every edge).

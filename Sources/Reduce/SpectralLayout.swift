@@ -9,12 +9,12 @@ import Foundation
 ///
 /// Found by block subspace iteration on `(M + I) / 2` (eigenvalues in [0, 1], same vectors) with
 /// the trivial vector projected out, a block of `dims + 4` vectors orthonormalised by QR and a
-/// Rayleigh-Ritz step every 10 iterations, until the wanted Ritz values move by less than 1e-7 or
+/// Rayleigh-Ritz step every 10 iterations, until the wanted Ritz values move by less than 1e-6 or
 /// `maxIterations` (umap-learn asks ARPACK for a 1e-4 tolerance; the layout only seeds the SGD).
 /// Nil when the graph is not connected (several zero eigenvalues make the vectors meaningless);
 /// the caller then falls back to a random start.
 enum SpectralLayout {
-    static func compute(_ set: FuzzySimplicialSet, dims: Int, seed: UInt64, maxIterations: Int = 600) throws -> [Float]? {
+    static func compute(_ set: FuzzySimplicialSet, dims: Int, seed: UInt64, maxIterations: Int = 300) throws -> [Float]? {
         let n = set.count
         guard n > dims + 5, connected(set) else { return nil }
         var degree = [Double](repeating: 0, count: n)
@@ -82,7 +82,7 @@ enum SpectralLayout {
             let wanted = Array(values.prefix(dims))
             let moved = zip(wanted, previous).map { abs($0 - $1) }.max() ?? 1
             previous = wanted
-            if moved < 1e-7 { break }
+            if moved < 1e-6 { break }
         }
         var layout = [Float](repeating: 0, count: n * dims)
         for i in 0 ..< n { for c in 0 ..< dims { layout[i * dims + c] = Float(x[i * block + c]) } }

@@ -13,6 +13,17 @@ import Foundation
 /// points and 500 below, 5 negative samples per edge, learning rate 1 decaying linearly, repulsion 1.
 public enum UMAP {
     public enum Metric: String, CaseIterable, Sendable { case euclidean, cosine }
+    /// How the k-NN graph is found.
+    public enum NeighbourSearch: String, CaseIterable, Sendable {
+        /// `projected` on the CPU backend for more than 20,000 points of more than 64 features, else `exact`.
+        case auto
+        /// Brute force over all features (exact; what a GPU does fast).
+        case exact
+        /// Candidates (4k + 15) from a PCA-64 projection, ranked by their distances in the full space:
+        /// about 12 times less arithmetic on 784 features. Its recall is measured and reported
+        /// (70,000 raw images, k 15: 0.987, against 0.964 with 3k + 8 candidates and 0.997 with PCA-100).
+        case projected
+    }
     /// Which neighbour graph the fuzzy set is built on.
     public enum Graph: String, CaseIterable, Sendable {
         /// The k-NN graph (umap-learn).
@@ -28,6 +39,13 @@ public enum UMAP {
         public var spread = 1.0
         public var metric = Metric.euclidean
         public var graph = Graph.knn
+        public var neighbourSearch = NeighbourSearch.auto
+        /// densMAP (Narayan, Berger and Cho 2021; umap-learn's `densmap=True`): the weight of the
+        /// density-preserving term (`dens_lambda`), 0 for plain UMAP, over the last `densityFraction`
+        /// of the epochs (`dens_frac` 0.3), with `densityVarianceShift` (`dens_var_shift` 0.1).
+        public var densityLambda = 0.0
+        public var densityFraction = 0.3
+        public var densityVarianceShift = 0.1
         /// Default: 200 for more than 10,000 points, else 500.
         public var epochs: Int?
         public var negativeSampleRate = 5
@@ -49,6 +67,9 @@ public enum UMAP {
         public var seconds: [String: Double]
         /// What the user should know (e.g. the random fallback).
         public var notes: [String]
+        /// With the projected search: the share of true k nearest neighbours found, measured by brute
+        /// force on 500 sampled points.
+        public var neighbourRecall: Double?
     }
 
     /// What `fit` reports while it runs: phase name, units done, units in the phase.
@@ -64,12 +85,27 @@ public enum UMAP {
             throw ReduceError("--min-dist \(c.minDist) must be in [0, --spread \(c.spread)]")
         }
         if let e = c.epochs, e < 1 { throw ReduceError("--epochs \(e) must be at least 1") }
+        guard c.densityLambda >= 0, c.densityFraction > 0, c.densityFraction <= 1 else {
+            throw ReduceError("--dens-lambda \(c.densityLambda) must not be negative, --dens-frac \(c.densityFraction) in (0, 1]")
+        }
         var seconds: [String: Double] = [:]
         var clock = Date()
         func lap(_ phase: String) { seconds[phase] = Date().timeIntervalSince(clock); clock = Date() }
 
         let points = c.metric == .cosine ? normalisedRows(x, rows: n, dim: d) : x
-        var graph = try backend.kNearestNeighbours(points, rows: n, dim: d, k: c.neighbours) { progress("k-NN", $0, $1) }
+        let projectedDims = 64
+        let projected = c.neighbourSearch == .projected
+            || (c.neighbourSearch == .auto && B.self == CPUBackend.self && n > 20_000 && d > projectedDims)
+        var graph: NeighbourGraph
+        var recall: Double?
+        if projected && d > projectedDims {
+            let (_, space) = try PCA.fit(points, rows: n, dim: d, configuration: .init(components: projectedDims), backend: backend)
+            graph = try backend.kNearestNeighbours(points, rows: n, dim: d, k: c.neighbours, extra: 3 * c.neighbours + 15,
+                                                   searchSpace: (space, projectedDims)) { progress("k-NN", $0, $1) }
+            recall = try neighbourRecall(graph, points, rows: n, dim: d, backend: backend, seed: c.seed)
+        } else {
+            graph = try backend.kNearestNeighbours(points, rows: n, dim: d, k: c.neighbours) { progress("k-NN", $0, $1) }
+        }
         if c.metric == .cosine {
             // Unit rows: |u - v|^2 = 2 (1 - cos), so the cosine distance is |u - v|^2 / 2.
             graph.distances = graph.distances.map { $0 * $0 / 2 }
@@ -108,9 +144,47 @@ public enum UMAP {
         lap("initialisation")
         var optimizer = UMAPOptimizer(set: set, dims: c.dims, curve: curve, epochs: epochs, negativeSampleRate: c.negativeSampleRate,
                                       learningRate: c.learningRate, repulsion: c.repulsionStrength, seed: c.seed)
+        if c.densityLambda > 0 {
+            optimizer.density = UMAPDensity(set: set, lambda: c.densityLambda, fraction: c.densityFraction,
+                                            varianceShift: c.densityVarianceShift)
+        }
         let embedding = optimizer.run(start) { progress("optimisation", $0, epochs) }
         lap("optimisation")
-        return Result(embedding: embedding, curve: curve, epochs: epochs, edges: set.edgeCount, seconds: seconds, notes: notes)
+        return Result(embedding: embedding, curve: curve, epochs: epochs, edges: set.edgeCount, seconds: seconds, notes: notes,
+                      neighbourRecall: recall)
+    }
+
+    /// The share of each sampled row's true k nearest neighbours (brute force over all features on
+    /// the backend, ranked exactly) that `graph` holds, over `sample` seeded rows.
+    static func neighbourRecall<B: ComputeBackend>(_ graph: NeighbourGraph, _ x: [Float], rows n: Int, dim d: Int, backend: B,
+                                                   seed: UInt64, sample: Int = 500) throws -> Double {
+        var order = Array(0 ..< n)
+        var rng = SplitMix64(seed: seed ^ 0x2EC4)
+        rng.shuffle(&order)
+        let queries = Array(order.prefix(min(sample, n))).sorted()
+        let k = graph.k, candidates = min(n, k + 8)
+        let q = queries.flatMap { x[($0 * d) ..< (($0 + 1) * d)] }
+        let all = try backend.makeBuffer(x), allNorms = try backend.makeBuffer(count: n)
+        try backend.rowSquaredNorms(all, offset: 0, rows: n, cols: d, into: allNorms, outOffset: 0)
+        let qBuffer = try backend.makeBuffer(q), qNorms = try backend.makeBuffer(count: queries.count)
+        try backend.rowSquaredNorms(qBuffer, offset: 0, rows: queries.count, cols: d, into: qNorms, outOffset: 0)
+        let block = try backend.makeBuffer(count: queries.count * n)
+        try backend.squaredDistances(x: qBuffer, xOffset: 0, xNorms: qNorms, xNormsOffset: 0, rows: queries.count,
+                                     y: all, yNorms: allNorms, yRows: n, dim: d, into: block)
+        let indices = try backend.makeBuffer(count: queries.count * candidates), values = try backend.makeBuffer(count: queries.count * candidates)
+        try backend.rowTopK(block, rows: queries.count, cols: n, k: candidates, columnOffset: 0, indices: indices, values: values, outRow: 0)
+        let found = try backend.ints(indices)
+        var hits = 0
+        for (r, i) in queries.enumerated() {
+            // Exact ranking of the query's candidates (the query is a row of x: itself first).
+            let ranked = found[(r * candidates) ..< ((r + 1) * candidates)].filter { $0 >= 0 }.map { j -> (Double, Int32) in
+                var s = 0.0
+                for t in 0 ..< d { let v = Double(x[i * d + t]) - Double(x[Int(j) * d + t]); s += v * v }
+                return (s, j)
+            }.sorted { $0 < $1 }.prefix(k).map(\.1)
+            hits += Set(ranked).intersection(graph.neighbours(of: i)).count
+        }
+        return Double(hits) / Double(queries.count * k)
     }
 
     static func normalisedRows(_ x: [Float], rows n: Int, dim d: Int) -> [Float] {
@@ -126,14 +200,15 @@ public enum UMAP {
 
     /// Drops entries below `threshold` (umap-learn: weights under `max / epochs` are never sampled).
     static func prune(_ set: inout FuzzySimplicialSet, below threshold: Float) {
-        var rowStart = [Int](repeating: 0, count: set.count + 1), columns: [Int32] = [], weights: [Float] = []
+        var rowStart = [Int](repeating: 0, count: set.count + 1), columns: [Int32] = [], weights: [Float] = [], distances: [Float] = []
         for i in 0 ..< set.count {
             for e in set.rowStart[i] ..< set.rowStart[i + 1] where set.weights[e] >= threshold {
                 columns.append(set.columns[e])
                 weights.append(set.weights[e])
+                distances.append(set.distances[e])
             }
             rowStart[i + 1] = columns.count
         }
-        (set.rowStart, set.columns, set.weights) = (rowStart, columns, weights)
+        (set.rowStart, set.columns, set.weights, set.distances) = (rowStart, columns, weights, distances)
     }
 }

@@ -13,7 +13,9 @@ import Foundation
 /// negative samples come from a counter-based hash of `(seed, edge, epoch, sample)`. umap-learn
 /// also moves `y_j` by the opposite attraction ("move_other"); here each edge is stored in both
 /// directions, so each end moves itself, with the attraction doubled to keep umap-learn's balance
-/// of attraction (two moves per edge sample) to repulsion.
+/// of attraction (two moves per edge sample) to repulsion. With densMAP (`density`), the radii of
+/// the embedding are measured at the start of each epoch of its last fraction and the
+/// correlation's gradient joins the attraction, as umap-learn's `optimize_layout_euclidean`.
 struct UMAPOptimizer {
     let set: FuzzySimplicialSet
     let dims: Int
@@ -23,6 +25,8 @@ struct UMAPOptimizer {
     let learningRate: Double
     let repulsion: Double
     let seed: UInt64
+    /// densMAP's regulariser, when enabled.
+    var density: UMAPDensity?
     private var epochsPerSample: [Float]
     private var nextSample: [Float]
     private var nextNegative: [Float]
@@ -50,6 +54,7 @@ struct UMAPOptimizer {
         for epoch in 0 ..< epochs {
             let alpha = Float(learningRate * (1 - Double(epoch) / Double(epochs)))
             let e = Float(epoch)
+            let densityState = density.flatMap { $0.active(epoch: epoch, of: epochs) ? $0.epochState(set: set, embedding: current, dims: dims, curve: curve) : nil }
             snapshot.withUnsafeMutableBufferPointer { snap in
                 current.withUnsafeBufferPointer { snap.baseAddress!.update(from: $0.baseAddress!, count: n * dims) }
             }
@@ -68,10 +73,17 @@ struct UMAPOptimizer {
                                             for t in 0 ..< dims { let v = head[t] - old[j * dims + t]; d2 += v * v }
                                             if d2 > 0 {
                                                 let pb = powf(d2, b)
-                                                let coefficient = 2 * (-2 * a * b * pb / d2) / (a * pb + 1)
+                                                let coefficient = (-2 * a * b * pb / d2) / (a * pb + 1)
+                                                let correction = densityState.map {
+                                                    Float(2 * density!.coefficient($0, j: i, k: j, mu: Double(set.weights[edge]), d2: Double(d2),
+                                                                                   curve: curve, count: n))
+                                                } ?? 0
                                                 for t in 0 ..< dims {
-                                                    let g = min(4, max(-4, coefficient * (head[t] - old[j * dims + t])))
-                                                    head[t] += g * alpha
+                                                    let difference = head[t] - old[j * dims + t]
+                                                    var g = min(4, max(-4, coefficient * difference))
+                                                    if correction != 0 { g += min(4, max(-4, correction * difference)) }
+                                                    // Twice: this end's move and the one umap-learn gives the other end.
+                                                    head[t] += 2 * g * alpha
                                                 }
                                             }
                                             due[edge] += every[edge]

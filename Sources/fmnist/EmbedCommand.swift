@@ -11,11 +11,11 @@ import Reduce
 struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
-        abstract: "Reduce features or raw pixels with PCA, NMF, t-SNE or UMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
+        abstract: "Reduce features or raw pixels with PCA, NMF, t-SNE, UMAP or densMAP; writes float32 [N, dims] .npy, optionally a scatter and trustworthiness.")
 
-    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, nmf, tsne, umap }
+    enum Method: String, CaseIterable, ExpressibleByArgument { case pca, nmf, tsne, umap, densmap }
 
-    @Option(help: "Method: pca, nmf, tsne or umap.")
+    @Option(help: "Method: pca, nmf, tsne, umap or densmap (UMAP with the density-preserving term).")
     var method: Method = .umap
 
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
@@ -82,6 +82,12 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "UMAP: euclidean or cosine.")
     var metric: UMAP.Metric = .euclidean
 
+    @Option(help: "UMAP k-NN search: auto (projected on the CPU backend above 20,000 points of more than 64 features, else exact), exact, or projected (candidates from PCA-64, ranked exactly; recall reported).")
+    var knn: UMAP.NeighbourSearch = .auto
+
+    @Option(help: "densMAP: weight of the density-preserving term (umap-learn's dens_lambda).")
+    var densLambda: Double = 2
+
     @Option(help: "UMAP neighbour graph: knn, or mutual (mutual neighbours only, isolated points reconnected; Dalmia and Sia 2021).")
     var graph: UMAP.Graph = .knn
 
@@ -127,10 +133,11 @@ struct EmbedCommand: ParsableCommand {
         if colorBy != nil && scatter == nil { throw ValidationError("--color-by needs --scatter") }
         guard trustK >= 1 else { throw ValidationError("--trust-k \(trustK) must be at least 1") }
         guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }
-        if method != .umap {
+        if method != .densmap && densLambda != 2 { throw ValidationError("--dens-lambda applies to densmap, not \(method.rawValue)") }
+        if method != .umap && method != .densmap {
             for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil),
-                                  ("--graph", graph != .knn), ("--metric", metric != .euclidean)] where typed {
-                throw ValidationError("\(flag) applies to umap, not \(method.rawValue)")
+                                  ("--graph", graph != .knn), ("--metric", metric != .euclidean), ("--knn", knn != .auto)] where typed {
+                throw ValidationError("\(flag) applies to umap and densmap, not \(method.rawValue)")
             }
         }
         if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
@@ -150,7 +157,7 @@ struct EmbedCommand: ParsableCommand {
     struct Report: Codable {
         var method: String, points: Int, features: Int, dims: Int, seconds: [String: Double]
         var explainedVarianceRatio: [Double]?
-        var a: Double?, b: Double?, epochs: Int?, edges: Int?
+        var a: Double?, b: Double?, epochs: Int?, edges: Int?, neighbourRecall: Double?
         var reconstructionError: Double?, iterations: Int?, klDivergence: Double?
         var trustworthiness: Trustworthiness.Result?
         var output: String
@@ -200,19 +207,21 @@ struct EmbedCommand: ParsableCommand {
                 progress.finish()
                 embedding = result.embedding
                 (report.klDivergence, report.seconds) = (result.klDivergence, result.seconds)
-            case .umap:
+            case .umap, .densmap:
                 var c = UMAP.Configuration()
+                if method == .densmap { c.densityLambda = densLambda }
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
-                c.graph = graph
+                (c.graph, c.neighbourSearch) = (graph, knn)
                 var phase = ""
                 let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
-                    if name != phase { progress.finish(); phase = name; progress.start("UMAP \(name)", total: total, unit: name == "k-NN" ? "rows" : "epochs") }
+                    if name != phase { progress.finish(); phase = name; progress.start("\(method == .densmap ? "densMAP" : "UMAP") \(name)", total: total, unit: name == "k-NN" ? "rows" : "epochs") }
                     progress.update(done)
                 }
                 progress.finish()
                 result.notes.forEach(note)
                 embedding = result.embedding
                 (report.a, report.b, report.epochs, report.edges, report.seconds) = (result.curve.a, result.curve.b, result.epochs, result.edges, result.seconds)
+                report.neighbourRecall = result.neighbourRecall
             }
         } catch let error as ReduceError {
             throw ValidationError(error.description)
@@ -262,3 +271,4 @@ extension NMF.Solver: ExpressibleByArgument {}
 extension TSNE.Gradient: ExpressibleByArgument {}
 extension UMAP.Metric: ExpressibleByArgument {}
 extension UMAP.Graph: ExpressibleByArgument {}
+extension UMAP.NeighbourSearch: ExpressibleByArgument {}

@@ -1,6 +1,6 @@
 import Backend
 import Dataset
-import Reduce
+@testable import Reduce
 import XCTest
 
 final class UMAPTests: XCTestCase {
@@ -58,6 +58,61 @@ final class UMAPTests: XCTestCase {
         var kept = 0
         for i in 0 ..< n where embedded.neighbours(of: i).contains(input.indices[i]) { kept += 1 }
         XCTAssertGreaterThan(Double(kept) / Double(n), 0.65, "nearest input neighbours kept among the 10 nearest embedded ones")
+    }
+
+    /// The mutual graph keeps exactly the edges present both ways, leaves every point at least one
+    /// neighbour, and UMAP runs on it.
+    func testMutualGraph() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let backend = CPUBackend()
+        let g = try backend.kNearestNeighbours(x, rows: n, dim: d, k: 10)
+        let (m, kept, reconnected) = MutualNeighbours.graph(from: g)
+        var count = 0
+        for i in 0 ..< n {
+            let row = m.neighbours(of: i).filter { $0 >= 0 && Int($0) != i }
+            XCTAssertFalse(row.isEmpty, "point \(i) isolated")
+            let mutual = g.neighbours(of: i).filter { Int($0) != i && g.neighbours(of: Int($0)).contains(Int32(i)) }
+            if mutual.isEmpty {
+                XCTAssertEqual(row, [g.indices[i * 10 + 1]], "point \(i) reconnected to its nearest neighbour")
+            } else {
+                XCTAssertEqual(row, mutual, "point \(i)")
+            }
+            count += mutual.count
+        }
+        XCTAssertEqual(kept, count)
+        XCTAssertLessThan(kept, n * 9, "some edges are one-way")
+        XCTAssertEqual(reconnected, (0 ..< n).filter { i in !g.neighbours(of: i).contains { Int($0) != i && g.neighbours(of: Int($0)).contains(Int32(i)) } }.count)
+        var c = UMAP.Configuration()
+        (c.neighbours, c.epochs, c.graph) = (10, 50, .mutual)
+        let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+        XCTAssertTrue(result.embedding.allSatisfy(\.isFinite))
+        XCTAssertTrue(result.notes.contains { $0.contains("mutual k-NN graph: \(kept) of \(n * 9) directed edges kept") }, "\(result.notes)")
+    }
+
+    /// densMAP does what it is for: the embedding's local radii correlate with the input's more
+    /// than plain UMAP's do (the four blobs have different spreads), and it stays deterministic.
+    func testDensMAPPreservesDensity() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let backend = CPUBackend()
+        var c = UMAP.Configuration()
+        (c.neighbours, c.epochs) = (10, 200)
+        let plain = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+        c.densityLambda = 2
+        let dens = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+        XCTAssertEqual(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend).embedding, dens.embedding)
+        var set = FuzzySimplicialSet(graph: try backend.kNearestNeighbours(x, rows: n, dim: d, k: 10))
+        UMAP.prune(&set, below: (set.weights.max() ?? 0) / 200)
+        let density = UMAPDensity(set: set, lambda: 2, fraction: 0.3, varianceShift: 0.1)
+        func correlation(_ y: [Float]) -> Double {
+            let s = density.epochState(set: set, embedding: y, dims: 2, curve: dens.curve)
+            let e = s.logRadius, r = density.radii
+            let me = e.reduce(0, +) / Double(n)
+            let num = zip(e, r).reduce(0) { $0 + ($1.0 - me) * $1.1 }
+            let den = (e.reduce(0) { $0 + ($1 - me) * ($1 - me) } * r.reduce(0) { $0 + $1 * $1 }).squareRoot()
+            return num / den
+        }
+        let (before, after) = (correlation(plain.embedding), correlation(dens.embedding))
+        XCTAssertGreaterThan(after, before + 0.1, "radius correlation: UMAP \(before), densMAP \(after)")
     }
 
     func testBadInputIsOneClearError() throws {

@@ -50,12 +50,29 @@ final class EmbedCommandTests: XCTestCase {
         XCTAssertTrue(try String(contentsOfFile: "\(dir)/p2.svg", encoding: .utf8).contains("cluster 9 ("))
     }
 
+    /// densMAP with the projected neighbour search and the mutual graph: runs, reports the search's
+    /// recall (measured against brute force) and notes the mutual graph.
+    func testDensMAPProjectedSearchAndMutualGraph() throws {
+        let out = "\(dir)/dens.npy"
+        let r = try FmnistProcess.run(["embed", "--method", "densmap", "--split", "test", "--limit", "800", "--knn", "projected",
+                                       "--graph", "mutual", "--epochs", "60", "--out", out, "--json", "--backend", "cpu"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let recall = try XCTUnwrap(report["neighbourRecall"] as? Double)
+        XCTAssertTrue((0.9 ... 1).contains(recall), "recall \(recall)")
+        XCTAssertTrue(r.stderr.contains("note: mutual k-NN graph:"), r.stderr)
+        XCTAssertEqual(try NPYArray.read(out).shape, [800, 2])
+    }
+
     func testBadEmbedInputs() throws {
         let cases: [([String], String)] = [
             (["--method", "pca", "--dims", "900"], "--dims 900 must be between 1 and 50 for PCA of 50 x 784 features"),
             (["--method", "umap", "--n-neighbors", "1"], "--n-neighbors 1 must be at least 2"),
-            (["--method", "pca", "--n-neighbors", "30"], "--n-neighbors applies to umap, not pca"),
+            (["--method", "pca", "--n-neighbors", "30"], "--n-neighbors applies to umap and densmap, not pca"),
             (["--method", "umap", "--dims", "0"], "--dims 0 must be at least 1"),
+            (["--method", "tsne", "--dims", "3"], "--dims 3: t-SNE embeds in 2 dimensions"),
+            (["--method", "pca", "--dens-lambda", "1"], "--dens-lambda applies to densmap, not pca"),
+            (["--method", "tsne", "--perplexity", "40"], "--perplexity 40.0 must be positive and below a third of the points (50)"),
             (["--method", "pca", "--scatter", "x.jpg"], "--scatter x.jpg must end in .png or .svg"),
         ]
         for (arguments, message) in cases {
