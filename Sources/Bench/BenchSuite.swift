@@ -1,7 +1,7 @@
 /// The workloads `fmnist bench` runs, by op family.
 public enum BenchSuite {
     /// Op families that can be selected with `--ops`.
-    public static let families = ["gemm", "training", "layers", "distances", "elementwise", "reductions", "clustering"]
+    public static let families = ["gemm", "training", "layers", "distances", "elementwise", "reductions", "clustering", "neighbours"]
 
     /// Square GEMM sizes timed by default.
     public static let defaultGemmSizes = [128, 256, 512, 1024, 2048, 4096]
@@ -42,6 +42,11 @@ public enum BenchSuite {
                            ReduceWorkload(rows: 70_000, cols: 784, axis: .eachColumn)]
             case "clustering":
                 result += [KMeansStepWorkload(rows: 70_000, dim: 784, k: 10), KMeansStepWorkload(rows: 70_000, dim: 10, k: 10)]
+            case "neighbours":
+                // The k-NN graph's device part: 10,000 raw images, and 70,000 points of PCA-64 (what
+                // UMAP searches on the CPU backend). The 70,000 x 784 graph is a GPU's job: time it with
+                // `--ops neighbours` there after adding it here if needed.
+                result += [NeighboursWorkload(rows: 10_000, dim: 784, k: 16), NeighboursWorkload(rows: 70_000, dim: 64, k: 16)]
             default:
                 break
             }
