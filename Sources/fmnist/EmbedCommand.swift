@@ -27,8 +27,11 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "With --split: which features (raw: the 784 pixels).")
     var features: String = "raw"
 
-    @Option(name: [.customLong("dims"), .customLong("n-components")], help: "Output dimensions (scikit-learn/umap-learn: n_components).")
-    var dims: Int = 2
+    @Option(name: [.customLong("dims"), .customLong("n-components")],
+            help: "Output dimensions (scikit-learn/umap-learn: n_components; default 2, or the model's with --transform-with).")
+    var dimsOption: Int?
+
+    var dims: Int { dimsOption ?? 2 }
 
     @Option(help: "Embedding output (.npy, float32 [N, dims]).")
     var out: String
@@ -39,6 +42,12 @@ struct EmbedCommand: ParsableCommand {
 
     @Flag(help: "PCA: scale each component to unit variance.")
     var whiten = false
+
+    @Option(help: "PCA: also write the fitted model (mean, components, variances) to this .safetensors file.")
+    var saveModel: String?
+
+    @Option(help: "PCA: do not fit; project with the model in this .safetensors file (from --save-model).")
+    var transformWith: String?
 
     // NMF
     @Option(name: [.customLong("init"), .customLong("initialisation")], help: "NMF start: nndsvda, nndsvd or random (scikit-learn: init).")
@@ -140,6 +149,12 @@ struct EmbedCommand: ParsableCommand {
                 throw ValidationError("\(flag) applies to umap and densmap, not \(method.rawValue)")
             }
         }
+        if method != .pca && (saveModel != nil || transformWith != nil) {
+            throw ValidationError("--save-model and --transform-with apply to pca, not \(method.rawValue)")
+        }
+        if transformWith != nil && (saveModel != nil || whiten || svdSolver != .exact) {
+            throw ValidationError("--transform-with uses a fitted model: --save-model, --whiten and --svd-solver do not apply")
+        }
         if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
         if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || tol != 1e-4) {
             throw ValidationError("--init, --nmf-solver and --tol apply to nmf, not \(method.rawValue)")
@@ -177,12 +192,23 @@ struct EmbedCommand: ParsableCommand {
         let embedding: [Float]
         do {
             switch method {
+            case .pca where transformWith != nil:
+                let model = try PCA.Model(contentsOf: transformWith!)
+                guard model.dim == d else { throw ValidationError("--transform-with \(transformWith!): the model takes \(model.dim) features, the data has \(d)") }
+                if let dimsOption, dimsOption != model.count {
+                    throw ValidationError("--dims \(dimsOption) contradicts --transform-with \(transformWith!), which has \(model.count) components")
+                }
+                embedding = try model.transform(x, rows: n, backend: backend)
+                report.dims = model.count
+                report.explainedVarianceRatio = model.explainedVarianceRatio
+                report.seconds["pca"] = Date().timeIntervalSince(start)
             case .pca:
                 var c = PCA.Configuration(components: dims)
                 (c.solver, c.whiten, c.seed) = (svdSolver, whiten, data.seed)
                 let (model, y) = try PCA.fit(x, rows: n, dim: d, configuration: c, backend: backend)
                 embedding = y
                 report.explainedVarianceRatio = model.explainedVarianceRatio
+                if let saveModel { try model.write(to: saveModel) }
                 report.seconds["pca"] = Date().timeIntervalSince(start)
             case .nmf:
                 var c = NMF.Configuration(components: dims)
@@ -226,17 +252,18 @@ struct EmbedCommand: ParsableCommand {
         } catch let error as ReduceError {
             throw ValidationError(error.description)
         }
-        try NPYArray(shape: [n, dims], elements: .float32(embedding)).write(to: out)
+        let width = report.dims
+        try NPYArray(shape: [n, width], elements: .float32(embedding)).write(to: out)
         report.seconds["total"] = Date().timeIntervalSince(start)
         if trustworthiness {
             let t0 = Date()
-            report.trustworthiness = try Trustworthiness.measure(input: x, dim: d, embedding: embedding, dims: dims, rows: n, k: trustK,
+            report.trustworthiness = try Trustworthiness.measure(input: x, dim: d, embedding: embedding, dims: width, rows: n, k: trustK,
                                                                  sample: sample, seed: data.seed, backend: backend)
             report.seconds["trustworthiness"] = Date().timeIntervalSince(t0)
         }
-        if let scatter { try drawScatter(scatter, embedding: embedding, rows: n, labels: points.labels) }
+        if let scatter { try drawScatter(scatter, embedding: embedding, rows: n, dims: width, labels: points.labels) }
         if json { print(try jsonString(report)); return }
-        var line = "\(method.rawValue): \(n) points x \(d) -> \(dims) dims, \(String(format: "%.2f", report.seconds["total"]!)) s; wrote \(out)"
+        var line = "\(method.rawValue): \(n) points x \(d) -> \(width) dims, \(String(format: "%.2f", report.seconds["total"]!)) s; wrote \(out)"
         if let ratio = report.explainedVarianceRatio { line += String(format: "; explained variance %.4f", ratio.reduce(0, +)) }
         if let kl = report.klDivergence { line += String(format: "; KL divergence %.4f", kl) }
         if let error = report.reconstructionError, let i = report.iterations { line += String(format: "; reconstruction error %.6g after %d iterations", error, i) }
@@ -246,7 +273,8 @@ struct EmbedCommand: ParsableCommand {
         }
     }
 
-    private func drawScatter(_ path: String, embedding: [Float], rows n: Int, labels truth: [Int64]?) throws {
+    private func drawScatter(_ path: String, embedding: [Float], rows n: Int, dims: Int, labels truth: [Int64]?) throws {
+        guard dims >= 2 else { throw ValidationError("--scatter needs 2 or more dimensions; the embedding has \(dims)") }
         var labels = truth.map { $0.map(Int.init) } ?? [Int](repeating: 0, count: n)
         var names = truth == nil ? ["points"] : FashionMNIST.classNames
         if let colorBy {

@@ -1,4 +1,6 @@
 import Backend
+import Dataset
+import Foundation
 import Reduce
 import XCTest
 
@@ -33,6 +35,27 @@ final class PCATests: XCTestCase {
             let mean = column.reduce(0, +) / Double(n), v = column.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
             XCTAssertEqual(v, 1, accuracy: 1e-4, "\(what) whitened variance of component \(j)")
         }
+    }
+
+    /// A saved model reads back equal and projects new data as the fitted one does; a file that
+    /// is not a PCA model is one clear error.
+    func testModelFileRoundTrip() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let backend = CPUBackend()
+        var c = PCA.Configuration(components: 4)
+        c.whiten = true
+        let (model, y) = try PCA.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("pca-\(getpid()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try model.write(to: path)
+        let back = try PCA.Model(contentsOf: path)
+        XCTAssertEqual(back.mean, model.mean)
+        XCTAssertEqual(back.components, model.components)
+        XCTAssertTrue(back.whiten)
+        // The variances are stored as float32, so whitened coordinates agree to float32 rounding.
+        XCTAssertLessThan(nmse(try back.transform(x, rows: n, backend: backend).map(Double.init), y.map(Double.init)), 1e-12)
+        try Safetensors(tensors: [("mean", .init(shape: [2], values: [0, 0]))], metadata: ["fmnist.model": "pca"]).write(to: path)
+        XCTAssertThrowsError(try PCA.Model(contentsOf: path)) { XCTAssertTrue("\($0)".contains("a PCA model needs mean [d], components [k, d]"), "\($0)") }
     }
 
     func testBadInputIsOneClearError() throws {
