@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Dataset", targets: ["Dataset"]),
         .library(name: "Imaging", targets: ["Imaging"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "Reduce", targets: ["Reduce"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

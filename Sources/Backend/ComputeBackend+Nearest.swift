@@ -137,7 +137,7 @@ extension ComputeBackend {
                             for j in found[(i * candidates) ..< ((i + 1) * candidates)] where j >= 0 {
                                 if excludeSelf && Int(j) == i { continue }
                                 let other = xs.baseAddress! + Int(j) * d
-                                exact.append((useDouble ? Self.squaredDistance(row, other, d) : Double(Self.squaredDistanceSIMD(row, other, d)), j))
+                                exact.append((useDouble ? exactSquaredDistance(xs, i, Int(j), dim: d) : Double(Self.squaredDistanceSIMD(row, other, d)), j))
                             }
                             exact.sort { ($0.distance, $0.index) < ($1.distance, $1.index) }
                             for q in 0 ..< k {
@@ -150,14 +150,6 @@ extension ComputeBackend {
             }
         }
         return NeighbourGraph(rows: n, k: k, indices: indices, distances: distances)
-    }
-
-    /// `|a - b|^2` over `d` values, in Double.
-    @inline(__always)
-    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Double {
-        var s = 0.0
-        for t in 0 ..< d { let v = Double(a[t]) - Double(b[t]); s += v * v }
-        return s
     }
 
     /// `|a - b|^2` over `d` values, in eight float32 lanes.
@@ -174,4 +166,14 @@ extension ComputeBackend {
         while t < d { let v = a[t] - b[t]; s += v * v; t += 1 }
         return s
     }
+}
+
+/// `|x_i - x_j|^2` for rows `i` and `j` of the row-major `x [*, dim]`, from the differences
+/// themselves, summed in Double: the reference every neighbour ranking is exact against.
+@inlinable
+public func exactSquaredDistance<C: RandomAccessCollection>(_ x: C, _ i: Int, _ j: Int, dim d: Int) -> Double
+    where C.Element == Float, C.Index == Int {
+    var s = 0.0
+    for t in 0 ..< d { let v = Double(x[i * d + t]) - Double(x[j * d + t]); s += v * v }
+    return s
 }

@@ -50,6 +50,16 @@ public final class ProgressReporter {
         }
     }
 
+    /// For work reported as `(phase, done, total)` across several phases: a new phase name ends
+    /// the current phase and starts the next (named `prefix + phase`), then `done` is shown.
+    public func update(phase name: String, prefix: String = "", done: Int, total: Int?, unit: String = "") {
+        if prefix + name != phase {
+            finish()
+            start(prefix + name, total: total, unit: unit)
+        }
+        update(done)
+    }
+
     /// Ends the phase: clears the bar and prints `summary` (if any) as a normal line.
     public func finish(_ summary: String? = nil) {
         guard enabled else { return }

@@ -65,10 +65,6 @@ public enum NMF {
         let epsilon = try backend.makeBuffer(count: max(n * k, k * d))
         try backend.fill(epsilon, with: Float.ulpOfOne, offset: 0, count: epsilon.count)
 
-        func gemm(_ a: B.Buffer, _ b: B.Buffer, into out: B.Buffer, _ m: Int, _ nn: Int, _ kk: Int, transA: Bool = false, transB: Bool = false) throws {
-            try backend.gemm(a, aOffset: 0, b, bOffset: 0, into: out, cOffset: 0, m: m, n: nn, k: kk, transA: transA, transB: transB,
-                             alpha: 1, beta: 0)
-        }
         /// `target *= numerator / max(denominator, eps)`, all on the backend.
         func update(_ target: B.Buffer, _ numerator: B.Buffer, _ denominator: B.Buffer, count: Int) throws {
             try backend.combine(.maximum, denominator, epsilon, into: denominator, count: count)
@@ -96,14 +92,14 @@ public enum NMF {
         var previous = initial, iterations = 0
         for iteration in 1 ... c.maxIterations {
             // W <- W (X H^T) / (W (H H^T))
-            try gemm(xBuffer, H, into: xht, n, k, d, transB: true)
-            try gemm(H, H, into: hht, k, k, d, transB: true)
-            try gemm(W, hht, into: whht, n, k, k)
+            try backend.gemm(xBuffer, H, into: xht, m: n, n: k, k: d, transB: true)
+            try backend.gemm(H, H, into: hht, m: k, n: k, k: d, transB: true)
+            try backend.gemm(W, hht, into: whht, m: n, n: k, k: k)
             try update(W, xht, whht, count: n * k)
             // H <- H (W^T X) / ((W^T W) H)
-            try gemm(W, xBuffer, into: wtx, k, d, n, transA: true)
-            try gemm(W, W, into: wtw, k, k, n, transA: true)
-            try gemm(wtw, H, into: wtwh, k, d, k)
+            try backend.gemm(W, xBuffer, into: wtx, m: k, n: d, k: n, transA: true)
+            try backend.gemm(W, W, into: wtw, m: k, n: k, k: n, transA: true)
+            try backend.gemm(wtw, H, into: wtwh, m: k, n: d, k: k)
             try update(H, wtx, wtwh, count: k * d)
             iterations = iteration
             progress(iteration, c.maxIterations)
@@ -207,8 +203,8 @@ public enum NMF {
         if c.initialisation == .random {
             var rng = SplitMix64(seed: c.seed)
             let scale = (mean / Double(k)).squareRoot()
-            let h = (0 ..< k * d).map { _ in Float(scale * abs(PCA.gaussian(&rng))) }
-            let w = (0 ..< n * k).map { _ in Float(scale * abs(PCA.gaussian(&rng))) }
+            let h = (0 ..< k * d).map { _ in Float(scale * abs(rng.nextGaussian())) }
+            let w = (0 ..< n * k).map { _ in Float(scale * abs(rng.nextGaussian())) }
             return (w, h)
         }
         // Top-k singular triplets of X: V and S^2 from X^T X, U = X V / S.

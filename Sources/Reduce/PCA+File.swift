@@ -17,7 +17,11 @@ extension PCA.Model {
 
     /// Reads a model written by `write(to:)`; every tensor's presence and shape is checked.
     public init(contentsOf path: String) throws {
-        let file = try Safetensors.read(path)
+        try self.init(file: try Safetensors.read(path), source: path)
+    }
+
+    /// The model held by a parsed safetensors file; errors name `path`.
+    public init(file: Safetensors, source path: String) throws {
         guard file.metadata["fmnist.model"] == "pca" else { throw DataError("\(path): not a PCA model (metadata fmnist.model is not 'pca')") }
         let t = file.byName
         guard let mean = t["mean"], mean.shape.count == 1, mean.shape[0] >= 1,

@@ -145,7 +145,7 @@ public enum PCA {
         let iterations = c.powerIterations ?? (Double(k) < 0.1 * Double(min(n, d)) ? 7 : 4)
         var rng = SplitMix64(seed: c.seed)
         var omega = [Float](repeating: 0, count: d * l)
-        for i in 0 ..< omega.count { omega[i] = Float(gaussian(&rng)) }
+        for i in 0 ..< omega.count { omega[i] = Float(rng.nextGaussian()) }
         let sketch = try backend.makeBuffer(count: n * l), back = try backend.makeBuffer(count: d * l)
         let omegaBuffer = try backend.makeBuffer(omega)
         try backend.gemm(points, aOffset: 0, omegaBuffer, bOffset: 0, into: sketch, cOffset: 0, m: n, n: l, k: d, transA: false,
@@ -210,11 +210,5 @@ public enum PCA {
         var rowMajor = [Double](repeating: 0, count: m * n)
         for i in 0 ..< m { for j in 0 ..< n { rowMajor[i * n + j] = columnMajor[j * m + i] } }
         return rowMajor
-    }
-
-    /// A standard normal draw (Box-Muller on two uniforms from the seeded generator).
-    static func gaussian(_ rng: inout SplitMix64) -> Double {
-        let u1 = (Double(rng.next() >> 11) + 0.5) / Double(1 << 53), u2 = Double(rng.next() >> 11) / Double(1 << 53)
-        return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
     }
 }

@@ -29,7 +29,7 @@ enum SpectralLayout {
         let block = dims + 4
         var rng = SplitMix64(seed: seed ^ 0x5EC7_2A1)
         var x = [Double](repeating: 0, count: n * block) // row-major [n, block]
-        for i in 0 ..< x.count { x[i] = PCA.gaussian(&rng) }
+        for i in 0 ..< x.count { x[i] = rng.nextGaussian() }
         var y = x
         /// y = ((M + I) / 2) x with the trivial direction removed.
         func apply() {

@@ -76,7 +76,7 @@ public enum TSNE {
             y = projection.map { Double($0) / max(std, 1e-300) * 1e-4 }
         case .random:
             var rng = SplitMix64(seed: c.seed)
-            y = (0 ..< 2 * n).map { _ in 1e-4 * PCA.gaussian(&rng) }
+            y = (0 ..< 2 * n).map { _ in 1e-4 * rng.nextGaussian() }
         }
         lap("initialisation")
         let gradient: Gradient = c.gradient == .auto ? (n <= c.exactLimit ? .exact : .fft) : c.gradient

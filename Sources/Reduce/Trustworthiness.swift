@@ -36,11 +36,6 @@ public enum Trustworthiness {
         let embedded = try backend.kNearestNeighbours(ys, rows: m, dim: dims, k: k, excludeSelf: true)
         let inputNeighbours = try backend.kNearestNeighbours(xs, rows: m, dim: d, k: k, excludeSelf: true)
         let hostNorms = (0 ..< m).map { i in (0 ..< d).reduce(0.0) { $0 + Double(xs[i * d + $1]) * Double(xs[i * d + $1]) } }
-        func exactSquaredDistance(_ i: Int, _ j: Int) -> Double {
-            var s = 0.0
-            for t in 0 ..< d { let v = Double(xs[i * d + t]) - Double(xs[j * d + t]); s += v * v }
-            return s
-        }
         // Input-space ranks of the embedding neighbours, row block by row block.
         let points = try backend.makeBuffer(xs), norms = try backend.makeBuffer(count: m)
         try backend.rowSquaredNorms(points, offset: 0, rows: m, cols: d, into: norms, outOffset: 0)
@@ -61,14 +56,14 @@ public enum Trustworthiness {
                         for j in embedded.neighbours(of: i).map(Int.init) {
                             // Ranks from float32 block distances, with every comparison closer than
                             // their rounding error decided by exact Double distances.
-                            let exactJ = exactSquaredDistance(i, j), approxJ = Double(row[r * m + j])
+                            let exactJ = exactSquaredDistance(xs, i, j, dim: d), approxJ = Double(row[r * m + j])
                             var rank = 1
                             for l in 0 ..< m where l != i && l != j {
                                 let approxL = Double(row[r * m + l])
                                 let margin = 1e-5 * (hostNorms[i] + hostNorms[l] + hostNorms[j])
                                 if approxL < approxJ - margin { rank += 1; continue }
                                 if approxL > approxJ + margin { continue }
-                                let exactL = exactSquaredDistance(i, l)
+                                let exactL = exactSquaredDistance(xs, i, l, dim: d)
                                 if exactL < exactJ || (exactL == exactJ && l < j) { rank += 1 }
                             }
                             out[r] += Double(max(0, rank - k))

@@ -128,7 +128,7 @@ public enum UMAP {
             // umap-learn: scale to a maximum magnitude of 10, add N(0, 1e-4) noise.
             let largest = start.map(abs).max() ?? 1
             var rng = SplitMix64(seed: c.seed ^ 0x9015E)
-            start = start.map { $0 * Float(10 / Double(max(largest, 1e-30))) + Float(1e-4 * PCA.gaussian(&rng)) }
+            start = start.map { $0 * Float(10 / Double(max(largest, 1e-30))) + Float(1e-4 * rng.nextGaussian()) }
         } else {
             notes.append("note: the k-NN graph is not connected; UMAP starts from a random layout instead of the spectral one")
             var rng = SplitMix64(seed: c.seed ^ 0x4A4D)
@@ -178,9 +178,7 @@ public enum UMAP {
         for (r, i) in queries.enumerated() {
             // Exact ranking of the query's candidates (the query is a row of x: itself first).
             let ranked = found[(r * candidates) ..< ((r + 1) * candidates)].filter { $0 >= 0 }.map { j -> (Double, Int32) in
-                var s = 0.0
-                for t in 0 ..< d { let v = Double(x[i * d + t]) - Double(x[Int(j) * d + t]); s += v * v }
-                return (s, j)
+                (exactSquaredDistance(x, i, Int(j), dim: d), j)
             }.sorted { $0 < $1 }.prefix(k).map(\.1)
             hits += Set(ranked).intersection(graph.neighbours(of: i)).count
         }

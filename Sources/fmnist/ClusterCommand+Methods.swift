@@ -15,10 +15,8 @@ extension ClusterCommand {
         case .kmeans, .minibatchKMeans: return try centroid(points, backend: backend, progress: progress)
         case .dbscan:
             let ms = minSamples ?? 5
-            var pass = ""
             let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: ms), backend: backend) { phase, done, total in
-                if phase != pass { progress.finish(); pass = phase; progress.start("DBSCAN \(phase)", total: total, unit: "rows") }
-                progress.update(done)
+                progress.update(phase: phase, prefix: "DBSCAN ", done: done, total: total, unit: "rows")
             }
             progress.finish()
             var report = try finish(result.labels, points)

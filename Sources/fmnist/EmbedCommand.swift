@@ -225,10 +225,8 @@ struct EmbedCommand: ParsableCommand {
                 (c.perplexity, c.earlyExaggeration, c.learningRate, c.gradient, c.seed) = (perplexity, earlyExaggeration, learningRate, tsneGradient, data.seed)
                 c.interpolationNodes = interpolationNodes
                 if let maxIter { c.iterations = maxIter; c.earlyIterations = min(c.earlyIterations, maxIter) }
-                var phase = ""
                 let result = try TSNE.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
-                    if name != phase { progress.finish(); phase = name; progress.start("t-SNE \(name)", total: total, unit: name == "k-NN" ? "rows" : "iterations") }
-                    progress.update(done)
+                    progress.update(phase: name, prefix: "t-SNE ", done: done, total: total, unit: name == "k-NN" ? "rows" : "iterations")
                 }
                 progress.finish()
                 embedding = result.embedding
@@ -238,10 +236,9 @@ struct EmbedCommand: ParsableCommand {
                 if method == .densmap { c.densityLambda = densLambda }
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
                 (c.graph, c.neighbourSearch) = (graph, knn)
-                var phase = ""
+                let prefix = method == .densmap ? "densMAP " : "UMAP "
                 let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
-                    if name != phase { progress.finish(); phase = name; progress.start("\(method == .densmap ? "densMAP" : "UMAP") \(name)", total: total, unit: name == "k-NN" ? "rows" : "epochs") }
-                    progress.update(done)
+                    progress.update(phase: name, prefix: prefix, done: done, total: total, unit: name == "k-NN" ? "rows" : "epochs")
                 }
                 progress.finish()
                 result.notes.forEach(note)

@@ -32,9 +32,9 @@ final class TSNETests: XCTestCase {
     func testInterpolatedRepulsionMatchesExact() {
         for (n, scale, clusters) in [(800, 1e-3, 1), (800, 3.0, 1), (1500, 40.0, 10)] {
             var rng = SplitMix64(seed: UInt64(n))
-            let centres = (0 ..< 2 * clusters).map { _ in clusters == 1 ? 0 : scale * PCA.gaussian(&rng) }
+            let centres = (0 ..< 2 * clusters).map { _ in clusters == 1 ? 0 : scale * rng.nextGaussian() }
             let spread = clusters == 1 ? scale : 3
-            let y = (0 ..< 2 * n).map { t in centres[(t / 2 % clusters) * 2 + t % 2] + spread * PCA.gaussian(&rng) }
+            let y = (0 ..< 2 * n).map { t in centres[(t / 2 % clusters) * 2 + t % 2] + spread * rng.nextGaussian() }
             var exact = [Double](repeating: 0, count: 2 * n), fast = exact
             let z = TSNEGradient.exactRepulsion(y, count: n, into: &exact)
             let zf = TSNEGradient.interpolatedRepulsion(y, count: n, into: &fast)

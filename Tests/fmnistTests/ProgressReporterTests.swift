@@ -53,6 +53,21 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertTrue(lines[0].hasPrefix("merges  167/1000 (16 %)"), String(lines[0]))
     }
 
+    /// Phase-tagged updates start a new line (with its own count and clock) whenever the phase changes.
+    func testPhasesSwitch() {
+        let r = Recorder(), p = reporter(interactive: false, r)
+        for (phase, done) in [("k-NN", 50), ("k-NN", 100), ("optimisation", 1), ("optimisation", 200)] {
+            r.now += 6
+            p.update(phase: phase, prefix: "UMAP ", done: done, total: phase == "k-NN" ? 100 : 200, unit: "rows")
+        }
+        let lines = r.text.split(separator: "\n").map(String.init)
+        // k-NN prints at 6 s into its phase; the new phase restarts the clock, so its first update
+        // (at its own 0 s) is quiet and the next, 6 s later, prints.
+        XCTAssertEqual(lines.count, 2, r.text)
+        XCTAssertTrue(lines[0].hasPrefix("UMAP k-NN  100/100 rows (100 %)"), lines[0])
+        XCTAssertTrue(lines[1].hasPrefix("UMAP optimisation  200/200 rows (100 %)"), lines[1])
+    }
+
     func testDisabledPrintsNothing() {
         let r = Recorder(), p = reporter(interactive: true, enabled: false, r)
         p.start("x", total: 2)

@@ -2,11 +2,12 @@ import Backend
 import Dataset
 import FuzzSupport
 import Models
+import Reduce
 
 /// libFuzzer entry: any bytes must parse as safetensors or throw; what parses must re-encode and
 /// parse back to the same file; and loading it as a checkpoint (architecture from the metadata or
 /// the tensor names, then the weights into a network on the CPU backend) must load or throw, never
-/// crash, hang or allocate without bound.
+/// crash, hang or allocate without bound; and as a PCA model (`--transform-with`).
 @main
 enum Main {
     static func main() { runFuzzer(fuzzSafetensors) }
@@ -26,6 +27,9 @@ public func fuzzSafetensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
                  "safetensors: round trip changed the file")
     if let architecture = try? Checkpoint.architecture(of: file, path: "fuzz") {
         _ = try? Checkpoint.load(file, source: "fuzz", as: architecture, backend: backend)
+    }
+    if let model = try? PCA.Model(file: file, source: "fuzz") {
+        precondition(model.components.count == model.count * model.dim, "PCA model: components do not match its shape")
     }
     _ = try? ArchitectureRequest(name: nil, autoencoder: true).initialising(from: file, path: "fuzz")
     _ = try? ArchitectureRequest(name: nil, autoencoder: false, dropout: 0).initialising(from: file, path: "fuzz")
