@@ -1,6 +1,6 @@
 /// A grouped bar chart: for each category (x axis) one bar per series, with a legend, value axis
 /// ticks and category labels written vertically-stacked under each group when they are long.
-public struct BarChart {
+public struct BarChart: Figure {
     public var title: String
     public var categories: [String]
     /// Series name and one value per category.
@@ -12,24 +12,31 @@ public struct BarChart {
         (self.title, self.categories, self.series) = (title, categories, series)
     }
 
-    public func render() -> Raster {
-        let s = textScale
-        let glyph = BitmapFont.glyphHeight * s
-        let barWidth = 12, groupGap = 24
-        let groupWidth = max(1, series.count) * barWidth + groupGap
-        let plotHeight = 300
+    private var glyph: Int { BitmapFont.glyphHeight * textScale }
+    private var barWidth: Int { 12 }
+    private var groupGap: Int { 24 }
+    private var groupWidth: Int { max(1, series.count) * barWidth + groupGap }
+    private var plotHeight: Int { 300 }
+    private var plotTop: Int { glyph * 2 + 30 }
+    /// The value axis: its top value and tick step.
+    private var axis: (top: Double, step: Double) {
         let maxValue = max(1, series.flatMap(\.values).max() ?? 1)
         let step = niceStep(maxValue / 5)
-        let top = niceCeil(maxValue, step: step)
-        let axisLabelWidth = Canvas.textWidth(format(top), scale: s) + 8
-        let left = axisLabelWidth + 10
-        let plotTop = glyph * 2 + 30
-        let labelLines = categories.map { wrap($0) }
-        let maxLines = labelLines.map(\.count).max() ?? 1
-        let legendWidth = (series.map { Canvas.textWidth($0.name, scale: s) }.max() ?? 0) + 40
-        let width = left + categories.count * groupWidth + legendWidth + 20
-        let height = plotTop + plotHeight + 12 + maxLines * (glyph + 4) + 10
-        var canvas = Canvas(width: width, height: height)
+        return (niceCeil(maxValue, step: step), step)
+    }
+    private var left: Int { Canvas.textWidth(format(axis.top), scale: textScale) + 18 }
+    private var labelLines: [[String]] { categories.map { wrap($0) } }
+
+    public var width: Int {
+        let legendWidth = (series.map { Canvas.textWidth($0.name, scale: textScale) }.max() ?? 0) + 40
+        return left + categories.count * groupWidth + legendWidth + 20
+    }
+    public var height: Int { plotTop + plotHeight + 12 + (labelLines.map(\.count).max() ?? 1) * (glyph + 4) + 10 }
+
+    public func draw<S: DrawingSurface>(on canvas: inout S) {
+        let s = textScale
+        let (top, step) = axis
+        let labelLines = self.labelLines
         canvas.drawText(title, x: 10, y: 10, scale: s)
         // Value axis with gridlines.
         var tick = 0.0
@@ -59,7 +66,6 @@ public struct BarChart {
             canvas.fill(x: legendX, y: y, width: glyph, height: glyph, color: RGB.categorical[k % RGB.categorical.count])
             canvas.drawText(entry.name, x: legendX + glyph + 6, y: y, scale: s)
         }
-        return canvas.raster
     }
 
     /// Category labels split at spaces and slashes into lines of at most 8 characters.

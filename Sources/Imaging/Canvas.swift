@@ -73,17 +73,6 @@ public struct Canvas {
     /// Width in pixels of `text` drawn at `scale`.
     public static func textWidth(_ text: String, scale: Int = 1) -> Int { BitmapFont.width(text) * scale }
 
-    /// A vertical colour bar (`low` at the bottom, `high` at the top) with its two end values labelled
-    /// to the right.
-    public mutating func drawColorBar(x: Int, y: Int, width w: Int, height h: Int, map: ColorMap,
-                                      low: String, high: String, scale: Int = 1) {
-        for row in 0 ..< h {
-            let t = h == 1 ? 1 : Float(h - 1 - row) / Float(h - 1)
-            fill(x: x, y: y + row, width: w, height: 1, color: map.color(t))
-        }
-        drawText(high, x: x + w + 3 * scale, y: y, scale: scale)
-        drawText(low, x: x + w + 3 * scale, y: y + h - BitmapFont.glyphHeight * scale, scale: scale)
-    }
 }
 
 /// An 8-bit RGB colour.

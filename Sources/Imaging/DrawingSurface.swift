@@ -9,6 +9,8 @@ public protocol DrawingSurface {
     mutating func drawText(_ text: String, x: Int, y: Int, scale: Int, color: RGB)
     /// A filled disc centred at `(x, y)`, blended over what is there with `opacity` in (0, 1].
     mutating func drawDot(x: Double, y: Double, radius: Double, color: RGB, opacity: Double)
+    /// A `w x h` grayscale image (values in [0, 1], 0 black), each pixel a `scale x scale` block.
+    mutating func drawGray(_ values: ArraySlice<Float>, width w: Int, height h: Int, x: Int, y: Int, scale: Int)
 }
 
 extension Canvas: DrawingSurface {}
@@ -16,6 +18,29 @@ extension Canvas: DrawingSurface {}
 extension DrawingSurface {
     public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int = 1) {
         drawText(text, x: x, y: y, scale: scale, color: .black)
+    }
+
+    /// Pixel blocks drawn as filled rectangles (vector surfaces).
+    public mutating func drawGray(_ values: ArraySlice<Float>, width w: Int, height h: Int, x: Int, y: Int, scale: Int) {
+        precondition(values.count == w * h, "drawGray: \(values.count) values for \(w)x\(h)")
+        for row in 0 ..< h {
+            for column in 0 ..< w {
+                let v = Raster.byte(values[values.startIndex + row * w + column])
+                fill(x: x + column * scale, y: y + row * scale, width: scale, height: scale, color: RGB(v, v, v))
+            }
+        }
+    }
+
+    /// A vertical colour bar (`low` at the bottom, `high` at the top) with its two end values labelled
+    /// to the right.
+    public mutating func drawColorBar(x: Int, y: Int, width w: Int, height h: Int, map: ColorMap,
+                                      low: String, high: String, scale: Int = 1) {
+        for row in 0 ..< h {
+            let t = h == 1 ? 1 : Float(h - 1 - row) / Float(h - 1)
+            fill(x: x, y: y + row, width: w, height: 1, color: map.color(t))
+        }
+        drawText(high, x: x + w + 3 * scale, y: y, scale: scale)
+        drawText(low, x: x + w + 3 * scale, y: y + h - BitmapFont.glyphHeight * scale, scale: scale)
     }
 }
 

@@ -1,7 +1,7 @@
 /// A figure of small grayscale images in rows, each row with a caption on its left, optionally a
 /// caption under each image and a title on top (e.g. one row per class of random samples, or
 /// originals above reconstructions).
-public struct ImageGrid {
+public struct ImageGrid: Figure {
     /// One row: its caption and its images (each `imageHeight x imageWidth` values in [0, 1]).
     public struct Row {
         public var caption: String
@@ -25,9 +25,13 @@ public struct ImageGrid {
         (self.title, self.rows, self.imageWidth, self.imageHeight) = (title, rows, imageWidth, imageHeight)
     }
 
-    /// Draws the grid. Columns are as wide as the widest image caption (plus a gap), so captions
-    /// are never cut and never touch their neighbours; images and captions are centred in them.
-    public func render() -> Raster {
+    private struct Layout {
+        let gap = 4, lineHeight: Int, captionScale: Int, labelWidth: Int, cellWidth: Int, rowHeight: Int, top: Int, width: Int, height: Int
+    }
+
+    /// Columns are as wide as the widest image caption (plus a gap), so captions are never cut and
+    /// never touch their neighbours; images and captions are centred in them.
+    private var layout: Layout {
         let gap = 4
         let lineHeight = (BitmapFont.glyphHeight + 3) * textScale
         let captionScale = max(1, textScale - 1)
@@ -39,21 +43,28 @@ public struct ImageGrid {
         let rowHeight = imageHeight * scale + gap + (hasImageCaptions ? lineHeight : 0)
         let top = (title == nil ? 0 : lineHeight + gap) + gap
         let titleWidth = title.map { Canvas.textWidth($0, scale: textScale) + 2 * gap } ?? 0
-        var canvas = Canvas(width: max(titleWidth, labelWidth + columns * cellWidth + gap), height: top + rows.count * rowHeight + gap)
-        if let title { canvas.drawText(title, x: gap, y: gap, scale: textScale) }
+        return Layout(lineHeight: lineHeight, captionScale: captionScale, labelWidth: labelWidth, cellWidth: cellWidth, rowHeight: rowHeight,
+                      top: top, width: max(titleWidth, labelWidth + columns * cellWidth + gap), height: top + rows.count * rowHeight + gap)
+    }
+
+    public var width: Int { layout.width }
+    public var height: Int { layout.height }
+
+    public func draw<S: DrawingSurface>(on canvas: inout S) {
+        let l = layout
+        if let title { canvas.drawText(title, x: l.gap, y: l.gap, scale: textScale) }
         for (r, row) in rows.enumerated() {
-            let y = top + r * rowHeight
-            canvas.drawText(row.caption, x: gap, y: y + (imageHeight * scale - BitmapFont.glyphHeight * textScale) / 2, scale: textScale)
+            let y = l.top + r * l.rowHeight
+            canvas.drawText(row.caption, x: l.gap, y: y + (imageHeight * scale - BitmapFont.glyphHeight * textScale) / 2, scale: textScale)
             for (c, image) in row.images.enumerated() {
-                let cell = labelWidth + c * cellWidth
-                canvas.drawGray(image, width: imageWidth, height: imageHeight, x: cell + (cellWidth - imageWidth * scale) / 2, y: y, scale: scale)
+                let cell = l.labelWidth + c * l.cellWidth
+                canvas.drawGray(image, width: imageWidth, height: imageHeight, x: cell + (l.cellWidth - imageWidth * scale) / 2, y: y, scale: scale)
                 if c < row.imageCaptions.count {
                     let caption = row.imageCaptions[c]
-                    canvas.drawText(caption, x: cell + (cellWidth - Canvas.textWidth(caption, scale: captionScale)) / 2,
-                                    y: y + imageHeight * scale + 2, scale: captionScale)
+                    canvas.drawText(caption, x: cell + (l.cellWidth - Canvas.textWidth(caption, scale: l.captionScale)) / 2,
+                                    y: y + imageHeight * scale + 2, scale: l.captionScale)
                 }
             }
         }
-        return canvas.raster
     }
 }

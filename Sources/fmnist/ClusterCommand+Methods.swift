@@ -102,7 +102,7 @@ extension ClusterCommand {
         if let linkageOut { try NPYArray(shape: [max(0, n - 1), 4], elements: .float64(tree.matrix)).write(to: linkageOut) }
         if let dendrogram {
             let chart = dendrogramChart(tree, title: "\(linkageMethod.rawValue) linkage, \(n) points", classes: points.labels)
-            if dendrogram.hasSuffix(".svg") { try chart.svg().write(to: dendrogram) } else { try PNGFile.write(chart.render(), to: dendrogram) }
+            try chart.write(to: dendrogram)
         }
         var report = try finish(labels, points)
         (report.k, report.distanceThreshold, report.linkageFile) = (distanceThreshold == nil ? k : nil, distanceThreshold, linkageOut)

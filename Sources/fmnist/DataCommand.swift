@@ -49,11 +49,11 @@ struct DataCommand: ParsableCommand {
 
         let samplesPath = URL(fileURLWithPath: outDir).appendingPathComponent("data-samples.png").path
         let labelsPath = URL(fileURLWithPath: outDir).appendingPathComponent("data-labels.png").path
-        try PNGFile.write(sampleGrid(set.train, indices: splits.train), to: samplesPath)
+        try sampleGrid(set.train, indices: splits.train).write(to: samplesPath)
         let chart = BarChart(title: "Fashion-MNIST: images per class", categories: FashionMNIST.classNames,
                              series: [("train", train.perClass.map(Double.init)), ("validation", validation.perClass.map(Double.init)),
                                       ("test", test.perClass.map(Double.init))])
-        try PNGFile.write(chart.render(), to: labelsPath)
+        try chart.write(to: labelsPath)
 
         let report = Report(dataDirectory: FashionMNIST.directory(flag: data.dataDir), loadSeconds: loadSeconds,
                             classes: FashionMNIST.classNames, train: train, validation: validation, test: test,
@@ -79,7 +79,7 @@ struct DataCommand: ParsableCommand {
     private func pad(_ s: String) -> String { String(repeating: " ", count: max(1, 12 - s.count)) + s }
 
     /// One row per class of `perClass` random images from `indices` (seeded by --seed).
-    private func sampleGrid(_ images: LabeledImages, indices: [Int]) -> Raster {
+    private func sampleGrid(_ images: LabeledImages, indices: [Int]) -> ImageGrid {
         var generator = SplitMix64(seed: data.seed &+ 0x1234_5678)
         let rows = FashionMNIST.classNames.enumerated().map { c, name -> ImageGrid.Row in
             var members = indices.filter { images.labels[$0] == Int32(c) }
@@ -87,6 +87,6 @@ struct DataCommand: ParsableCommand {
             return ImageGrid.Row(caption: name, images: members.prefix(perClass).map { images.image($0) })
         }
         return ImageGrid(title: "Fashion-MNIST: \(perClass) random training images per class (seed \(data.seed))",
-                         rows: rows, imageWidth: images.width, imageHeight: images.height).render()
+                         rows: rows, imageWidth: images.width, imageHeight: images.height)
     }
 }

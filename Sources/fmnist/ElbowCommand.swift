@@ -79,8 +79,8 @@ struct ElbowCommand: ParsableCommand {
         var written: [String] = []
         for (name, chart) in [("elbow-inertia", inertiaChart), ("elbow-silhouette", silhouetteChart)] {
             let base = URL(fileURLWithPath: outDir).appendingPathComponent(name).path
-            try PNGFile.write(chart.render(), to: base + ".png")
-            try chart.svg().write(to: base + ".svg")
+            try chart.write(to: base + ".png")
+            try chart.write(to: base + ".svg")
             written += [base + ".png", base + ".svg"]
         }
         if json { print(try jsonString(rows)) } else { print("wrote " + written.joined(separator: ", ")) }

@@ -286,7 +286,7 @@ struct EmbedCommand: ParsableCommand {
         var chart = ScatterChart(title: "\(method.rawValue.uppercased())-\(dims) of \(n) points" + (dims > 2 ? " (first two dims)" : ""),
                                  points: xy, labels: labels, names: names)
         chart.showNoise = !hideNoise
-        if path.hasSuffix(".svg") { try chart.svg().write(to: path) } else { try PNGFile.write(chart.render(), to: path) }
+        try chart.write(to: path)
     }
 }
 

@@ -52,7 +52,7 @@ struct ReconstructCommand: ParsableCommand {
                              rows: [.init(caption: "original", images: originals, imageCaptions: captions),
                                     .init(caption: "reconstructed", images: reconstructions)],
                              imageWidth: 28, imageHeight: 28)
-        try PNGFile.write(grid.render(), to: png)
+        try grid.write(to: png)
         note("wrote \(png)")
     }
 }

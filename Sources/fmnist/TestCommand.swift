@@ -55,7 +55,7 @@ struct TestCommand: ParsableCommand {
             try AtomicFile.write(Data(classification.confusionCSV(classNames: FashionMNIST.classNames).utf8), to: csv)
             let heatmap = Heatmap(title: "Confusion matrix (rows: true, columns: predicted), \(what)", rowLabels: FashionMNIST.classNames,
                                   values: classification.confusion.map { $0.map(Double.init) })
-            try PNGFile.write(heatmap.render(), to: png)
+            try heatmap.write(to: png)
             (report.classification, report.confusionCSV, report.confusionPNG) = (classification, csv, png)
         }
         if json { print(try jsonString(report)); return }
