@@ -3,7 +3,7 @@
 #   make test  - install what is missing, run the whole test suite (OpenCL parity on PoCL included)
 SHELL := /bin/bash
 APT_PACKAGES := ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libopenblas-dev pkg-config \
-                libpng-dev zlib1g-dev libfftw3-dev libcairo2-dev fonts-dejavu-core \
+                libpng-dev zlib1g-dev libfftw3-dev libcairo2-dev fonts-dejavu-core libjpeg62-turbo-dev python-matplotlib-data \
                 dataset-fashion-mnist
 FMNIST := .build/release/fmnist
 

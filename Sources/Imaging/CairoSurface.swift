@@ -129,6 +129,27 @@ public struct CairoSurface: DrawingSurface {
         cairo_restore(cr)
     }
 
+    public mutating func drawImage(_ raster: Raster, x: Int, y: Int) {
+        guard raster.width > 0, raster.height > 0 else { return }
+        let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(raster.width), Int32(raster.height))!
+        defer { cairo_surface_destroy(image) }
+        cairo_surface_flush(image)
+        let stride = Int(cairo_image_surface_get_stride(image)), c = raster.channels
+        let pixels = cairo_image_surface_get_data(image)!
+        for row in 0 ..< raster.height {
+            let line = (pixels + row * stride).withMemoryRebound(to: UInt32.self, capacity: raster.width) { $0 }
+            for column in 0 ..< raster.width {
+                let at = (row * raster.width + column) * c
+                let (r, g, b) = c == 1 ? (raster.pixels[at], raster.pixels[at], raster.pixels[at]) : (raster.pixels[at], raster.pixels[at + 1], raster.pixels[at + 2])
+                line[column] = (UInt32(r) << 16) | (UInt32(g) << 8) | UInt32(b)
+            }
+        }
+        cairo_surface_mark_dirty(image)
+        cairo_set_source_surface(cr, image, Double(x), Double(y))
+        cairo_rectangle(cr, Double(x), Double(y), Double(raster.width), Double(raster.height))
+        cairo_fill(cr)
+    }
+
     /// The drawing as 8-bit RGB (raster surfaces).
     public func raster() -> Raster {
         cairo_surface_flush(handle.surface)

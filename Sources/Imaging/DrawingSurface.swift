@@ -11,6 +11,8 @@ public protocol DrawingSurface {
     mutating func drawDot(x: Double, y: Double, radius: Double, color: RGB, opacity: Double)
     /// A `w x h` grayscale image (values in [0, 1], 0 black), each pixel a `scale x scale` block.
     mutating func drawGray(_ values: ArraySlice<Float>, width w: Int, height h: Int, x: Int, y: Int, scale: Int)
+    /// A raster image (gray, RGB or RGBA, alpha ignored) with its top-left corner at `(x, y)`.
+    mutating func drawImage(_ raster: Raster, x: Int, y: Int)
 }
 
 extension Canvas: DrawingSurface {}
@@ -18,6 +20,19 @@ extension Canvas: DrawingSurface {}
 extension DrawingSurface {
     public mutating func drawText(_ text: String, x: Int, y: Int, scale: Int = 1) {
         drawText(text, x: x, y: y, scale: scale, color: .black)
+    }
+
+    /// Pixels drawn as one-pixel rectangles.
+    public mutating func drawImage(_ raster: Raster, x: Int, y: Int) {
+        let c = raster.channels
+        for row in 0 ..< raster.height {
+            for column in 0 ..< raster.width {
+                let at = (row * raster.width + column) * c
+                let color = c == 1 ? RGB(raster.pixels[at], raster.pixels[at], raster.pixels[at])
+                    : RGB(raster.pixels[at], raster.pixels[at + 1], raster.pixels[at + 2])
+                fill(x: x + column, y: y + row, width: 1, height: 1, color: color)
+            }
+        }
     }
 
     /// Pixel blocks drawn as filled rectangles (vector surfaces).

@@ -5,6 +5,7 @@ import Dataset
 import Foundation
 import Imaging
 import Progress
+import Study
 
 /// One function per family of methods: each fits, writes the labels (and any extra files) and
 /// returns the report.
@@ -101,7 +102,7 @@ extension ClusterCommand {
         let labels = distanceThreshold.map { tree.labels(threshold: $0) } ?? tree.labels(clusters: k)
         if let linkageOut { try NPYArray(shape: [max(0, n - 1), 4], elements: .float64(tree.matrix)).write(to: linkageOut) }
         if let dendrogram {
-            let chart = dendrogramChart(tree, title: "\(linkageMethod.rawValue) linkage, \(n) points", classes: points.labels)
+            let chart = Dendrograms.chart(tree, title: "\(linkageMethod.rawValue) linkage, \(n) points", leaves: dendrogramLeaves, classes: points.labels)
             try chart.write(to: dendrogram)
         }
         var report = try finish(labels, points)
@@ -129,21 +130,5 @@ extension ClusterCommand {
         report.bic = model.bic(points.values, rows: points.rows)
         report.aic = model.aic(points.values, rows: points.rows)
         return report
-    }
-
-    /// The truncated dendrogram, leaves captioned by their majority class when the classes are known.
-    private func dendrogramChart(_ tree: LinkageTree, title: String, classes: [Int64]?) -> DendrogramChart {
-        let leaves = min(dendrogramLeaves, tree.points)
-        var captions: [Int: String] = [:]
-        if let classes {
-            var counts: [Int: [Int64: Int]] = [:]
-            for (point, id) in tree.clusterIds(applying: tree.points - leaves).enumerated() { counts[id, default: [:]][classes[point], default: 0] += 1 }
-            for (id, histogram) in counts {
-                let majority = histogram.max { ($0.value, -$0.key) < ($1.value, -$1.key) }!.key
-                captions[id] = majority >= 0 && Int(majority) < FashionMNIST.classNames.count ? FashionMNIST.classNames[Int(majority)] : "\(majority)"
-            }
-        }
-        return DendrogramChart(title: title, points: tree.points, merges: tree.merges.map { ($0.left, $0.right, $0.height, $0.size) },
-                               leaves: leaves, captions: captions)
     }
 }

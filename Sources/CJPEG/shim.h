@@ -1,0 +1,69 @@
+/* libjpeg-turbo decoding behind one C function: libjpeg reports errors by calling error_exit,
+   which must not return; here it longjmps back into C (never through Swift frames) and the
+   function returns the message instead. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <jpeglib.h>
+
+struct fmnist_jpeg_error {
+    struct jpeg_error_mgr manager;
+    jmp_buf escape;
+    char message[JMSG_LENGTH_MAX];
+};
+
+static void fmnist_jpeg_error_exit(j_common_ptr info) {
+    struct fmnist_jpeg_error *error = (struct fmnist_jpeg_error *)info->err;
+    (*info->err->format_message)(info, error->message);
+    longjmp(error->escape, 1);
+}
+
+static void fmnist_jpeg_silence(j_common_ptr info, int level) { (void)info; (void)level; }
+
+/* Decodes `size` bytes of JPEG into 8-bit RGB: on success returns a malloc'ed buffer of
+   width * height * 3 bytes (free it with free) and sets *width and *height; on failure returns
+   NULL and writes a message of at most 199 characters into `message`. */
+static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, unsigned long size, int *width, int *height,
+                                                    char *message) {
+    struct jpeg_decompress_struct info;
+    struct fmnist_jpeg_error error;
+    unsigned char *volatile pixels = NULL;
+    info.err = jpeg_std_error(&error.manager);
+    error.manager.error_exit = fmnist_jpeg_error_exit;
+    error.manager.emit_message = fmnist_jpeg_silence;
+    if (setjmp(error.escape)) {
+        strncpy(message, error.message, 199);
+        message[199] = 0;
+        jpeg_destroy_decompress(&info);
+        free(pixels);
+        return NULL;
+    }
+    jpeg_create_decompress(&info);
+    jpeg_mem_src(&info, data, size);
+    jpeg_read_header(&info, TRUE);
+    info.out_color_space = JCS_RGB;
+    jpeg_start_decompress(&info);
+    if (info.output_components != 3 || info.output_width == 0 || info.output_height == 0
+        || (unsigned long)info.output_width * info.output_height > 100000000UL) {
+        strcpy(message, "unsupported JPEG (not convertible to RGB, empty, or over 100 megapixels)");
+        jpeg_destroy_decompress(&info);
+        return NULL;
+    }
+    unsigned long stride = (unsigned long)info.output_width * 3;
+    pixels = malloc(stride * info.output_height);
+    if (!pixels) {
+        strcpy(message, "out of memory");
+        jpeg_destroy_decompress(&info);
+        return NULL;
+    }
+    while (info.output_scanline < info.output_height) {
+        unsigned char *row = pixels + stride * info.output_scanline;
+        jpeg_read_scanlines(&info, &row, 1);
+    }
+    jpeg_finish_decompress(&info);
+    *width = (int)info.output_width;
+    *height = (int)info.output_height;
+    jpeg_destroy_decompress(&info);
+    return pixels;
+}

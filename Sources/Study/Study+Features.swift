@@ -1,0 +1,103 @@
+import Backend
+import Dataset
+import Foundation
+import Models
+import Reduce
+
+/// A representation of the clustered images: `[rows, dim]` floats and the key it was made under.
+public struct FeatureSet: Sendable {
+    public var name: String
+    public var values: [Float]
+    public var rows: Int
+    public var dim: Int
+    public var key: ArtefactKey
+}
+
+extension Study {
+    /// The feature sets of seeds 001, 003 and 004: raw pixels; PCA, NMF and UMAP of the pixels at
+    /// each of the profile's sizes; the conv and dense autoencoders' codes; the CNN's fc1 features
+    /// and PCA-10 of them (seed 003); UMAP-10 of the smallest autoencoders' codes (N2D's recipe).
+    func runFeatures() throws {
+        let images = try clustered.get()
+        let (x, n, d) = (images.images, images.count, images.pixelsPerImage)
+        let raw = FeatureSet(name: "raw pixels", values: x, rows: n, dim: d, key: imagesKey.with("raw"))
+        features = [raw]
+        current.cached += 1
+        for c in profile.components { attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
+        for c in profile.components { attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
+        for c in profile.components { attempt("UMAP-\(c)") { try add(umap(raw, dims: c, name: "UMAP-\(c)")) } }
+        for plan in modelPlans where plan.architecture.isAutoencoder || plan.name == "cnn" {
+            attempt("\(plan.name) features") { try add(encode(plan)) }
+        }
+        if let cnn = features.first(where: { $0.name == "CNN fc1" }) {
+            attempt("CNN fc1 -> PCA-10") { try add(pca(cnn, components: 10, name: "CNN fc1 → PCA-10")) }
+        }
+        if let latent = profile.latents.min() {
+            for ae in ["conv-AE-\(latent)", "dense-AE-\(latent)"] {
+                guard let codes = features.first(where: { $0.name == ae }) else { continue }
+                attempt("\(ae) -> UMAP-10") { try add(umap(codes, dims: 10, name: "\(ae) → UMAP-10")) }
+            }
+        }
+    }
+
+    private func add(_ set: FeatureSet) { features.append(set) }
+
+    /// A cached matrix computed from `input` under `key`, counted for the stage.
+    private func derived(_ name: String, _ key: ArtefactKey, _ compute: () throws -> (values: [Float], rows: Int, dim: Int)) throws -> FeatureSet {
+        var hit = false
+        let m = try cache.matrix("features-\(name)", key, hit: &hit, compute: compute)
+        count(hit: hit)
+        return FeatureSet(name: name, values: m.values, rows: m.rows, dim: m.dim, key: key)
+    }
+
+    func pca(_ input: FeatureSet, components: Int, name: String) throws -> FeatureSet {
+        try derived(name, input.key.with("pca \(components) exact seed \(settings.seed)")) {
+            progress.start("features: \(name)", total: nil)
+            var c = PCA.Configuration(components: components)
+            c.seed = settings.seed
+            let (_, y) = try PCA.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend)
+            return (y, input.rows, components)
+        }
+    }
+
+    private func nmf(_ input: FeatureSet, components: Int) throws -> FeatureSet {
+        var c = NMF.Configuration(components: components)
+        (c.maxIterations, c.seed) = (profile.nmfIterations, settings.seed)
+        return try derived("NMF-\(components)", input.key.with("nmf \(components) nndsvda cd iter \(c.maxIterations) tol \(c.tolerance)")) {
+            progress.start("features: NMF-\(components)", total: c.maxIterations, unit: "iterations")
+            let result = try NMF.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { done, _ in
+                self.progress.update(done)
+            }
+            return (result.w, input.rows, components)
+        }
+    }
+
+    /// UMAP with umap-learn's defaults (15 neighbours, min-dist 0.1).
+    func umap(_ input: FeatureSet, dims: Int, name: String) throws -> FeatureSet {
+        var c = UMAP.Configuration()
+        (c.dims, c.seed) = (dims, settings.seed)
+        return try derived(name, input.key.with("umap \(dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed)")) {
+            let result = try UMAP.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
+                self.progress.update(phase: phase, prefix: "features: \(name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "epochs")
+            }
+            return (result.embedding, input.rows, dims)
+        }
+    }
+
+    /// A model's features of the clustered images: the autoencoder's bottleneck or the CNN's fc1.
+    private func encode(_ plan: ModelPlan) throws -> FeatureSet {
+        let name: String
+        switch plan.architecture {
+        case .convAutoencoder(let l): name = "conv-AE-\(l)"
+        case .denseAutoencoder(let l): name = "dense-AE-\(l)"
+        default: name = "CNN fc1"
+        }
+        let images = try clustered.get()
+        return try derived(name, imagesKey.with(try modelKey(plan)).with("encode")) {
+            let network = try self.network(plan)
+            progress.start("features: \(name)", total: images.count, unit: "images")
+            let codes = try network.infer(images.images, count: images.count, through: network.featureLayer) { self.progress.update($0) }
+            return (codes, images.count, codes.count / max(1, images.count))
+        }
+    }
+}

@@ -1,0 +1,43 @@
+/// How much of the study runs: `quick` (CI and a first look: the 10,000 test images, short training,
+/// a reduced grid; a few minutes on two CPU cores) or `full` (all 70,000 images, the seeds' whole
+/// grid). Every number that shapes a result is here, so the cache keys and the report can name it.
+public struct StudyProfile: Sendable, Codable, Equatable {
+    public enum Name: String, Sendable, Codable, CaseIterable { case quick, full }
+
+    public var name: Name
+    /// Cluster (and reduce, and picture) all 70,000 images; otherwise the 10,000 test images.
+    public var allImages: Bool
+    /// Training images for the models: the first N of the training split, or all of it (nil).
+    public var trainingLimit: Int?
+    public var autoencoderEpochs: Int
+    public var classifierEpochs: Int
+    /// Bottleneck sizes of the conv and dense autoencoders (seed 004: 10, 20, 80).
+    public var latents: [Int]
+    /// Output sizes of PCA, NMF and UMAP of the pixels (seed 004: 10, 20, 80).
+    public var components: [Int]
+    /// NMF's iteration cap (scikit-learn's default is 200).
+    public var nmfIterations: Int
+    /// Points the silhouette is computed on (scikit-learn's `sample_size`).
+    public var silhouetteSample: Int
+    /// k range of the elbow and silhouette curves (seed 002: 2..15).
+    public var elbowRange: ClosedRange<Int>
+    /// Points drawn (stratified by nothing: uniformly, seeded) for the dendrograms.
+    public var dendrogramSample: Int
+    /// Ward, HDBSCAN and the other hierarchical methods run on feature sets of at most this many
+    /// dimensions (their cost grows with n^2 d; above it K-means and GMM still run).
+    public var hierarchicalMaxDim: Int
+    /// t-SNE iterations for the views (scikit-learn's default is 1000).
+    public var tsneIterations: Int
+
+    public static let quick = StudyProfile(
+        name: .quick, allImages: false, trainingLimit: 10_000, autoencoderEpochs: 3, classifierEpochs: 2, latents: [10],
+        components: [10, 20], nmfIterations: 100, silhouetteSample: 2_000, elbowRange: 2 ... 15, dendrogramSample: 1_000,
+        hierarchicalMaxDim: 128, tsneIterations: 500)
+
+    public static let full = StudyProfile(
+        name: .full, allImages: true, trainingLimit: nil, autoencoderEpochs: 5, classifierEpochs: 5, latents: [10, 20, 80],
+        components: [10, 20, 80], nmfIterations: 200, silhouetteSample: 5_000, elbowRange: 2 ... 15, dendrogramSample: 2_000,
+        hierarchicalMaxDim: 128, tsneIterations: 750)
+
+    public static func named(_ name: Name) -> StudyProfile { name == .quick ? quick : full }
+}
