@@ -55,6 +55,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReduceTests", dependencies: ["Reduce", "Backend", "Dataset"], path: "Tests/ReduceTests",
                     resources: [.copy("Fixtures")]),
+        .testTarget(name: "StudyTests", dependencies: ["Study", "Backend", "Dataset", "Imaging"], path: "Tests/StudyTests"),
         .testTarget(name: "DatasetTests", dependencies: ["Dataset"], path: "Tests/DatasetTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "ImagingTests", dependencies: ["Imaging", "Dataset"], path: "Tests/ImagingTests", resources: [.copy("Fixtures")]),
         .testTarget(name: "fmnistTests", dependencies: ["fmnist", "Progress"], path: "Tests/fmnistTests"),

@@ -19,10 +19,19 @@ static void fmnist_jpeg_error_exit(j_common_ptr info) {
     longjmp(error->escape, 1);
 }
 
-static void fmnist_jpeg_silence(j_common_ptr info, int level) { (void)info; (void)level; }
+/* Warnings (level -1: corrupt or truncated data, which libjpeg would fill in with gray) are kept,
+   and the decode then fails: a damaged file must not become a silently wrong image. */
+static void fmnist_jpeg_warning(j_common_ptr info, int level) {
+    struct fmnist_jpeg_error *error = (struct fmnist_jpeg_error *)info->err;
+    if (level < 0) {
+        if (info->err->num_warnings == 0) (*info->err->format_message)(info, error->message);
+        info->err->num_warnings++;
+    }
+}
 
 /* Decodes `size` bytes of JPEG into 8-bit RGB: on success returns a malloc'ed buffer of
-   width * height * 3 bytes (free it with free) and sets *width and *height; on failure returns
+   width * height * 3 bytes (free it with free) and sets *width and *height; on failure (including any
+   corrupt-data warning) returns
    NULL and writes a message of at most 199 characters into `message`. */
 static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, unsigned long size, int *width, int *height,
                                                     char *message) {
@@ -31,7 +40,7 @@ static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, u
     unsigned char *volatile pixels = NULL;
     info.err = jpeg_std_error(&error.manager);
     error.manager.error_exit = fmnist_jpeg_error_exit;
-    error.manager.emit_message = fmnist_jpeg_silence;
+    error.manager.emit_message = fmnist_jpeg_warning;
     if (setjmp(error.escape)) {
         strncpy(message, error.message, 199);
         message[199] = 0;
@@ -62,6 +71,13 @@ static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, u
         jpeg_read_scanlines(&info, &row, 1);
     }
     jpeg_finish_decompress(&info);
+    if (error.manager.num_warnings > 0) {
+        strncpy(message, error.message, 199);
+        message[199] = 0;
+        jpeg_destroy_decompress(&info);
+        free(pixels);
+        return NULL;
+    }
     *width = (int)info.output_width;
     *height = (int)info.output_height;
     jpeg_destroy_decompress(&info);

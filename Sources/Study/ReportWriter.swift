@@ -143,10 +143,11 @@ public struct ReportWriter {
         let ranked = ResultsTable.ranked(record.rows)
         guard !ranked.isEmpty else { return "" }
         let columns = ranked[0].columns.map(\.0).filter { $0 != "error" }
-        let scored = ranked.filter { $0.ami != nil }
+        let scored = ranked.filter { $0.ami != nil && !$0.supervised }
         let bestAMI = scored.first?.ami
         let bestARI = scored.compactMap(\.ari).max()
         let classes = ranked.map { r -> String in
+            if r.supervised { return "supervised" }
             if r.ami != nil && r.ami == bestAMI { return "best" }
             if r.ari != nil && r.ari == bestARI { return "best-ari" }
             return ""
@@ -154,7 +155,8 @@ public struct ReportWriter {
         let rows = ranked.map { r in r.columns.filter { $0.0 != "error" }.map(\.1) }
         let failed = record.stages.flatMap { s in s.failures.map { "\(s.name): \($0)" } }
         return "<p>\(ranked.count) pipelines, best first by AMI. Click a column heading to sort by it (again to reverse). "
-            + "<span class=\"best\">Highlighted</span>: the best AMI; <span class=\"best-ari\">outlined</span>: the best ARI. "
+            + "<span class=\"best\">Highlighted</span>: the best AMI; <span class=\"best-ari\">outlined</span>: the best ARI, both among "
+            + "unsupervised rows; <span class=\"supervised\">grey</span>: features the CNN learned from the labels (not unsupervised). "
             + "Accuracy uses the best one-to-one matching of clusters to classes (Hungarian); silhouette, Calinski-Harabasz and "
             + "Davies-Bouldin are computed on the features, without noise points. Time and peak memory are those measured when the "
             + "row was computed. The same rows are in <code>results.csv</code> and <code>results.json</code>.</p>"
@@ -200,7 +202,7 @@ public struct ReportWriter {
     th:first-child,td:first-child{text-align:left}
     table.sortable th{cursor:pointer;background:#f3f3f3;position:sticky;top:0}
     table.sortable th.sorted-asc::after{content:" ▲"} table.sortable th.sorted-desc::after{content:" ▼"}
-    tr.best td,span.best{background:#fff3c4} tr.best-ari td{outline:1px solid #e0a800} span.best-ari{outline:1px solid #e0a800}
+    tr.best td,span.best{background:#fff3c4} tr.supervised td,span.supervised{color:#888} tr.best-ari td{outline:1px solid #e0a800} span.best-ari{outline:1px solid #e0a800}
     figure{margin:16px 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
     figcaption{color:#444;font-size:13px;max-width:900px}
     .empty{color:#a00}
@@ -212,6 +214,10 @@ public struct ReportWriter {
     (function(){
       var errors=[];
       window.addEventListener('error',function(e){errors.push(String(e.message||e));});
+      ['error','warn'].forEach(function(level){
+        var original=console[level];
+        console[level]=function(){errors.push(level+': '+Array.prototype.join.call(arguments,' '));original.apply(console,arguments);};
+      });
       document.querySelectorAll('table.sortable').forEach(function(table){
         var heads=table.querySelectorAll('th');
         heads.forEach(function(th,col){
@@ -232,6 +238,8 @@ public struct ReportWriter {
           });
         });
       });
+      var only=new URLSearchParams(location.search).get('section');
+      if(only){document.querySelectorAll('section').forEach(function(s){if(s.id!==only)s.style.display='none';});}
       window.addEventListener('load',function(){
         var problems=errors.slice();
         document.querySelectorAll('img').forEach(function(img){

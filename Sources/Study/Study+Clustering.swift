@@ -22,7 +22,7 @@ extension Study {
             var plans = [kMeansPlan, gmmPlan(dim: set.dim)]
             if set.dim <= profile.hierarchicalMaxDim { plans.insert(contentsOf: [linkagePlan(.ward), hdbscanPlan(points: set.rows)], at: 1) }
             if set.name == "CNN fc1" || set.name == "UMAP-10" { plans.append(dbscanPlan) }
-            if set.name == smallestAE { plans += [linkagePlan(.single), linkagePlan(.complete), linkagePlan(.average)] }
+            if set.name == smallestAE && set.rows <= profile.linkageMaxPoints { plans += [linkagePlan(.single), linkagePlan(.complete), linkagePlan(.average)] }
             for plan in plans {
                 progress.update(i, detail: "\(set.name) + \(plan.method)")
                 attempt("\(set.name) + \(plan.method)") { try cluster(set, plan, truth: truth) }
@@ -94,7 +94,7 @@ extension Study {
         var labelsHit = false, rowHit = false
         var labels: [Int64] = []
         var row = try cache.record("row-\(name)", key, hit: &rowHit) { () -> ResultRow in
-            var row = ResultRow(features: set.name, dims: set.dim, method: plan.method, parameters: plan.parameters)
+            var row = ResultRow(features: set.name, supervised: set.supervised, dims: set.dim, method: plan.method, parameters: plan.parameters)
             PeakMemory.reset()
             let start = Date()
             labels = try cache.labels("labels-\(name)", key, hit: &labelsHit) { try plan.fit(set) }

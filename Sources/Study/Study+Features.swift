@@ -11,6 +11,8 @@ public struct FeatureSet: Sendable {
     public var rows: Int
     public var dim: Int
     public var key: ArtefactKey
+    /// Learned with the labels (the CNN's features and what is derived from them).
+    public var supervised = false
 }
 
 extension Study {
@@ -30,7 +32,11 @@ extension Study {
             attempt("\(plan.name) features") { try add(encode(plan)) }
         }
         if let cnn = features.first(where: { $0.name == "CNN fc1" }) {
-            attempt("CNN fc1 -> PCA-10") { try add(pca(cnn, components: 10, name: "CNN fc1 → PCA-10")) }
+            attempt("CNN fc1 -> PCA-10") {
+                var reduced = try pca(cnn, components: 10, name: "CNN fc1 → PCA-10")
+                reduced.supervised = true
+                add(reduced)
+            }
         }
         if let latent = profile.latents.min() {
             for ae in ["conv-AE-\(latent)", "dense-AE-\(latent)"] {
@@ -93,11 +99,13 @@ extension Study {
         default: name = "CNN fc1"
         }
         let images = try clustered.get()
-        return try derived(name, imagesKey.with(try modelKey(plan)).with("encode")) {
+        var set = try derived(name, imagesKey.with(try modelKey(plan)).with("encode")) {
             let network = try self.network(plan)
             progress.start("features: \(name)", total: images.count, unit: "images")
             let codes = try network.infer(images.images, count: images.count, through: network.featureLayer) { self.progress.update($0) }
             return (codes, images.count, codes.count / max(1, images.count))
         }
+        set.supervised = !plan.architecture.isAutoencoder
+        return set
     }
 }

@@ -172,14 +172,15 @@ public final class Study<B: ComputeBackend> {
     /// training images first (full). Labels are used only to score.
     lazy var clustered: Result<LabeledImages, Error> = Result {
         let data = try dataset.get().data
-        guard profile.allImages else { return data.test }
+        guard profile.allImages else { return data.test.prefix(profile.clusterLimit) }
         return LabeledImages(images: data.train.images + data.test.images, labels: data.train.labels + data.test.labels,
                              height: data.test.height, width: data.test.width)
     }
 
     /// The key every artefact computed from the clustered images starts from.
     var imagesKey: ArtefactKey {
-        ArtefactKey("images", profile.allImages ? "all-70000" : "test-10000", "data \(settings.dataDirectory)")
+        ArtefactKey("images", profile.allImages ? "all-70000" : "test-10000", profile.clusterLimit.map { "first \($0)" } ?? "",
+                    "data \(settings.dataDirectory)")
     }
 
     var truth: [Int64] { get throws { try clustered.get().labels.map(Int64.init) } }

@@ -7,6 +7,8 @@ public struct StudyProfile: Sendable, Codable, Equatable {
     public var name: Name
     /// Cluster (and reduce, and picture) all 70,000 images; otherwise the 10,000 test images.
     public var allImages: Bool
+    /// Cluster only the first N of those images (tests); nil: all of them.
+    public var clusterLimit: Int? = nil
     /// Training images for the models: the first N of the training split, or all of it (nil).
     public var trainingLimit: Int?
     public var autoencoderEpochs: Int
@@ -26,18 +28,31 @@ public struct StudyProfile: Sendable, Codable, Equatable {
     /// Ward, HDBSCAN and the other hierarchical methods run on feature sets of at most this many
     /// dimensions (their cost grows with n^2 d; above it K-means and GMM still run).
     public var hierarchicalMaxDim: Int
+    /// Single, complete and average linkage (seed 002) run on the smallest conv-AE codes when there
+    /// are at most this many points (at 70,000 each takes over a minute here; the dendrograms of a
+    /// sample still show all three).
+    public var linkageMaxPoints: Int
     /// t-SNE iterations for the views (scikit-learn's default is 1000).
     public var tsneIterations: Int
 
     public static let quick = StudyProfile(
         name: .quick, allImages: false, trainingLimit: 10_000, autoencoderEpochs: 3, classifierEpochs: 2, latents: [10],
         components: [10, 20], nmfIterations: 100, silhouetteSample: 2_000, elbowRange: 2 ... 15, dendrogramSample: 1_000,
-        hierarchicalMaxDim: 128, tsneIterations: 500)
+        hierarchicalMaxDim: 128, linkageMaxPoints: 20_000, tsneIterations: 500)
 
     public static let full = StudyProfile(
-        name: .full, allImages: true, trainingLimit: nil, autoencoderEpochs: 5, classifierEpochs: 5, latents: [10, 20, 80],
+        name: .full, allImages: true, trainingLimit: nil, autoencoderEpochs: 4, classifierEpochs: 4, latents: [10, 20, 80],
         components: [10, 20, 80], nmfIterations: 200, silhouetteSample: 5_000, elbowRange: 2 ... 15, dendrogramSample: 2_000,
-        hierarchicalMaxDim: 128, tsneIterations: 750)
+        hierarchicalMaxDim: 10, linkageMaxPoints: 20_000, tsneIterations: 750)
 
     public static func named(_ name: Name) -> StudyProfile { name == .quick ? quick : full }
+
+    public init(name: Name, allImages: Bool, clusterLimit: Int? = nil, trainingLimit: Int?, autoencoderEpochs: Int, classifierEpochs: Int,
+                latents: [Int], components: [Int], nmfIterations: Int, silhouetteSample: Int, elbowRange: ClosedRange<Int>,
+                dendrogramSample: Int, hierarchicalMaxDim: Int, linkageMaxPoints: Int, tsneIterations: Int) {
+        (self.name, self.allImages, self.clusterLimit, self.trainingLimit) = (name, allImages, clusterLimit, trainingLimit)
+        (self.autoencoderEpochs, self.classifierEpochs, self.latents, self.components) = (autoencoderEpochs, classifierEpochs, latents, components)
+        (self.nmfIterations, self.silhouetteSample, self.elbowRange, self.dendrogramSample) = (nmfIterations, silhouetteSample, elbowRange, dendrogramSample)
+        (self.hierarchicalMaxDim, self.linkageMaxPoints, self.tsneIterations) = (hierarchicalMaxDim, linkageMaxPoints, tsneIterations)
+    }
 }

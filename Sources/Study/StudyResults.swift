@@ -9,6 +9,9 @@ import Foundation
 /// reason when the pair failed; its scores are then nil.
 public struct ResultRow: Codable, Sendable, Equatable {
     public var features: String
+    /// Whether the features were learned with the labels (the CNN's): such a row is not an
+    /// unsupervised clustering, and the conclusions name the best unsupervised row apart from it.
+    public var supervised: Bool
     public var dims: Int
     public var method: String
     public var parameters: String
@@ -21,8 +24,8 @@ public struct ResultRow: Codable, Sendable, Equatable {
     public var peakMemoryMB: Double?
     public var error: String?
 
-    public init(features: String, dims: Int, method: String, parameters: String) {
-        (self.features, self.dims, self.method, self.parameters) = (features, dims, method, parameters)
+    public init(features: String, supervised: Bool = false, dims: Int, method: String, parameters: String) {
+        (self.features, self.supervised, self.dims, self.method, self.parameters) = (features, supervised, dims, method, parameters)
     }
 
     /// The pipeline's name as the report prints it, e.g. "UMAP-10 + Ward".
@@ -31,7 +34,7 @@ public struct ResultRow: Codable, Sendable, Equatable {
     /// The table's columns, in order: (CSV header, value).
     public var columns: [(String, String)] {
         func f(_ v: Double?, _ digits: Int = 4) -> String { v.map { String(format: "%.\(digits)f", $0) } ?? "" }
-        return [("features", features), ("dims", "\(dims)"), ("method", method), ("parameters", parameters),
+        return [("features", features), ("supervised", supervised ? "yes" : "no"), ("dims", "\(dims)"), ("method", method), ("parameters", parameters),
                 ("clusters", clusters.map(String.init) ?? ""), ("ari", f(ari)), ("ami", f(ami)), ("nmi", f(nmi)),
                 ("accuracy", f(accuracy)), ("purity", f(purity)), ("v_measure", f(vMeasure)), ("fowlkes_mallows", f(fowlkesMallows)),
                 ("noise_fraction", f(noiseFraction)), ("silhouette", f(silhouette)), ("calinski_harabasz", f(calinskiHarabasz, 1)),

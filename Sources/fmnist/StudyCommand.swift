@@ -85,7 +85,8 @@ struct StudyCommand: ParsableCommand {
         log("study: \(profile.rawValue) profile, output in \(outDir)")
         let study = try Study(backend: backend, settings: settings, progress: progress, note: log)
         let record = try study.run()
-        let best = Array(ResultsTable.ranked(record.rows).filter { $0.ami != nil }.prefix(5))
+        let scored = ResultsTable.ranked(record.rows).filter { $0.ami != nil }
+        let best = Array((scored.filter { !$0.supervised }.prefix(3) + scored.filter(\.supervised).prefix(2)))
         let failures = record.stages.filter { !$0.failures.isEmpty }
         if json {
             print(try jsonString(Summary(report: outDir + "/report.html", results: outDir + "/results.json", seconds: record.seconds,
@@ -93,8 +94,8 @@ struct StudyCommand: ParsableCommand {
         } else {
             print("study: \(record.rows.count) pipelines in \(ProgressReporter.formatDuration(record.seconds)); report: \(outDir)/report.html")
             for row in best {
-                print(String(format: "  %@: ARI %.3f  AMI %.3f  NMI %.3f  accuracy %.3f", row.pipeline, row.ari ?? .nan, row.ami ?? .nan,
-                             row.nmi ?? .nan, row.accuracy ?? .nan))
+                print(String(format: "  %@: ARI %.3f  AMI %.3f  NMI %.3f  accuracy %.3f%@", row.pipeline, row.ari ?? .nan, row.ami ?? .nan,
+                             row.nmi ?? .nan, row.accuracy ?? .nan, row.supervised ? "  (CNN features: learned with the labels)" : ""))
             }
         }
         if !failures.isEmpty {
