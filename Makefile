@@ -5,9 +5,11 @@ SHELL := /bin/bash
 APT_PACKAGES := ocl-icd-opencl-dev opencl-headers pocl-opencl-icd clinfo libopenblas-dev pkg-config \
                 libpng-dev zlib1g-dev libfftw3-dev libcairo2-dev fonts-dejavu-core libjpeg62-turbo-dev python-matplotlib-data \
                 dataset-fashion-mnist
+# Only the report check needs a browser.
+BROWSER_PACKAGES := chromium
 FMNIST := .build/release/fmnist
 
-.PHONY: deps build run test bench clean
+.PHONY: deps deps-browser build run test report-check bench clean
 
 # Installs only the packages that are not there yet (apt-get update runs only then).
 deps:
@@ -19,21 +21,20 @@ deps:
 	fi
 	@command -v swift >/dev/null || { echo "error: no 'swift' on PATH; install a Swift 6 toolchain (swift.org) first" >&2; exit 1; }
 
+deps-browser:
+	@dpkg-query -W -f='$${Status}\n' $(BROWSER_PACKAGES) 2>/dev/null | grep -q '^install ok installed' || { \
+	  echo "installing: $(BROWSER_PACKAGES)"; export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $(BROWSER_PACKAGES); }
+
 build: deps
 	swift build -c release
 
-# The main job. Until the study command lands: what this machine offers, then the conv
-# autoencoder trained for a few epochs, its reconstruction grid and the test set's codes.
+# The main job: the whole study (quick profile: the full one takes longer than 15 minutes on two
+# cores; the README gives its command), ending in out/study/report.html.
 run: build
 	$(FMNIST) devices
-	$(FMNIST) data --out-dir out
-	$(FMNIST) train autoencoder --epochs 3 --out out/conv-ae.safetensors
-	$(FMNIST) reconstruct --model out/conv-ae.safetensors --split test --out out/test-reconstructions.npy --png out/reconstructions.png
-	$(FMNIST) encode --model out/conv-ae.safetensors --split test --out out/test-codes.npy --labels-out out/test-labels.npy
-	$(FMNIST) cluster --method kmeans --input out/test-codes.npy --out out/kmeans-labels.npy
-	$(FMNIST) evaluate --pred out/kmeans-labels.npy --truth out/test-labels.npy --features out/test-codes.npy --sample 2000
-	$(FMNIST) cluster --method ward --input out/test-codes.npy --out out/ward-labels.npy --linkage-out out/ward-linkage.npy --dendrogram out/ward-dendrogram.svg
-	$(FMNIST) evaluate --pred out/ward-labels.npy --truth out/test-labels.npy
+	$(FMNIST) study --profile quick --out-dir out/study
+	@echo "report: $$(pwd)/out/study/report.html"
 
 bench: build
 	$(FMNIST) bench --out benchmarks/results/latest.json
@@ -41,6 +42,13 @@ bench: build
 # FMNIST_REQUIRE_OPENCL=1: the OpenCL parity suite must run (on PoCL here), never skip.
 test: deps
 	FMNIST_REQUIRE_OPENCL=1 swift test
+	$(MAKE) report-check
+
+# The quick study's report opened in headless Chromium: fails on a console message, a broken
+# image or an empty section.
+report-check: build deps-browser
+	$(FMNIST) study --profile quick --out-dir out/study-check --quiet
+	bash benchmarks/report_check.sh out/study-check/report.html
 
 clean:
 	rm -rf .build

@@ -54,15 +54,16 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     func run() throws {
-        let backend = try backendOptions.open(log: quiet || json ? { _ in } : note)
-        try quantize(on: backend)
-    }
-
-    private func quantize<B: ComputeBackend>(on backend: B) throws {
+        // The image is read and checked before any backend starts.
         let original: Raster
         do { original = try PhotographFile.read(image) } catch let error as DataError { throw ValidationError(error.description) }
         let pixels = original.width * original.height
         for k in try ks where k > pixels { throw ValidationError("--k \(k) is more than the image's \(pixels) pixels") }
+        let backend = try backendOptions.open(log: quiet || json ? { _ in } : note)
+        try quantize(original, on: backend)
+    }
+
+    private func quantize<B: ComputeBackend>(_ original: Raster, on backend: B) throws {
         try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
         var results: [ColorQuantizer.Result] = []
         var entries: [Report.Entry] = []

@@ -1,0 +1,57 @@
+import Foundation
+import Imaging
+import XCTest
+
+/// `fmnist study` and `fmnist quantize` as a user runs them: bad input is one error line and a
+/// non-zero exit; quantize writes what it says.
+final class StudyCommandTests: XCTestCase {
+    private func expectError(_ arguments: [String], _ fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let outcome = try FmnistProcess.run(arguments)
+        XCTAssertNotEqual(outcome.status, 0, "\(arguments) succeeded", file: file, line: line)
+        XCTAssertTrue((1 ... 64).contains(outcome.status), "exit status \(outcome.status) (a crash?)", file: file, line: line)
+        // One error line (a command-line mistake is followed by the usage, as for every command).
+        let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+        XCTAssertEqual(errors.count, 1, outcome.stderr, file: file, line: line)
+        XCTAssertTrue(errors.first?.contains(fragment) == true, "\(outcome.stderr) lacks \(fragment)", file: file, line: line)
+    }
+
+    private func temporaryDirectory() throws -> String {
+        let dir = NSTemporaryDirectory() + "fmnist-study-cli-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    func testStudyRejectsBadInput() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try expectError(["study", "--only", "models,nonsense", "--out-dir", dir], "--only: 'nonsense' is not a stage")
+        try expectError(["study", "--photograph", dir + "/missing.jpg", "--out-dir", dir], "--photograph \(dir)/missing.jpg: no such file")
+        FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
+        try expectError(["study", "--out-dir", dir + "/file"], "--out-dir \(dir)/file is a file, not a directory")
+        try expectError(["study", "--profile", "huge"], "huge")
+    }
+
+    func testQuantizeWritesEveryKAndRejectsBadInput() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var raster = Raster(width: 8, height: 6, channels: 3)
+        for i in 0 ..< 48 { raster.pixels.replaceSubrange((i * 3) ..< (i * 3 + 3), with: i % 2 == 0 ? [250, 10, 10] : [10, 10, 250]) }
+        try PNGFile.write(raster, to: dir + "/in.png")
+        let outcome = try FmnistProcess.run(["quantize", dir + "/in.png", "--k", "1,2", "--out-dir", dir + "/q", "--json", "--backend", "cpu"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let results = try XCTUnwrap(json["results"] as? [[String: Any]])
+        XCTAssertEqual(results.compactMap { $0["k"] as? Int }, [1, 2])
+        XCTAssertEqual(try XCTUnwrap(results[1]["meanSquaredError"] as? Double), 0, accuracy: 1e-9)
+        XCTAssertGreaterThan(try XCTUnwrap(results[0]["meanSquaredError"] as? Double), 1000)
+        let two = try PNGFile.read(dir + "/q/quantized-k2.png")
+        XCTAssertEqual(two.pixels, raster.pixels)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/q/quantized.png"))
+
+        try expectError(["quantize", dir + "/in.png", "--k", "2,0"], "--k '2,0': '0' is not a colour count of at least 1")
+        try expectError(["quantize", dir + "/in.png", "--k", "49", "--out-dir", dir + "/q"], "--k 49 is more than the image's 48 pixels")
+        try expectError(["quantize", dir + "/nothing.png"], "\(dir)/nothing.png: no such file")
+        FileManager.default.createFile(atPath: dir + "/text.png", contents: Data("not an image".utf8))
+        try expectError(["quantize", dir + "/text.png", "--out-dir", dir + "/q"], "text.png: neither a PNG nor a JPEG file")
+    }
+}
