@@ -5,8 +5,8 @@ import Foundation
 /// A `DrawingSurface` drawn by cairo: antialiased lines and discs, real fonts (DejaVu Sans through
 /// fontconfig), rendered to a raster (PNG) or to SVG. The layout of a `Figure` is the same as on the
 /// bitmap `Canvas`: text is placed by its top-left corner and never drawn wider than the bitmap
-/// font's `Canvas.textWidth` (a string that would be is set at a smaller size), so a chart laid out
-/// for the bitmap font keeps every label inside its box.
+/// font's `Canvas.textWidth` plus the gap layouts leave after text (12 %, at least 3 pixels a scale
+/// step); a longer string is set at a smaller size, so every label stays inside its box.
 public struct CairoSurface: DrawingSurface {
     public let width: Int, height: Int
     private let handle: Handle
@@ -93,7 +93,10 @@ public struct CairoSurface: DrawingSurface {
         cairo_set_font_size(cr, size)
         var extents = cairo_text_extents_t()
         cairo_text_extents(cr, text, &extents)
-        let budget = Double(max(1, Canvas.textWidth(text, scale: scale)))
+        // A little wider than the bitmap font's box (layouts leave a gap after text), so short
+        // words keep their size; longer text than that is set smaller.
+        let bitmap = Double(max(1, Canvas.textWidth(text, scale: scale)))
+        let budget = max(bitmap * 1.12, bitmap + 3 * Double(scale))
         if extents.x_advance > budget {
             size *= budget / extents.x_advance
             cairo_set_font_size(cr, size)
