@@ -18,7 +18,8 @@ public struct FeatureSet: Sendable {
 extension Study {
     /// The feature sets of seeds 001, 003 and 004: raw pixels; PCA, NMF and UMAP of the pixels at
     /// each of the profile's sizes; the conv and dense autoencoders' codes; the CNN's fc1 features
-    /// and PCA-10 of them (seed 003); UMAP-10 of the smallest autoencoders' codes (N2D's recipe).
+    /// and PCA-10 of them (seed 003); UMAP-10 of the smallest autoencoders' codes with umap-learn's
+    /// defaults, and with N2D's settings (McConville et al. 2020: 20 neighbours, min-dist 0).
     func runFeatures() throws {
         let images = try clustered.get()
         let (x, n, d) = (images.images, images.count, images.pixelsPerImage)
@@ -42,6 +43,11 @@ extension Study {
             for ae in ["conv-AE-\(latent)", "dense-AE-\(latent)"] {
                 guard let codes = features.first(where: { $0.name == ae }) else { continue }
                 attempt("\(ae) -> UMAP-10") { try add(umap(codes, dims: 10, name: "\(ae) → UMAP-10")) }
+            }
+            // N2D (McConville et al. 2020): the dense autoencoder's codes, UMAP with 20 neighbours and
+            // min-dist 0 into as many dimensions as clusters; the clustering stage adds its GMM.
+            if let codes = features.first(where: { $0.name == "dense-AE-\(latent)" }) {
+                attempt("N2D manifold") { try add(umap(codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0)) }
             }
         }
     }
@@ -78,10 +84,10 @@ extension Study {
         }
     }
 
-    /// UMAP with umap-learn's defaults (15 neighbours, min-dist 0.1).
-    func umap(_ input: FeatureSet, dims: Int, name: String) throws -> FeatureSet {
+    /// UMAP, by default with umap-learn's defaults (15 neighbours, min-dist 0.1).
+    func umap(_ input: FeatureSet, dims: Int, name: String, neighbours: Int = 15, minDist: Double = 0.1) throws -> FeatureSet {
         var c = UMAP.Configuration()
-        (c.dims, c.seed) = (dims, settings.seed)
+        (c.dims, c.seed, c.neighbours, c.minDist) = (dims, settings.seed, neighbours, minDist)
         return try derived(name, input.key.with("umap \(dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed)")) {
             let result = try UMAP.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
                 self.progress.update(phase: phase, prefix: "features: \(name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "epochs")
