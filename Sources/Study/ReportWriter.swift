@@ -159,7 +159,7 @@ public struct ReportWriter {
             + "unsupervised rows; <span class=\"supervised\">grey</span>: features the CNN learned from the labels (not unsupervised). "
             + "Accuracy uses the best one-to-one matching of clusters to classes (Hungarian); silhouette, Calinski-Harabasz and "
             + "Davies-Bouldin are computed on the features, without noise points. Time and peak memory are those measured when the "
-            + "row was computed. The same rows are in <code>results.csv</code> and <code>results.json</code>.</p>"
+            + "row was computed; peak memory is what the clustering added to the process's resident size. The same rows are in <code>results.csv</code> and <code>results.json</code>.</p>"
             + table(columns.map { $0.replacingOccurrences(of: "_", with: " ") }, rows, id: "results-table", sortable: true, rowClasses: classes)
             + (failed.isEmpty ? "" : "<h3>Failures</h3><ul>" + failed.map { "<li>\(Self.escape($0))</li>" }.joined() + "</ul>")
     }

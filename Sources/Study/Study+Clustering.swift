@@ -96,11 +96,12 @@ extension Study {
         var row = try cache.record("row-\(name)", key, hit: &rowHit) { () -> ResultRow in
             var row = ResultRow(features: set.name, supervised: set.supervised, dims: set.dim, method: plan.method, parameters: plan.parameters)
             PeakMemory.reset()
+            let baseline = PeakMemory.residentBytes()
             let start = Date()
             labels = try cache.labels("labels-\(name)", key, hit: &labelsHit) { try plan.fit(set) }
             if !labelsHit {
                 row.seconds = Date().timeIntervalSince(start)
-                row.peakMemoryMB = PeakMemory.peakBytes().map { Double($0) / 1_048_576 }
+                if let peak = PeakMemory.peakBytes(), let baseline { row.peakMemoryMB = Double(max(0, peak - baseline)) / 1_048_576 }
             }
             try score(&row, labels: labels, truth: truth, set: set)
             return row

@@ -5,7 +5,8 @@ import Foundation
 /// classes (external: ARI, AMI, NMI, accuracy under the Hungarian matching, purity, V-measure,
 /// Fowlkes-Mallows), the noise share, the internal scores on the features (silhouette on a seeded
 /// sample, Calinski-Harabasz, Davies-Bouldin; nil when fewer than two clusters), the time the
-/// clustering took and the process's peak resident memory during it. `error` holds the one-line
+/// clustering took and the memory it added: the process's peak resident size during it less the
+/// resident size when it started (the study's own data, already resident, is not counted). `error` holds the one-line
 /// reason when the pair failed; its scores are then nil.
 public struct ResultRow: Codable, Sendable, Equatable {
     public var features: String
