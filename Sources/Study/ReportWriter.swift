@@ -123,13 +123,13 @@ public struct ReportWriter {
         var out = ""
         if !autoencoders.isEmpty {
             out += "<h3>Autoencoders</h3>" + table(["model", "architecture", "epochs", "training images", "train seconds", "final train loss", "test MSE per pixel"],
-                autoencoders.map { [$0.name, $0.architecture, "\($0.epochs)", "\($0.trainingImages)", $0.cached ? "cached" : f($0.seconds, 1),
+                autoencoders.map { [$0.name, $0.architecture, "\($0.epochs)", "\($0.trainingImages)", trainSeconds($0),
                                     f($0.finalLoss, 5), f($0.reconstructionMSE, 5)] })
         }
         if !classifiers.isEmpty {
             out += "<h3>Classifiers (seed 003's table)</h3>" + table(["model", "architecture", "epochs", "train seconds", "accuracy", "macro precision",
                                                                      "macro recall", "macro F1"],
-                classifiers.map { [$0.name, $0.architecture, "\($0.epochs)", $0.cached ? "cached" : f($0.seconds, 1), f($0.accuracy),
+                classifiers.map { [$0.name, $0.architecture, "\($0.epochs)", trainSeconds($0), f($0.accuracy),
                                    f($0.macroPrecision), f($0.macroRecall), f($0.macroF1)] })
             let names = FashionMNIST.classNames
             out += "<h3>Per-class F1 on the test split</h3>" + table(["class"] + classifiers.map(\.name), names.indices.map { c in
@@ -138,6 +138,9 @@ public struct ReportWriter {
         }
         return out
     }
+
+    /// Training time as measured when the model was trained (also for a model taken from the cache).
+    private func trainSeconds(_ m: ModelSummary) -> String { f(m.seconds, 1) + (m.cached ? " (cached)" : "") }
 
     private func resultsSection() -> String {
         let ranked = ResultsTable.ranked(record.rows)
