@@ -4,7 +4,7 @@ import Foundation
 import Imaging
 
 extension Study {
-    /// The best pipeline (highest AMI) and K-means on the CNN features read as classes: each
+    /// The best unsupervised pipeline (highest AMI) and K-means on the CNN features read as classes: each
     /// cluster's majority classes with their shares (seed 001's "guessing the labels"), sample
     /// images per cluster captioned with the majority class (seeds 000, 003), cluster sizes, and the
     /// cluster-vs-class confusion heatmap.
@@ -12,7 +12,7 @@ extension Study {
         let images = try clustered.get()
         let ranked = ResultsTable.ranked(record.rows).filter { $0.error == nil && $0.ami != nil }
         var chosen: [(ResultRow, String)] = []
-        if let best = ranked.first { chosen.append((best, "the best pipeline by AMI")) }
+        if let best = ranked.first(where: { !$0.supervised }) { chosen.append((best, "the best unsupervised pipeline by AMI")) }
         if let cnn = ranked.first(where: { $0.features == "CNN fc1" && $0.method == "K-means" }), cnn.pipeline != chosen.first?.0.pipeline {
             chosen.append((cnn, "K-means on the CNN features, as seeds 001 and 003"))
         }
