@@ -12,6 +12,7 @@ let package = Package(
         .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
         .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
         .executableTarget(name: "FuzzPNG", dependencies: ["FuzzSupport", .product(name: "Imaging", package: "fmnist")]),
+        .executableTarget(name: "FuzzJPEG", dependencies: ["FuzzSupport", .product(name: "Imaging", package: "fmnist")]),
         .executableTarget(name: "FuzzSafetensors", dependencies: [
             "FuzzSupport", .product(name: "Dataset", package: "fmnist"), .product(name: "Backend", package: "fmnist"),
             .product(name: "Models", package: "fmnist"), .product(name: "Reduce", package: "fmnist"),
