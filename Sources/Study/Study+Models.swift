@@ -48,6 +48,8 @@ extension Study {
         let key = try modelKey(plan)
         let final = cache.path("model-\(plan.name)", key, ext: "safetensors")
         let summaryName = "model-\(plan.name)"
+        // A summary without its weights (deleted by hand) must not stand for a trained model.
+        if !FileManager.default.fileExists(atPath: final) { try? FileManager.default.removeItem(atPath: cache.path(summaryName, key, ext: "json")) }
         var hit = false
         var trained: Network<B>?
         var summary = try cache.record(summaryName, key, hit: &hit) { () -> ModelSummary in
