@@ -29,6 +29,16 @@ static void fmnist_jpeg_warning(j_common_ptr info, int level) {
     }
 }
 
+/* The one failure path: `text` (or libjpeg's message when NULL) into `message`, everything freed. */
+static unsigned char *fmnist_jpeg_fail(struct jpeg_decompress_struct *info, struct fmnist_jpeg_error *error,
+                                       unsigned char *pixels, const char *text, char *message) {
+    strncpy(message, text ? text : error->message, 199);
+    message[199] = 0;
+    jpeg_destroy_decompress(info);
+    free(pixels);
+    return NULL;
+}
+
 /* Decodes `size` bytes of JPEG into 8-bit RGB: on success returns a malloc'ed buffer of
    width * height * 3 bytes (free it with free) and sets *width and *height; on failure (including any
    corrupt-data warning) returns
@@ -41,13 +51,7 @@ static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, u
     info.err = jpeg_std_error(&error.manager);
     error.manager.error_exit = fmnist_jpeg_error_exit;
     error.manager.emit_message = fmnist_jpeg_warning;
-    if (setjmp(error.escape)) {
-        strncpy(message, error.message, 199);
-        message[199] = 0;
-        jpeg_destroy_decompress(&info);
-        free(pixels);
-        return NULL;
-    }
+    if (setjmp(error.escape)) return fmnist_jpeg_fail(&info, &error, pixels, NULL, message);
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, size);
     jpeg_read_header(&info, TRUE);
@@ -55,29 +59,18 @@ static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, u
     jpeg_start_decompress(&info);
     if (info.output_components != 3 || info.output_width == 0 || info.output_height == 0
         || (unsigned long)info.output_width * info.output_height > 100000000UL) {
-        strcpy(message, "unsupported JPEG (not convertible to RGB, empty, or over 100 megapixels)");
-        jpeg_destroy_decompress(&info);
-        return NULL;
+        return fmnist_jpeg_fail(&info, &error, NULL,
+                                "unsupported JPEG (not convertible to RGB, empty, or over 100 megapixels)", message);
     }
     unsigned long stride = (unsigned long)info.output_width * 3;
     pixels = malloc(stride * info.output_height);
-    if (!pixels) {
-        strcpy(message, "out of memory");
-        jpeg_destroy_decompress(&info);
-        return NULL;
-    }
+    if (!pixels) return fmnist_jpeg_fail(&info, &error, NULL, "out of memory", message);
     while (info.output_scanline < info.output_height) {
         unsigned char *row = pixels + stride * info.output_scanline;
         jpeg_read_scanlines(&info, &row, 1);
     }
     jpeg_finish_decompress(&info);
-    if (error.manager.num_warnings > 0) {
-        strncpy(message, error.message, 199);
-        message[199] = 0;
-        jpeg_destroy_decompress(&info);
-        free(pixels);
-        return NULL;
-    }
+    if (error.manager.num_warnings > 0) return fmnist_jpeg_fail(&info, &error, pixels, NULL, message);
     *width = (int)info.output_width;
     *height = (int)info.output_height;
     jpeg_destroy_decompress(&info);

@@ -55,7 +55,7 @@ extension Study {
     private func add(_ set: FeatureSet) { features.append(set) }
 
     /// A cached matrix computed from `input` under `key`, counted for the stage.
-    private func derived(_ name: String, _ key: ArtefactKey, _ compute: () throws -> (values: [Float], rows: Int, dim: Int)) throws -> FeatureSet {
+    func derived(_ name: String, _ key: ArtefactKey, _ compute: () throws -> (values: [Float], rows: Int, dim: Int)) throws -> FeatureSet {
         var hit = false
         let m = try cache.matrix("features-\(name)", key, hit: &hit, compute: compute)
         count(hit: hit)

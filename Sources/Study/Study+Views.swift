@@ -56,16 +56,13 @@ extension Study {
             var c = TSNE.Configuration()
             (c.seed, c.iterations) = (settings.seed, profile.tsneIterations)
             let key = input.key.with("tsne perplexity \(c.perplexity) iterations \(c.iterations) seed \(c.seed)")
-            var hit = false
-            let m = try cache.matrix("view-\(set.name)-tsne", key, hit: &hit) {
+            return try derived("\(set.name) t-SNE-2", key) {
                 let result = try TSNE.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
                     self.progress.update(phase: phase, prefix: "views: t-SNE of \(set.name) ", done: done, total: total,
                                          unit: phase == "k-NN" ? "rows" : "iterations")
                 }
                 return (result.embedding, input.rows, 2)
             }
-            count(hit: hit)
-            return FeatureSet(name: "\(set.name) t-SNE-2", values: m.values, rows: m.rows, dim: 2, key: key)
         }
     }
 
