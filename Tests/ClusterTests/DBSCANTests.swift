@@ -38,12 +38,13 @@ final class DBSCANTests: XCTestCase {
                 for backend in backends {
                     var c = DBSCAN.Configuration(eps: eps, minSamples: minSamples)
                     c.blockRows = 7
-                    // Backend distance blocks, and on the CPU also rows computed where they are scanned.
-                    for hostRows in backend is CPUBackend ? [false, true] : [false] {
-                        c.hostRows = hostRows
+                    // Backend distance blocks, on the CPU also rows computed where they are scanned, and the k-d tree.
+                    for (hostRows, index) in backend is CPUBackend ? [(false, NeighbourIndex.bruteForce), (true, .bruteForce), (false, .kdTree)]
+                        : [(false, .bruteForce), (false, .auto)] {
+                        (c.hostRows, c.index) = (hostRows, index)
                         let result = try fit(backend, x, n, d, c)
-                        XCTAssertEqual(result.isCore, core, "\(backend.name) core points, trial \(trial) eps \(eps) host \(hostRows)")
-                        XCTAssertEqual(result.labels, labels, "\(backend.name) labels, trial \(trial) eps \(eps) min \(minSamples) host \(hostRows)")
+                        XCTAssertEqual(result.isCore, core, "\(backend.name) core points, trial \(trial) eps \(eps) host \(hostRows) \(index)")
+                        XCTAssertEqual(result.labels, labels, "\(backend.name) labels, trial \(trial) eps \(eps) min \(minSamples) host \(hostRows) \(index)")
                     }
                 }
             }

@@ -8,10 +8,16 @@ import Backend
 /// O(block n)); every point whose float distance is within the GEMM's rounding bound of the k-th
 /// smallest is then measured again in double precision on the host, so the result is the exact
 /// double-precision k-th distance, not the float32 estimate.
+///
+/// With a `KDTree` (`index`: on the CPU backend in low dimensions, or forced) each point's k-th
+/// distance comes from a tree search instead, summed in Double the same way: the same values.
 enum CoreDistances {
     static func compute<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, k: Int, backend: B,
-                                           blockRows: Int? = nil) throws -> [Double] {
+                                           blockRows: Int? = nil, index: NeighbourIndex = .auto) throws -> [Double] {
         precondition(k >= 1 && k <= n, "CoreDistances: k \(k) for \(n) points")
+        if index == .kdTree || (index == .auto && B.self == CPUBackend.self && index.usesTree(dim: d)) {
+            return fromTree(KDTree(x, rows: n, dim: d), k: k)
+        }
         let points = try backend.makeBuffer(x)
         let norms = try backend.makeBuffer(count: n)
         try backend.rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
@@ -49,6 +55,25 @@ enum CoreDistances {
                                 out[i] = candidates[k - 1].squareRoot()
                             }
                         }
+                    }
+                }
+            }
+        }
+        return core
+    }
+}
+
+extension CoreDistances {
+    /// Each point's `k`-th smallest distance (itself first) by tree search, across the cores.
+    static func fromTree(_ tree: KDTree, k: Int) -> [Double] {
+        var core = [Double](repeating: 0, count: tree.count)
+        core.withUnsafeMutableBufferPointer { out in
+            tree.points.withUnsafeBufferPointer { points in
+                parallelFor(tree.count, grain: 256) { range in
+                    var heap = DoubleMaxHeap(capacity: k)
+                    for p in range {
+                        let distance2 = tree.kthSmallestSquaredDistance(points.baseAddress! + p * tree.dim, k: k, heap: &heap)
+                        out[Int(tree.order[p])] = distance2.squareRoot()
                     }
                 }
             }

@@ -19,6 +19,9 @@ public enum DBSCAN {
         /// Distances computed row by row on the host instead of in backend blocks (default: on the
         /// CPU backend with at most 64 features).
         public var hostRows: Bool?
+        /// Neighbour search on the host: `auto` takes a k-d tree on the CPU backend at up to
+        /// `KDTree.autoDimensions` features; `kdTree` forces it on any backend, `bruteForce` never.
+        public var index: NeighbourIndex = .auto
         public init(eps: Double = 0.5, minSamples: Int = 5) { (self.eps, self.minSamples) = (eps, minSamples) }
     }
 
@@ -39,6 +42,9 @@ public enum DBSCAN {
             throw BackendError.invalidArgument("features hold \(x[bad]) at row \(bad / d); DBSCAN needs finite values")
         }
         guard n > 0 else { return Result(labels: [], isCore: []) }
+        if c.index == .kdTree || (c.index == .auto && B.self == CPUBackend.self && c.index.usesTree(dim: d)) {
+            return fitWithTree(x, rows: n, dim: d, configuration: c, progress: progress)
+        }
         // On the CPU backend with few features, each row's distances are computed where they are
         // scanned (one row of n floats stays in cache) instead of writing, copying and re-reading
         // `[block, n]` blocks: the scans are memory-bound otherwise.
@@ -140,14 +146,7 @@ public enum DBSCAN {
                 blockLinks[i % block] = found
             }
         }
-        // Number clusters by their lowest-index core point (roots are the minimum of each component).
-        var clusterOfRoot: [Int: Int64] = [:]
-        var labels = [Int64](repeating: -1, count: n)
-        for i in 0 ..< n where isCore[i] {
-            let root = find(i)
-            if clusterOfRoot[root] == nil { clusterOfRoot[root] = Int64(clusterOfRoot.count) }
-            labels[i] = clusterOfRoot[root]!
-        }
+        var labels = numberClusters(isCore: isCore, root: find)
         // A border point takes the lowest-numbered cluster among its core neighbours.
         try labels.withUnsafeMutableBufferPointer { out in
             // Non-core rows only; without a core neighbour the point stays noise.

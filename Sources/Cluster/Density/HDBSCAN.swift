@@ -4,9 +4,10 @@ import Backend
 /// (Euclidean, alpha 1, excess-of-mass selection, no single cluster, epsilon 0):
 ///
 /// 1. core distance of each point: distance to its `minSamples`-th nearest point, itself counted
-///    (`CoreDistances`, backend distance blocks);
+///    (`CoreDistances`: a k-d tree at few features on the CPU, backend distance blocks otherwise);
 /// 2. minimum spanning tree of the mutual reachability `max(d(a, b), core_a, core_b)` (Prim from
-///    the coordinates, O(n) memory), sorted into a single-linkage tree;
+///    the coordinates, O(n) memory; over a k-d tree at few features, same edges), sorted into a
+///    single-linkage tree;
 /// 3. condensed tree: walking down from the root at `lambda = 1 / distance`, a split where both
 ///    sides hold at least `minClusterSize` points makes two new clusters, otherwise the smaller side's
 ///    points fall out of the parent cluster;
@@ -19,6 +20,8 @@ public enum HDBSCAN {
         public var minClusterSize = 5
         /// Default: `minClusterSize`.
         public var minSamples: Int?
+        /// Neighbour search for the core distances and the spanning tree (default: a k-d tree at few features).
+        public var index: NeighbourIndex = .auto
         public init() {}
     }
 
@@ -39,8 +42,8 @@ public enum HDBSCAN {
         guard n >= 2 else { throw BackendError.invalidArgument("HDBSCAN needs at least 2 points, got \(n)") }
         guard minSamples <= n else { throw BackendError.invalidArgument("--min-samples \(minSamples) is larger than the number of points (\(n))") }
         try requireFinite(x, dim: d, method: "HDBSCAN")
-        let core = try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend)
-        let edges = MinimumSpanningTree.prim(x, rows: n, dim: d, coreDistances: core, progress: progress)
+        let core = try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: c.index)
+        let edges = MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, progress: progress)
         let tree = LinkageTree(points: n, unorderedMerges: edges)
         let condensed = CondensedTree(tree, minClusterSize: c.minClusterSize)
         let labels = condensed.labels(selected: condensed.excessOfMass())

@@ -5,7 +5,8 @@ import Backend
 /// any k or distance threshold afterwards.
 ///
 /// - `ward`: nearest-neighbour chain on centroids, memory O(n d).
-/// - `single`: Prim's minimum spanning tree computed from the points, memory O(n d).
+/// - `single`: Prim's minimum spanning tree computed from the points, memory O(n d) (over a k-d
+///   tree at few features: `index`).
 /// - `complete`, `average`: nearest-neighbour chain in two phases. While more than `matrixClusters`
 ///   clusters remain, `MemberClusters` finds nearest neighbours from centroid lower bounds and the
 ///   member points (memory O(n d)); then the linkage matrix of the remaining clusters is built
@@ -21,7 +22,7 @@ public enum Agglomerative {
 
     /// The merge tree of `x [n, d]` (row-major); `progress` receives the number of merges so far.
     public static func tree(_ x: [Float], rows n: Int, dim d: Int, linkage: Linkage, matrixClusters: Int = 16_384,
-                            progress: (Int) -> Void = { _ in }) throws -> LinkageTree {
+                            index: NeighbourIndex = .auto, progress: (Int) -> Void = { _ in }) throws -> LinkageTree {
         precondition(x.count == n * d, "Agglomerative: \(x.count) values for \(n) x \(d)")
         try requireFinite(x, dim: d, method: "\(linkage.rawValue) linkage")
         guard n > 1 else { return LinkageTree(points: n, unorderedMerges: []) }
@@ -30,7 +31,7 @@ public enum Agglomerative {
             var clusters = WardClusters(x, rows: n, dim: d)
             return LinkageTree(points: n, unorderedMerges: nearestNeighbourChain(&clusters, points: n, progress: progress))
         case .single:
-            return LinkageTree(points: n, unorderedMerges: MinimumSpanningTree.prim(x, rows: n, dim: d, progress: progress))
+            return LinkageTree(points: n, unorderedMerges: MinimumSpanningTree.edges(x, rows: n, dim: d, index: index, progress: progress))
         case .complete, .average:
             let update: MatrixClusters.Update = linkage == .complete ? .complete : .average
             // Phase 1 down to `matrixClusters` clusters from the points (skipped for small inputs);

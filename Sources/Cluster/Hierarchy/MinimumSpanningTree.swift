@@ -6,6 +6,14 @@ import Backend
 /// or, with core distances, the mutual reachability `max(||x_i - x_j||, core_i, core_j)` (HDBSCAN).
 /// Sorted by weight, the edges are the single-linkage merge tree (Gower and Ross 1969).
 enum MinimumSpanningTree {
+    /// A minimum spanning tree by brute-force `prim`, or by Borůvka over a `KDTree` when `index` says
+    /// so for `d` features (the same weights; where weights tie, possibly other edges of equal weight).
+    static func edges(_ x: [Float], rows n: Int, dim d: Int, coreDistances: [Double]? = nil, index: NeighbourIndex,
+                      progress: (Int) -> Void = { _ in }) -> [(a: Int, b: Int, height: Double)] {
+        guard index.usesTree(dim: d) else { return prim(x, rows: n, dim: d, coreDistances: coreDistances, progress: progress) }
+        return KDTree(x, rows: n, dim: d, leafSize: 16).boruvkaEdges(coreDistances: coreDistances, progress: progress)
+    }
+
     /// The `n - 1` edges in the order Prim adds them, starting from point 0: `a` in the tree, `b`
     /// joining it, `height` the weight; ties go to the lowest point index, as scikit-learn's Prim.
     /// Distances are summed in Double from the float inputs.
