@@ -65,6 +65,24 @@ public protocol ComputeBackend: AnyObject {
     /// a GPU only the `[rows, k]` results are written, and nothing of size `rows x cols` moves.
     func rowTopK(_ d: Buffer, rows: Int, cols: Int, k: Int, columnOffset: Int, indices: Buffer, values: Buffer, outRow: Int) throws
 
+    /// Neighbourhoods within `radius` over a block of squared distances `d [rows, cols]` whose row
+    /// `r` is point `rowBase + r`: column `c` counts when `d[r, c] <= radius` (NaN never), when
+    /// `columnMask[c] != 0` (Int32; every column without a mask) and when `columns` allows it.
+    /// Writes how many at `counts[countsOffset + r]` (Int32). On a GPU nothing of the block moves.
+    func rowCountWithin(_ d: Buffer, rows: Int, cols: Int, radius: Float, columnMask: Buffer?, columns: NeighbourColumns,
+                        rowBase: Int, counts: Buffer, countsOffset: Int) throws
+
+    /// The columns `rowCountWithin` counts, listed in increasing order at `out[offsets[r] ..<
+    /// offsets[r + 1]]` (Int32; `offsets` holds `rows + 1` CSR row pointers, normally the running sum
+    /// of the counts; rows whose range is empty are skipped, a short range keeps the first columns).
+    func rowColumnsWithin(_ d: Buffer, rows: Int, cols: Int, radius: Float, columnMask: Buffer?, columns: NeighbourColumns,
+                          rowBase: Int, offsets: Buffer, into out: Buffer) throws
+
+    /// `out[outOffset + r]` = the smallest `labels[c] >= 0` (Int32) over the columns `c` with
+    /// `d[r, c] <= radius` that `columns` allows; -1 when there is none (DBSCAN's border points).
+    func rowMinLabelWithin(_ d: Buffer, rows: Int, cols: Int, radius: Float, labels: Buffer, columns: NeighbourColumns,
+                           rowBase: Int, into out: Buffer, outOffset: Int) throws
+
     /// `out[c * count + i] = labels[i] == c ? 1 : 0` for `c < classes`, `i < count` (`labels` holds
     /// Int32): the indicator matrix whose product with the points gives per-cluster sums.
     func oneHot(_ labels: Buffer, count: Int, classes: Int, into out: Buffer) throws
@@ -190,4 +208,24 @@ public enum ReductionAxis: CaseIterable, Sendable {
     case eachRow
     /// One value per column (folds down the rows).
     case eachColumn
+}
+
+/// Which columns of a distance block a row's radius queries consider, row `r` being point
+/// `rowBase + r` (see `rowCountWithin`).
+public enum NeighbourColumns: Int32, Sendable {
+    /// Every column.
+    case all = 0
+    /// Every column but the row's own point.
+    case others = 1
+    /// Only later points (`c > rowBase + r`): each pair once.
+    case later = 2
+
+    /// Whether column `c` is considered for point `point`.
+    @inline(__always) public func allows(_ c: Int, point: Int) -> Bool {
+        switch self {
+        case .all: true
+        case .others: c != point
+        case .later: c > point
+        }
+    }
 }

@@ -16,7 +16,9 @@ extension ClusterCommand {
         case .kmeans, .minibatchKMeans: return try centroid(points, backend: backend, progress: progress)
         case .dbscan:
             let ms = minSamples ?? 5
-            let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: .init(eps: eps, minSamples: ms), backend: backend) { phase, done, total in
+            var c = DBSCAN.Configuration(eps: eps, minSamples: ms)
+            c.index = neighbourSearch ?? .auto
+            let result = try DBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend) { phase, done, total in
                 progress.update(phase: phase, prefix: "DBSCAN ", done: done, total: total, unit: "rows")
             }
             progress.finish()
@@ -27,6 +29,7 @@ extension ClusterCommand {
             var c = HDBSCAN.Configuration()
             c.minClusterSize = minClusterSize ?? 5
             c.minSamples = minSamples
+            c.index = neighbourSearch ?? .auto
             progress.start("HDBSCAN spanning tree", total: n - 1, unit: "edges")
             let result = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress.update($0) }
             progress.finish()
@@ -38,6 +41,7 @@ extension ClusterCommand {
             c.minSamples = minSamples ?? 5
             c.minClusterSize = minClusterSize
             c.xi = xi
+            c.index = neighbourSearch ?? .auto
             progress.start("OPTICS ordering", total: n, unit: "points")
             let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend) { progress.update($0) }
             progress.finish()
@@ -97,7 +101,8 @@ extension ClusterCommand {
         let (n, linkageMethod) = (points.rows, method.linkage!)
         if distanceThreshold == nil && k > n { throw ValidationError("--k \(k) is larger than the number of points (\(n))") }
         progress.start("\(linkageMethod.rawValue) linkage", total: max(1, n - 1), unit: "merges")
-        let tree = try Agglomerative.tree(points.values, rows: n, dim: points.dim, linkage: linkageMethod) { progress.update($0) }
+        let tree = try Agglomerative.tree(points.values, rows: n, dim: points.dim, linkage: linkageMethod,
+                                              index: neighbourSearch ?? .auto) { progress.update($0) }
         progress.finish()
         let labels = distanceThreshold.map { tree.labels(threshold: $0) } ?? tree.labels(clusters: k)
         if let linkageOut { try NPYArray(shape: [max(0, n - 1), 4], elements: .float64(tree.matrix)).write(to: linkageOut) }

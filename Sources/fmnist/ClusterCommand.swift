@@ -65,6 +65,9 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
     var xi: Double = 0.05
 
+    @Option(help: "DBSCAN, HDBSCAN, OPTICS, single linkage: neighbour search on the host — auto (a k-d tree at up to 16 features on the CPU backend; HDBSCAN's and single linkage's spanning tree at up to 16 features on any backend), kd-tree or brute (scikit-learn: algorithm).")
+    var neighbourSearch: NeighbourIndex?
+
     @Option(name: [.customLong("covariance-type"), .customLong("covariance")],
             help: "GMM covariance: full, diag or spherical (scikit-learn: covariance_type).")
     var covariance: GaussianMixture.CovarianceType = .full
@@ -123,6 +126,9 @@ struct ClusterCommand: ParsableCommand {
                 throw ValidationError("\(flag) applies to ward, single, complete and average, not \(method.rawValue)")
             }
         }
+        if neighbourSearch != nil, ![.dbscan, .hdbscan, .optics, .single].contains(method) {
+            throw ValidationError("--neighbour-search applies to dbscan, hdbscan, optics and single, not \(method.rawValue)")
+        }
         if let dendrogram, !(dendrogram.hasSuffix(".png") || dendrogram.hasSuffix(".svg")) {
             throw ValidationError("--dendrogram \(dendrogram) must end in .png or .svg")
         }
@@ -175,3 +181,5 @@ struct ClusterCommand: ParsableCommand {
 
 extension GaussianMixture.CovarianceType: ExpressibleByArgument {}
 extension KMeans.Algorithm: ExpressibleByArgument {}
+
+extension NeighbourIndex: ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import Backend
+import Dataset
 import XCTest
 
 /// Per-row top-k selection and the exact k-nearest-neighbour graph on every backend.
@@ -30,6 +31,68 @@ final class NeighbourParityTests: XCTestCase {
             XCTAssertEqual(Array(try backend.ints(indices)[k...]), expectedIndices, "\(backend.name) topK indices \(rows)x\(cols) k \(k)")
             XCTAssertEqual(Array(gotValues[k...]), expectedValues, "\(backend.name) topK values \(rows)x\(cols) k \(k)")
             XCTAssertEqual(Array(gotValues[..<k]), [Float](repeating: -7, count: k), "\(backend.name): wrote before outRow")
+        }
+    }
+
+    /// Radius counts, CSR column lists and smallest labels within a radius, against plain loops:
+    /// values on the radius count (ties), NaN never does, masks and the three column modes.
+    func testRadiusQueriesExact() throws {
+        for backend in availableBackends() { try radius(backend) }
+    }
+
+    private func radius<B: ComputeBackend>(_ backend: B) throws {
+        for (rows, cols, rowBase) in [(1, 1, 0), (9, 40, 3), (17, 300, 100), (4, 1025, 1000)] {
+            var d = randomFloats(rows * cols, in: 0 ... 4, seed: UInt64(rows * 13 + cols)).map { ($0 * 4).rounded() / 4 }
+            for r in 0 ..< rows where cols > 2 { d[r * cols + (r * 5) % cols] = .nan }
+            var g = SplitMix64(seed: UInt64(cols))
+            let mask = (0 ..< cols).map { _ in Int32(g.next(below: 3) == 0 ? 0 : 1) }
+            let labels = (0 ..< cols).map { _ in Int32(g.next(below: 9)) - 3 } // -3 ... 5; negatives are "no label"
+            let block = try backend.makeBuffer(d), maskBuffer = try backend.makeBuffer(count: cols), labelBuffer = try backend.makeBuffer(count: cols)
+            try mask.withUnsafeBufferPointer { try backend.upload($0, to: maskBuffer, offset: 0) }
+            try labels.withUnsafeBufferPointer { try backend.upload($0, to: labelBuffer, offset: 0) }
+            for radius: Float in [0, 1, 2.5] {
+                for columns in [NeighbourColumns.all, .others, .later] {
+                    for masked in [false, true] {
+                        var expected: [[Int]] = []
+                        for r in 0 ..< rows {
+                            expected.append((0 ..< cols).filter { c in
+                                let near = d[r * cols + c] <= radius, allowed = !masked || mask[c] != 0
+                                return near && allowed && columns.allows(c, point: rowBase + r)
+                            })
+                        }
+                        let counts = try backend.makeBuffer(count: rows + 2)
+                        try backend.rowCountWithin(block, rows: rows, cols: cols, radius: radius, columnMask: masked ? maskBuffer : nil,
+                                                   columns: columns, rowBase: rowBase, counts: counts, countsOffset: 2)
+                        let what = "\(backend.name) \(rows)x\(cols) radius \(radius) \(columns) mask \(masked)"
+                        XCTAssertEqual(Array(try backend.ints(counts)[2...]), expected.map { Int32($0.count) }, "counts, " + what)
+                        // Every other row's range left empty: those rows must write nothing.
+                        var offsets: [Int32] = [0]
+                        for r in 0 ..< rows { offsets.append(offsets[r] + (r % 2 == 0 ? Int32(expected[r].count) : 0)) }
+                        let offsetBuffer = try backend.makeBuffer(count: rows + 1), list = try backend.makeBuffer(count: Int(offsets[rows]) + 1)
+                        try backend.fill(list, with: -9, offset: 0, count: Int(offsets[rows]) + 1)
+                        try offsets.withUnsafeBufferPointer { try backend.upload($0, to: offsetBuffer, offset: 0) }
+                        try backend.rowColumnsWithin(block, rows: rows, cols: cols, radius: radius, columnMask: masked ? maskBuffer : nil,
+                                                     columns: columns, rowBase: rowBase, offsets: offsetBuffer, into: list)
+                        let listed = try backend.ints(list)
+                        var expectedList: [Int32] = []
+                        for r in stride(from: 0, to: rows, by: 2) { expectedList += expected[r].map { Int32($0) } }
+                        XCTAssertEqual(Array(listed[..<Int(offsets[rows])]), expectedList, "lists, " + what)
+                        XCTAssertEqual(listed[Int(offsets[rows])], Int32(bitPattern: Float(-9).bitPattern), "nothing past the lists, " + what)
+                    }
+                    let minima = try backend.makeBuffer(count: rows)
+                    try backend.rowMinLabelWithin(block, rows: rows, cols: cols, radius: radius, labels: labelBuffer, columns: columns,
+                                                  rowBase: rowBase, into: minima, outOffset: 0)
+                    var expectedMinima: [Int32] = []
+                    for r in 0 ..< rows {
+                        var best: Int32 = -1
+                        for c in 0 ..< cols where d[r * cols + c] <= radius && labels[c] >= 0 && columns.allows(c, point: rowBase + r) {
+                            if best < 0 || labels[c] < best { best = labels[c] }
+                        }
+                        expectedMinima.append(best)
+                    }
+                    XCTAssertEqual(try backend.ints(minima), expectedMinima, "\(backend.name) min labels \(rows)x\(cols) radius \(radius) \(columns)")
+                }
+            }
         }
     }
 

@@ -91,4 +91,73 @@ extension CPUBackend {
             for i in 0 ..< count where l[i] >= 0 && Int(l[i]) < classes { o[Int(l[i]) * count + i] = 1 }
         }
     }
+
+    public func rowCountWithin(_ d: CPUBuffer, rows: Int, cols: Int, radius: Float, columnMask: CPUBuffer?, columns: NeighbourColumns,
+                               rowBase: Int, counts: CPUBuffer, countsOffset: Int) throws {
+        precondition(d.count >= rows * cols && countsOffset + rows <= counts.count, "rowCountWithin: buffers too small")
+        precondition(columnMask.map { $0.count >= cols } ?? true, "rowCountWithin: mask shorter than \(cols)")
+        let src = d.floats
+        counts.withInts { out in
+            withMask(columnMask) { mask in
+                parallelFor(rows, grain: max(1, 65_536 / max(1, cols))) { range in
+                    for r in range {
+                        let row = src + r * cols
+                        var n: Int32 = 0
+                        for c in 0 ..< cols where row[c] <= radius && (mask?[c] ?? 1) != 0 && columns.allows(c, point: rowBase + r) { n += 1 }
+                        out[countsOffset + r] = n
+                    }
+                }
+            }
+        }
+    }
+
+    public func rowColumnsWithin(_ d: CPUBuffer, rows: Int, cols: Int, radius: Float, columnMask: CPUBuffer?, columns: NeighbourColumns,
+                                 rowBase: Int, offsets: CPUBuffer, into out: CPUBuffer) throws {
+        precondition(d.count >= rows * cols && offsets.count >= rows + 1, "rowColumnsWithin: buffers too small")
+        precondition(columnMask.map { $0.count >= cols } ?? true, "rowColumnsWithin: mask shorter than \(cols)")
+        let src = d.floats
+        offsets.withInts { offsets in
+            precondition(rows == 0 || Int(offsets[rows]) <= out.count, "rowColumnsWithin: lists end past the output")
+            out.withInts { list in
+                withMask(columnMask) { mask in
+                    parallelFor(rows, grain: max(1, 65_536 / max(1, cols))) { range in
+                        for r in range {
+                            var at = Int(offsets[r])
+                            let end = Int(offsets[r + 1]), row = src + r * cols
+                            var c = 0
+                            while c < cols && at < end {
+                                if row[c] <= radius && (mask?[c] ?? 1) != 0 && columns.allows(c, point: rowBase + r) { list[at] = Int32(c); at += 1 }
+                                c += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    public func rowMinLabelWithin(_ d: CPUBuffer, rows: Int, cols: Int, radius: Float, labels: CPUBuffer, columns: NeighbourColumns,
+                                  rowBase: Int, into out: CPUBuffer, outOffset: Int) throws {
+        precondition(d.count >= rows * cols && labels.count >= cols && outOffset + rows <= out.count, "rowMinLabelWithin: buffers too small")
+        let src = d.floats
+        labels.withInts { labels in
+            out.withInts { out in
+                parallelFor(rows, grain: max(1, 65_536 / max(1, cols))) { range in
+                    for r in range {
+                        let row = src + r * cols
+                        var best = Int32.max
+                        for c in 0 ..< cols where labels[c] >= 0 && labels[c] < best && row[c] <= radius && columns.allows(c, point: rowBase + r) {
+                            best = labels[c]
+                        }
+                        out[outOffset + r] = best == .max ? -1 : best
+                    }
+                }
+            }
+        }
+    }
+
+    private func withMask<R>(_ mask: CPUBuffer?, _ body: (UnsafeMutablePointer<Int32>?) -> R) -> R {
+        if let mask { return mask.withInts { body($0) } }
+        return body(nil)
+    }
 }

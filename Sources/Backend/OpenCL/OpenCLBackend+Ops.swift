@@ -117,6 +117,44 @@ extension OpenCLBackend {
         }
     }
 
+    public func rowCountWithin(_ d: OpenCLBuffer, rows: Int, cols: Int, radius: Float, columnMask: OpenCLBuffer?, columns: NeighbourColumns,
+                               rowBase: Int, counts: OpenCLBuffer, countsOffset: Int) throws {
+        precondition(d.count >= rows * cols && countsOffset + rows <= counts.count, "rowCountWithin: buffers too small")
+        precondition(columnMask.map { $0.count >= cols } ?? true, "rowCountWithin: mask shorter than \(cols)")
+        guard rows > 0 else { return }
+        try launchRadius("row_count_within", rows: rows, cols: cols, [.int(rows), .int(cols), .buffer(d), .float(radius),
+            .buffer(columnMask ?? counts), .int(columnMask == nil ? 0 : 1), .int(Int(columns.rawValue)), .int(rowBase),
+            .buffer(counts), .int(countsOffset)])
+    }
+
+    public func rowColumnsWithin(_ d: OpenCLBuffer, rows: Int, cols: Int, radius: Float, columnMask: OpenCLBuffer?, columns: NeighbourColumns,
+                                 rowBase: Int, offsets: OpenCLBuffer, into out: OpenCLBuffer) throws {
+        precondition(d.count >= rows * cols && offsets.count >= rows + 1, "rowColumnsWithin: buffers too small")
+        precondition(columnMask.map { $0.count >= cols } ?? true, "rowColumnsWithin: mask shorter than \(cols)")
+        guard rows > 0 else { return }
+        try launchRadius("row_columns_within", rows: rows, cols: cols, [.int(rows), .int(cols), .buffer(d), .float(radius),
+            .buffer(columnMask ?? offsets), .int(columnMask == nil ? 0 : 1), .int(Int(columns.rawValue)), .int(rowBase),
+            .buffer(offsets), .buffer(out)])
+    }
+
+    public func rowMinLabelWithin(_ d: OpenCLBuffer, rows: Int, cols: Int, radius: Float, labels: OpenCLBuffer, columns: NeighbourColumns,
+                                  rowBase: Int, into out: OpenCLBuffer, outOffset: Int) throws {
+        precondition(d.count >= rows * cols && labels.count >= cols && outOffset + rows <= out.count, "rowMinLabelWithin: buffers too small")
+        guard rows > 0 else { return }
+        try launchRadius("row_min_label_within", rows: rows, cols: cols, [.int(rows), .int(cols), .buffer(d), .float(radius),
+            .buffer(labels), .int(Int(columns.rawValue)), .int(rowBase), .buffer(out), .int(outOffset)])
+    }
+
+    /// A `RadiusKernels` kernel: a work-group per row on GPUs, its `_serial` form otherwise.
+    private func launchRadius(_ name: String, rows: Int, cols: Int, _ arguments: [KernelArgument]) throws {
+        if prefersSerialRows(cols: cols) {
+            try launch(try kernel(name + "_serial", in: RadiusKernels.source), arguments, global: [rows])
+        } else {
+            let group = reductionGroupSize
+            try launch(try kernel(name, in: RadiusKernels.source, options: "-DWG=\(group)"), arguments, global: [rows * group], local: [group])
+        }
+    }
+
     public func oneHot(_ labels: OpenCLBuffer, count: Int, classes: Int, into out: OpenCLBuffer) throws {
         precondition(count <= labels.count && classes * count <= out.count, "oneHot: buffers too small for \(classes) x \(count)")
         guard count > 0, classes > 0 else { return }

@@ -44,7 +44,7 @@ public enum HDBSCAN {
         try requireFinite(x, dim: d, method: "HDBSCAN")
         let core = try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: c.index)
         let edges = MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, progress: progress)
-        let tree = LinkageTree(points: n, unorderedMerges: edges)
+        let tree = LinkageTree(points: n, unorderedMerges: edges, sourceLeft: true)
         let condensed = CondensedTree(tree, minClusterSize: c.minClusterSize)
         let labels = condensed.labels(selected: condensed.excessOfMass())
         return Result(labels: labels, coreDistances: core, tree: tree, condensed: condensed)

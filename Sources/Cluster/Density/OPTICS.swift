@@ -20,6 +20,8 @@ public enum OPTICS {
         /// Default: `minSamples`.
         public var minClusterSize: Int?
         public var predecessorCorrection = true
+        /// Neighbour search for the core distances (default: a k-d tree at few features on the CPU).
+        public var index: NeighbourIndex = .auto
         public init() {}
     }
 
@@ -44,7 +46,7 @@ public enum OPTICS {
         guard c.xi > 0, c.xi < 1 else { throw BackendError.invalidArgument("--xi \(c.xi) must be in (0, 1)") }
         guard c.minSamples <= n else { throw BackendError.invalidArgument("--min-samples \(c.minSamples) is larger than the number of points (\(n))") }
         try requireFinite(x, dim: d, method: "OPTICS")
-        let core = try CoreDistances.compute(x, rows: n, dim: d, k: c.minSamples, backend: backend).map(roundedLikeNumPy)
+        let core = try CoreDistances.compute(x, rows: n, dim: d, k: c.minSamples, backend: backend, index: c.index).map(roundedLikeNumPy)
         let (ordering, reachability, predecessor) = order(x, rows: n, dim: d, core: core, progress: progress)
         let plot = ordering.map { reachability[$0] }
         let predecessorPlot = ordering.map { predecessor[$0] }

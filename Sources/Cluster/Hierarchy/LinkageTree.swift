@@ -15,8 +15,10 @@ public struct LinkageTree: Sendable, Equatable {
     /// Builds the tree from merges named by *any member point* of each of the two clusters, in the
     /// order they were found: they are sorted by height (stable, as SciPy's `mergesort`) and the
     /// clusters renumbered SciPy's way. Valid for reducible linkages (ward, single, complete,
-    /// average), whose merge heights along the tree never decrease.
-    public init(points n: Int, unorderedMerges: [(a: Int, b: Int, height: Double)]) {
+    /// average), whose merge heights along the tree never decrease. With `sourceLeft`, a merge's
+    /// left cluster is the one holding `a` instead of the lower id (scikit-learn's HDBSCAN, whose
+    /// spanning-tree edges run from the tree to the point joining it).
+    public init(points n: Int, unorderedMerges: [(a: Int, b: Int, height: Double)], sourceLeft: Bool = false) {
         precondition(unorderedMerges.count == max(0, n - 1), "LinkageTree: \(unorderedMerges.count) merges for \(n) points")
         points = n
         let order = unorderedMerges.indices.sorted { (unorderedMerges[$0].height, $0) < (unorderedMerges[$1].height, $1) }
@@ -29,7 +31,7 @@ public struct LinkageTree: Sendable, Equatable {
             precondition(ra != rb, "LinkageTree: merge \(i) joins a cluster with itself")
             let (ca, cb) = (clusterOfRoot[ra], clusterOfRoot[rb])
             let size = sizeOfRoot[ra] + sizeOfRoot[rb]
-            merges.append(Merge(left: min(ca, cb), right: max(ca, cb), height: m.height, size: size))
+            merges.append(Merge(left: sourceLeft ? ca : min(ca, cb), right: sourceLeft ? cb : max(ca, cb), height: m.height, size: size))
             let root = sets.union(ra, rb)
             (clusterOfRoot[root], sizeOfRoot[root]) = (n + i, size)
         }

@@ -11,7 +11,31 @@ enum MinimumSpanningTree {
     static func edges(_ x: [Float], rows n: Int, dim d: Int, coreDistances: [Double]? = nil, index: NeighbourIndex,
                       progress: (Int) -> Void = { _ in }) -> [(a: Int, b: Int, height: Double)] {
         guard index.usesTree(dim: d) else { return prim(x, rows: n, dim: d, coreDistances: coreDistances, progress: progress) }
-        return KDTree(x, rows: n, dim: d, leafSize: 16).boruvkaEdges(coreDistances: coreDistances, progress: progress)
+        let edges = KDTree(x, rows: n, dim: d, leafSize: 16).boruvkaEdges(coreDistances: coreDistances, progress: progress)
+        return inPrimOrder(edges, points: n)
+    }
+
+    /// A spanning tree's edges as Prim would add them from point 0 when the tree is the whole graph:
+    /// each edge from the endpoint already reached to the new one, lightest first (lowest new point
+    /// on ties). Where the full graph has no ties this is exactly brute-force `prim`'s output.
+    static func inPrimOrder(_ edges: [(a: Int, b: Int, height: Double)], points n: Int) -> [(a: Int, b: Int, height: Double)] {
+        var adjacency = [[(to: Int, height: Double)]](repeating: [], count: n)
+        for e in edges { adjacency[e.a].append((e.b, e.height)); adjacency[e.b].append((e.a, e.height)) }
+        var reached = [Bool](repeating: false, count: n)
+        var queue = EdgeHeap()
+        var ordered: [(a: Int, b: Int, height: Double)] = []
+        ordered.reserveCapacity(edges.count)
+        func reach(_ p: Int) {
+            reached[p] = true
+            for (q, h) in adjacency[p] where !reached[q] { queue.push(.init(weight: h, point: Int32(q), joined: 0, from: Int32(p))) }
+        }
+        reach(0)
+        while let e = queue.pop() {
+            guard !reached[Int(e.point)] else { continue }
+            ordered.append((Int(e.from), Int(e.point), e.weight))
+            reach(Int(e.point))
+        }
+        return ordered
     }
 
     /// The `n - 1` edges in the order Prim adds them, starting from point 0: `a` in the tree, `b`
@@ -21,12 +45,11 @@ enum MinimumSpanningTree {
                      progress: (Int) -> Void = { _ in }) -> [(a: Int, b: Int, height: Double)] {
         precondition(x.count == n * d, "prim: \(x.count) values for \(n) x \(d)")
         guard n > 1 else { return [] }
-        // The points outside the tree, compact: coordinates, original index, best squared weight to the tree.
+        // The points outside the tree, compact: coordinates, original index, best weight to the tree.
         var outside = Array(x[d...])
         var index = Array(1 ..< n)
         var best = [Double](repeating: .infinity, count: n - 1)
         var from = [Int](repeating: 0, count: n - 1)
-        let coreSquared = coreDistances.map { $0.map { $0 * $0 } }
         var current = 0
         var currentPoint = x[0 ..< d].map(Double.init)
         var edges: [(a: Int, b: Int, height: Double)] = []
@@ -34,7 +57,7 @@ enum MinimumSpanningTree {
         let step = max(1, n / 1000) // progress granularity: 0.1 %
         while !index.isEmpty {
             let m = index.count
-            let currentCore = coreSquared?[current] ?? 0
+            let currentCore = coreDistances?[current] ?? 0
             let found = outside.withUnsafeBufferPointer { o in
                 best.withUnsafeMutableBufferPointer { b in
                     from.withUnsafeMutableBufferPointer { f in
@@ -46,8 +69,11 @@ enum MinimumSpanningTree {
                                         let q = o.baseAddress! + p * d
                                         var sum = 0.0
                                         for j in 0 ..< d { let t = v[j] - Double(q[j]); sum += t * t }
-                                        if let coreSquared { sum = max(sum, currentCore, coreSquared[idx[p]]) }
-                                        if sum < b[p] { b[p] = sum; f[p] = current }
+                                        // Weights compared as distances, not squares (as scikit-learn and SciPy: the
+                                        // square root can tie values whose squares differ).
+                                        var w = sum.squareRoot()
+                                        if let coreDistances { w = max(w, currentCore, coreDistances[idx[p]]) }
+                                        if w < b[p] { b[p] = w; f[p] = current }
                                         if localPosition < 0 || b[p] < localBest || (b[p] == localBest && idx[p] < idx[localPosition]) { (localBest, localPosition) = (b[p], p) }
                                     }
                                     return (localBest, localPosition)
@@ -59,7 +85,7 @@ enum MinimumSpanningTree {
             }
             let p = found.index
             current = index[p]
-            edges.append((from[p], current, best[p].squareRoot()))
+            edges.append((from[p], current, best[p]))
             for j in 0 ..< d { currentPoint[j] = Double(outside[p * d + j]) }
             // Swap-remove position p.
             let last = m - 1

@@ -5,14 +5,13 @@ import Backend
 ///
 /// Each round every component finds its lightest edge to another component and all those edges
 /// join the tree, so at most `log2 n` rounds run. An edge's key is `(w, min(a, b), max(a, b))`
-/// with `w` the squared Euclidean distance or the squared mutual reachability
-/// `max(|a - b|^2, core_a^2, core_b^2)`; the keys are a strict total order, so the result is a
+/// with `w` the Euclidean distance or the mutual reachability `max(|a - b|, core_a, core_b)`
+/// (compared as distances, not squares, as scikit-learn and SciPy do); the keys are a strict total order, so the result is a
 /// minimum spanning tree (no cycles even where weights tie) and does not depend on the search order.
 ///
 /// A component's lightest edge is searched from its points in increasing core distance, each
 /// search bounded by the best key found so far for the component: a k-d node is skipped when every
-/// point in it belongs to the component, or when `max(box distance^2, core_a^2, min core^2 of the
-/// node)` with the node's smallest index already loses to the best key; the component's remaining
+/// point in it belongs to the component, or when `max(box distance, core_a, min core of the node)` with the node's smallest index already loses to the best key; the component's remaining
 /// points are skipped once their core distance alone loses. Components are searched in parallel.
 ///
 /// Weights are summed in Double as the brute force does, so the edge weights (the merge heights)
@@ -23,12 +22,12 @@ extension KDTree {
         let n = count
         guard n > 1 else { return [] }
         let nodes = nodeCount
-        var coreSquared = [Double](repeating: 0, count: n) // per tree position
-        if let coreDistances { for p in 0 ..< n { let c = coreDistances[Int(order[p])]; coreSquared[p] = c * c } }
+        var core = [Double](repeating: 0, count: n) // per tree position
+        if let coreDistances { for p in 0 ..< n { core[p] = coreDistances[Int(order[p])] } }
         var minCore = [Double](repeating: .infinity, count: nodes), minIndex = [Int32](repeating: .max, count: nodes)
         for node in stride(from: nodes - 1, through: 0, by: -1) { // children were created after their parents
             if left[node] < 0 {
-                for p in Int(start[node]) ..< Int(end[node]) { minCore[node] = min(minCore[node], coreSquared[p]); minIndex[node] = min(minIndex[node], order[p]) }
+                for p in Int(start[node]) ..< Int(end[node]) { minCore[node] = min(minCore[node], core[p]); minIndex[node] = min(minIndex[node], order[p]) }
             } else {
                 let (l, r) = (Int(left[node]), Int(right[node]))
                 minCore[node] = min(minCore[l], minCore[r]); minIndex[node] = min(minIndex[l], minIndex[r])
@@ -59,7 +58,7 @@ extension KDTree {
             }
             // Members of each component, by increasing core distance (position order on ties).
             var members = (0 ..< n).map(Int32.init)
-            members.sort { (component[Int($0)], coreSquared[Int($0)], $0) < (component[Int($1)], coreSquared[Int($1)], $1) }
+            members.sort { (component[Int($0)], core[Int($0)], $0) < (component[Int($1)], core[Int($1)], $1) }
             var groups: [Range<Int>] = []
             var g = 0
             while g < n {
@@ -77,9 +76,9 @@ extension KDTree {
                             var best = EdgeKey.none
                             for m in groups[group] {
                                 let t = Int(members[m])
-                                let coreT = coreSquared[t]
+                                let coreT = core[t]
                                 if coreT > best.weight { break } // every later member's core is at least as large
-                                searchOtherComponent(from: t, s: s, coreT: coreT, coreSquared: coreSquared, component: component,
+                                searchOtherComponent(from: t, s: s, coreT: coreT, core: core, component: component,
                                                      nodeComponent: nodeComponent, minCore: minCore, minIndex: minIndex,
                                                      best: &best, frontier: &frontier)
                             }
@@ -93,7 +92,7 @@ extension KDTree {
                 let (ra, rb) = (find(Int(key.a)), find(Int(key.b)))
                 guard ra != rb else { continue } // chosen by both of its components
                 parentOf[max(ra, rb)] = min(ra, rb)
-                edges.append((Int(key.a), Int(key.b), key.weight.squareRoot()))
+                edges.append((Int(key.a), Int(key.b), key.weight))
                 joined = true
             }
             precondition(joined, "Borůvka: no edge between \(groups.count) components")
@@ -104,7 +103,7 @@ extension KDTree {
 
     /// Lowers `best` to the lightest key from tree position `t` to a point of another component,
     /// best first over the nodes.
-    private func searchOtherComponent(from t: Int, s: Storage, coreT: Double, coreSquared: [Double], component: [Int32],
+    private func searchOtherComponent(from t: Int, s: Storage, coreT: Double, core: [Double], component: [Int32],
                                       nodeComponent: [Int32], minCore: [Double], minIndex: [Int32],
                                       best: inout EdgeKey, frontier: inout NodeQueue) {
         let q = s.points + t * dim
@@ -114,7 +113,7 @@ extension KDTree {
             bound < best.weight || (bound == best.weight && EdgeKey(bound, i, lowest) < best)
         }
         frontier.removeAll()
-        let rootBound = max(s.minSquaredDistance(q, 0), coreT, minCore[0])
+        let rootBound = max(s.minSquaredDistance(q, 0).squareRoot(), coreT, minCore[0])
         frontier.push(rootBound, 0)
         while let (bound, node32) = frontier.pop() {
             let node = Int(node32)
@@ -124,14 +123,14 @@ extension KDTree {
             }
             if s.left[node] < 0 {
                 for p in Int(s.start[node]) ..< Int(s.end[node]) where component[p] != own {
-                    let w = max(s.squaredDistance(q, p), coreT, coreSquared[p])
+                    let w = max(s.squaredDistance(q, p).squareRoot(), coreT, core[p])
                     let key = EdgeKey(w, i, order[p])
                     if key < best { best = key }
                 }
                 continue
             }
             for child in [Int(s.left[node]), Int(s.right[node])] where nodeComponent[child] != own {
-                let b = max(s.minSquaredDistance(q, child), coreT, minCore[child])
+                let b = max(s.minSquaredDistance(q, child).squareRoot(), coreT, minCore[child])
                 if mayBeat(b, minIndex[child]) { frontier.push(b, Int32(child)) }
             }
         }
@@ -150,5 +149,51 @@ struct EdgeKey: Comparable {
         if x.a < 0 { return false }
         if y.a < 0 { return true }
         return (x.weight, x.a, x.b) < (y.weight, y.a, y.b)
+    }
+}
+
+/// A binary min-heap of candidate edges keyed by `(weight, point, joined)`.
+struct EdgeHeap {
+    struct Entry {
+        var weight: Double
+        /// The point the edge reaches.
+        var point: Int32
+        /// Tie-breaker after the point (earlier wins).
+        var joined: Int32
+        /// The point it comes from.
+        var from: Int32
+        @inline(__always) static func < (a: Entry, b: Entry) -> Bool {
+            (a.weight, a.point, a.joined) < (b.weight, b.point, b.joined)
+        }
+    }
+    private var items: [Entry] = []
+
+    mutating func push(_ e: Entry) {
+        items.append(e)
+        var i = items.count - 1
+        while i > 0 {
+            let parent = (i - 1) / 2
+            guard items[i] < items[parent] else { break }
+            items.swapAt(i, parent)
+            i = parent
+        }
+    }
+
+    mutating func pop() -> Entry? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return top }
+        items[0] = last
+        var i = 0
+        while true {
+            let (l, r) = (2 * i + 1, 2 * i + 2)
+            var smallest = i
+            if l < items.count && items[l] < items[smallest] { smallest = l }
+            if r < items.count && items[r] < items[smallest] { smallest = r }
+            if smallest == i { break }
+            items.swapAt(i, smallest)
+            i = smallest
+        }
+        return top
     }
 }
