@@ -22,7 +22,11 @@ enum ClusterFixtures {
     /// The CPU backend and, where there is one, OpenCL.
     static func backends() -> [any ComputeBackend] {
         var list: [any ComputeBackend] = [CPUBackend()]
-        if let openCL = try? OpenCLBackend() { list.append(openCL) }
+        if let openCL = try? OpenCLBackend() {
+            list.append(openCL)
+            // The other kernel style too (work-group-per-row kernels on a CPU driver, or the reverse).
+            if let other = try? OpenCLBackend(deviceIndex: openCL.info.index, kernelStyle: openCL.usesGPUKernels ? .cpu : .gpu) { list.append(other) }
+        }
         return list
     }
 }

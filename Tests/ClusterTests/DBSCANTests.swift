@@ -27,8 +27,7 @@ final class DBSCANTests: XCTestCase {
     }
 
     func testMatchesBruteForce() throws {
-        var backends: [any ComputeBackend] = [CPUBackend()]
-        if let openCL = try? OpenCLBackend() { backends.append(openCL) }
+        let backends = ClusterFixtures.backends()
         var g = SplitMix64(seed: 5)
         for trial in 0 ..< 4 {
             let (n, d) = (60 + trial * 17, 2 + trial)

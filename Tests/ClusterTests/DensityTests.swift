@@ -16,8 +16,10 @@ final class DensityTests: XCTestCase {
                 return all.sorted()[k - 1]
             }
             for backend in ClusterFixtures.backends() {
-                let core = try CoreDistances.compute(x, rows: n, dim: d, k: k, backend: backend, blockRows: 13)
-                for i in 0 ..< n { XCTAssertEqual(core[i], expected[i], accuracy: 1e-12, "\(type(of: backend)) k \(k) point \(i)") }
+                for index in [NeighbourIndex.bruteForce, .kdTree] {
+                    let core = try CoreDistances.compute(x, rows: n, dim: d, k: k, backend: backend, blockRows: 13, index: index)
+                    for i in 0 ..< n { XCTAssertEqual(core[i], expected[i], accuracy: 1e-12, "\(backend.name) \(index) k \(k) point \(i)") }
+                }
             }
         }
     }

@@ -7,17 +7,24 @@ import Foundation
 /// lowest-index core point; a border point joins the lowest-numbered cluster among its core
 /// neighbours; everything else is noise (-1).
 ///
-/// Neighbourhoods are never stored: two passes over row blocks of the distance matrix, computed on
-/// the backend (`[block, n]` at a time), count neighbours and then join core points, so memory
-/// beyond the data is O(n + block * n).
+/// Three passes — neighbour counts, links between core points (union-find), border points — by one
+/// of three routes, all giving the same labels:
+/// - a k-d tree's radius queries (`DBSCAN+KDTree`; default on the CPU backend at up to
+///   `KDTree.autoDimensions` features);
+/// - host rows: each row's distances computed where they are scanned (CPU backend, up to 64
+///   features);
+/// - device radius queries (`DBSCAN+Device`; OpenCL, and the CPU backend above 64 features):
+///   `[block, n]` distance blocks reduced where they are computed, so only counts, the CSR lists of
+///   core-core links and the border labels come back.
+/// Neighbourhoods are never stored whole: memory beyond the data is O(n + block * n).
 public enum DBSCAN {
     public struct Configuration: Sendable {
         public var eps: Double = 0.5
         public var minSamples = 5
-        /// Rows per distance block (default: 32 MiB worth).
+        /// Rows per distance block (default: 32 MiB worth on the host, 128 MiB on a device).
         public var blockRows: Int?
         /// Distances computed row by row on the host instead of in backend blocks (default: on the
-        /// CPU backend with at most 64 features).
+        /// CPU backend with at most 64 features, when the tree is not used).
         public var hostRows: Bool?
         /// Neighbour search on the host: `auto` takes a k-d tree on the CPU backend at up to
         /// `KDTree.autoDimensions` features; `kdTree` forces it on any backend, `bruteForce` never.
@@ -45,81 +52,57 @@ public enum DBSCAN {
         if c.index == .kdTree || (c.index == .auto && B.self == CPUBackend.self && c.index.usesTree(dim: d)) {
             return fitWithTree(x, rows: n, dim: d, configuration: c, progress: progress)
         }
-        // On the CPU backend with few features, each row's distances are computed where they are
-        // scanned (one row of n floats stays in cache) instead of writing, copying and re-reading
-        // `[block, n]` blocks: the scans are memory-bound otherwise.
-        let onHost = c.hostRows ?? (B.self == CPUBackend.self && d <= 64)
-        let points = try backend.makeBuffer(onHost ? [0] : x)
-        let norms = try backend.makeBuffer(count: onHost ? 1 : n)
-        if !onHost { try backend.rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0) }
+        // On the CPU backend with few features (above the tree's), each row's distances are computed
+        // where they are scanned (one row of n floats stays in cache) instead of writing, copying and
+        // re-reading `[block, n]` blocks: the scans are memory-bound otherwise.
+        if c.hostRows ?? (B.self == CPUBackend.self && d <= 64) {
+            return fitWithHostRows(x, rows: n, dim: d, configuration: c, progress: progress)
+        }
+        return try fitWithRadiusQueries(x, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+    }
+
+    /// The brute-force passes with each row's distances computed on the host, feature-major.
+    static func fitWithHostRows(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration,
+                                progress: (String, Int, Int) -> Void) -> Result {
         let block = max(1, min(n, c.blockRows ?? (32 << 20) / (4 * n)))
-        let distances = try backend.makeBuffer(count: onHost ? 1 : block * n)
         let radius = Float(c.eps * c.eps)
-        // Host rows read the points feature-major, `[d, n]`.
-        var columns = [Float](repeating: 0, count: onHost ? n * d : 0)
-        if onHost { for i in 0 ..< n { for t in 0 ..< d { columns[t * n + i] = x[i * d + t] } } }
+        // The points feature-major, `[d, n]`.
+        var columns = [Float](repeating: 0, count: n * d)
+        for i in 0 ..< n { for t in 0 ..< d { columns[t * n + i] = x[i * d + t] } }
 
         /// Calls `body(row, distancesOfRow)` for every row where `only(row)`, block by block; with
         /// `parallel`, the rows of a block run across the cores (the body must then only write to its
-        /// own row's state). With `laterColumns`, only the entries after the row's own index are valid
-        /// (the host path computes no others).
+        /// own row's state). With `laterColumns`, only the entries after the row's own index are
+        /// computed.
         func forEachRow(_ pass: String, parallel: Bool = false, only: (Int) -> Bool = { _ in true }, laterColumns: Bool = false,
-                        afterBlock: (Range<Int>) -> Void = { _ in }, _ body: (Int, UnsafeBufferPointer<Float>) -> Void) throws {
+                        afterBlock: (Range<Int>) -> Void = { _ in }, _ body: (Int, UnsafeBufferPointer<Float>) -> Void) {
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
                 defer { progress(pass, start + rows, n) }
-                if onHost {
-                    columns.withUnsafeBufferPointer { col in
-                        func run(_ range: Range<Int>) {
-                            var buffer = [Float](repeating: 0, count: n)
-                            buffer.withUnsafeMutableBufferPointer { out in
-                                for r in range where only(start + r) {
-                                    let i = start + r, first = laterColumns ? i + 1 : 0
-                                    for j in first ..< n { out[j] = 0 }
-                                    // Feature by feature over the points: contiguous, vectorised.
-                                    for t in 0 ..< d {
-                                        let column = col.baseAddress! + t * n, xit = column[i]
-                                        for j in first ..< n { let v = xit - column[j]; out[j] += v * v }
-                                    }
-                                    body(i, UnsafeBufferPointer(out))
+                columns.withUnsafeBufferPointer { col in
+                    func run(_ range: Range<Int>) {
+                        var buffer = [Float](repeating: 0, count: n)
+                        buffer.withUnsafeMutableBufferPointer { out in
+                            for r in range where only(start + r) {
+                                let i = start + r, first = laterColumns ? i + 1 : 0
+                                for j in first ..< n { out[j] = 0 }
+                                // Feature by feature over the points: contiguous, vectorised.
+                                for t in 0 ..< d {
+                                    let column = col.baseAddress! + t * n, xit = column[i]
+                                    for j in first ..< n { let v = xit - column[j]; out[j] += v * v }
                                 }
+                                body(i, UnsafeBufferPointer(out))
                             }
                         }
-                        if parallel { parallelFor(rows, grain: 1, run) } else { run(0 ..< rows) }
                     }
-                    afterBlock(start ..< start + rows)
-                    continue
-                }
-                try backend.squaredDistances(x: points, xOffset: start * d, xNorms: norms, xNormsOffset: start, rows: rows,
-                                             y: points, yNorms: norms, yRows: n, dim: d, into: distances)
-                let values = try backend.floats(distances, offset: 0, count: rows * n)
-                values.withUnsafeBufferPointer { v in
-                    let row = { (r: Int) in UnsafeBufferPointer(rebasing: v[(r * n) ..< ((r + 1) * n)]) }
-                    if parallel {
-                        parallelFor(rows, grain: 1) { range in for r in range where only(start + r) { body(start + r, row(r)) } }
-                    } else {
-                        for r in 0 ..< rows where only(start + r) { body(start + r, row(r)) }
-                    }
+                    if parallel { parallelFor(rows, grain: 1, run) } else { run(0 ..< rows) }
                 }
                 afterBlock(start ..< start + rows)
             }
         }
 
-        var counts = [Int](repeating: 0, count: n)
-        if onHost {
-            counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius) { progress("neighbour counts", $0, n) }
-        } else {
-            try counts.withUnsafeMutableBufferPointer { out in
-                try forEachRow("neighbour counts", parallel: true) { i, row in
-                    var count = 0
-                    for j in 0 ..< n { count &+= row[j] <= radius ? 1 : 0 } // branch-free, vectorised
-                    if !(row[i] <= radius) { count += 1 } // the point itself, whatever rounding gave
-                    out[i] = count
-                }
-            }
-        }
+        let counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius) { progress("neighbour counts", $0, n) }
         let isCore = counts.map { $0 >= c.minSamples }
-
         var parent = Array(0 ..< n)
         func find(_ i: Int) -> Int {
             var root = i
@@ -131,8 +114,8 @@ public enum DBSCAN {
         // Core-core links of a block are found across the cores (core rows, later core neighbours
         // only), then joined serially; only one block's links are held at a time.
         var links = [[Int32]](repeating: [], count: block)
-        try links.withUnsafeMutableBufferPointer { blockLinks in
-            try forEachRow("core links", parallel: true, only: { isCore[$0] }, laterColumns: true, afterBlock: { range in
+        links.withUnsafeMutableBufferPointer { blockLinks in
+            forEachRow("core links", parallel: true, only: { isCore[$0] }, laterColumns: true, afterBlock: { range in
                 for i in range where isCore[i] {
                     for j in blockLinks[i - range.lowerBound] {
                         let (a, b) = (find(i), find(Int(j)))
@@ -148,9 +131,9 @@ public enum DBSCAN {
         }
         var labels = numberClusters(isCore: isCore, root: find)
         // A border point takes the lowest-numbered cluster among its core neighbours.
-        try labels.withUnsafeMutableBufferPointer { out in
+        labels.withUnsafeMutableBufferPointer { out in
             // Non-core rows only; without a core neighbour the point stays noise.
-            try forEachRow("border points", parallel: true, only: { !isCore[$0] }) { i, row in
+            forEachRow("border points", parallel: true, only: { !isCore[$0] }) { i, row in
                 var best = Int64.max
                 for j in 0 ..< n where row[j] <= radius && isCore[j] { best = min(best, out[j]) }
                 if best != .max { out[i] = best }
