@@ -41,7 +41,9 @@ public enum BenchSuite {
                 result += [ReduceWorkload(rows: 70_000, cols: 784, axis: .eachRow),
                            ReduceWorkload(rows: 70_000, cols: 784, axis: .eachColumn)]
             case "clustering":
-                result += [KMeansStepWorkload(rows: 70_000, dim: 784, k: 10), KMeansStepWorkload(rows: 70_000, dim: 10, k: 10)]
+                // K-means' device step, and DBSCAN's neighbour counts over 70,000 x 10 (PCA-10 sized).
+                result += [KMeansStepWorkload(rows: 70_000, dim: 784, k: 10), KMeansStepWorkload(rows: 70_000, dim: 10, k: 10),
+                           RadiusCountWorkload(rows: 70_000, dim: 10, radius: 1)]
             case "neighbours":
                 // The k-NN graph's device part: 10,000 raw images, and 70,000 points of PCA-64 (what
                 // UMAP searches on the CPU backend). The 70,000 x 784 graph is a GPU's job: time it with

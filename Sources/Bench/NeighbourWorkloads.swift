@@ -35,3 +35,43 @@ public struct NeighboursWorkload: BenchWorkload {
             result: { try backend.floats(values) })
     }
 }
+
+/// DBSCAN's first pass on the device, as `DBSCAN` runs it off the CPU: every row's squared
+/// distances to all rows in bounded blocks (one GEMM each) and the per-row count of entries within
+/// the radius reduced on the device (`rowCountWithin`), so only the n counts come back. `2 n^2 d`
+/// flops. The result compared across backends is the counts (float32 distances on the radius may
+/// round to either side, hence the tolerance).
+public struct RadiusCountWorkload: BenchWorkload {
+    public let rows: Int, dim: Int
+    /// Squared radius.
+    public let radius: Float
+    public init(rows: Int, dim: Int, radius: Float) { (self.rows, self.dim, self.radius) = (rows, dim, radius) }
+    public var op: String { "radius counts" }
+    public var shape: String { "\(rows)x\(dim) r2 \(radius)" }
+    public var flops: Double? { 2 * Double(rows) * Double(rows) * Double(dim) }
+    public var bytes: Double { 4 * Double(rows * dim + rows) }
+    public var tolerance: Double { 1e-4 }
+
+    public func prepare<B: ComputeBackend>(_ backend: B) throws -> PreparedWorkload {
+        let x = try backend.makeBuffer(benchInputs(rows * dim, seed: 6, nonNegative: false))
+        let norms = try backend.makeBuffer(count: rows)
+        let chunk = B.nearestChunkRows(rows: rows, yRows: rows, budgetBytes: 128 << 20)
+        let block = try backend.makeBuffer(count: chunk * rows)
+        let counts = try backend.makeBuffer(count: rows)
+        return PreparedWorkload(
+            run: {
+                try backend.rowSquaredNorms(x, offset: 0, rows: rows, cols: dim, into: norms, outOffset: 0)
+                var start = 0
+                while start < rows {
+                    let n = min(chunk, rows - start)
+                    try backend.squaredDistances(x: x, xOffset: start * dim, xNorms: norms, xNormsOffset: start, rows: n,
+                                                 y: x, yNorms: norms, yRows: rows, dim: dim, into: block)
+                    try backend.rowCountWithin(block, rows: n, cols: rows, radius: radius, columnMask: nil, columns: .others,
+                                               rowBase: start, counts: counts, countsOffset: start)
+                    start += n
+                }
+                try backend.synchronize()
+            },
+            result: { try backend.ints(counts).map(Float.init) })
+    }
+}
