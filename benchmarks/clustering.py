@@ -21,6 +21,8 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--out", default=os.path.join(root, "benchmarks", "results", time.strftime("%Y-%m-%d") + "-clustering"))
 parser.add_argument("--timeout", type=float, default=600)
 parser.add_argument("--quick", action="store_true", help="10,000 points only")
+parser.add_argument("--methods", default="", help="comma-separated methods to run (default: all); skips the raw-pixel metrics table")
+parser.add_argument("--eps", default="1.0", help="comma-separated DBSCAN radii (default 1.0)")
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 data = os.path.join(root, "benchmarks", ".data")
@@ -80,9 +82,11 @@ FMNIST_ARGS = {
 def run_fmnist(method, dataset, path, backend, eps, covariance):
     centres = os.path.join(data, dataset.replace("pca10", "pixels") + "-centres.npy")
     extra = [a.format(centres=centres, eps=eps, covariance=covariance) for a in FMNIST_ARGS[method]]
-    labels = os.path.join(data, "labels.npy")
-    # "cpu-lloyd": the CPU backend with K-means' dense Lloyd iterations instead of Hamerly's bounds.
-    backend_args = ["--backend", "cpu", "--algorithm", "lloyd"] if backend == "cpu-lloyd" else ["--backend", backend]
+    labels = os.path.join(data, f"labels-{backend}.npy")
+    # "cpu-lloyd": the CPU backend with K-means' dense Lloyd iterations instead of Hamerly's bounds;
+    # "cpu-brute": the CPU backend without the k-d tree (every pair measured), for before/after.
+    backend_args = {"cpu-lloyd": ["--backend", "cpu", "--algorithm", "lloyd"],
+                    "cpu-brute": ["--backend", "cpu", "--neighbour-search", "brute"]}.get(backend, ["--backend", backend])
     command = ["/usr/bin/env", "python3", "-c", RSS_WRAPPER, fmnist, "cluster", "--input", path, "--out", labels, "--json"] + backend_args + extra
     status, out = measure(command)
     if status != 0:
@@ -142,8 +146,15 @@ def run_sklearn(method, dataset, path, eps, covariance):
     lines = out.strip().splitlines()
     report, rss = json.loads(lines[-2]), json.loads(lines[-1])["peak_rss_mb"]
     truth = np.load(os.path.join(data, dataset + "-truth.npy"))
-    return {"status": "ok", "seconds": report["seconds"], "peak_rss_mb": rss, "iterations": report["iterations"],
-            "nmi": nmi(truth, np.load(labels))}
+    ours_path = os.path.join(data, "labels-cpu.npy")
+    result = {"status": "ok", "seconds": report["seconds"], "peak_rss_mb": rss, "iterations": report["iterations"],
+              "nmi": nmi(truth, np.load(labels))}
+    if os.path.exists(ours_path):  # fmnist's CPU labels from this row, to compare label for label
+        from sklearn.metrics import adjusted_rand_score
+        ours, theirs = np.load(ours_path), np.load(labels)
+        result["labels_differ_from_fmnist_cpu"] = int((ours != theirs).sum())
+        result["ari_vs_fmnist_cpu"] = float(adjusted_rand_score(ours, theirs))
+    return result
 
 
 def nmi(truth, labels):
@@ -154,23 +165,35 @@ def nmi(truth, labels):
 def main():
     paths = prepare()
     sizes = ["10k"] if args.quick else ["10k", "70k"]
+    wanted = set(filter(None, args.methods.split(",")))
     plan = []  # (method, dataset, backends, eps, covariance)
     for size in sizes:
         plan.append(("kmeans", f"pixels-{size}", ["cpu", "cpu-lloyd", "opencl"], 0, "full"))
         plan.append(("minibatch-kmeans", f"pixels-{size}", ["cpu"], 0, "full"))
         for method in ["dbscan", "hdbscan", "optics", "ward", "single", "complete", "average", "gmm"]:
             backends = ["cpu", "opencl"] if method in ("dbscan", "hdbscan", "optics", "gmm") else ["cpu"]
-            plan.append((method, f"pca10-{size}", backends, 1.0, "full"))
+            if method in ("dbscan", "hdbscan", "single"):
+                backends.insert(1, "cpu-brute")
+            for eps in (args.eps.split(",") if method == "dbscan" else ["1.0"]):
+                plan.append((method, f"pca10-{size}", backends, float(eps), "full"))
+    plan = [p for p in plan if not wanted or p[0] in wanted]
     results = []
     log = open(os.path.join(args.out, "clustering.jsonl"), "a")
     for method, dataset, backends, eps, covariance in plan:
         row = {"method": method, "data": dataset}
+        if method == "dbscan":
+            row["eps"] = eps
+        for stale in [f for f in os.listdir(data) if f.startswith("labels-")]:
+            os.remove(os.path.join(data, stale))
         for backend in backends:
             row["fmnist_" + backend] = run_fmnist(method, dataset, paths[dataset], backend, eps, covariance)
         row["sklearn"] = run_sklearn(method, dataset, paths[dataset], eps, covariance)
         print(json.dumps(row), flush=True)
         log.write(json.dumps(row) + "\n"); log.flush()
         results.append(row)
+    if wanted:
+        json.dump({"side_by_side": results}, open(os.path.join(args.out, "clustering.json"), "w"), indent=1)
+        return
     # Metrics on raw test pixels (10,000 x 784), fmnist CPU backend.
     metrics = []
     for method, extra in [("kmeans", ["--k", "10"]), ("minibatch-kmeans", ["--k", "10"]), ("gmm", ["--k", "10", "--covariance", "diag"]),

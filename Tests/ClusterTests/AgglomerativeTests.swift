@@ -88,6 +88,26 @@ final class AgglomerativeTests: XCTestCase {
         }
     }
 
+    /// Complete and average linkage from the member points give the same merges however few
+    /// nearest centroids a query keeps from its first scan (1 forces the second scan every time).
+    func testMemberClustersDoNotDependOnTheCandidateList() throws {
+        let (x, n, d) = try ClusterFixtures.points()
+        for update in [MatrixClusters.Update.complete, .average] {
+            var reference: [(a: Int, b: Int, height: Double)]?
+            for listed in [32, 3, 1] {
+                var clusters = MemberClusters(x, rows: n, dim: d, update: update, listed: listed)
+                let merges = nearestNeighbourChain(&clusters, points: n, stopAt: 1) { _ in }
+                XCTAssertEqual(merges.count, n - 1)
+                if let reference {
+                    XCTAssertEqual(merges.map(\.a), reference.map(\.a), "\(update) listed \(listed)")
+                    XCTAssertEqual(merges.map(\.height), reference.map(\.height), "\(update) listed \(listed)")
+                } else {
+                    reference = merges
+                }
+            }
+        }
+    }
+
     func testThresholdCutAndClusterIds() throws {
         // Four points on a line: merges at 1 (0-1), 2 (2-3), then 5.
         let x: [Float] = [0, 1, 10, 12]

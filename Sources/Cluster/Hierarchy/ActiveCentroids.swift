@@ -1,12 +1,16 @@
 /// The active clusters of an agglomeration by centroid and size, compact so a scan over them is
 /// one contiguous pass: `values [active, dim]` row-major in double precision and, on request, a
-/// float copy (`floats`) for bound scans that only need half the memory traffic. Clusters are named
-/// by a slot (a member point); merging keeps one slot and moves the last position into the freed one.
+/// feature-major float copy (`floats [dim, n]`, column `j` of position `p` at `j * n + p`, `n` the
+/// original count) for bound scans that take eight centroids at a time in SIMD lanes. Clusters are
+/// named by a slot (a member point); merging keeps one slot and moves the last position into the
+/// freed one.
 struct ActiveCentroids {
     let dim: Int
     private(set) var values: [Double]
     private(set) var floats: [Float]
     private let keepsFloats: Bool
+    /// Stride of a feature in `floats` (the original count).
+    let floatStride: Int
     private(set) var sizes: [Double]
     private(set) var slots: [Int]          // compact position -> slot
     private var positions: [Int]           // slot -> compact position (-1: merged away)
@@ -14,7 +18,9 @@ struct ActiveCentroids {
     init(_ x: [Float], rows n: Int, dim d: Int, keepFloatCopy: Bool = false) {
         dim = d
         values = x.map(Double.init)
-        (floats, keepsFloats) = (keepFloatCopy ? x : [], keepFloatCopy)
+        (keepsFloats, floatStride) = (keepFloatCopy, n)
+        floats = [Float](repeating: 0, count: keepFloatCopy ? n * d : 0)
+        if keepFloatCopy { for p in 0 ..< n { for j in 0 ..< d { floats[j * n + p] = x[p * d + j] } } }
         sizes = [Double](repeating: 1, count: n)
         slots = Array(0 ..< n)
         positions = Array(0 ..< n)
@@ -29,7 +35,7 @@ struct ActiveCentroids {
         let (sa, sb) = (sizes[pa], sizes[pb])
         for j in 0 ..< d {
             values[pb * d + j] = (sa * values[pa * d + j] + sb * values[pb * d + j]) / (sa + sb)
-            if keepsFloats { floats[pb * d + j] = Float(values[pb * d + j]) }
+            if keepsFloats { floats[j * floatStride + pb] = Float(values[pb * d + j]) }
         }
         sizes[pb] = sa + sb
         let last = slots.count - 1
@@ -38,13 +44,12 @@ struct ActiveCentroids {
             (slots[pa], positions[moved], sizes[pa]) = (moved, pa, sizes[last])
             for j in 0 ..< d {
                 values[pa * d + j] = values[last * d + j]
-                if keepsFloats { floats[pa * d + j] = floats[last * d + j] }
+                if keepsFloats { floats[j * floatStride + pa] = floats[j * floatStride + last] }
             }
         }
         slots.removeLast()
         sizes.removeLast()
         values.removeLast(d)
-        if keepsFloats { floats.removeLast(d) }
         positions[a] = -1
     }
 }

@@ -19,8 +19,12 @@ struct MemberClusters: ChainClusters {
     /// data's largest magnitude), subtracted so float bounds stay lower bounds.
     private let slack: Double
 
-    init(_ x: [Float], rows n: Int, dim d: Int, update: MatrixClusters.Update) {
-        (self.update, dim, points) = (update, d, x)
+    /// Nearest centroids kept from the first scan of a query (more are gathered when they run out).
+    let listed: Int
+
+    init(_ x: [Float], rows n: Int, dim d: Int, update: MatrixClusters.Update, listed: Int = 32) {
+        precondition(listed >= 1, "MemberClusters: listed \(listed)")
+        (self.update, dim, points, self.listed) = (update, d, x, listed)
         members = (0 ..< n).map { [$0] }
         centroids = ActiveCentroids(x, rows: n, dim: d, keepFloatCopy: true)
         slack = 1e-5 * (1 + Double(x.lazy.map { abs($0) }.max() ?? 0) * Double(d).squareRoot())
@@ -60,52 +64,85 @@ struct MemberClusters: ChainClusters {
         let pa = centroids.position(of: a), d = dim, m = centroids.count, slots = centroids.slots
         // Squared centroid distances from the float copy; `sqrt(v) - slack` is a lower bound on
         // the linkage, and a candidate is measured when that is below the best so far.
-        func squaredBound(_ s: UnsafeBufferPointer<Float>, _ p: Int) -> Float {
-            let (ca, cp) = (s.baseAddress! + pa * d, s.baseAddress! + p * d)
-            var sum: Float = 0
-            for j in 0 ..< d { let t = ca[j] - cp[j]; sum += t * t }
-            return sum
-        }
-        var best = Double.infinity, bestSlot = -1
-        if let preferred {
-            (best, bestSlot) = (linkage(a, preferred, below: .infinity), preferred)
-        } else {
-            let closest = centroids.floats.withUnsafeBufferPointer { s in
-                parallelMinimum(m, grain: 16_384) { range in
-                    var localBest = Float.infinity, local = -1
-                    for p in range where p != pa {
-                        let v = squaredBound(s, p)
-                        if v < localBest { (localBest, local) = (v, p) }
+        let stride = centroids.floatStride
+        let centre = (0 ..< d).map { centroids.floats[$0 * stride + pa] }
+        /// Calls `body(position, bound)` for the positions of `range` but `pa` whose bound is below
+        /// `limit()`; bounds are summed feature by feature over tiles of 256 positions (contiguous,
+        /// vectorised; each sum runs in the same order as one centroid at a time).
+        func scan(_ columns: UnsafePointer<Float>, _ range: Range<Int>, limit: () -> Float, _ body: (Int, Float) -> Void) {
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { sums in
+                for tile in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 256) {
+                    let count = min(256, range.upperBound - tile)
+                    for t in 0 ..< count { sums[t] = 0 }
+                    for j in 0 ..< d {
+                        let column = columns + j * stride + tile, c = centre[j]
+                        for t in 0 ..< count { let v = c - column[t]; sums[t] += v * v }
                     }
-                    return (Double(localBest), local)
-                }.index
+                    for t in 0 ..< count where sums[t] < limit() && tile + t != pa { body(tile + t, sums[t]) }
+                }
             }
-            (best, bestSlot) = (linkage(a, slots[closest], below: .infinity), slots[closest])
         }
-        // Candidates below the best, gathered across the cores.
-        let threshold = Float((best + slack) * (best + slack))
+        // One scan keeps the `listed` nearest centroids (by bound, then position); they are measured
+        // nearest first until the bound alone loses. Only when every listed one was measured and
+        // the last could still win does a second scan gather the rest below the best distance.
         let pieces = max(1, min(64, m / 16_384))
-        var found = [[(bound: Float, position: Int)]](repeating: [], count: pieces) // bound: squared float distance
+        var lists = [[(bound: Float, position: Int)]](repeating: [], count: pieces)
         centroids.floats.withUnsafeBufferPointer { s in
-            found.withUnsafeMutableBufferPointer { out in
+            lists.withUnsafeMutableBufferPointer { out in
                 parallelFor(pieces, grain: 1) { range in
                     for piece in range {
                         var local: [(bound: Float, position: Int)] = []
-                        for p in (piece * m / pieces) ..< ((piece + 1) * m / pieces) where p != pa {
-                            let v = squaredBound(s, p)
-                            if v < threshold { local.append((v, p)) }
+                        local.reserveCapacity(listed + 1)
+                        var worst = Float.infinity // the listed bound to beat once the list is full
+                        scan(s.baseAddress!, (piece * m / pieces) ..< ((piece + 1) * m / pieces), limit: { worst }) { p, v in
+                            var slot = local.count
+                            local.append((v, p))
+                            while slot > 0 && v < local[slot - 1].bound { local.swapAt(slot, slot - 1); slot -= 1 }
+                            if local.count > listed { local.removeLast() }
+                            if local.count == listed { worst = local[listed - 1].bound }
                         }
                         out[piece] = local
                     }
                 }
             }
         }
-        let candidates = found.joined().filter { slots[$0.position] != bestSlot }.sorted { $0.bound < $1.bound }
-        for candidate in candidates {
-            if Double(candidate.bound).squareRoot() - slack >= best { break }
-            let v = linkage(a, slots[candidate.position], below: best)
-            if v < best { (best, bestSlot) = (v, slots[candidate.position]) }
+        let nearestFirst = lists.joined().sorted { ($0.bound, $0.position) < ($1.bound, $1.position) }.prefix(listed)
+        var best = Double.infinity, bestSlot = -1
+        if let preferred {
+            (best, bestSlot) = (linkage(a, preferred, below: .infinity), preferred)
+        } else {
+            let closest = slots[nearestFirst.first!.position]
+            (best, bestSlot) = (linkage(a, closest, below: .infinity), closest)
         }
+        let initial = bestSlot
+        /// Measures candidates in order; true once the bound alone loses.
+        func measure<S: Sequence>(_ candidates: S) -> Bool where S.Element == (bound: Float, position: Int) {
+            for candidate in candidates where slots[candidate.position] != initial {
+                if Double(candidate.bound).squareRoot() - slack >= best { return true }
+                let v = linkage(a, slots[candidate.position], below: best)
+                if v < best { (best, bestSlot) = (v, slots[candidate.position]) }
+            }
+            return false
+        }
+        if measure(nearestFirst) || nearestFirst.count < listed { return (bestSlot, best) }
+        // The rest, after the last listed one, below the best distance, gathered across the cores.
+        let last = nearestFirst.last!
+        let threshold = Float((best + slack) * (best + slack))
+        var found = [[(bound: Float, position: Int)]](repeating: [], count: pieces)
+        centroids.floats.withUnsafeBufferPointer { s in
+            found.withUnsafeMutableBufferPointer { out in
+                parallelFor(pieces, grain: 1) { range in
+                    for piece in range {
+                        var local: [(bound: Float, position: Int)] = []
+                        scan(s.baseAddress!, (piece * m / pieces) ..< ((piece + 1) * m / pieces), limit: { threshold }) { p, v in
+                            if (v, p) > (last.bound, last.position) { local.append((v, p)) }
+                        }
+                        out[piece] = local
+                    }
+                }
+            }
+        }
+        _ = measure(found.joined().sorted { ($0.bound, $0.position) < ($1.bound, $1.position) })
         return (bestSlot, best)
     }
 
