@@ -9,18 +9,25 @@ struct ActiveCentroids {
     private(set) var values: [Double]
     private(set) var floats: [Float]
     private let keepsFloats: Bool
-    /// Stride of a feature in `floats` (the original count).
+    /// Stride of a feature in `floats` and `columns` (the original count).
     let floatStride: Int
+    /// On request, a feature-major copy of `values` (`[dim, n]`, like `floats`) for scans that sum
+    /// feature by feature over tiles of centroids.
+    private(set) var columns: [Double]
+    private let keepsColumns: Bool
     private(set) var sizes: [Double]
     private(set) var slots: [Int]          // compact position -> slot
     private var positions: [Int]           // slot -> compact position (-1: merged away)
 
-    init(_ x: [Float], rows n: Int, dim d: Int, keepFloatCopy: Bool = false) {
+    init(_ x: [Float], rows n: Int, dim d: Int, keepFloatCopy: Bool = false, keepColumns: Bool = false) {
         dim = d
         values = x.map(Double.init)
         (keepsFloats, floatStride) = (keepFloatCopy, n)
         floats = [Float](repeating: 0, count: keepFloatCopy ? n * d : 0)
         if keepFloatCopy { for p in 0 ..< n { for j in 0 ..< d { floats[j * n + p] = x[p * d + j] } } }
+        keepsColumns = keepColumns
+        columns = [Double](repeating: 0, count: keepColumns ? n * d : 0)
+        if keepColumns { for p in 0 ..< n { for j in 0 ..< d { columns[j * n + p] = Double(x[p * d + j]) } } }
         sizes = [Double](repeating: 1, count: n)
         slots = Array(0 ..< n)
         positions = Array(0 ..< n)
@@ -36,6 +43,7 @@ struct ActiveCentroids {
         for j in 0 ..< d {
             values[pb * d + j] = (sa * values[pa * d + j] + sb * values[pb * d + j]) / (sa + sb)
             if keepsFloats { floats[j * floatStride + pb] = Float(values[pb * d + j]) }
+            if keepsColumns { columns[j * floatStride + pb] = values[pb * d + j] }
         }
         sizes[pb] = sa + sb
         let last = slots.count - 1
@@ -45,6 +53,7 @@ struct ActiveCentroids {
             for j in 0 ..< d {
                 values[pa * d + j] = values[last * d + j]
                 if keepsFloats { floats[j * floatStride + pa] = floats[j * floatStride + last] }
+                if keepsColumns { columns[j * floatStride + pa] = columns[j * floatStride + last] }
             }
         }
         slots.removeLast()
