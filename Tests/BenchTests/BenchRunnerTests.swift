@@ -68,8 +68,8 @@ final class BenchRunnerTests: XCTestCase {
         XCTAssertEqual(BenchSuite.workloads(families: ["gemm"], gemmSizes: [4, 8]).map(\.shape), ["4x4x4", "8x8x8"])
         XCTAssertTrue(BenchSuite.workloads(families: ["distances"], gemmSizes: []).allSatisfy { $0.op == "nearest" })
         XCTAssertEqual(BenchSuite.workloads(families: BenchSuite.families, gemmSizes: [1]).count,
-                       1 + 8 + 16 + 3 + 4 + 2 + 2 + 2)
-        XCTAssertEqual(BenchSuite.workloads(families: ["clustering"], gemmSizes: []).map(\.op), ["kmeans step", "kmeans step"])
+                       1 + 8 + 16 + 3 + 4 + 2 + 3 + 2)
+        XCTAssertEqual(BenchSuite.workloads(families: ["clustering"], gemmSizes: []).map(\.op), ["kmeans step", "kmeans step", "radius counts"])
         XCTAssertEqual(BenchSuite.workloads(families: ["neighbours"], gemmSizes: []).map(\.op), ["knn graph", "knn graph"])
     }
 
@@ -78,6 +78,15 @@ final class BenchRunnerTests: XCTestCase {
         let backends = backends()
         let runner = BenchRunner(backends: backends, checker: nil, settings: BenchSettings(minRepeats: 1, maxRepeats: 1, budgetSeconds: 0.01))
         let rows = try runner.run([NeighboursWorkload(rows: 300, dim: 17, k: 5)])
+        XCTAssertEqual(rows.count, backends.count)
+        for row in rows { XCTAssertEqual(row.check, backends.count > 1 ? "ok" : "unchecked", "\(row.backend) nmse \(row.nmse ?? -1)") }
+    }
+
+    /// DBSCAN's device neighbour counts agree across backends on a small shape.
+    func testRadiusCountWorkloadAgreesAcrossBackends() throws {
+        let backends = backends()
+        let runner = BenchRunner(backends: backends, checker: nil, settings: BenchSettings(minRepeats: 1, maxRepeats: 1, budgetSeconds: 0.01))
+        let rows = try runner.run([RadiusCountWorkload(rows: 300, dim: 5, radius: 1)])
         XCTAssertEqual(rows.count, backends.count)
         for row in rows { XCTAssertEqual(row.check, backends.count > 1 ? "ok" : "unchecked", "\(row.backend) nmse \(row.nmse ?? -1)") }
     }
