@@ -65,7 +65,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
     var xi: Double = 0.05
 
-    @Option(help: "DBSCAN, HDBSCAN, OPTICS, single linkage: neighbour search on the host — auto (a k-d tree at up to 16 features on the CPU backend; HDBSCAN's and single linkage's spanning tree at up to 16 features on any backend), kd-tree or brute (scikit-learn: algorithm).")
+    @Option(help: "DBSCAN, HDBSCAN, OPTICS, single linkage: neighbour search on the host — auto (a k-d tree at up to 64 features on the CPU backend; HDBSCAN's and single linkage's spanning tree at up to 64 features on any backend), kd-tree or brute (scikit-learn: algorithm).")
     var neighbourSearch: NeighbourIndex?
 
     @Option(name: [.customLong("covariance-type"), .customLong("covariance")],
