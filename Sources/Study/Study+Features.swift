@@ -88,7 +88,7 @@ extension Study {
     func umap(_ input: FeatureSet, dims: Int, name: String, neighbours: Int = 15, minDist: Double = 0.1) throws -> FeatureSet {
         var c = UMAP.Configuration()
         (c.dims, c.seed, c.neighbours, c.minDist) = (dims, settings.seed, neighbours, minDist)
-        return try derived(name, input.key.with("umap \(dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed)")) {
+        return try derived(name, input.key.with("umap \(dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.rawValue)")) {
             let result = try UMAP.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
                 self.progress.update(phase: phase, prefix: "features: \(name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "epochs")
             }

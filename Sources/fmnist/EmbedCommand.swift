@@ -94,6 +94,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "UMAP k-NN search: auto (projected on the CPU backend above 20,000 points of more than 64 features, else exact), exact, or projected (candidates from PCA-64, ranked exactly; recall reported).")
     var knn: UMAP.NeighbourSearch = .auto
 
+    @Option(help: "UMAP / densMAP gradient steps: sequential (umap-learn's order, one core; the default) or synchronous (a sweep across the cores from each epoch's start; faster, less converged).")
+    var sgd: UMAP.Updates = .sequential
+
     @Option(help: "densMAP: weight of the density-preserving term (umap-learn's dens_lambda).")
     var densLambda: Double = 2
 
@@ -145,7 +148,8 @@ struct EmbedCommand: ParsableCommand {
         if method != .densmap && densLambda != 2 { throw ValidationError("--dens-lambda applies to densmap, not \(method.rawValue)") }
         if method != .umap && method != .densmap {
             for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil),
-                                  ("--graph", graph != .knn), ("--metric", metric != .euclidean), ("--knn", knn != .auto)] where typed {
+                                  ("--graph", graph != .knn), ("--metric", metric != .euclidean), ("--knn", knn != .auto),
+                                  ("--sgd", sgd != .sequential)] where typed {
                 throw ValidationError("\(flag) applies to umap and densmap, not \(method.rawValue)")
             }
         }
@@ -235,7 +239,7 @@ struct EmbedCommand: ParsableCommand {
                 var c = UMAP.Configuration()
                 if method == .densmap { c.densityLambda = densLambda }
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
-                (c.graph, c.neighbourSearch) = (graph, knn)
+                (c.graph, c.neighbourSearch, c.updates) = (graph, knn, sgd)
                 let prefix = method == .densmap ? "densMAP " : "UMAP "
                 let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in
                     progress.update(phase: name, prefix: prefix, done: done, total: total, unit: name == "k-NN" ? "rows" : "epochs")
@@ -297,3 +301,4 @@ extension TSNE.Gradient: ExpressibleByArgument {}
 extension UMAP.Metric: ExpressibleByArgument {}
 extension UMAP.Graph: ExpressibleByArgument {}
 extension UMAP.NeighbourSearch: ExpressibleByArgument {}
+extension UMAP.Updates: ExpressibleByArgument {}

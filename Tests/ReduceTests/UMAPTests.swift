@@ -41,15 +41,19 @@ final class UMAPTests: XCTestCase {
     /// Neighbourhoods survive: each point's nearest input neighbour is among its 10 nearest embedded
     /// ones for most points (umap-learn 0.5.12 with the same settings: 0.71 to 0.78 over three seeds).
     func testDeterministicAcrossRunsAndBackends() throws {
+        for updates in UMAP.Updates.allCases { try deterministic(updates) }
+    }
+
+    private func deterministic(_ updates: UMAP.Updates) throws {
         let (x, n, d) = try ReduceFixtures.points()
         var c = UMAP.Configuration()
-        (c.neighbours, c.epochs, c.seed) = (10, 100, 7)
+        (c.neighbours, c.epochs, c.seed, c.updates) = (10, 100, 7, updates)
         let reference = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend())
         XCTAssertEqual(reference.embedding.count, n * 2)
         XCTAssertTrue(reference.embedding.allSatisfy(\.isFinite))
         for backend in ReduceFixtures.backends() {
             let again = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend)
-            XCTAssertEqual(again.embedding, reference.embedding, "\(backend.name): the same seed gave another embedding")
+            XCTAssertEqual(again.embedding, reference.embedding, "\(backend.name) \(updates): the same seed gave another embedding")
         }
         c.seed = 8
         XCTAssertNotEqual(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend()).embedding, reference.embedding)
@@ -57,7 +61,7 @@ final class UMAPTests: XCTestCase {
         let embedded = try CPUBackend().kNearestNeighbours(reference.embedding, rows: n, dim: 2, k: 10, excludeSelf: true)
         var kept = 0
         for i in 0 ..< n where embedded.neighbours(of: i).contains(input.indices[i]) { kept += 1 }
-        XCTAssertGreaterThan(Double(kept) / Double(n), 0.65, "nearest input neighbours kept among the 10 nearest embedded ones")
+        XCTAssertGreaterThan(Double(kept) / Double(n), 0.65, "\(updates): nearest input neighbours kept among the 10 nearest embedded ones")
     }
 
     /// The mutual graph keeps exactly the edges present both ways, leaves every point at least one
