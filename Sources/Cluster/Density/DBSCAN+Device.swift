@@ -39,14 +39,7 @@ extension DBSCAN {
         // 2. Links from each core point to its later core neighbours, as CSR lists per block.
         let coreMask = try backend.makeBuffer(count: n)
         try upload(isCore.map { $0 ? 1 : 0 }, to: coreMask)
-        var parent = Array(0 ..< n)
-        func find(_ i: Int) -> Int {
-            var root = i
-            while parent[root] != root { root = parent[root] }
-            var node = i
-            while parent[node] != root { (parent[node], node) = (root, parent[node]) }
-            return root
-        }
+        var sets = LowestRootSets(n)
         let blockCounts = try backend.makeBuffer(count: block), offsets = try backend.makeBuffer(count: block + 1)
         var lists = try backend.makeBuffer(count: 1)
         try eachBlock("core links") { start, rows in
@@ -64,12 +57,11 @@ extension DBSCAN {
             let links = try backend.ints(lists, offset: 0, count: total)
             for r in 0 ..< rows where pointers[r] < pointers[r + 1] {
                 for t in Int(pointers[r]) ..< Int(pointers[r + 1]) {
-                    let (a, b) = (find(start + r), find(Int(links[t])))
-                    if a != b { parent[max(a, b)] = min(a, b) }
+                    sets.union(start + r, Int(links[t]))
                 }
             }
         }
-        var labels = numberClusters(isCore: isCore, root: find)
+        var labels = numberClusters(isCore: isCore) { sets.find($0) }
 
         // 3. Border points: the lowest-numbered cluster among their core neighbours.
         let coreLabels = try backend.makeBuffer(count: n), border = try backend.makeBuffer(count: n)

@@ -30,21 +30,13 @@ extension DBSCAN {
         isCore.withUnsafeMutableBufferPointer { core in
             forEachRow("neighbour counts") { i, q in core[i] = tree.countWithin(q, radius2: radius2) >= c.minSamples }
         }
-        var parent = Array(0 ..< n)
-        func find(_ i: Int) -> Int {
-            var root = i
-            while parent[root] != root { root = parent[root] }
-            var node = i
-            while parent[node] != root { (parent[node], node) = (root, parent[node]) }
-            return root
-        }
+        var sets = LowestRootSets(n)
         var links = [[Int32]](repeating: [], count: block)
         links.withUnsafeMutableBufferPointer { blockLinks in
             forEachRow("core links", afterBlock: { range in
                 for i in range where isCore[i] {
                     for j in blockLinks[i - range.lowerBound] {
-                        let (a, b) = (find(i), find(Int(j)))
-                        if a != b { parent[max(a, b)] = min(a, b) }
+                        sets.union(i, Int(j))
                     }
                     blockLinks[i - range.lowerBound].removeAll(keepingCapacity: true)
                 }
@@ -58,7 +50,7 @@ extension DBSCAN {
                 blockLinks[i % block] = found
             }
         }
-        var labels = numberClusters(isCore: isCore, root: find)
+        var labels = numberClusters(isCore: isCore) { sets.find($0) }
         labels.withUnsafeMutableBufferPointer { out in
             let coreLabels = UnsafeBufferPointer(out) // read only at core points, which this pass never writes
             forEachRow("border points") { i, q in

@@ -103,14 +103,7 @@ public enum DBSCAN {
 
         let counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius) { progress("neighbour counts", $0, n) }
         let isCore = counts.map { $0 >= c.minSamples }
-        var parent = Array(0 ..< n)
-        func find(_ i: Int) -> Int {
-            var root = i
-            while parent[root] != root { root = parent[root] }
-            var node = i
-            while parent[node] != root { (parent[node], node) = (root, parent[node]) }
-            return root
-        }
+        var sets = LowestRootSets(n)
         // Core-core links of a block are found across the cores (core rows, later core neighbours
         // only), then joined serially; only one block's links are held at a time.
         var links = [[Int32]](repeating: [], count: block)
@@ -118,8 +111,7 @@ public enum DBSCAN {
             forEachRow("core links", parallel: true, only: { isCore[$0] }, laterColumns: true, afterBlock: { range in
                 for i in range where isCore[i] {
                     for j in blockLinks[i - range.lowerBound] {
-                        let (a, b) = (find(i), find(Int(j)))
-                        if a != b { parent[max(a, b)] = min(a, b) }
+                        sets.union(i, Int(j))
                     }
                     blockLinks[i - range.lowerBound].removeAll(keepingCapacity: true)
                 }
@@ -129,7 +121,7 @@ public enum DBSCAN {
                 blockLinks[i % block] = found
             }
         }
-        var labels = numberClusters(isCore: isCore, root: find)
+        var labels = numberClusters(isCore: isCore) { sets.find($0) }
         // A border point takes the lowest-numbered cluster among its core neighbours.
         labels.withUnsafeMutableBufferPointer { out in
             // Non-core rows only; without a core neighbour the point stays noise.

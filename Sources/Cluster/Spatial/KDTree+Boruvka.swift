@@ -33,20 +33,13 @@ extension KDTree {
                 minCore[node] = min(minCore[l], minCore[r]); minIndex[node] = min(minIndex[l], minIndex[r])
             }
         }
-        var parentOf = Array(0 ..< n) // union-find over original indices; roots are component ids
-        func find(_ i: Int) -> Int {
-            var root = i
-            while parentOf[root] != root { root = parentOf[root] }
-            var node = i
-            while parentOf[node] != root { (parentOf[node], node) = (root, parentOf[node]) }
-            return root
-        }
+        var components = LowestRootSets(n) // over original indices; roots are component ids
         var edges: [(a: Int, b: Int, height: Double)] = []
         edges.reserveCapacity(n - 1)
         var component = [Int32](repeating: 0, count: n) // per tree position
         var nodeComponent = [Int32](repeating: 0, count: nodes) // -1: mixed
         while edges.count < n - 1 {
-            for p in 0 ..< n { component[p] = Int32(find(Int(order[p]))) }
+            for p in 0 ..< n { component[p] = Int32(components.find(Int(order[p]))) }
             for node in stride(from: nodes - 1, through: 0, by: -1) {
                 if left[node] < 0 {
                     let first = component[Int(start[node])]
@@ -89,9 +82,7 @@ extension KDTree {
             }
             var joined = false
             for key in lightest where key.a >= 0 {
-                let (ra, rb) = (find(Int(key.a)), find(Int(key.b)))
-                guard ra != rb else { continue } // chosen by both of its components
-                parentOf[max(ra, rb)] = min(ra, rb)
+                guard components.union(Int(key.a), Int(key.b)) else { continue } // chosen by both of its components
                 edges.append((Int(key.a), Int(key.b), key.weight))
                 joined = true
             }
