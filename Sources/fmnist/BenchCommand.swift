@@ -150,7 +150,7 @@ struct BenchReport: Codable {
 /// Fixed-width rendering of bench rows.
 struct BenchTable {
     var header: String {
-        pad("op", 12) + pad("shape", 34) + pad("backend", 8) + padLeft("median ms", 11) + padLeft("rate", 15)
+        pad("op", 14) + pad("shape", 34) + pad("backend", 8) + padLeft("median ms", 11) + padLeft("rate", 15)
             + padLeft("vs cpu", 9) + "  check"
     }
 
@@ -158,7 +158,7 @@ struct BenchTable {
         let rate = row.gflops.map { String(format: "%.1f GFLOP/s", $0) } ?? row.gbps.map { String(format: "%.1f GB/s", $0) } ?? "-"
         let speed = row.speedupVsCPU.map { String(format: "%.2fx", $0) } ?? "-"
         let check = row.check == "unchecked" ? "unchecked" : "\(row.check) (\(String(format: "%.1e", row.nmse ?? 0)))"
-        return pad(row.op, 12) + pad(row.shape, 34) + pad(row.backend, 8) + padLeft(String(format: "%.3f", row.medianMs), 11)
+        return pad(row.op, 14) + pad(row.shape, 34) + pad(row.backend, 8) + padLeft(String(format: "%.3f", row.medianMs), 11)
             + padLeft(rate, 15) + padLeft(speed, 9) + "  " + check
     }
 
