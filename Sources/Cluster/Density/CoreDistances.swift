@@ -32,7 +32,8 @@ enum CoreDistances {
             let rows = min(block, n - start)
             try backend.squaredDistances(x: points, xOffset: start * d, xNorms: norms, xNormsOffset: start, rows: rows,
                                          y: points, yNorms: norms, yRows: n, dim: d, into: distances)
-            try backend.rowTopK(distances, rows: rows, cols: n, k: count, columnOffset: 0, indices: indices, values: values, outRow: start)
+            try backend.rowTopK(distances, rows: rows, cols: n, k: count, columnOffset: 0, indices: indices, values: values,
+                                 outRow: start)
         }
         let (found, floats) = (try backend.ints(indices), try backend.floats(values))
         var core = [Double](repeating: 0, count: n)

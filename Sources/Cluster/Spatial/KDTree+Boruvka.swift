@@ -6,13 +6,15 @@ import Backend
 /// Each round every component finds its lightest edge to another component and all those edges
 /// join the tree, so at most `log2 n` rounds run. An edge's key is `(w, min(a, b), max(a, b))`
 /// with `w` the Euclidean distance or the mutual reachability `max(|a - b|, core_a, core_b)`
-/// (compared as distances, not squares, as scikit-learn and SciPy do); the keys are a strict total order, so the result is a
-/// minimum spanning tree (no cycles even where weights tie) and does not depend on the search order.
+/// (compared as distances, not squares, as scikit-learn and SciPy do); the keys are a strict total
+/// order, so the result is a minimum spanning tree (no cycles even where weights tie) and does not
+/// depend on the search order.
 ///
 /// A component's lightest edge is searched from its points in increasing core distance, each
 /// search bounded by the best key found so far for the component: a k-d node is skipped when every
-/// point in it belongs to the component, or when `max(box distance, core_a, min core of the node)` with the node's smallest index already loses to the best key; the component's remaining
-/// points are skipped once their core distance alone loses. Components are searched in parallel.
+/// point in it belongs to the component, or when `max(box distance, core_a, min core of the node)`
+/// with the node's smallest index already loses to the best key; the component's remaining points
+/// are skipped once their core distance alone loses. Components are searched in parallel.
 ///
 /// Weights are summed in Double as the brute force does, so the edge weights (the merge heights)
 /// equal brute-force Prim's. Where weights tie, Prim may choose a different but equally light
@@ -27,7 +29,10 @@ extension KDTree {
         var minCore = [Double](repeating: .infinity, count: nodes), minIndex = [Int32](repeating: .max, count: nodes)
         for node in stride(from: nodes - 1, through: 0, by: -1) { // children were created after their parents
             if left[node] < 0 {
-                for p in Int(start[node]) ..< Int(end[node]) { minCore[node] = min(minCore[node], core[p]); minIndex[node] = min(minIndex[node], order[p]) }
+                for p in Int(start[node]) ..< Int(end[node]) {
+                    minCore[node] = min(minCore[node], core[p])
+                    minIndex[node] = min(minIndex[node], order[p])
+                }
             } else {
                 let (l, r) = (Int(left[node]), Int(right[node]))
                 minCore[node] = min(minCore[l], minCore[r]); minIndex[node] = min(minIndex[l], minIndex[r])

@@ -98,7 +98,8 @@ public struct KDTree: Sendable {
                             try lower.withUnsafeBufferPointer { lo in
                                 try upper.withUnsafeBufferPointer { hi in
                                     try body(Storage(dim: dim, points: p.baseAddress!, start: s.baseAddress!, end: e.baseAddress!,
-                                                     left: l.baseAddress!, right: r.baseAddress!, lower: lo.baseAddress!, upper: hi.baseAddress!))
+                                                     left: l.baseAddress!, right: r.baseAddress!,
+                                                     lower: lo.baseAddress!, upper: hi.baseAddress!))
                                 }
                             }
                         }
@@ -209,7 +210,9 @@ public struct KDTree: Sendable {
                 let (l, r) = (Int(s.left[node]), Int(s.right[node]))
                 let (bl, br) = (s.minSquaredDistance(q, l), s.minSquaredDistance(q, r))
                 // Push the farther child first so the nearer one is searched next.
-                if bl <= br { stack.append((Int32(r), br)); stack.append((Int32(l), bl)) } else { stack.append((Int32(l), bl)); stack.append((Int32(r), br)) }
+                let (near, far) = bl <= br ? ((l, bl), (r, br)) : ((r, br), (l, bl))
+                stack.append((Int32(far.0), far.1))
+                stack.append((Int32(near.0), near.1))
             }
         }
         return heap.top
@@ -260,7 +263,11 @@ public struct DoubleMaxHeap {
 
     var isFull: Bool { items.count == capacity }
     var top: Double { isFull ? items[0] : .infinity }
-    mutating func reset(capacity: Int) { self.capacity = capacity; items.removeAll(keepingCapacity: true); items.reserveCapacity(capacity) }
+    mutating func reset(capacity: Int) {
+        self.capacity = capacity
+        items.removeAll(keepingCapacity: true)
+        items.reserveCapacity(capacity)
+    }
 
     mutating func insert(_ value: Double) {
         if items.count < capacity {
