@@ -83,8 +83,7 @@ struct UMAPOptimizer {
                                             var d2: Float = 0
                                             for t in 0 ..< dims { let v = head[t] - old[j * dims + t]; d2 += v * v }
                                             if d2 > 0 {
-                                                let pb = powf(d2, b)
-                                                let coefficient = (-2 * a * b * pb / d2) / (a * pb + 1)
+                                                let coefficient = Self.attraction(d2, a: a, b: b)
                                                 let correction = densityState.map {
                                                     Float(2 * density!.coefficient($0, j: i, k: j, mu: Double(set.weights[edge]), d2: Double(d2),
                                                                                    curve: curve, count: n))
@@ -105,7 +104,7 @@ struct UMAPOptimizer {
                                                 var n2: Float = 0
                                                 for t in 0 ..< dims { let v = head[t] - old[k * dims + t]; n2 += v * v }
                                                 guard n2 > 0 else { continue }
-                                                let coefficient = 2 * gamma * b / ((0.001 + n2) * (a * powf(n2, b) + 1))
+                                                let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
                                                 for t in 0 ..< dims {
                                                     let g = min(4, max(-4, coefficient * (head[t] - old[k * dims + t])))
                                                     head[t] += g * alpha
@@ -147,8 +146,7 @@ struct UMAPOptimizer {
                                 var d2: Float = 0
                                 for t in 0 ..< dims { let v = head[t] - tail[t]; d2 += v * v }
                                 if d2 > 0 {
-                                    let pb = powf(d2, b)
-                                    let coefficient = (-2 * a * b * pb / d2) / (a * pb + 1)
+                                    let coefficient = Self.attraction(d2, a: a, b: b)
                                     let correction = densityState.map {
                                         Float(2 * density!.coefficient($0, j: i, k: j, mu: Double(set.weights[edge]), d2: Double(d2),
                                                                        curve: curve, count: n))
@@ -170,7 +168,7 @@ struct UMAPOptimizer {
                                     var n2: Float = 0
                                     for t in 0 ..< dims { let v = head[t] - other[t]; n2 += v * v }
                                     guard n2 > 0 else { continue }
-                                    let coefficient = 2 * gamma * b / ((0.001 + n2) * (a * powf(n2, b) + 1))
+                                    let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
                                     for t in 0 ..< dims { head[t] += min(4, max(-4, coefficient * (head[t] - other[t]))) * alpha }
                                 }
                                 dueNegative[edge] += Float(max(0, negatives)) * perNegative
@@ -180,6 +178,20 @@ struct UMAPOptimizer {
                 }
             }
         }
+    }
+
+    /// The attraction's coefficient at squared distance `d2 > 0`: `-2ab d^(2(b-1)) / (1 + a d^(2b))`.
+    @inline(__always)
+    static func attraction(_ d2: Float, a: Float, b: Float) -> Float {
+        let pb = powf(d2, b)
+        return (-2 * a * b * pb / d2) / (a * pb + 1)
+    }
+
+    /// A negative sample's repulsion coefficient at squared distance `n2 > 0`:
+    /// `2 gamma b / ((0.001 + d^2)(1 + a d^(2b)))`.
+    @inline(__always)
+    static func repulsion(_ n2: Float, a: Float, b: Float, gamma: Float) -> Float {
+        2 * gamma * b / ((0.001 + n2) * (a * powf(n2, b) + 1))
     }
 
     /// A uniform point index from a SplitMix64-style hash of the sample's coordinates.
