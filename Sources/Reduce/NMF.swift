@@ -35,6 +35,9 @@ public enum NMF {
         public var maxIterations = 200
         public var tolerance = 1e-4
         public var seed: UInt64 = 0
+        /// Coordinate descent: rows of `X` per block (nil: about 4 MB of `X` on the CPU backend, all of
+        /// it on a device). Changes only the order in which `W^T X` is summed.
+        public var rowsPerBlock: Int?
         public init(components: Int = 2) { self.components = components }
     }
 
@@ -118,72 +121,48 @@ public enum NMF {
     /// Hsieh and Dhillon 2011) without shuffling or regularisation: per iteration, for each
     /// component `t` in turn, every entry of column `t` of `W` moves to
     /// `max(0, W_it - (W (H H^T) - X H^T)_it / (H H^T)_tt)` (with the columns already updated), then
-    /// the same for the rows of `H` with `W^T W` and `W^T X`. The products with `X` (`X H^T`,
-    /// `W^T X`: the only O(n d k) work) run on the backend; the sweeps over `[n, k]` and `[k, d]` on
-    /// the host. Stops when the summed size of an iteration's steps falls to `tolerance` times the
-    /// first iteration's, or after `maxIterations`. Returns the iterations run.
+    /// the same for the rows of `H` with `W^T W` and `W^T X`. Stops when the summed size of an
+    /// iteration's steps falls to `tolerance` times the first iteration's, or after `maxIterations`.
+    /// Returns the iterations run.
+    ///
+    /// A row of `W` depends only on its own row of `X H^T`, so the sweep is done row by row (the
+    /// same arithmetic as scikit-learn's column order) over blocks of rows: each block's `X_b H^T`,
+    /// its sweep, and its share `W_b^T X_b` of the next half-step are computed while `X_b` is still
+    /// in cache, so `X` is read once per iteration instead of twice (`rowsPerBlock`; the whole of
+    /// `X` on a device backend). The products with `X` run on the backend, the sweeps on the host.
     static func coordinateDescent<B: ComputeBackend>(_ x: B.Buffer, _ wBuffer: B.Buffer, _ hBuffer: B.Buffer, rows n: Int, dim d: Int,
                                                      configuration c: Configuration, backend: B,
                                                      progress: (Int, Int) -> Void) throws -> Int {
         let k = c.components
         var w = try backend.floats(wBuffer).map(Double.init), h = try backend.floats(hBuffer).map(Double.init)
-        let xht = try backend.makeBuffer(count: n * k), wtx = try backend.makeBuffer(count: k * d)
+        let block = max(1, min(n, c.rowsPerBlock ?? (B.self == CPUBackend.self ? max(256, (4 << 20) / (4 * d)) : n)))
+        let xht = try backend.makeBuffer(count: block * k), wtx = try backend.makeBuffer(count: k * d)
+        var wBlock = [Float](repeating: 0, count: block * k)
         var firstViolation = 0.0, iterations = 0
-        /// One sweep over the columns of `a [rows, k]` given `gram [k, k]` and `target [rows, k]`
-        /// (row-major); returns the summed step size.
-        func sweep(_ a: inout [Double], rows: Int, gram: [Double], target: [Float]) -> Double {
-            var violation = 0.0
-            for t in 0 ..< k {
-                let hess = gram[t * k + t]
-                guard hess > 0 else { continue }
-                var parts = [Double](repeating: 0, count: max(1, min(64, rows / 1024)))
-                a.withUnsafeMutableBufferPointer { av in
-                    parts.withUnsafeMutableBufferPointer { pv in
-                        let pieces = pv.count, step = (rows + pieces - 1) / pieces
-                        DispatchQueue.concurrentPerform(iterations: pieces) { p in
-                            var local = 0.0
-                            for i in (p * step) ..< min(rows, (p + 1) * step) {
-                                var grad = -Double(target[i * k + t])
-                                for r in 0 ..< k { grad += av[i * k + r] * gram[r * k + t] }
-                                let next = max(0, av[i * k + t] - grad / hess)
-                                local += abs(av[i * k + t] - next)
-                                av[i * k + t] = next
-                            }
-                            pv[p] = local
-                        }
-                    }
-                }
-                violation += parts.reduce(0, +)
-            }
-            return violation
-        }
-        func gram(_ a: [Double], rows: Int) -> [Double] {
-            var g = [Double](repeating: 0, count: k * k)
-            a.withUnsafeBufferPointer { av in
-                g.withUnsafeMutableBufferPointer { gv in
-                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(rows), 1, av.baseAddress!, Int32(k),
-                                av.baseAddress!, Int32(k), 0, gv.baseAddress!, Int32(k))
-                }
-            }
-            return g
-        }
         for iteration in 1 ... c.maxIterations {
-            // W: target X H^T [n, k], Gram H H^T.
-            let hf = h.map(Float.init)
-            try backend.upload(hf, to: hBuffer)
-            try backend.gemm(x, aOffset: 0, hBuffer, bOffset: 0, into: xht, cOffset: 0, m: n, n: k, k: d, transA: false, transB: true,
-                             alpha: 1, beta: 0)
+            // W, block by block: target X_b H^T [b, k], Gram H H^T; then W_b^T X_b summed into W^T X.
+            try backend.upload(h.map(Float.init), to: hBuffer)
             var ht = [Double](repeating: 0, count: d * k) // H^T [d, k] for the Gram and the H sweep
             for t in 0 ..< k { for j in 0 ..< d { ht[j * k + t] = h[t * d + j] } }
-            var violation = sweep(&w, rows: n, gram: gram(ht, rows: d), target: try backend.floats(xht))
+            let gramH = gram(ht, rows: d, k: k)
+            var violation = 0.0
+            for lower in stride(from: 0, to: n, by: block) {
+                let rows = min(block, n - lower)
+                try backend.gemm(x, aOffset: lower * d, hBuffer, bOffset: 0, into: xht, cOffset: 0, m: rows, n: k, k: d,
+                                 transA: false, transB: true, alpha: 1, beta: 0)
+                let target = try backend.floats(xht, offset: 0, count: rows * k)
+                violation += w.withUnsafeMutableBufferPointer { sweep($0.baseAddress! + lower * k, rows: rows, k: k, gram: gramH, target: target) }
+                for e in 0 ..< rows * k { wBlock[e] = Float(w[lower * k + e]) }
+                try wBlock.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< rows * k]), to: wBuffer, offset: lower * k) }
+                try backend.gemm(wBuffer, aOffset: lower * k, x, bOffset: lower * d, into: wtx, cOffset: 0, m: k, n: d, k: rows,
+                                 transA: true, transB: false, alpha: 1, beta: lower == 0 ? 0 : 1)
+            }
             // H: target (W^T X)^T [d, k], Gram W^T W.
-            try backend.upload(w.map(Float.init), to: wBuffer)
-            try backend.gemm(wBuffer, aOffset: 0, x, bOffset: 0, into: wtx, cOffset: 0, m: k, n: d, k: n, transA: true, transB: false,
-                             alpha: 1, beta: 0)
             let wtxValues = try backend.floats(wtx)
             var target = [Float](repeating: 0, count: d * k)
             for t in 0 ..< k { for j in 0 ..< d { target[j * k + t] = wtxValues[t * d + j] } }
-            violation += sweep(&ht, rows: d, gram: gram(w, rows: n), target: target)
+            let gramW = gram(w, rows: n, k: k)
+            violation += ht.withUnsafeMutableBufferPointer { sweep($0.baseAddress!, rows: d, k: k, gram: gramW, target: target) }
             for t in 0 ..< k { for j in 0 ..< d { h[t * d + j] = ht[j * k + t] } }
             iterations = iteration
             progress(iteration, c.maxIterations)
@@ -193,6 +172,49 @@ public enum NMF {
         try backend.upload(w.map(Float.init), to: wBuffer)
         try backend.upload(h.map(Float.init), to: hBuffer)
         return iterations
+    }
+
+    /// One coordinate-descent sweep over `a [rows, k]` (row-major) given `gram [k, k]` and
+    /// `target [rows, k]`: in each row, component by component,
+    /// `a_it <- max(0, a_it - (sum_r a_ir gram_rt - target_it) / gram_tt)`. Rows are independent
+    /// and run across the cores. Returns the summed step size, added in row order.
+    static func sweep(_ a: UnsafeMutablePointer<Double>, rows: Int, k: Int, gram: [Double], target: [Float]) -> Double {
+        var steps = [Double](repeating: 0, count: rows)
+        steps.withUnsafeMutableBufferPointer { steps in
+            gram.withUnsafeBufferPointer { gram in
+                target.withUnsafeBufferPointer { target in
+                    parallelFor(rows, grain: max(16, 16_384 / max(1, k * k))) { range in
+                        for i in range {
+                            let row = a + i * k
+                            var step = 0.0
+                            for t in 0 ..< k {
+                                let hess = gram[t * k + t]
+                                guard hess > 0 else { continue }
+                                var grad = -Double(target[i * k + t])
+                                for r in 0 ..< k { grad += row[r] * gram[r * k + t] }
+                                let next = max(0, row[t] - grad / hess)
+                                step += abs(row[t] - next)
+                                row[t] = next
+                            }
+                            steps[i] = step
+                        }
+                    }
+                }
+            }
+        }
+        return steps.reduce(0, +)
+    }
+
+    /// `a^T a` for `a [rows, k]` (row-major), in Double.
+    static func gram(_ a: [Double], rows: Int, k: Int) -> [Double] {
+        var g = [Double](repeating: 0, count: k * k)
+        a.withUnsafeBufferPointer { av in
+            g.withUnsafeMutableBufferPointer { gv in
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(rows), 1, av.baseAddress!, Int32(k),
+                            av.baseAddress!, Int32(k), 0, gv.baseAddress!, Int32(k))
+            }
+        }
+        return g
     }
 
     /// The starting `W [n, k]` and `H [k, d]`.

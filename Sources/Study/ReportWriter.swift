@@ -103,7 +103,11 @@ public struct ReportWriter {
         let rows = record.stages.map { s in
             [s.name, s.status.rawValue, String(format: "%.1f", s.seconds), "\(s.computed)", "\(s.cached)", s.failures.joined(separator: "; ")]
         }
+        let slowest = record.stages.flatMap { s in (s.artefacts ?? []).map { (s.name, $0) } }
+            .sorted { $0.1.seconds > $1.1.seconds }.prefix(15)
+            .map { [$0.0, $0.1.name, String(format: "%.1f", $0.1.seconds)] }
         return "<p>\(Self.escape(settings))</p>" + table(["stage", "status", "seconds", "computed", "from cache", "failures"], rows)
+            + (slowest.isEmpty ? "" : "<h3>Slowest artefacts</h3>" + table(["stage", "artefact", "seconds"], Array(slowest)))
     }
 
     private func dataSection() -> String {

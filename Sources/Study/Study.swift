@@ -126,7 +126,9 @@ public final class Study<B: ComputeBackend> {
     /// Runs `body` for one artefact of the current stage; a failure is recorded and not rethrown, so
     /// the stage goes on with its other artefacts.
     func attempt(_ what: String, _ body: () throws -> Void) {
+        let start = Date()
         do { try body() } catch { current.failures.append("\(what): \(error)") }
+        current.artefacts = (current.artefacts ?? []) + [ArtefactTiming(name: what, seconds: Date().timeIntervalSince(start))]
     }
 
     func count(hit: Bool) { if hit { current.cached += 1 } else { current.computed += 1 } }

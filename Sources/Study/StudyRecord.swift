@@ -30,6 +30,15 @@ public struct StageRecord: Codable, Sendable {
     /// Artefacts computed / taken from the cache, and one line per failure.
     public var computed = 0, cached = 0
     public var failures: [String] = []
+    /// Seconds spent on each artefact of the stage, in the order they ran (nil in records written
+    /// before timings were kept).
+    public var artefacts: [ArtefactTiming]? = nil
+}
+
+/// The wall-clock seconds one artefact of a stage took (cache reads included; they take ~0).
+public struct ArtefactTiming: Codable, Sendable {
+    public var name: String
+    public var seconds: Double
 }
 
 /// The data set as the study saw it.

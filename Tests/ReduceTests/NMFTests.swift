@@ -35,6 +35,27 @@ final class NMFTests: XCTestCase {
         }
     }
 
+    /// Coordinate descent over blocks of rows (X read once per iteration) reaches the objective of
+    /// one block: only the summation order of `W^T X` differs.
+    func testBlocksOfRowsGiveTheSameFactorisation() throws {
+        let (points, n, d) = try ReduceFixtures.points()
+        let x = points.map(abs)
+        for backend in ReduceFixtures.backends() {
+            var c = NMF.Configuration(components: 5)
+            (c.maxIterations, c.tolerance) = (50, 0)
+            let whole = try NMF.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+            for rows in [1, 7, n - 1] {
+                c.rowsPerBlock = rows
+                let blocked = try NMF.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+                XCTAssertEqual(blocked.reconstructionError, whole.reconstructionError, accuracy: 1e-5 * whole.reconstructionError,
+                               "\(backend.name), \(rows) rows per block")
+                XCTAssertEqual(blocked.iterations, 50)
+                let largest = zip(blocked.w, whole.w).map { abs($0 - $1) }.max() ?? 0
+                XCTAssertLessThan(largest, 1e-3, "\(backend.name), \(rows) rows per block: W differs by \(largest)")
+            }
+        }
+    }
+
     func testNegativeInputIsOneClearError() {
         XCTAssertThrowsError(try NMF.fit([1, -2, 3, 4], rows: 2, dim: 2, configuration: .init(components: 1), backend: CPUBackend())) {
             XCTAssertEqual("\($0)", "features hold -2.0 at row 0, column 1; NMF needs non-negative values")

@@ -42,16 +42,30 @@ public enum InternalMetrics {
             try backend.squaredDistances(x: queries, xOffset: 0, xNorms: queryNorms, xNormsOffset: 0, rows: rows.count,
                                          y: all, yNorms: allNorms, yRows: n, dim: d, into: block)
             let distances = try backend.floats(block, offset: 0, count: rows.count * n)
-            for (r, i) in rows.enumerated() {
-                var sums = [Double](repeating: 0, count: clusterIDs.count)
-                for j in 0 ..< n where j != i { sums[cluster[j]] += Double(distances[r * n + j]).squareRoot() }
-                let own = cluster[i]
-                guard sizes[own] > 1 else { continue }
-                let a = sums[own] / Double(sizes[own] - 1)
-                var b = Double.infinity
-                for c in 0 ..< clusterIDs.count where c != own { b = min(b, sums[c] / Double(sizes[c])) }
-                total += max(a, b) > 0 ? (b - a) / max(a, b) : 0
+            // Each row's value on its own across the cores; summed in row order, so the total does
+            // not depend on the number of cores.
+            var values = [Double](repeating: 0, count: rows.count)
+            values.withUnsafeMutableBufferPointer { out in
+                distances.withUnsafeBufferPointer { dist in
+                    cluster.withUnsafeBufferPointer { cluster in
+                        parallelFor(rows.count, grain: max(1, 65_536 / n)) { range in
+                            var sums = [Double](repeating: 0, count: clusterIDs.count)
+                            for r in range {
+                                let i = rows[r], row = dist.baseAddress! + r * n
+                                for c in sums.indices { sums[c] = 0 }
+                                for j in 0 ..< n where j != i { sums[cluster[j]] += Double(row[j]).squareRoot() }
+                                let own = cluster[i]
+                                guard sizes[own] > 1 else { continue }
+                                let a = sums[own] / Double(sizes[own] - 1)
+                                var b = Double.infinity
+                                for c in 0 ..< sums.count where c != own { b = min(b, sums[c] / Double(sizes[c])) }
+                                out[r] = max(a, b) > 0 ? (b - a) / max(a, b) : 0
+                            }
+                        }
+                    }
+                }
             }
+            for value in values { total += value }
             progress(start + rows.count, chosen.count)
         }
         return total / Double(chosen.count)
