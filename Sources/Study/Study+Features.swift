@@ -15,24 +15,51 @@ public struct FeatureSet: Sendable {
     public var supervised = false
 }
 
+/// A UMAP layout the study asks for: of `input`, into `dims`, named `name` in the results.
+struct UMAPRequest {
+    var input: FeatureSet
+    var dims: Int
+    var name: String
+    var neighbours = 15
+    var minDist = 0.1
+}
+
+extension ModelPlan {
+    /// The name of the features the model gives: its bottleneck codes or the CNN's fc1.
+    var featureName: String {
+        switch architecture {
+        case .convAutoencoder(let l): return "conv-AE-\(l)"
+        case .denseAutoencoder(let l): return "dense-AE-\(l)"
+        default: return "CNN fc1"
+        }
+    }
+}
+
 extension Study {
     /// The feature sets of seeds 001, 003 and 004: raw pixels; PCA, NMF and UMAP of the pixels at
     /// each of the profile's sizes; the conv and dense autoencoders' codes; the CNN's fc1 features
     /// and PCA-10 of them (seed 003); UMAP-10 of the smallest autoencoders' codes with umap-learn's
     /// defaults, and with N2D's settings (McConville et al. 2020: 20 neighbours, min-dist 0).
+    ///
+    /// The UMAP layouts are computed last, two at a time (`layouts`); the sets are then put back in
+    /// the order above, so the results and the report do not depend on it.
     func runFeatures() throws {
         let images = try clustered.get()
         let (x, n, d) = (images.images, images.count, images.pixelsPerImage)
         let raw = FeatureSet(name: "raw pixels", values: x, rows: n, dim: d, key: imagesKey.with("raw"))
         features = [raw]
         current.cached += 1
-        for c in profile.components { attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
-        for c in profile.components { attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
-        for c in profile.components { attempt("UMAP-\(c)") { try add(umap(raw, dims: c, name: "UMAP-\(c)")) } }
+        var order = ["raw pixels"]
+        for c in profile.components { order.append("PCA-\(c)"); attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
+        for c in profile.components { order.append("NMF-\(c)"); attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
+        var layouts = profile.components.map { UMAPRequest(input: raw, dims: $0, name: "UMAP-\($0)") }
+        order += layouts.map(\.name)
         for plan in modelPlans where plan.architecture.isAutoencoder || plan.name == "cnn" {
+            order.append(plan.featureName)
             attempt("\(plan.name) features") { try add(encode(plan)) }
         }
         if let cnn = features.first(where: { $0.name == "CNN fc1" }) {
+            order.append("CNN fc1 → PCA-10")
             attempt("CNN fc1 -> PCA-10") {
                 var reduced = try pca(cnn, components: 10, name: "CNN fc1 → PCA-10")
                 reduced.supervised = true
@@ -42,14 +69,17 @@ extension Study {
         if let latent = profile.latents.min() {
             for ae in ["conv-AE-\(latent)", "dense-AE-\(latent)"] {
                 guard let codes = features.first(where: { $0.name == ae }) else { continue }
-                attempt("\(ae) -> UMAP-10") { try add(umap(codes, dims: 10, name: "\(ae) → UMAP-10")) }
+                layouts.append(UMAPRequest(input: codes, dims: 10, name: "\(ae) → UMAP-10"))
             }
             // N2D (McConville et al. 2020): the dense autoencoder's codes, UMAP with 20 neighbours and
             // min-dist 0 into as many dimensions as clusters; the clustering stage adds its GMM.
             if let codes = features.first(where: { $0.name == "dense-AE-\(latent)" }) {
-                attempt("N2D manifold") { try add(umap(codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0)) }
+                layouts.append(UMAPRequest(input: codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0))
             }
         }
+        order += layouts.map(\.name).filter { !order.contains($0) }
+        features += umaps(layouts).compactMap { $0 }
+        features.sort { (order.firstIndex(of: $0.name) ?? order.count) < (order.firstIndex(of: $1.name) ?? order.count) }
     }
 
     private func add(_ set: FeatureSet) { features.append(set) }
@@ -84,26 +114,59 @@ extension Study {
         }
     }
 
-    /// UMAP, by default with umap-learn's defaults (15 neighbours, min-dist 0.1).
-    func umap(_ input: FeatureSet, dims: Int, name: String, neighbours: Int = 15, minDist: Double = 0.1) throws -> FeatureSet {
-        var c = UMAP.Configuration()
-        (c.dims, c.seed, c.neighbours, c.minDist) = (dims, settings.seed, neighbours, minDist)
-        return try derived(name, input.key.with("umap \(dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.rawValue)")) {
-            let result = try UMAP.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
-                self.progress.update(phase: phase, prefix: "features: \(name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "epochs")
+    /// Computes the layouts two at a time on the CPU backend (umap-learn's sequential optimisation
+    /// keeps one core busy, so a second layout uses the other), one at a time elsewhere. Each layout
+    /// is exactly the one computed alone: its own seed, graph and start; nothing is shared. Only the
+    /// first lane draws progress. Returns one set per request, in their order (nil where it failed),
+    /// and records each one's seconds, failure and cache use for the stage, as `attempt` does.
+    func umaps(_ requests: [UMAPRequest]) -> [FeatureSet?] {
+        let lanes = B.self == CPUBackend.self ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+        var results = [(Result<(FeatureSet, Bool), Error>, Double)?](repeating: nil, count: requests.count)
+        let lock = NSLock()
+        var next = 0
+        DispatchQueue.concurrentPerform(iterations: min(lanes, max(1, requests.count))) { lane in
+            while true {
+                let i: Int = lock.withLock { defer { next += 1 }; return next }
+                guard i < requests.count else { return }
+                let start = Date()
+                let result = Result { try layout(requests[i], reporting: lane == 0) }
+                lock.withLock { results[i] = (result, Date().timeIntervalSince(start)) }
             }
-            return (result.embedding, input.rows, dims)
         }
+        return zip(requests, results).map { request, outcome in
+            let (result, seconds) = outcome!
+            current.artefacts = (current.artefacts ?? []) + [ArtefactTiming(name: request.name, seconds: seconds)]
+            switch result {
+            case .success(let (set, hit)):
+                count(hit: hit)
+                return set
+            case .failure(let error):
+                current.failures.append("\(request.name): \(error)")
+                return nil
+            }
+        }
+    }
+
+    /// One cached UMAP layout (umap-learn's defaults unless the request says otherwise) and
+    /// whether it came from the cache.
+    private func layout(_ r: UMAPRequest, reporting: Bool) throws -> (FeatureSet, Bool) {
+        var c = UMAP.Configuration()
+        (c.dims, c.seed, c.neighbours, c.minDist) = (r.dims, settings.seed, r.neighbours, r.minDist)
+        let key = r.input.key.with("umap \(r.dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.rawValue)")
+        var hit = false
+        let m = try cache.matrix("features-\(r.name)", key, hit: &hit) {
+            let result = try UMAP.fit(r.input.values, rows: r.input.rows, dim: r.input.dim, configuration: c, backend: backend) { phase, done, total in
+                guard reporting else { return }
+                self.progress.update(phase: phase, prefix: "features: \(r.name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "epochs")
+            }
+            return (result.embedding, r.input.rows, r.dims)
+        }
+        return (FeatureSet(name: r.name, values: m.values, rows: m.rows, dim: m.dim, key: key), hit)
     }
 
     /// A model's features of the clustered images: the autoencoder's bottleneck or the CNN's fc1.
     private func encode(_ plan: ModelPlan) throws -> FeatureSet {
-        let name: String
-        switch plan.architecture {
-        case .convAutoencoder(let l): name = "conv-AE-\(l)"
-        case .denseAutoencoder(let l): name = "dense-AE-\(l)"
-        default: name = "CNN fc1"
-        }
+        let name = plan.featureName
         let images = try clustered.get()
         var set = try derived(name, imagesKey.with(try modelKey(plan)).with("encode")) {
             let network = try self.network(plan)

@@ -16,6 +16,10 @@ extension Study {
     /// dendrograms of a sample (seed 002), both on the features of the best K-means row.
     func runViews() throws {
         let truth = try clustered.get().labels.map(Int.init)
+        let viewed = ["raw pixels", "CNN fc1"].compactMap { name in features.first { $0.name == name } }
+        // Both UMAP layouts first, side by side (`umaps`); the loop below draws them.
+        let layouts = umaps(viewed.map { UMAPRequest(input: $0, dims: 2, name: "\($0.name) UMAP-2") })
+        let umapViews = Dictionary(uniqueKeysWithValues: zip(viewed.map(\.name), layouts).compactMap { name, set in set.map { (name, $0) } })
         for name in ["raw pixels", "CNN fc1"] {
             guard let set = features.first(where: { $0.name == name }) else {
                 current.failures.append("views of \(name): the feature set is missing (see the features stage)")
@@ -23,7 +27,7 @@ extension Study {
             }
             for method in ["PCA", "t-SNE", "UMAP"] {
                 attempt("\(method)-2 of \(name)") {
-                    let view = try embed2D(set, method: method)
+                    guard let view = try method == "UMAP" ? umapViews[name] : embed2D(set, method: method) else { return }
                     let slug = "view-\(method.lowercased())-\(name == "raw pixels" ? "raw" : "cnn")"
                     scatter(slug, view: view, labels: truth, names: FashionMNIST.classNames,
                             title: "\(method)-2 of the \(name), coloured by class", caption: "\(view.rows) images; each colour is a true class.")
@@ -45,12 +49,11 @@ extension Study {
         attempt("dendrograms on \(set.name)") { try dendrograms(set) }
     }
 
-    /// A cached 2-D embedding: PCA, t-SNE of the PCA-50 projection (the usual practice, and
-    /// scikit-learn's advice for dense data), or UMAP.
+    /// A cached 2-D embedding: PCA, or t-SNE of the PCA-50 projection (the usual practice, and
+    /// scikit-learn's advice for dense data).
     private func embed2D(_ set: FeatureSet, method: String) throws -> FeatureSet {
         switch method {
         case "PCA": return try pca(set, components: 2, name: "\(set.name) PCA-2")
-        case "UMAP": return try umap(set, dims: 2, name: "\(set.name) UMAP-2")
         default:
             let input = set.dim > 50 ? try pca(set, components: 50, name: "\(set.name) PCA-50") : set
             var c = TSNE.Configuration()

@@ -1,6 +1,7 @@
 import Backend
 import Dataset
 import Progress
+import Reduce
 import XCTest
 @testable import Study
 
@@ -55,6 +56,22 @@ final class StudyRunTests: XCTestCase {
         let json = try JSONDecoder().decode(StudyRecord.self, from: Data(contentsOf: URL(fileURLWithPath: dir + "/results.json")))
         XCTAssertEqual(json.rows, first.rows)
         XCTAssertTrue(try String(contentsOfFile: dir + "/report.html", encoding: .utf8).contains("results-table"))
+        // The feature sets keep their order although the UMAP layouts are computed last, two at a time.
+        var order: [String] = []
+        for row in first.rows where order.last != row.features { order.append(row.features) }
+        XCTAssertEqual(order, ["raw pixels", "PCA-3", "NMF-3", "UMAP-3", "conv-AE-4", "dense-AE-4", "CNN fc1", "CNN fc1 → PCA-10",
+                               "conv-AE-4 → UMAP-10", "dense-AE-4 → UMAP-10", "dense-AE-4 → UMAP-10 (N2D)"])
+        let timed = first.stages.first { $0.name == "features" }!.artefacts!.map(\.name)
+        for layout in ["UMAP-3", "conv-AE-4 → UMAP-10", "dense-AE-4 → UMAP-10 (N2D)"] { XCTAssertTrue(timed.contains(layout), layout) }
+        // A layout computed beside another is exactly the one computed alone.
+        let images = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test.prefix(600)
+        var umap = UMAP.Configuration()
+        (umap.dims, umap.seed) = (3, 0)
+        let alone = try UMAP.fit(images.images, rows: 600, dim: images.pixelsPerImage, configuration: umap, backend: CPUBackend())
+        let stored = try FileManager.default.contentsOfDirectory(atPath: dir + "/cache").filter { $0.hasPrefix("features-UMAP-3-") }
+        XCTAssertEqual(stored.count, 1)
+        guard case .float32(let layout) = try NPYArray.read(dir + "/cache/" + stored[0]).elements else { return XCTFail("UMAP-3 is not float32") }
+        XCTAssertEqual(layout, alone.embedding)
 
         // A second run computes nothing that is cached and finds the same numbers.
         let second = try run(dir)
