@@ -69,7 +69,10 @@ struct WardClusters: ChainClusters {
                     (bestPosition, best) = (p, sum * (sa * s[p] / (sa + s[p])))
                 }
                 // Costs summed feature by feature over tiles of 256 centroids (contiguous, vectorised;
-                // each sum in the same order as one centroid at a time), lowest position on ties.
+                // each sum in the same order as one centroid at a time), lowest position on ties. The
+                // size factor grows with the other size, so `sa / (sa + 1)` (a single point) bounds it
+                // below: a centroid whose bound already loses is passed over without its division.
+                let floor = sa / (sa + 1) * (1 - 1e-12)
                 let found = parallelMinimum(m, grain: max(1024, 65_536 / max(1, d))) { range in
                     var localBest = Double.infinity, localPosition = -1
                     withUnsafeTemporaryAllocation(of: Double.self, capacity: 256) { sums in
@@ -80,7 +83,7 @@ struct WardClusters: ChainClusters {
                                 let column = c.baseAddress! + j * stride + tile, x = centre[j]
                                 for t in 0 ..< count { let v = x - column[t]; sums[t] += v * v }
                             }
-                            for t in 0 ..< count {
+                            for t in 0 ..< count where sums[t] * floor < localBest {
                                 let p = tile + t
                                 let v = sums[t] * (sa * s[p] / (sa + s[p]))
                                 if v < localBest && p != pa { (localBest, localPosition) = (v, p) }
