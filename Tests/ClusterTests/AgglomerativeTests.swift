@@ -69,6 +69,24 @@ final class AgglomerativeTests: XCTestCase {
         }
     }
 
+    /// Ward's float32 pre-scan must not change a merge: points on the float32 grid at 3000 (spacing
+    /// 2.4e-4), so centroids round to float by as much as the gaps between them and many distances
+    /// tie; the chain with the pre-scan makes exactly the merges of the chain measuring every
+    /// centroid in Double.
+    func testWardFloatScanMakesTheMergesOfTheDoubleScan() throws {
+        var g = SplitMix64(seed: 5)
+        for (n, d) in [(300, 3), (200, 10)] {
+            let x = (0 ..< n * d).map { _ in Float(3000) + Float(g.next(below: 16)) * Float(3000).ulp }
+            var filtered = WardClusters(x, rows: n, dim: d), plain = WardClusters(x, rows: n, dim: d, floatScan: false)
+            let a = nearestNeighbourChain(&filtered, points: n) { _ in }, b = nearestNeighbourChain(&plain, points: n) { _ in }
+            XCTAssertEqual(a.count, n - 1)
+            let differing = (0 ..< min(a.count, b.count)).first { (i: Int) -> Bool in
+                a[i].a != b[i].a || a[i].b != b[i].b || a[i].height != b[i].height
+            }
+            XCTAssertNil(differing, "\(n) x \(d): merge \(differing ?? -1) differs")
+        }
+    }
+
     /// SciPy's `linkage(X, method)` on the fixture points: the same matrix (ids, sizes, heights).
     func testMatchesSciPyLinkageMatrices() throws {
         let (x, n, d) = try ClusterFixtures.points()

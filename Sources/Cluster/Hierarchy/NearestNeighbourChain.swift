@@ -47,10 +47,31 @@ func nearestNeighbourChain<C: ChainClusters>(_ clusters: inout C, points n: Int,
 /// the reported height is SciPy's `sqrt(2 w)` (for two points, their Euclidean distance).
 /// Centroids live in a compact array of the active clusters, so the nearest-neighbour scan is one
 /// contiguous pass, split across the cores.
+///
+/// The scan sums squared differences in float32 first (twice the lanes of Double) and measures in
+/// Double only the centroids whose float sum could still win: float rounding moves a distance by
+/// at most `floatError` (`2^-24` times 4.1 times the largest L1 norm of a point, which bounds every
+/// centroid's, plus the sum's relative rounding `d 2^-24`), so a centroid whose float sum exceeds
+/// the Double threshold of the best so far, widened by that, cannot win. Costs compared are the
+/// same Double values as without the float pass, so the merges (ties included) are unchanged.
 struct WardClusters: ChainClusters {
     private var centroids: ActiveCentroids
+    /// Bound on `| ||c_a - c_b|| computed in float32 - the exact distance |`.
+    private let floatError: Double
+    /// Whether the float32 pre-scan filters (false: every centroid measured in Double; tests).
+    private let floatScan: Bool
 
-    init(_ x: [Float], rows n: Int, dim d: Int) { centroids = ActiveCentroids(x, rows: n, dim: d, keepColumns: true) }
+    init(_ x: [Float], rows n: Int, dim d: Int, floatScan: Bool = true) {
+        self.floatScan = floatScan
+        centroids = ActiveCentroids(x, rows: n, dim: d, keepFloatCopy: true, keepColumns: true)
+        var largest = 0.0
+        for i in 0 ..< n {
+            var l1 = 0.0
+            for j in 0 ..< d { l1 += abs(Double(x[i * d + j])) }
+            largest = max(largest, l1)
+        }
+        floatError = 4.1 * largest * 0x1p-24
+    }
 
     var activeCount: Int { centroids.count }
     var someActive: Int { centroids.slots[0] }
@@ -59,40 +80,52 @@ struct WardClusters: ChainClusters {
         let pa = centroids.position(of: a), d = centroids.dim, m = centroids.count, stride = centroids.floatStride
         let sa = centroids.sizes[pa]
         let centre = (0 ..< d).map { centroids.values[pa * d + $0] }
+        let centreFloat = centre.map { Float($0) }
         var bestPosition = -1, best = Double.infinity
+        // The size factor grows with the other cluster's size, so `sa / (sa + 1)` (a single point)
+        // bounds it below; a squared float sum above `threshold(best)` cannot reach a cost below `best`.
+        let floor = sa / (sa + 1) * (1 - 1e-12)
+        let relative = 1 - 2 * Double(d + 1) * 0x1p-24, error = floatError
+        func threshold(_ best: Double) -> Float {
+            guard best.isFinite, floatScan else { return .infinity }
+            let radius = (best / floor).squareRoot() + error
+            return Float(radius * radius / relative).nextUp
+        }
         centroids.columns.withUnsafeBufferPointer { c in
-            centroids.sizes.withUnsafeBufferPointer { s in
-                if let preferred {
-                    let p = centroids.position(of: preferred)
-                    var sum = 0.0
-                    for j in 0 ..< d { let t = centre[j] - c[j * stride + p]; sum += t * t }
-                    (bestPosition, best) = (p, sum * (sa * s[p] / (sa + s[p])))
-                }
-                // Costs summed feature by feature over tiles of 256 centroids (contiguous, vectorised;
-                // each sum in the same order as one centroid at a time), lowest position on ties. The
-                // size factor grows with the other size, so `sa / (sa + 1)` (a single point) bounds it
-                // below: a centroid whose bound already loses is passed over without its division.
-                let floor = sa / (sa + 1) * (1 - 1e-12)
-                let found = parallelMinimum(m, grain: max(1024, 65_536 / max(1, d))) { range in
-                    var localBest = Double.infinity, localPosition = -1
-                    withUnsafeTemporaryAllocation(of: Double.self, capacity: 256) { sums in
-                        for tile in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 256) {
-                            let count = min(256, range.upperBound - tile)
-                            for t in 0 ..< count { sums[t] = 0 }
-                            for j in 0 ..< d {
-                                let column = c.baseAddress! + j * stride + tile, x = centre[j]
-                                for t in 0 ..< count { let v = x - column[t]; sums[t] += v * v }
-                            }
-                            for t in 0 ..< count where sums[t] * floor < localBest {
-                                let p = tile + t
-                                let v = sums[t] * (sa * s[p] / (sa + s[p]))
-                                if v < localBest && p != pa { (localBest, localPosition) = (v, p) }
+            centroids.floats.withUnsafeBufferPointer { f in
+                centroids.sizes.withUnsafeBufferPointer { s in
+                    if let preferred {
+                        let p = centroids.position(of: preferred)
+                        var sum = 0.0
+                        for j in 0 ..< d { let t = centre[j] - c[j * stride + p]; sum += t * t }
+                        (bestPosition, best) = (p, sum * (sa * s[p] / (sa + s[p])))
+                    }
+                    let found = parallelMinimum(m, grain: max(1024, 65_536 / max(1, d))) { range in
+                        var localBest = best, localPosition = -1, limit = threshold(best)
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: 256) { sums in
+                            for tile in Swift.stride(from: range.lowerBound, to: range.upperBound, by: 256) {
+                                let count = min(256, range.upperBound - tile)
+                                for t in 0 ..< count { sums[t] = 0 }
+                                for j in 0 ..< d {
+                                    let column = f.baseAddress! + j * stride + tile, x = centreFloat[j]
+                                    for t in 0 ..< count { let v = x - column[t]; sums[t] += v * v }
+                                }
+                                // The Double cost of each survivor, summed in feature order (the value
+                                // a Double scan gives), lowest position on ties.
+                                for t in 0 ..< count where sums[t] <= limit {
+                                    let p = tile + t
+                                    guard p != pa else { continue }
+                                    var sum = 0.0
+                                    for j in 0 ..< d { let v = centre[j] - c[j * stride + p]; sum += v * v }
+                                    let v = sum * (sa * s[p] / (sa + s[p]))
+                                    if v < localBest { (localBest, localPosition, limit) = (v, p, threshold(v)) }
+                                }
                             }
                         }
+                        return (localBest, localPosition)
                     }
-                    return (localBest, localPosition)
+                    if found.index >= 0 && found.value < best { (best, bestPosition) = (found.value, found.index) }
                 }
-                if found.value < best { (best, bestPosition) = (found.value, found.index) }
             }
         }
         return (centroids.slots[bestPosition], (2 * best).squareRoot())
