@@ -79,18 +79,48 @@ public enum GaussianMixture {
                         }
                     }
                 case .diag, .spherical:
-                    var logDet = 0.0
-                    let deviation = (0 ..< d).map { covariance == .diag ? factors[c * d + $0] : factors[c] }
-                    for j in 0 ..< d { logDet += log(deviation[j]) }
-                    let precision = deviation.map { 1 / ($0 * $0) }
-                    for i in 0 ..< n {
-                        var q = 0.0
-                        for j in 0 ..< d { let t = Double(x[i * d + j]) - means[c * d + j]; q += t * t * precision[j] }
-                        result[i * k + c] = logWeight - 0.5 * (constant + q) - logDet
-                    }
+                    break // all components at once below
                 }
             }
+            if covariance != .full { diagonalLogProbabilities(x, rows: n, block: block, into: &result) }
             return result
+        }
+
+        /// The diagonal and spherical cases of `weightedLogProbabilities`, as scikit-learn's
+        /// `_estimate_log_gaussian_prob` expands them: with precisions `p_cj = 1 / s_cj^2`, the
+        /// quadratic form `sum_j (x_j - mu_cj)^2 p_cj = (x^2) p_c - 2 x (mu_c p_c) + sum_j mu_cj^2 p_cj`,
+        /// two GEMMs `[rows, d] x [d, k]` per block of rows (Double).
+        private func diagonalLogProbabilities(_ x: [Float], rows n: Int, block: Int, into result: inout [Double]) {
+            let (k, d) = (components, dim)
+            let constant = Double(d) * log(2 * Double.pi)
+            var precision = [Double](repeating: 0, count: k * d), scaledMeans = precision
+            var offset = [Double](repeating: 0, count: k)
+            for c in 0 ..< k {
+                var logDet = 0.0, meanTerm = 0.0
+                for j in 0 ..< d {
+                    let deviation = covariance == .diag ? factors[c * d + j] : factors[c]
+                    logDet += log(deviation)
+                    let p = 1 / (deviation * deviation)
+                    precision[c * d + j] = p
+                    scaledMeans[c * d + j] = means[c * d + j] * p
+                    meanTerm += means[c * d + j] * means[c * d + j] * p
+                }
+                offset[c] = log(weights[c]) - 0.5 * (constant + meanTerm) - logDet
+            }
+            var values = [Double](repeating: 0, count: block * d), squares = values
+            var q = [Double](repeating: 0, count: block * k)
+            for start in stride(from: 0, to: n, by: block) {
+                let rows = min(block, n - start)
+                for e in 0 ..< rows * d {
+                    let v = Double(x[start * d + e])
+                    (values[e], squares[e]) = (v, v * v)
+                }
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d), 1, squares, Int32(d),
+                            precision, Int32(d), 0, &q, Int32(k))
+                cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(k), Int32(d), -2, values, Int32(d),
+                            scaledMeans, Int32(d), 1, &q, Int32(k))
+                for r in 0 ..< rows { for c in 0 ..< k { result[(start + r) * k + c] = offset[c] - 0.5 * q[r * k + c] } }
+            }
         }
 
         /// Responsibilities `[n, k]` (rows sum to 1) and the mean log-likelihood.
@@ -196,10 +226,16 @@ public enum GaussianMixture {
             model.covariances = covariances
             model.factors = try choleskyFactors(covariances, components: k, dim: d)
         case .diag, .spherical:
+            // sum_i r_ic x_ij^2 = R^T (X * X), over blocks of rows.
             var diagonal = [Double](repeating: 0, count: k * d)
-            for i in 0 ..< n {
-                for c in 0 ..< k where r[i * k + c] != 0 {
-                    for j in 0 ..< d { diagonal[c * d + j] += r[i * k + c] * xd[i * d + j] * xd[i * d + j] }
+            let block = max(1, min(n, (8 << 20) / (8 * max(1, d))))
+            var squares = [Double](repeating: 0, count: block * d)
+            for start in stride(from: 0, to: n, by: block) {
+                let rows = min(block, n - start)
+                for e in 0 ..< rows * d { squares[e] = xd[start * d + e] * xd[start * d + e] }
+                r.withUnsafeBufferPointer { rv in
+                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(d), Int32(rows), 1, rv.baseAddress! + start * k,
+                                Int32(k), squares, Int32(d), start == 0 ? 0 : 1, &diagonal, Int32(d))
                 }
             }
             for c in 0 ..< k { for j in 0 ..< d { diagonal[c * d + j] = diagonal[c * d + j] / counts[c] - means[c * d + j] * means[c * d + j] + regularisation } }
