@@ -81,7 +81,7 @@ struct UMAPOptimizer {
                                         for edge in set.rowStart[i] ..< set.rowStart[i + 1] where every[edge] > 0 && due[edge] <= e {
                                             let j = Int(set.columns[edge])
                                             var d2: Float = 0
-                                            for t in 0 ..< dims { let v = head[t] - old[j * dims + t]; d2 += v * v }
+                                            d2 = Self.squaredDistance(head, old.baseAddress! + j * dims, dims: dims)
                                             if d2 > 0 {
                                                 let coefficient = Self.attraction(d2, a: a, b: b)
                                                 let correction = densityState.map {
@@ -102,7 +102,7 @@ struct UMAPOptimizer {
                                             for s in 0 ..< max(0, negatives) {
                                                 let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
                                                 var n2: Float = 0
-                                                for t in 0 ..< dims { let v = head[t] - old[k * dims + t]; n2 += v * v }
+                                                n2 = Self.squaredDistance(head, old.baseAddress! + k * dims, dims: dims)
                                                 guard n2 > 0 else { continue }
                                                 let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
                                                 for t in 0 ..< dims {
@@ -144,7 +144,7 @@ struct UMAPOptimizer {
                                 let j = Int(set.columns[edge])
                                 let tail = y.baseAddress! + j * dims
                                 var d2: Float = 0
-                                for t in 0 ..< dims { let v = head[t] - tail[t]; d2 += v * v }
+                                d2 = Self.squaredDistance(head, tail, dims: dims)
                                 if d2 > 0 {
                                     let coefficient = Self.attraction(d2, a: a, b: b)
                                     let correction = densityState.map {
@@ -166,7 +166,7 @@ struct UMAPOptimizer {
                                     let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
                                     let other = y.baseAddress! + k * dims
                                     var n2: Float = 0
-                                    for t in 0 ..< dims { let v = head[t] - other[t]; n2 += v * v }
+                                    n2 = Self.squaredDistance(head, other, dims: dims)
                                     guard n2 > 0 else { continue }
                                     let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
                                     for t in 0 ..< dims { head[t] += min(4, max(-4, coefficient * (head[t] - other[t]))) * alpha }
@@ -178,6 +178,29 @@ struct UMAPOptimizer {
                 }
             }
         }
+    }
+
+    /// `|a - b|^2` over `dims` coordinates, summed in four interleaved partial sums (lanes `t mod 4`,
+    /// then `(s0 + s1) + (s2 + s3)`) so the compiler can keep them in one vector register; umap-learn's
+    /// `rdist` is compiled with `fastmath` and reassociates likewise. Deterministic: the order is fixed.
+    @inline(__always)
+    static func squaredDistance(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, dims: Int) -> Float {
+        var (s0, s1, s2, s3): (Float, Float, Float, Float) = (0, 0, 0, 0)
+        var t = 0
+        while t + 4 <= dims {
+            let (v0, v1, v2, v3) = (a[t] - b[t], a[t + 1] - b[t + 1], a[t + 2] - b[t + 2], a[t + 3] - b[t + 3])
+            s0 += v0 * v0
+            s1 += v1 * v1
+            s2 += v2 * v2
+            s3 += v3 * v3
+            t += 4
+        }
+        while t < dims {
+            let v = a[t] - b[t]
+            s0 += v * v
+            t += 1
+        }
+        return (s0 + s1) + (s2 + s3)
     }
 
     /// The attraction's coefficient at squared distance `d2 > 0`: `-2ab d^(2(b-1)) / (1 + a d^(2b))`.
