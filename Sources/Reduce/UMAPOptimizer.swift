@@ -80,14 +80,11 @@ struct UMAPOptimizer {
                                         for t in 0 ..< dims { head[t] = y[i * dims + t] }
                                         for edge in set.rowStart[i] ..< set.rowStart[i + 1] where every[edge] > 0 && due[edge] <= e {
                                             let j = Int(set.columns[edge])
-                                            var d2: Float = 0
-                                            d2 = Self.squaredDistance(head, old.baseAddress! + j * dims, dims: dims)
+                                            let d2 = Self.squaredDistance(head, old.baseAddress! + j * dims, dims: dims)
                                             if d2 > 0 {
                                                 let coefficient = Self.attraction(d2, a: a, b: b)
-                                                let correction = densityState.map {
-                                                    Float(2 * density!.coefficient($0, j: i, k: j, mu: Double(set.weights[edge]), d2: Double(d2),
-                                                                                   curve: curve, count: n))
-                                                } ?? 0
+                                                let correction = Self.densityCorrection(density, densityState, i: i, j: j, weight: set.weights[edge],
+                                                                                        d2: d2, curve: curve, count: n)
                                                 for t in 0 ..< dims {
                                                     let difference = head[t] - old[j * dims + t]
                                                     var g = min(4, max(-4, coefficient * difference))
@@ -101,8 +98,7 @@ struct UMAPOptimizer {
                                             let negatives = Int((e - dueNegative[edge]) / perNegative)
                                             for s in 0 ..< max(0, negatives) {
                                                 let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
-                                                var n2: Float = 0
-                                                n2 = Self.squaredDistance(head, old.baseAddress! + k * dims, dims: dims)
+                                                let n2 = Self.squaredDistance(head, old.baseAddress! + k * dims, dims: dims)
                                                 guard n2 > 0 else { continue }
                                                 let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
                                                 for t in 0 ..< dims {
@@ -143,14 +139,11 @@ struct UMAPOptimizer {
                             for edge in set.rowStart[i] ..< set.rowStart[i + 1] where every[edge] > 0 && due[edge] <= e {
                                 let j = Int(set.columns[edge])
                                 let tail = y.baseAddress! + j * dims
-                                var d2: Float = 0
-                                d2 = Self.squaredDistance(head, tail, dims: dims)
+                                let d2 = Self.squaredDistance(head, tail, dims: dims)
                                 if d2 > 0 {
                                     let coefficient = Self.attraction(d2, a: a, b: b)
-                                    let correction = densityState.map {
-                                        Float(2 * density!.coefficient($0, j: i, k: j, mu: Double(set.weights[edge]), d2: Double(d2),
-                                                                       curve: curve, count: n))
-                                    } ?? 0
+                                    let correction = Self.densityCorrection(density, densityState, i: i, j: j, weight: set.weights[edge],
+                                                                            d2: d2, curve: curve, count: n)
                                     for t in 0 ..< dims {
                                         let difference = head[t] - tail[t]
                                         var g = min(4, max(-4, coefficient * difference))
@@ -165,8 +158,7 @@ struct UMAPOptimizer {
                                 for s in 0 ..< max(0, negatives) {
                                     let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
                                     let other = y.baseAddress! + k * dims
-                                    var n2: Float = 0
-                                    n2 = Self.squaredDistance(head, other, dims: dims)
+                                    let n2 = Self.squaredDistance(head, other, dims: dims)
                                     guard n2 > 0 else { continue }
                                     let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
                                     for t in 0 ..< dims { head[t] += min(4, max(-4, coefficient * (head[t] - other[t]))) * alpha }
@@ -201,6 +193,15 @@ struct UMAPOptimizer {
             t += 1
         }
         return (s0 + s1) + (s2 + s3)
+    }
+
+    /// densMAP's correction for edge `(i, j)` of weight `weight` at squared distance `d2`:
+    /// `2 UMAPDensity.coefficient`, shared by both update orders; 0 when densMAP is off this epoch.
+    @inline(__always)
+    static func densityCorrection(_ density: UMAPDensity?, _ state: UMAPDensity.EpochState?, i: Int, j: Int, weight: Float, d2: Float,
+                                  curve: UMAPCurve, count n: Int) -> Float {
+        guard let density, let state else { return 0 }
+        return Float(2 * density.coefficient(state, j: i, k: j, mu: Double(weight), d2: Double(d2), curve: curve, count: n))
     }
 
     /// The attraction's coefficient at squared distance `d2 > 0`: `-2ab d^(2(b-1)) / (1 + a d^(2b))`.

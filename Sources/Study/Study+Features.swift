@@ -41,25 +41,22 @@ extension Study {
     /// and PCA-10 of them (seed 003); UMAP-10 of the smallest autoencoders' codes with umap-learn's
     /// defaults, and with N2D's settings (McConville et al. 2020: 20 neighbours, min-dist 0).
     ///
-    /// The UMAP layouts are computed last, two at a time (`layouts`); the sets are then put back in
-    /// the order above, so the results and the report do not depend on it.
+    /// The UMAP layouts are computed last, two at a time (`umaps`); those of the pixels are then put
+    /// back after NMF, so the order of the sets (and of the results) is the one above.
     func runFeatures() throws {
         let images = try clustered.get()
         let (x, n, d) = (images.images, images.count, images.pixelsPerImage)
         let raw = FeatureSet(name: "raw pixels", values: x, rows: n, dim: d, key: imagesKey.with("raw"))
         features = [raw]
         current.cached += 1
-        var order = ["raw pixels"]
-        for c in profile.components { order.append("PCA-\(c)"); attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
-        for c in profile.components { order.append("NMF-\(c)"); attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
+        for c in profile.components { attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
+        for c in profile.components { attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
+        let pixelLayoutsAt = features.count
         var layouts = profile.components.map { UMAPRequest(input: raw, dims: $0, name: "UMAP-\($0)") }
-        order += layouts.map(\.name)
         for plan in modelPlans where plan.architecture.isAutoencoder || plan.name == "cnn" {
-            order.append(plan.featureName)
             attempt("\(plan.name) features") { try add(encode(plan)) }
         }
         if let cnn = features.first(where: { $0.name == "CNN fc1" }) {
-            order.append("CNN fc1 → PCA-10")
             attempt("CNN fc1 -> PCA-10") {
                 var reduced = try pca(cnn, components: 10, name: "CNN fc1 → PCA-10")
                 reduced.supervised = true
@@ -77,9 +74,10 @@ extension Study {
                 layouts.append(UMAPRequest(input: codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0))
             }
         }
-        order += layouts.map(\.name).filter { !order.contains($0) }
-        features += umaps(layouts).compactMap { $0 }
-        features.sort { (order.firstIndex(of: $0.name) ?? order.count) < (order.firstIndex(of: $1.name) ?? order.count) }
+        let computed = umaps(layouts)
+        let pixelLayouts = profile.components.count
+        features += computed.dropFirst(pixelLayouts).compactMap { $0 }
+        features.insert(contentsOf: computed.prefix(pixelLayouts).compactMap { $0 }, at: pixelLayoutsAt)
     }
 
     private func add(_ set: FeatureSet) { features.append(set) }

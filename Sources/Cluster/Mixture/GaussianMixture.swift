@@ -57,7 +57,7 @@ public enum GaussianMixture {
             let (k, d) = (components, dim)
             var result = [Double](repeating: 0, count: n * k)
             let constant = Double(d) * log(2 * Double.pi)
-            let block = max(1, min(n, (8 << 20) / (8 * max(1, d))))
+            let block = GaussianMixture.rowBlock(rows: n, dim: d)
             var centred = [Double](repeating: 0, count: block * d)
             for c in 0 ..< k {
                 let logWeight = log(weights[c])
@@ -228,7 +228,7 @@ public enum GaussianMixture {
         case .diag, .spherical:
             // sum_i r_ic x_ij^2 = R^T (X * X), over blocks of rows.
             var diagonal = [Double](repeating: 0, count: k * d)
-            let block = max(1, min(n, (8 << 20) / (8 * max(1, d))))
+            let block = GaussianMixture.rowBlock(rows: n, dim: d)
             var squares = [Double](repeating: 0, count: block * d)
             for start in stride(from: 0, to: n, by: block) {
                 let rows = min(block, n - start)
@@ -247,6 +247,9 @@ public enum GaussianMixture {
             model.factors = diagonal.map { $0.squareRoot() }
         }
     }
+
+    /// Rows per block of the Double work arrays (about 8 MB of `[rows, d]`).
+    static func rowBlock(rows n: Int, dim d: Int) -> Int { max(1, min(n, (8 << 20) / (8 * max(1, d)))) }
 
     static let illDefined = BackendError.invalidArgument(
         "GMM failed: a component's empirical covariance is not positive definite; use fewer components or more regularisation")
