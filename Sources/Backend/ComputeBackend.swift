@@ -133,6 +133,16 @@ public protocol ComputeBackend: AnyObject {
     /// `BCELoss`, logs clamped at -100), into `loss[0]`, with its gradient.
     func binaryCrossEntropy(prediction: Buffer, target: Buffer, count: Int, gradient: Buffer?, loss: Buffer) throws
 
+    /// DEC's soft assignments and self-training loss (Xie, Girshick and Farhadi 2016, eqs. 1-3; Guo et
+    /// al. 2017 for IDEC). Codes `z [rows, dims]`, centroids `mu [clusters, dims]`, row-major:
+    /// `q[i, j] = s_ij / sum_k s_ik` with Student's t kernel `s_ij = (1 + |z_i - mu_j|^2 / alpha)^(-(alpha + 1) / 2)`
+    /// (DEC uses `alpha = 1`). With `target` p `[rows, clusters]` (rows summing to 1) also
+    /// `loss[0] = (1 / rows) sum_i sum_j p_ij log(p_ij / q_ij)` (terms with `p_ij = 0` are 0) and, with
+    /// `g_ij = (alpha + 1) / alpha * (p_ij - q_ij) / (1 + |z_i - mu_j|^2 / alpha) / rows`, the gradients
+    /// `dL/dz_i = sum_j g_ij (z_i - mu_j)` and `dL/dmu_j = -sum_i g_ij (z_i - mu_j)` (each optional).
+    func studentTClustering(codes: Buffer, centroids: Buffer, rows: Int, dims: Int, clusters: Int, alpha: Float,
+                            assignments: Buffer, target: Buffer?, loss: Buffer?, codesGradient: Buffer?, centroidsGradient: Buffer?) throws
+
     /// One Adam step (PyTorch's algorithm and defaults) on `count` parameters, in place.
     func adamStep(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int,
                   settings: AdamSettings, step: Int) throws

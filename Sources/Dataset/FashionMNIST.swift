@@ -25,6 +25,12 @@ public struct LabeledImages: Equatable {
         return LabeledImages(images: pixels, labels: indices.map { labels[$0] }, height: height, width: width)
     }
 
+    /// These images followed by `other`'s (same image size).
+    public func appending(_ other: LabeledImages) -> LabeledImages {
+        precondition(other.height == height && other.width == width, "LabeledImages.appending: image sizes differ")
+        return LabeledImages(images: images + other.images, labels: labels + other.labels, height: height, width: width)
+    }
+
     /// The first `limit` images (all when `limit` is nil or larger than the count).
     public func prefix(_ limit: Int?) -> LabeledImages {
         guard let limit, limit < count else { return self }

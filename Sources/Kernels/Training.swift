@@ -12,6 +12,9 @@
 ///   `sqrtBias2 = sqrt(1 - b2^t)` computed on the host.
 /// - `sgd_step`: PyTorch's SGD: `g = grad + wd p`; with momentum `buf = first ? g : mu buf +
 ///   (1 - dampening) g`, `g = nesterov ? g + mu buf : buf`; `p -= lr g`.
+/// - `student_t_rows` / `student_t_centroid_grad`: DEC's soft assignments and KL loss (see
+///   `ComputeBackend.studentTClustering`): one work-item per row writes `q[i, :]`, its loss term,
+///   the weights `g_ij` and `dL/dz_i`; one work-item per centroid entry sums `-g_ij (z_id - mu_jd)`.
 /// - `dropout`: `mask[i] = u_i >= p ? 1 / (1 - p) : 0`, `y = x * mask`, where `u_i` in [0, 1) comes
 ///   from a counter-based hash of `(seed, i)`, so every backend draws the same mask.
 public enum TrainingKernels {
@@ -106,6 +109,55 @@ __kernel void dropout(__global const float* x, __global float* y, __global float
     const float scale = u >= probability ? 1.0f / (1.0f - probability) : 0.0f;
     mask[i] = scale;
     y[i] = x[i] * scale;
+}
+__kernel void student_t_rows(__global const float* z, __global const float* mu, const int rows, const int dims,
+                             const int clusters, const float alpha, __global float* q, __global const float* p,
+                             const int wantTarget, const int wantCodesGradient, __global float* terms,
+                             __global float* weights, __global float* dz)
+{
+    const int i = get_global_id(0);
+    if (i >= rows) return;
+    __global const float* zi = z + (size_t)i * dims;
+    __global float* qi = q + (size_t)i * clusters;
+    const float exponent = -(alpha + 1.0f) / 2.0f, factor = (alpha + 1.0f) / alpha / (float)rows;
+    float total = 0.0f;
+    for (int j = 0; j < clusters; j++) {
+        float d2 = 0.0f;
+        for (int d = 0; d < dims; d++) { const float e = zi[d] - mu[(size_t)j * dims + d]; d2 += e * e; }
+        const float base = 1.0f + d2 / alpha;
+        qi[j] = base;
+        total += pow(base, exponent);
+    }
+    float term = 0.0f;
+    for (int j = 0; j < clusters; j++) {
+        const float base = qi[j], qij = pow(base, exponent) / total;
+        qi[j] = qij;
+        if (wantTarget) {
+            const float pij = p[(size_t)i * clusters + j];
+            if (pij > 0.0f) term += pij * (log(pij) - log(qij));
+            weights[(size_t)i * clusters + j] = factor * (pij - qij) / base;
+        }
+    }
+    if (!wantTarget) return;
+    terms[i] = term;
+    if (!wantCodesGradient) return;
+    for (int d = 0; d < dims; d++) {
+        float g = 0.0f;
+        for (int j = 0; j < clusters; j++) g += weights[(size_t)i * clusters + j] * (zi[d] - mu[(size_t)j * dims + d]);
+        dz[(size_t)i * dims + d] = g;
+    }
+}
+
+__kernel void student_t_centroid_grad(__global const float* z, __global const float* mu, const int rows, const int dims,
+                                      const int clusters, __global const float* weights, __global float* dmu)
+{
+    const int e = get_global_id(0);
+    if (e >= clusters * dims) return;
+    const int j = e / dims, d = e % dims;
+    const float m = mu[e];
+    float g = 0.0f;
+    for (int i = 0; i < rows; i++) g -= weights[(size_t)i * clusters + j] * (z[(size_t)i * dims + d] - m);
+    dmu[e] = g;
 }
 """#)
 }

@@ -55,6 +55,12 @@ struct TrainCommand: ParsableCommand {
     var epochs: Int { epochsOption ?? (task == .autoencoder ? 10 : 20) }
     var schedule: String { lrSchedule ?? (task == .autoencoder ? "constant" : "cosine") }
 
+    enum Images: String, ExpressibleByArgument, CaseIterable { case train, all }
+
+    @Option(help: ArgumentHelp("Images to train on: train (the training split) or all (it plus the 10,000 test images; "
+        + "autoencoders only, as N2D and DEC pretrain: labels are never read)."))
+    var images: Images = .train
+
     @Option(help: "Randomly shift training images by up to this many pixels (augmentation; 0: off).")
     var shift: Int = 0
 
@@ -102,6 +108,9 @@ struct TrainCommand: ParsableCommand {
         guard TrainingSettings.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
         guard TrainingSettings.Schedule(rawValue: schedule) != nil else { throw ValidationError("--lr-schedule '\(schedule)' is not constant or cosine") }
         guard (0 ... 8).contains(shift) else { throw ValidationError("--shift \(shift) must be between 0 and 8 pixels") }
+        if images == .all && task == .classifier {
+            throw ValidationError("--images all is for autoencoders: a classifier would train on the test labels")
+        }
         guard patience >= 0 else { throw ValidationError("--patience must not be negative") }
         if resume && initFrom != nil { throw ValidationError("--resume and --init exclude each other") }
         if resume {
@@ -127,6 +136,10 @@ struct TrainCommand: ParsableCommand {
 
     private func train<B: ComputeBackend>(on backend: B, log: (String) -> Void) throws {
         let (set, splits) = try data.load()
+        // With --images all the test images follow the training images; indices below 60,000 (the
+        // validation draw included) mean the same images as in `set.train`.
+        let images = self.images == .all ? set.train.appending(set.test) : set.train
+        let trainIndices = self.images == .all ? splits.train + splits.test.map { set.train.count + $0 } : splits.train
         var settings = TrainingSettings()
         settings.batchSize = batch
         settings.learningRate = lr
@@ -159,22 +172,22 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--resume: \(out) has already trained \(state.epochsDone) epochs; pass --epochs above that to continue")
             }
         }
-        log("\(architecture): \(splits.train.count) training / \(splits.validation.count) validation images, batch \(batch), "
+        log("\(architecture): \(trainIndices.count) training / \(splits.validation.count) validation images, batch \(batch), "
             + "\(optimizer) lr \(lr) (\(schedule)), \(epochs) epochs, seed \(data.seed)" + origin + (resume ? ", resuming after epoch \(state.epochsDone)" : ""))
         var records: [EpochRecord] = []
         var stoppedEarly = false
         let progress = ProgressReporter.standardError(silent: quiet || json)
         for epoch in state.epochsDone ..< epochs {
             let start = Date()
-            progress.start("epoch \(epoch + 1)/\(epochs)", total: (splits.train.count + batch - 1) / batch, unit: "batches")
-            let losses = try trainer.trainEpoch(set.train, indices: splits.train, epoch: epoch) { p in
+            progress.start("epoch \(epoch + 1)/\(epochs)", total: (trainIndices.count + batch - 1) / batch, unit: "batches")
+            let losses = try trainer.trainEpoch(images, indices: trainIndices, epoch: epoch) { p in
                 progress.update(p.batch, detail: "loss \(String(format: "%.4f", p.loss))  \(Int(p.imagesPerSecond)) img/s")
             }
             let seconds = Date().timeIntervalSince(start)
             let trainLoss = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
             let validation = splits.validation.isEmpty ? nil : try trainer.evaluate(set.train, indices: splits.validation)
             let record = EpochRecord(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
-                                     seconds: seconds, imagesPerSecond: Double(splits.train.count) / seconds)
+                                     seconds: seconds, imagesPerSecond: Double(trainIndices.count) / seconds)
             records.append(record)
             let monitored = validation?.loss ?? trainLoss
             if monitored < state.bestValidationLoss { state.bestValidationLoss = monitored; state.epochsWithoutImprovement = 0 } else {

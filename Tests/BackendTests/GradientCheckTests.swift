@@ -113,6 +113,35 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    func testStudentTClusteringGradients() throws {
+        for backend in availableBackends() { try studentT(backend) }
+    }
+
+    /// DEC's KL loss for a fixed target: its gradient with respect to the codes and to the centroids.
+    private func studentT<B: ComputeBackend>(_ backend: B) throws {
+        let (rows, dims, clusters) = (6, 3, 4)
+        for alpha in [1.0, 0.6] {
+            let z = randomFloats(rows * dims, in: -2 ... 2, seed: 21), mu = randomFloats(clusters * dims, in: -2 ... 2, seed: 22)
+            var p = randomFloats(rows * clusters, in: 0.05 ... 1, seed: 23).doubles
+            for i in 0 ..< rows {
+                let total = p[(i * clusters) ..< ((i + 1) * clusters)].reduce(0, +)
+                for j in 0 ..< clusters { p[i * clusters + j] /= total }
+            }
+            let target = p.map(Float.init)
+            let (dz, dmu) = (try backend.makeBuffer(count: rows * dims), try backend.makeBuffer(count: clusters * dims))
+            try backend.studentTClustering(codes: try backend.makeBuffer(z), centroids: try backend.makeBuffer(mu), rows: rows, dims: dims,
+                                           clusters: clusters, alpha: Float(alpha), assignments: try backend.makeBuffer(count: rows * clusters),
+                                           target: try backend.makeBuffer(target), loss: nil, codesGradient: dz, centroidsGradient: dmu)
+            let t = target.doubles
+            check("\(backend.name) Student's t dz (alpha \(alpha))", values: z.doubles, analytic: try backend.floats(dz), seed: 11) {
+                TrainingReference.studentT($0, mu.doubles, target: t, rows: rows, dims: dims, clusters: clusters, alpha: alpha).loss
+            }
+            check("\(backend.name) Student's t dmu (alpha \(alpha))", values: mu.doubles, analytic: try backend.floats(dmu), seed: 12) {
+                TrainingReference.studentT(z.doubles, $0, target: t, rows: rows, dims: dims, clusters: clusters, alpha: alpha).loss
+            }
+        }
+    }
+
     func testActivationGradients() throws {
         for backend in availableBackends() { try activations(backend) }
     }

@@ -36,6 +36,55 @@ final class TrainingParityTests: XCTestCase {
         }
     }
 
+    func testStudentTClustering() throws {
+        for backend in availableBackends() { try studentT(backend) }
+    }
+
+    /// Assignments, loss and both gradients against the Double definitions; the gradients against
+    /// `g_ij` written out (finite differences are in GradientCheckTests). Odd sizes, alpha 1 (DEC) and 0.7.
+    private func studentT<B: ComputeBackend>(_ backend: B) throws {
+        for (rows, dims, clusters, alpha) in [(1, 1, 1, Float(1)), (7, 3, 4, 1), (257, 10, 10, 1), (33, 17, 7, 0.7)] {
+            let z = randomFloats(rows * dims, in: -3 ... 3, seed: UInt64(rows)), mu = randomFloats(clusters * dims, in: -3 ... 3, seed: UInt64(dims))
+            var p = randomFloats(rows * clusters, in: 0 ... 1, seed: UInt64(clusters)).doubles
+            for i in 0 ..< rows {
+                if clusters > 1 { p[i * clusters + i % clusters] = 0 }  // zero targets contribute nothing
+                let total = p[(i * clusters) ..< ((i + 1) * clusters)].reduce(0, +)
+                for j in 0 ..< clusters { p[i * clusters + j] /= total }
+            }
+            let target = p.map(Float.init)
+            let (zb, mub, q, loss) = (try backend.makeBuffer(z), try backend.makeBuffer(mu), try backend.makeBuffer(count: rows * clusters),
+                                      try backend.makeBuffer(count: 1))
+            let (dz, dmu) = (try backend.makeBuffer(count: rows * dims), try backend.makeBuffer(count: clusters * dims))
+            try backend.studentTClustering(codes: zb, centroids: mub, rows: rows, dims: dims, clusters: clusters, alpha: alpha, assignments: q,
+                                           target: try backend.makeBuffer(target), loss: loss, codesGradient: dz, centroidsGradient: dmu)
+            let a = Double(alpha)
+            let reference = TrainingReference.studentT(z.doubles, mu.doubles, target: target.doubles, rows: rows, dims: dims, clusters: clusters, alpha: a)
+            let what = "\(backend.name) Student's t \(rows)x\(dims), \(clusters) clusters, alpha \(alpha)"
+            assertClose(try backend.floats(q), reference.q, tolerance: 1e-10, "\(what): assignments")
+            assertClose(try backend.floats(loss), [reference.loss], tolerance: 1e-10, "\(what): loss")
+            var expectedDz = [Double](repeating: 0, count: rows * dims), expectedDmu = [Double](repeating: 0, count: clusters * dims)
+            for i in 0 ..< rows {
+                for j in 0 ..< clusters {
+                    var d2 = 0.0
+                    for d in 0 ..< dims { d2 += pow(Double(z[i * dims + d]) - Double(mu[j * dims + d]), 2) }
+                    let g = (a + 1) / a * (Double(target[i * clusters + j]) - reference.q[i * clusters + j]) / (1 + d2 / a) / Double(rows)
+                    for d in 0 ..< dims {
+                        let e = Double(z[i * dims + d]) - Double(mu[j * dims + d])
+                        expectedDz[i * dims + d] += g * e
+                        expectedDmu[j * dims + d] -= g * e
+                    }
+                }
+            }
+            assertClose(try backend.floats(dz), expectedDz, tolerance: 1e-8, "\(what): codes gradient")
+            assertClose(try backend.floats(dmu), expectedDmu, tolerance: 1e-8, "\(what): centroids gradient")
+            // Assignments alone: no target, nothing else written.
+            let q2 = try backend.makeBuffer(count: rows * clusters)
+            try backend.studentTClustering(codes: zb, centroids: mub, rows: rows, dims: dims, clusters: clusters, alpha: alpha, assignments: q2,
+                                           target: nil, loss: nil, codesGradient: nil, centroidsGradient: nil)
+            XCTAssertEqual(try backend.floats(q2), try backend.floats(q), "\(what): assignments without a target")
+        }
+    }
+
     func testLosses() throws {
         for backend in availableBackends() { try losses(backend) }
     }

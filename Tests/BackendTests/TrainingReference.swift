@@ -88,6 +88,28 @@ enum TrainingReference {
         return (values, indices)
     }
 
+    /// DEC's Student's t assignments and the loss `(1/rows) sum p log(p / q)`, straight from the definitions
+    /// (no gradient: the tests take it by finite differences of this).
+    static func studentT(_ z: [Double], _ mu: [Double], target p: [Double], rows: Int, dims: Int, clusters: Int,
+                         alpha: Double) -> (q: [Double], loss: Double) {
+        var q = [Double](repeating: 0, count: rows * clusters), loss = 0.0
+        for i in 0 ..< rows {
+            var s = [Double](repeating: 0, count: clusters)
+            for j in 0 ..< clusters {
+                var d2 = 0.0
+                for d in 0 ..< dims { d2 += (z[i * dims + d] - mu[j * dims + d]) * (z[i * dims + d] - mu[j * dims + d]) }
+                s[j] = pow(1 + d2 / alpha, -(alpha + 1) / 2)
+            }
+            let total = s.reduce(0, +)
+            for j in 0 ..< clusters {
+                q[i * clusters + j] = s[j] / total
+                let pij = p.isEmpty ? 0 : p[i * clusters + j]
+                if pij > 0 { loss += pij * log(pij / q[i * clusters + j]) }
+            }
+        }
+        return (q, loss / Double(rows))
+    }
+
     static func softmaxCrossEntropy(_ z: [Double], _ labels: [Int32], rows: Int, classes: Int) -> (loss: Double, gradient: [Double]) {
         var loss = 0.0, grad = [Double](repeating: 0, count: rows * classes)
         for r in 0 ..< rows {

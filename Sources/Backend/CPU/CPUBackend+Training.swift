@@ -137,3 +137,67 @@ public enum DropoutHash {
         Float(mix(UInt32(truncatingIfNeeded: index) &* 0x9E37_79B9 ^ key) >> 8) * (1 / 16_777_216)
     }
 }
+
+extension CPUBackend {
+    /// Rows across the cores (each row's kernel values, assignments, loss term and code gradient in
+    /// Double), then the centroid gradient over the clusters from the per-entry weights `g_ij`.
+    public func studentTClustering(codes: CPUBuffer, centroids: CPUBuffer, rows: Int, dims: Int, clusters: Int, alpha: Float,
+                                   assignments: CPUBuffer, target: CPUBuffer?, loss: CPUBuffer?, codesGradient: CPUBuffer?,
+                                   centroidsGradient: CPUBuffer?) throws {
+        precondition(codes.count >= rows * dims && centroids.count >= clusters * dims && assignments.count >= rows * clusters,
+                     "studentTClustering: buffers too small")
+        precondition(target != nil || (loss == nil && codesGradient == nil && centroidsGradient == nil),
+                     "studentTClustering: the loss and its gradients need a target")
+        if let target { precondition(target.count >= rows * clusters, "studentTClustering: target too small") }
+        if let codesGradient { precondition(codesGradient.count >= rows * dims, "studentTClustering: codes gradient too small") }
+        if let centroidsGradient { precondition(centroidsGradient.count >= clusters * dims, "studentTClustering: centroids gradient too small") }
+        if let loss { precondition(loss.count >= 1, "studentTClustering: loss too small") }
+        let z = codes.floats, mu = centroids.floats, q = assignments.floats, p = target?.floats, dz = codesGradient?.floats
+        let a = Double(alpha), exponent = -(a + 1) / 2, factor = (a + 1) / a / Double(rows)
+        var terms = [Double](repeating: 0, count: rows), weights = [Double](repeating: 0, count: p == nil ? 0 : rows * clusters)
+        terms.withUnsafeMutableBufferPointer { t in
+            weights.withUnsafeMutableBufferPointer { w in
+                parallelFor(rows, grain: 64) { range in
+                    var kernel = [Double](repeating: 0, count: clusters)
+                    for i in range {
+                        let zi = z + i * dims
+                        var total = 0.0
+                        for j in 0 ..< clusters {
+                            var d2 = 0.0
+                            for d in 0 ..< dims { let e = Double(zi[d]) - Double(mu[j * dims + d]); d2 += e * e }
+                            kernel[j] = 1 + d2 / a
+                            total += Foundation.pow(kernel[j], exponent)
+                        }
+                        var term = 0.0
+                        for j in 0 ..< clusters {
+                            let qij = Foundation.pow(kernel[j], exponent) / total
+                            q[i * clusters + j] = Float(qij)
+                            guard let p else { continue }
+                            let pij = Double(p[i * clusters + j])
+                            if pij > 0 { term += pij * (Foundation.log(pij) - Foundation.log(qij)) }
+                            w[i * clusters + j] = factor * (pij - qij) / kernel[j]
+                        }
+                        t[i] = term
+                        if let dz {
+                            for d in 0 ..< dims {
+                                var g = 0.0
+                                for j in 0 ..< clusters { g += w[i * clusters + j] * (Double(zi[d]) - Double(mu[j * dims + d])) }
+                                dz[i * dims + d] = Float(g)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if let loss { loss.floats[0] = rows == 0 ? .nan : Float(terms.reduce(0, +) / Double(rows)) }
+        if let dmu = centroidsGradient?.floats {
+            for j in 0 ..< clusters {
+                for d in 0 ..< dims {
+                    var g = 0.0
+                    for i in 0 ..< rows { g -= weights[i * clusters + j] * (Double(z[i * dims + d]) - Double(mu[j * dims + d])) }
+                    dmu[j * dims + d] = Float(g)
+                }
+            }
+        }
+    }
+}

@@ -93,6 +93,38 @@ extension OpenCLBackend {
         try reduceRows(opCode: Int(Reduction.mean.rawValue), terms, offset: 0, rows: 1, cols: count, into: loss, outOffset: 0)
     }
 
+    /// One work-item per row (assignments, loss terms, weights, code gradient), then one per centroid
+    /// entry; the loss is the mean of the row terms, reduced on the device.
+    public func studentTClustering(codes: OpenCLBuffer, centroids: OpenCLBuffer, rows: Int, dims: Int, clusters: Int, alpha: Float,
+                                   assignments: OpenCLBuffer, target: OpenCLBuffer?, loss: OpenCLBuffer?, codesGradient: OpenCLBuffer?,
+                                   centroidsGradient: OpenCLBuffer?) throws {
+        precondition(codes.count >= rows * dims && centroids.count >= clusters * dims && assignments.count >= rows * clusters,
+                     "studentTClustering: buffers too small")
+        precondition(target != nil || (loss == nil && codesGradient == nil && centroidsGradient == nil),
+                     "studentTClustering: the loss and its gradients need a target")
+        if let target { precondition(target.count >= rows * clusters, "studentTClustering: target too small") }
+        if let codesGradient { precondition(codesGradient.count >= rows * dims, "studentTClustering: codes gradient too small") }
+        if let centroidsGradient { precondition(centroidsGradient.count >= clusters * dims, "studentTClustering: centroids gradient too small") }
+        if let loss { precondition(loss.count >= 1, "studentTClustering: loss too small") }
+        guard rows > 0 else {
+            if let loss { try fill(loss, with: .nan, offset: 0, count: 1) }
+            if let centroidsGradient { try fill(centroidsGradient, with: 0, offset: 0, count: clusters * dims) }
+            return
+        }
+        let terms = try scratchBuffer(count: rows, slot: .lossTerms)
+        let weights = try scratchBuffer(count: rows * clusters, slot: .clusterWeights)
+        try launch(try kernel("student_t_rows", in: TrainingKernels.source),
+                   [.buffer(codes), .buffer(centroids), .int(rows), .int(dims), .int(clusters), .float(alpha), .buffer(assignments),
+                    .buffer(target ?? assignments), .int(target == nil ? 0 : 1), .int(codesGradient == nil ? 0 : 1), .buffer(terms),
+                    .buffer(weights), .buffer(codesGradient ?? terms)], global: [rows])
+        if let loss { try reduceRows(opCode: Int(Reduction.mean.rawValue), terms, offset: 0, rows: 1, cols: rows, into: loss, outOffset: 0) }
+        if let centroidsGradient {
+            try launch(try kernel("student_t_centroid_grad", in: TrainingKernels.source),
+                       [.buffer(codes), .buffer(centroids), .int(rows), .int(dims), .int(clusters), .buffer(weights),
+                        .buffer(centroidsGradient)], global: [clusters * dims])
+        }
+    }
+
     public func adamStep(parameters: OpenCLBuffer, gradients: OpenCLBuffer, firstMoment: OpenCLBuffer, secondMoment: OpenCLBuffer,
                          count: Int, settings s: AdamSettings, step: Int) throws {
         precondition([parameters.count, gradients.count, firstMoment.count, secondMoment.count].allSatisfy { $0 >= count }, "adamStep: buffers too small")

@@ -27,7 +27,7 @@ public final class OpenCLBackend: ComputeBackend {
     private var scratch: [ScratchSlot: OpenCLBuffer] = [:]
 
     /// Intermediate results inside one op, one buffer per use so nested uses never collide.
-    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms }
+    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms, clusterWeights }
 
     /// Split-K GEMM for thin products (see `splitKSlices`); off with `FMNIST_SPLIT_K=0`.
     let splitKEnabled = ProcessInfo.processInfo.environment["FMNIST_SPLIT_K"] != "0"
