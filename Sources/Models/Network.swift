@@ -77,19 +77,34 @@ public final class Network<B: ComputeBackend> {
 
     /// Runs layers `0 ... last` (default: all) on `x` and returns the last one's output buffer.
     public func forward(_ x: B.Buffer, batch: Int, training: Bool, through last: Int? = nil) throws -> B.Buffer {
+        try forward(x, batch: batch, training: training, layers: 0 ... (last ?? layers.count - 1))
+    }
+
+    /// Runs `layers[range]` on `x` (the input of the range's first layer), e.g. the decoder alone
+    /// on codes: `featureLayer + 1 ... layers.count - 1`.
+    public func forward(_ x: B.Buffer, batch: Int, training: Bool, layers range: ClosedRange<Int>) throws -> B.Buffer {
         var activation = x
-        for layer in layers[0 ... (last ?? layers.count - 1)] {
-            activation = try layer.forward(activation, batch: batch, training: training)
-        }
+        for layer in layers[range] { activation = try layer.forward(activation, batch: batch, training: training) }
         return activation
     }
 
     /// Back-propagates `dOutput` (the loss gradient with respect to the last forward's output)
     /// through every layer, leaving each parameter's gradient in `Parameter.gradient`.
     public func backward(_ dOutput: B.Buffer, batch: Int) throws {
-        var gradient = dOutput
-        for layer in layers.reversed() { gradient = try layer.backward(gradient, batch: batch) }
+        _ = try backward(dOutput, batch: batch, layers: 0 ... layers.count - 1)
     }
+
+    /// Back-propagates through `layers[range]` only (last to first) and returns the gradient with
+    /// respect to the range's input: a buffer owned by its first layer, valid until that layer's next
+    /// backward (a caller may add another gradient into it in place).
+    public func backward(_ dOutput: B.Buffer, batch: Int, layers range: ClosedRange<Int>) throws -> B.Buffer {
+        var gradient = dOutput
+        for layer in layers[range].reversed() { gradient = try layer.backward(gradient, batch: batch) }
+        return gradient
+    }
+
+    /// The parameters of `layers[range]` (the encoder's: `0 ... featureLayer`).
+    public func parameters(of range: ClosedRange<Int>) -> [Parameter<B>] { layers[range].flatMap { $0.parameters } }
 
     /// Parameter values by name, downloaded.
     public func stateDict() throws -> [(name: String, shape: [Int], values: [Float])] {

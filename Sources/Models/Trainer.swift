@@ -49,6 +49,7 @@ public struct Evaluation: Sendable, Codable {
 /// A training failure the user must see: the loss stopped being a number.
 public struct TrainingError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// Trains a `Network` on images: mini-batches uploaded from the host, loss and gradient on the
@@ -234,19 +235,28 @@ public final class Trainer<B: ComputeBackend> {
 
     private func optimizerStep() throws {
         step += 1
-        for p in network.parameters {
-            switch settings.optimizer {
+        try settings.optimizer.update(network.parameters, backend: backend, learningRate: currentLearningRate, momentum: settings.momentum, step: step)
+    }
+}
+
+extension TrainingSettings.Optimizer {
+    /// One step of this optimizer on `parameters` from their gradients: Adam with PyTorch's defaults,
+    /// or SGD with `momentum` (PyTorch's algorithm); `step` counts from 1 (Adam's bias correction,
+    /// SGD's momentum seeding). Optimizer state lives in each `Parameter`.
+    func update<B: ComputeBackend>(_ parameters: [Parameter<B>], backend: B, learningRate: Float, momentum: Float, step: Int) throws {
+        for p in parameters {
+            switch self {
             case .adam:
                 if p.firstMoment == nil {
                     p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
                     p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
                 }
                 try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
-                                     count: p.count, settings: AdamSettings(learningRate: currentLearningRate), step: step)
+                                     count: p.count, settings: AdamSettings(learningRate: learningRate), step: step)
             case .sgd:
                 if p.firstMoment == nil { p.firstMoment = try backend.makeBuffer(count: p.count) }
                 try backend.sgdStep(parameters: p.value, gradients: p.gradient, momentumBuffer: p.firstMoment, count: p.count,
-                                    settings: SGDSettings(learningRate: currentLearningRate, momentum: settings.momentum), firstStep: step == 1)
+                                    settings: SGDSettings(learningRate: learningRate, momentum: momentum), firstStep: step == 1)
             }
         }
     }

@@ -7,7 +7,7 @@ struct FMNIST: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "fmnist",
         abstract: "Fashion-MNIST deep clustering on OpenCL or BLAS.",
-        subcommands: [DevicesCommand.self, BenchCommand.self, DataCommand.self, TrainCommand.self, EncodeCommand.self, ReconstructCommand.self, TestCommand.self, ClusterCommand.self, EmbedCommand.self, EvaluateCommand.self, ElbowCommand.self, StudyCommand.self, QuantizeCommand.self])
+        subcommands: [DevicesCommand.self, BenchCommand.self, DataCommand.self, TrainCommand.self, EncodeCommand.self, ReconstructCommand.self, TestCommand.self, ClusterCommand.self, EmbedCommand.self, EvaluateCommand.self, ElbowCommand.self, StudyCommand.self, QuantizeCommand.self, DeepClusterCommand.self])
 
     /// Parses (usage help on a malformed command line), then runs; an error while running is one
     /// `Error:` line on standard error and a non-zero exit, without the usage text.

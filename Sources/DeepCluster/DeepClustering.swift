@@ -1,0 +1,141 @@
+import Backend
+import Cluster
+import Dataset
+import Foundation
+import Models
+import Reduce
+
+/// Deep clustering pipelines on images, labels never read:
+/// - **N2D** (McConville, Santos-Rodriguez, Piechocki and Craddock 2020, "N2D: (Not Too) Deep
+///   Clustering via Clustering the Local Manifold of an Autoencoded Embedding"): the dense
+///   autoencoder 784-500-500-2000-10, UMAP of its codes (`n_neighbors` 20, `min_dist` 0, as many
+///   dimensions as clusters), a full-covariance Gaussian mixture on the layout.
+/// - **DEC / IDEC** (see `DeepEmbeddedClustering`): centroids from K-means on the codes (20 restarts,
+///   as DEC), then self-training of the encoder (DEC) or the whole autoencoder (IDEC).
+///
+/// The autoencoder is either given (pretrained) or pretrained here with Adam (lr 0.001, batch 256)
+/// on the same images for `pretrainEpochs` (N2D's paper trains 1000; see the README for how many
+/// this tool uses and why).
+public enum DeepClustering {
+    public enum Method: String, CaseIterable, Sendable { case n2d, dec, idec }
+
+    public struct Configuration: Sendable {
+        public var method = Method.n2d
+        public var clusters = 10
+        public var seed: UInt64 = 0
+        /// Pretraining when no network is given: dense autoencoder, this bottleneck, these epochs.
+        public var latent = 10
+        public var pretrainEpochs = 50
+        /// Random shifts of up to this many pixels while pretraining (0: off).
+        public var pretrainShift = 0
+        /// N2D's UMAP: neighbours, minimum distance and dimensions (nil: `clusters`).
+        public var umapNeighbours = 20
+        public var umapMinDist = 0.0
+        public var umapDims: Int?
+        /// DEC / IDEC's self-training (its `variant` is set from `method`).
+        public var selfTraining = DeepEmbeddedClustering.Configuration()
+        /// K-means restarts for DEC's initial centroids.
+        public var kMeansRestarts = 20
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        /// One cluster per image, 0 ..< clusters.
+        public var labels: [Int32]
+        /// Seconds per stage ("pretraining", "codes", "UMAP", "GMM", "K-means", "self-training").
+        public var seconds: [(stage: String, seconds: Double)]
+        /// Mean reconstruction MSE per pixel of the last pretraining epoch (nil when the network was given).
+        public var pretrainLoss: Double?
+        /// DEC / IDEC only.
+        public var selfTraining: DeepEmbeddedClustering.Result?
+        public var notes: [String]
+    }
+
+    /// `(stage, done, total)`.
+    public typealias Progress = (String, Int, Int) -> Void
+
+    /// Clusters `images [count, 784]`; `network`, when given, must be an autoencoder (it is fine-tuned
+    /// in place by DEC / IDEC); otherwise a dense autoencoder is pretrained and returned in `trained`.
+    public static func run<B: ComputeBackend>(images: LabeledImages, network given: Network<B>?, configuration c: Configuration,
+                                              backend: B, progress: Progress = { _, _, _ in }) throws -> (result: Result, trained: Network<B>) {
+        guard c.clusters >= 2, c.clusters <= images.count else {
+            throw TrainingError(description: "--k \(c.clusters) must be between 2 and the number of images (\(images.count))")
+        }
+        var seconds: [(String, Double)] = [], notes: [String] = []
+        func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
+            let start = Date()
+            defer { seconds.append((stage, Date().timeIntervalSince(start))) }
+            return try body()
+        }
+        var pretrainLoss: Double?
+        let network: Network<B>
+        if let given {
+            guard given.architecture.isAutoencoder else { throw TrainingError(description: "\(given.architecture) is not an autoencoder") }
+            network = given
+        } else {
+            network = try Network(.denseAutoencoder(latent: c.latent), backend: backend, seed: c.seed)
+            pretrainLoss = try timed("pretraining") { try pretrain(network, images: images, configuration: c, progress: progress) }
+        }
+        let count = images.count
+        var codes = try timed("codes") {
+            try network.infer(images.images, count: count, through: network.featureLayer, batchSize: 1024) { progress("codes", $0, count) }
+        }
+        let dims = network.featureSize
+        switch c.method {
+        case .n2d:
+            var u = UMAP.Configuration()
+            (u.dims, u.neighbours, u.minDist, u.seed) = (c.umapDims ?? c.clusters, c.umapNeighbours, c.umapMinDist, c.seed)
+            let layout = try timed("UMAP") {
+                try UMAP.fit(codes, rows: count, dim: dims, configuration: u, backend: backend) { stage, done, total in
+                    progress("UMAP \(stage)", done, total)
+                }
+            }
+            notes += layout.notes
+            var g = GaussianMixture.Configuration()
+            (g.components, g.covariance, g.seed) = (c.clusters, .full, c.seed)
+            let labels = try timed("GMM") {
+                let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: u.dims, configuration: g, backend: backend) { i, _ in
+                    progress("GMM", i, g.maxIterations)
+                }
+                if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
+                return model.predict(layout.embedding, rows: count).map(Int32.init)
+            }
+            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, notes: notes), network)
+        case .dec, .idec:
+            var k = KMeans.Configuration()
+            (k.k, k.restarts, k.seed) = (c.clusters, c.kMeansRestarts, c.seed)
+            let start = try timed("K-means") {
+                try KMeans.fit(codes, rows: count, dim: dims, configuration: k, backend: backend) { i, _ in progress("K-means", i, k.maxIterations) }
+            }
+            codes = []
+            var s = c.selfTraining
+            (s.variant, s.seed) = (c.method == .dec ? .dec : .idec, c.seed)
+            let fitted = try timed("self-training") {
+                try DeepEmbeddedClustering.fit(network: network, images: images.images, count: count, initialCentroids: start.centres,
+                                               configuration: s) { done, total, _ in progress(c.method.rawValue.uppercased(), done, total) }
+            }
+            if !fitted.converged {
+                notes.append("note: \(c.method.rawValue.uppercased()) stopped at \(s.maxIterations) batches before fewer than "
+                    + "\(s.tolerance * 100) % of labels changed")
+            }
+            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, notes: notes), network)
+        }
+    }
+
+    /// Adam (lr 0.001, batch 256, seeded shuffle) on the reconstruction MSE; returns the last epoch's mean loss.
+    static func pretrain<B: ComputeBackend>(_ network: Network<B>, images: LabeledImages, configuration c: Configuration,
+                                            progress: Progress) throws -> Double {
+        var settings = TrainingSettings()
+        (settings.seed, settings.epochs, settings.shiftPixels) = (c.seed, c.pretrainEpochs, c.pretrainShift)
+        let trainer = try Trainer(network: network, settings: settings)
+        let all = Array(0 ..< images.count)
+        var last = Double.nan
+        for epoch in 0 ..< c.pretrainEpochs {
+            let losses = try trainer.trainEpoch(images, indices: all, epoch: epoch) { p in
+                progress("pretraining epoch \(epoch + 1)/\(c.pretrainEpochs)", p.batch, p.batches)
+            }
+            last = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
+        }
+        return last
+    }
+}

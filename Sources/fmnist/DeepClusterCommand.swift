@@ -1,0 +1,208 @@
+import ArgumentParser
+import Backend
+import Cluster
+import Dataset
+import DeepCluster
+import Foundation
+import Models
+import Progress
+
+/// `fmnist deep-cluster`: N2D, DEC or IDEC on Fashion-MNIST images, labels only to score.
+struct DeepClusterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "deep-cluster",
+        abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC or IDEC; labels are read only to score.",
+        discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first. "
+            + "Labels are written as int64 .npy, one per image in split order (all: the 60,000 training images, then the "
+            + "10,000 test images, in file order).")
+
+    enum Split: String, ExpressibleByArgument, CaseIterable { case all, train, test }
+
+    @Option(help: "n2d, dec or idec.")
+    var method: DeepClustering.Method = .n2d
+
+    @Option(help: "Pretrained autoencoder checkpoint (safetensors); without it one is pretrained here.")
+    var model: String?
+
+    @Option(help: "Number of clusters.")
+    var k = 10
+
+    @Option(help: "Images: all (train then test), train or test.")
+    var split: Split = .all
+
+    @Option(help: "Output labels (.npy, int64).")
+    var out: String
+
+    @Option(help: "Write the autoencoder used (pretrained here, and fine-tuned by dec/idec) to this checkpoint.")
+    var saveModel: String?
+
+    @Option(help: "Pretraining epochs without --model (default: \(DeepClustering.Configuration().pretrainEpochs)).")
+    var pretrainEpochs: Int?
+
+    @Option(help: "Bottleneck of the pretrained autoencoder without --model (default: 10).")
+    var latent: Int?
+
+    @Option(help: "Random shifts of up to this many pixels while pretraining (default: 0, off).")
+    var shift: Int?
+
+    @Option(help: "N2D: UMAP neighbours (default: 20).")
+    var umapNeighbors: Int?
+
+    @Option(help: "N2D: UMAP minimum distance (default: 0).")
+    var umapMinDist: Double?
+
+    @Option(help: "N2D: UMAP dimensions (default: --k).")
+    var umapDims: Int?
+
+    @Option(help: "DEC/IDEC: batches at most (default: 20000).")
+    var maxIterations: Int?
+
+    @Option(help: "DEC/IDEC: batches between target updates (default: 140).")
+    var updateInterval: Int?
+
+    @Option(help: "DEC/IDEC: stop when fewer than this fraction of labels change between targets (default: 0.001).")
+    var tol: Double?
+
+    @Option(help: "IDEC: weight of the clustering loss (default: 0.1).")
+    var gamma: Float?
+
+    @Option(help: "DEC/IDEC: optimizer, adam or sgd (default: sgd for dec, adam for idec).")
+    var optimizer: String?
+
+    @Option(help: "DEC/IDEC: learning rate (default: 0.01 with sgd, 0.001 with adam).")
+    var lr: Float?
+
+    @Option(name: [.customLong("seed"), .customLong("random-state")], help: "Seed of every random draw (pretraining, UMAP, GMM, K-means, batches).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Directory with the four Fashion-MNIST IDX files (default: $FMNIST_DATA, else \(FashionMNIST.debianDirectory)).")
+    var dataDir: String?
+
+    @Option(help: "Keep only the first N images of each split (file order), for quick runs.")
+    var limit: Int?
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Flag(help: "Print a JSON report (stage times, scores against the true labels) at the end.")
+    var json = false
+
+    @Flag(help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard k >= 2 else { throw ValidationError("--k \(k) must be at least 2") }
+        if let limit, limit < 1 { throw ValidationError("--limit \(limit) must be at least 1") }
+        if let model {
+            for (flag, typed) in [("--pretrain-epochs", pretrainEpochs != nil), ("--latent", latent != nil), ("--shift", shift != nil)] where typed {
+                throw ValidationError("\(flag) sets the pretraining, which --model \(model) replaces; give one or the other")
+            }
+        }
+        if let pretrainEpochs, pretrainEpochs < 1 { throw ValidationError("--pretrain-epochs \(pretrainEpochs) must be at least 1") }
+        if let latent, !(1 ... Architecture.maximumLatent).contains(latent) {
+            throw ValidationError("--latent \(latent) must be between 1 and \(Architecture.maximumLatent)")
+        }
+        if let shift, !(0 ... 8).contains(shift) { throw ValidationError("--shift \(shift) must be between 0 and 8 pixels") }
+        let n2dOnly = [("--umap-neighbors", umapNeighbors != nil), ("--umap-min-dist", umapMinDist != nil), ("--umap-dims", umapDims != nil)]
+        let selfTrainingOnly = [("--max-iterations", maxIterations != nil), ("--update-interval", updateInterval != nil), ("--tol", tol != nil),
+                                ("--optimizer", optimizer != nil), ("--lr", lr != nil)]
+        for (flag, typed) in method == .n2d ? selfTrainingOnly + [("--gamma", gamma != nil)] : n2dOnly where typed {
+            throw ValidationError("\(flag) does not apply to --method \(method.rawValue)")
+        }
+        if method == .dec, gamma != nil { throw ValidationError("--gamma weighs IDEC's clustering loss; --method dec has no reconstruction loss") }
+        if let umapNeighbors, umapNeighbors < 2 { throw ValidationError("--umap-neighbors \(umapNeighbors) must be at least 2") }
+        if let umapMinDist, !(umapMinDist >= 0 && umapMinDist.isFinite) { throw ValidationError("--umap-min-dist \(umapMinDist) must not be negative") }
+        if let umapDims, umapDims < 1 { throw ValidationError("--umap-dims \(umapDims) must be at least 1") }
+        if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations \(maxIterations) must not be negative") }
+        if let updateInterval, updateInterval < 1 { throw ValidationError("--update-interval \(updateInterval) must be at least 1") }
+        if let tol, !(tol >= 0 && tol <= 1) { throw ValidationError("--tol \(tol) must be in [0, 1]") }
+        if let gamma, !(gamma >= 0 && gamma.isFinite) { throw ValidationError("--gamma \(gamma) must not be negative") }
+        if let optimizer, TrainingSettings.Optimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
+        if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr \(lr) must be positive") }
+        if saveModel == out { throw ValidationError("--save-model and --out name the same file \(out)") }
+    }
+
+    var configuration: DeepClustering.Configuration {
+        var c = DeepClustering.Configuration()
+        (c.method, c.clusters, c.seed) = (method, k, seed)
+        if let pretrainEpochs { c.pretrainEpochs = pretrainEpochs }
+        if let latent { c.latent = latent }
+        if let shift { c.pretrainShift = shift }
+        if let umapNeighbors { c.umapNeighbours = umapNeighbors }
+        if let umapMinDist { c.umapMinDist = umapMinDist }
+        c.umapDims = umapDims
+        if let maxIterations { c.selfTraining.maxIterations = maxIterations }
+        if let updateInterval { c.selfTraining.updateInterval = updateInterval }
+        if let tol { c.selfTraining.tolerance = tol }
+        if let gamma { c.selfTraining.gamma = gamma }
+        c.selfTraining.optimizer = optimizer.flatMap(TrainingSettings.Optimizer.init(rawValue:))
+        c.selfTraining.learningRate = lr
+        return c
+    }
+
+    struct Stage: Codable { var stage: String, seconds: Double }
+
+    struct Report: Codable {
+        var method: String, split: String, images: Int, clusters: Int, backend: String, model: String?, seed: UInt64
+        var seconds: Double, stages: [Stage], clusterSizes: [Int]
+        var pretrainEpochs: Int?, pretrainLoss: Double?
+        var iterations: Int?, converged: Bool?, updates: [DeepEmbeddedClustering.Update]?
+        /// Against the true labels of every image, and of the test images alone (split all).
+        var metrics: ExternalMetrics, testMetrics: ExternalMetrics?
+        var notes: [String]
+    }
+
+    func run() throws {
+        let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
+        try cluster(on: backend)
+    }
+
+    private func cluster<B: ComputeBackend>(on backend: B) throws {
+        let set = try FashionMNIST.load(from: FashionMNIST.directory(flag: dataDir))
+        let images: LabeledImages
+        switch split {
+        case .all: images = set.train.prefix(limit).appending(set.test.prefix(limit))
+        case .train: images = set.train.prefix(limit)
+        case .test: images = set.test.prefix(limit)
+        }
+        guard k <= images.count else { throw ValidationError("--k \(k) is larger than the number of images (\(images.count))") }
+        var network: Network<B>?
+        if let model {
+            let loaded = try Checkpoint.load(model, backend: backend, note: note)
+            guard loaded.architecture.isAutoencoder else { throw ValidationError("--model \(model) holds \(loaded.architecture), not an autoencoder") }
+            network = loaded
+        }
+        let progress = ProgressReporter.standardError(silent: json || quiet)
+        let start = Date()
+        let (result, trained) = try DeepClustering.run(images: images, network: network, configuration: configuration, backend: backend) {
+            stage, done, total in progress.update(phase: stage, done: done, total: total)
+        }
+        progress.finish()
+        let seconds = Date().timeIntervalSince(start)
+        let labels = result.labels.map(Int64.init)
+        try NPYArray(shape: [labels.count], elements: .int64(labels)).write(to: out)
+        if let saveModel {
+            try Checkpoint.save(trained, to: saveModel, extra: ["fmnist.deep_cluster": method.rawValue, "fmnist.seed": "\(seed)"])
+        }
+        let truth = images.labels.map(Int64.init)
+        let metrics = ExternalMetrics(truth: truth, predicted: labels)
+        let testCount = min(set.test.count, limit ?? set.test.count)
+        let testMetrics = split == .all ? ExternalMetrics(truth: Array(truth.suffix(testCount)), predicted: Array(labels.suffix(testCount))) : nil
+        var sizes = [Int](repeating: 0, count: k)
+        for l in labels { sizes[Int(l)] += 1 }
+        let fitted = result.selfTraining
+        let report = Report(method: method.rawValue, split: split.rawValue, images: images.count, clusters: k, backend: backend.name, model: model,
+                            seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
+                            clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
+                            iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates, metrics: metrics,
+                            testMetrics: testMetrics, notes: result.notes)
+        if json { print(try jsonString(report)); return }
+        result.notes.forEach(note)
+        let stages = result.seconds.map { String(format: "%@ %.1f s", $0.stage, $0.seconds) }.joined(separator: ", ")
+        print("\(method.rawValue): \(images.count) images, \(k) clusters in \(String(format: "%.1f", seconds)) s (\(stages)); wrote \(out)")
+        let line = { (m: ExternalMetrics) in String(format: "ACC %.4f  NMI %.4f  ARI %.4f  AMI %.4f", m.accuracy, m.nmi, m.ari, m.ami) }
+        print("all \(images.count) images: " + line(metrics))
+        if let testMetrics { print("test images alone: " + line(testMetrics)) }
+    }
+}
+
+extension DeepClustering.Method: ExpressibleByArgument {}
