@@ -1,0 +1,68 @@
+import Dataset
+import Foundation
+import XCTest
+
+/// `fmnist deep-cluster` and `train --images all` end to end on small real subsets (CPU backend).
+final class DeepClusterCommandTests: XCTestCase {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-deep-\(getpid())").path
+
+    override func setUpWithError() throws {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func run(_ arguments: [String]) throws -> FmnistProcess.Outcome { try FmnistProcess.run(arguments + ["--backend", "cpu"]) }
+
+    /// An autoencoder pretrained on train + test images, then IDEC from it: labels for every image
+    /// in split order, scores for all and for the test part, the fine-tuned model written.
+    func testPretrainedModelThenIDEC() throws {
+        let ae = "\(dir)/ae.safetensors", labels = "\(dir)/labels.npy", tuned = "\(dir)/tuned.safetensors"
+        let train = try run(["train", "autoencoder", "--arch", "dense-ae", "--images", "all", "--limit", "300", "--val-fraction", "0",
+                             "--epochs", "1", "--out", ae, "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        XCTAssertTrue(train.stderr.isEmpty || !train.stderr.contains("Error"), train.stderr)
+        let trainReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
+        let epoch = try XCTUnwrap((trainReport["epochs"] as? [[String: Any]])?.first)
+        XCTAssertEqual(epoch["imagesPerSecond"].flatMap { $0 as? Double }.map { $0 > 0 }, true)
+
+        let outcome = try run(["deep-cluster", "--method", "idec", "--model", ae, "--limit", "300", "--max-iterations", "6",
+                               "--update-interval", "3", "--out", labels, "--save-model", tuned, "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["images"] as? Int, 600)
+        XCTAssertEqual(report["iterations"] as? Int, 6)
+        XCTAssertEqual((report["updates"] as? [[String: Any]])?.count, 3)
+        XCTAssertNotNil(report["testMetrics"])
+        let written = try NPYArray.read(labels)
+        XCTAssertEqual(written.shape, [600])
+        let values = try XCTUnwrap(written.integers)
+        XCTAssertTrue(values.allSatisfy { (0 ..< 10).contains($0) })
+        let sizes = try XCTUnwrap(report["clusterSizes"] as? [Int])
+        XCTAssertEqual(sizes.reduce(0, +), 600)
+        XCTAssertEqual(try Safetensors.read(tuned).metadata["fmnist.deep_cluster"], "idec")
+    }
+
+    func testBadInputsGiveOneLine() throws {
+        let out = "\(dir)/x.npy"
+        let cases: [([String], String)] = [
+            (["deep-cluster", "--k", "1", "--out", out], "--k 1 must be at least 2"),
+            (["deep-cluster", "--model", "\(dir)/ae.safetensors", "--pretrain-epochs", "3", "--out", out], "--pretrain-epochs sets the pretraining"),
+            (["deep-cluster", "--method", "n2d", "--gamma", "0.2", "--out", out], "--gamma does not apply to --method n2d"),
+            (["deep-cluster", "--method", "dec", "--gamma", "0.2", "--out", out], "--method dec has no reconstruction loss"),
+            (["deep-cluster", "--method", "idec", "--umap-dims", "5", "--out", out], "--umap-dims does not apply to --method idec"),
+            (["deep-cluster", "--model", "\(dir)/missing.safetensors", "--out", out], "missing.safetensors: no such file"),
+            (["deep-cluster", "--method", "kmeans", "--out", out], "kmeans"),
+            (["deep-cluster", "--limit", "3", "--split", "test", "--k", "5", "--out", out], "--k 5 is larger than the number of images (3)"),
+            (["train", "classifier", "--images", "all", "--out", "\(dir)/c.safetensors"], "--images all is for autoencoders"),
+        ]
+        for (arguments, message) in cases {
+            let outcome = try run(arguments)
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
+            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+            XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
+            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no labels written on an error")
+    }
+}
