@@ -91,6 +91,9 @@ public enum DeepEmbeddedClustering {
         let chosenOptimizer = c.optimizer ?? c.variant.defaultOptimizer.optimizer
         let learningRate = c.learningRate ?? (chosenOptimizer == .sgd ? 0.01 : 0.001)
         let trained = c.variant == .dec ? network.parameters(of: 0 ... network.featureLayer) : network.parameters
+        // A fresh optimizer, as the reference implementations compile one for fine-tuning: no moments
+        // left over from pretraining in this process.
+        for p in trained { (p.firstMoment, p.secondMoment) = (nil, nil) }
         var labels: [Int32] = [], target: [Float] = [], updates: [Update] = []
         var order: [Int] = [], position = 0, pass = 0, iteration = 0, converged = false
         var lastLosses: (Double, Double?) = (.nan, nil)

@@ -100,6 +100,22 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
         XCTAssertLessThan(error, 1e-6, "centroids NMSE")
     }
 
+    /// Fine-tuning starts a fresh optimizer: a network just trained with Adam in this process gives
+    /// the same run as a fresh copy of its weights (no moments carried over).
+    func testFineTuningStartsAFreshOptimizer() throws {
+        let trained = try Network(.denseAutoencoder(latent: 4), backend: CPUBackend(), seed: 1)
+        let trainer = try Trainer(network: trained, settings: TrainingSettings())
+        _ = try trainer.trainEpoch(LabeledImages(images: Self.images, labels: [Int32](repeating: 0, count: 72), height: 28, width: 28),
+                                   indices: Array(0 ..< 72), epoch: 0)
+        let copy = try Network(.denseAutoencoder(latent: 4), backend: CPUBackend(), seed: 9)
+        try copy.load(Dictionary(uniqueKeysWithValues: try trained.stateDict().map { ($0.name, ($0.shape, $0.values)) }), source: "copy")
+        let start = try centroids(trained)
+        let a = try DeepEmbeddedClustering.fit(network: trained, images: Self.images, count: 72, initialCentroids: start, configuration: configuration(.idec))
+        let b = try DeepEmbeddedClustering.fit(network: copy, images: Self.images, count: 72, initialCentroids: start, configuration: configuration(.idec))
+        XCTAssertEqual(a.centroids, b.centroids)
+        XCTAssertTrue(try trained.stateDict().map(\.values) == copy.stateDict().map(\.values), "the same weights after fine-tuning")
+    }
+
     func testRefusesCentroidsOfTheWrongWidth() throws {
         let network = try Network(.denseAutoencoder(latent: 4), backend: CPUBackend(), seed: 1)
         XCTAssertThrowsError(try DeepEmbeddedClustering.fit(network: network, images: Self.images, count: 72, initialCentroids: [1, 2, 3],
