@@ -22,11 +22,11 @@ final class DeepEmbeddedClusteringTests: XCTestCase {
         return (0 ..< 72).flatMap { i in prototypes[i / 24].map { min(1, max(0, $0 + Float.random(in: -0.08 ... 0.08, using: &rng))) } }
     }()
 
-    /// Centroids at the codes of one image per group, moved off by a fixed amount (so training has work to do).
+    /// Centroids at the codes of one image per group (as a K-means start would be near).
     func centroids<B: ComputeBackend>(_ network: Network<B>) throws -> [Float] {
         let codes = try network.infer(Self.images, count: 72, through: network.featureLayer)
         let d = network.featureSize
-        return [0, 24, 48].flatMap { i in (0 ..< d).map { codes[i * d + $0] + 0.3 } }
+        return [0, 24, 48].flatMap { i in codes[(i * d) ..< ((i + 1) * d)] }
     }
 
     func configuration(_ variant: DeepEmbeddedClustering.Variant) -> DeepEmbeddedClustering.Configuration {
