@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "Reduce", dependencies: ["Backend", "Dataset", "CBLAS", "CFFTW"], path: "Sources/Reduce", swiftSettings: optimiseAlways),
         .target(name: "DeepCluster", dependencies: ["Backend", "Dataset", "Models", "Cluster", "Reduce"], path: "Sources/DeepCluster",
                 swiftSettings: optimiseAlways),
-        .target(name: "Study", dependencies: ["Backend", "Dataset", "Imaging", "Models", "Cluster", "Progress", "Reduce"],
+        .target(name: "Study", dependencies: ["Backend", "Dataset", "Imaging", "Models", "Cluster", "Progress", "Reduce", "DeepCluster"],
                 path: "Sources/Study", swiftSettings: optimiseAlways),
         .executableTarget(name: "fmnist", dependencies: [
             "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster", "Progress", "Reduce", "Study", "DeepCluster",

@@ -64,6 +64,11 @@ public enum Conclusions {
                 + "images after 1,000 pretraining epochs) scores accuracy \(f(n2d.accuracy)) and NMI \(f(n2d.nmi)) here, with the "
                 + "autoencoder trained for \(record.profile.autoencoderEpochs) epochs."
         }
+        if let idec = rows.first(where: { $0.method == "IDEC" }) {
+            seeds += " IDEC (self-training of that autoencoder for \(record.profile.selfTrainingIterations) batches from a K-means start; "
+                + "Guo et al. 2017) scores accuracy \(f(idec.accuracy)) and NMI \(f(idec.nmi)); `fmnist deep-cluster` runs N2D, DEC and "
+                + "IDEC in full."
+        }
         out.append(seeds)
         // Representations and methods: the best AMI of each.
         func bestBy(_ key: (ResultRow) -> String) -> [(String, Double)] {

@@ -99,7 +99,8 @@ public struct ReportWriter {
         let settings = "Models trained on \(p.trainingLimit.map { "the first \($0)" } ?? "all") training-split images "
             + "(autoencoders \(p.autoencoderEpochs) epochs, classifiers \(p.classifierEpochs)); bottlenecks \(p.latents.map(String.init).joined(separator: ", ")); "
             + "PCA / NMF / UMAP sizes \(p.components.map(String.init).joined(separator: ", ")); silhouette on \(p.silhouetteSample) sampled points; "
-            + "Ward and HDBSCAN on feature sets of at most \(p.hierarchicalMaxDim) dimensions."
+            + "Ward and HDBSCAN on feature sets of at most \(p.hierarchicalMaxDim) dimensions; IDEC self-training for at most "
+            + "\(p.selfTrainingIterations) batches."
         let rows = record.stages.map { s in
             [s.name, s.status.rawValue, String(format: "%.1f", s.seconds), "\(s.computed)", "\(s.cached)", s.failures.joined(separator: "; ")]
         }

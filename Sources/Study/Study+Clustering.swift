@@ -1,7 +1,9 @@
 import Backend
 import Cluster
 import Dataset
+import DeepCluster
 import Foundation
+import Models
 
 /// One clustering method as the study runs it on a feature set.
 struct ClusteringPlan {
@@ -13,7 +15,8 @@ struct ClusteringPlan {
 extension Study {
     /// k-means, Ward, HDBSCAN and a Gaussian mixture on every feature set (Ward and HDBSCAN only up to
     /// `hierarchicalMaxDim` dimensions); DBSCAN on the CNN features (seed 001) and on UMAP-10;
-    /// single, complete and average linkage on the smallest conv-AE codes (seed 002). k = 10.
+    /// single, complete and average linkage on the smallest conv-AE codes (seed 002); IDEC fine-tuning
+    /// of the smallest dense autoencoder (internal scores on its pretrained codes; issue 15). k = 10.
     func runClustering() throws {
         let truth = try self.truth
         let smallestAE = profile.latents.min().map { "conv-AE-\($0)" }
@@ -23,6 +26,7 @@ extension Study {
             if set.dim <= profile.hierarchicalMaxDim { plans.insert(contentsOf: [linkagePlan(.ward), hdbscanPlan(points: set.rows)], at: 1) }
             if set.name == "CNN fc1" || set.name == "UMAP-10" { plans.append(dbscanPlan) }
             if set.name == smallestAE && set.rows <= profile.linkageMaxPoints { plans += [linkagePlan(.single), linkagePlan(.complete), linkagePlan(.average)] }
+            if let latent = profile.latents.min(), set.name == "dense-AE-\(latent)" { plans.append(selfTrainingPlan(latent: latent)) }
             for plan in plans {
                 progress.update(i, detail: "\(set.name) + \(plan.method)")
                 attempt("\(set.name) + \(plan.method)") { try cluster(set, plan, truth: truth) }
@@ -66,6 +70,24 @@ extension Study {
             var c = HDBSCAN.Configuration()
             c.minClusterSize = size
             return try HDBSCAN.fit(set.values, rows: set.rows, dim: set.dim, configuration: c, backend: backend).labels
+        }
+    }
+
+    /// IDEC (Guo et al. 2017) from a copy of the study's dense autoencoder: centroids from K-means on
+    /// its codes (20 restarts), then `profile.selfTrainingIterations` batches of reconstruction +
+    /// 0.1 KL self-training on the clustered images (the trained model itself is left as it is).
+    private func selfTrainingPlan(latent: Int) -> ClusteringPlan {
+        var c = DeepClustering.Configuration()
+        (c.method, c.seed, c.selfTraining.maxIterations) = (.idec, settings.seed, profile.selfTrainingIterations)
+        let s = c.selfTraining
+        let parameters = "IDEC: k 10, K-means start (\(c.kMeansRestarts) restarts), gamma \(s.gamma), Adam lr 0.001, batch \(s.batchSize), "
+            + "target every \(s.updateInterval) batches, tol \(s.tolerance), at most \(s.maxIterations) batches, seed \(settings.seed)"
+        return ClusteringPlan(method: "IDEC", parameters: parameters) { [unowned self] _ in
+            guard let plan = modelPlans.first(where: { $0.architecture == .denseAutoencoder(latent: latent) }) else { return [] }
+            let source = try network(plan)
+            let copy = try Network(source.architecture, backend: backend, seed: settings.seed)
+            try copy.load(Dictionary(uniqueKeysWithValues: try source.stateDict().map { ($0.name, ($0.shape, $0.values)) }), source: plan.name)
+            return try DeepClustering.run(images: try clustered.get(), network: copy, configuration: c, backend: backend).result.labels.map(Int64.init)
         }
     }
 

@@ -34,25 +34,31 @@ public struct StudyProfile: Sendable, Codable, Equatable {
     public var linkageMaxPoints: Int
     /// t-SNE iterations for the views (scikit-learn's default is 1000).
     public var tsneIterations: Int
+    /// Batches of IDEC self-training on the smallest dense autoencoder (IDEC's own cap is 20,000;
+    /// the study's is a time budget, fixed here, not chosen by a score).
+    public var selfTrainingIterations: Int
 
     public static let quick = StudyProfile(
         name: .quick, allImages: false, trainingLimit: 10_000, autoencoderEpochs: 3, classifierEpochs: 2, latents: [10],
         components: [10, 20], nmfIterations: 100, silhouetteSample: 2_000, elbowRange: 2 ... 15, dendrogramSample: 1_000,
-        hierarchicalMaxDim: 128, linkageMaxPoints: 20_000, tsneIterations: 500)
+        hierarchicalMaxDim: 128, linkageMaxPoints: 20_000, tsneIterations: 500,
+        selfTrainingIterations: 280)
 
     public static let full = StudyProfile(
         name: .full, allImages: true, trainingLimit: nil, autoencoderEpochs: 4, classifierEpochs: 4, latents: [10, 20, 80],
         components: [10, 20, 80], nmfIterations: 200, silhouetteSample: 5_000, elbowRange: 2 ... 15, dendrogramSample: 2_000,
-        hierarchicalMaxDim: 10, linkageMaxPoints: 20_000, tsneIterations: 750)
+        hierarchicalMaxDim: 10, linkageMaxPoints: 20_000, tsneIterations: 750,
+        selfTrainingIterations: 1_400)
 
     public static func named(_ name: Name) -> StudyProfile { name == .quick ? quick : full }
 
     public init(name: Name, allImages: Bool, clusterLimit: Int? = nil, trainingLimit: Int?, autoencoderEpochs: Int, classifierEpochs: Int,
                 latents: [Int], components: [Int], nmfIterations: Int, silhouetteSample: Int, elbowRange: ClosedRange<Int>,
-                dendrogramSample: Int, hierarchicalMaxDim: Int, linkageMaxPoints: Int, tsneIterations: Int) {
+                dendrogramSample: Int, hierarchicalMaxDim: Int, linkageMaxPoints: Int, tsneIterations: Int, selfTrainingIterations: Int = 140) {
         (self.name, self.allImages, self.clusterLimit, self.trainingLimit) = (name, allImages, clusterLimit, trainingLimit)
         (self.autoencoderEpochs, self.classifierEpochs, self.latents, self.components) = (autoencoderEpochs, classifierEpochs, latents, components)
         (self.nmfIterations, self.silhouetteSample, self.elbowRange, self.dendrogramSample) = (nmfIterations, silhouetteSample, elbowRange, dendrogramSample)
         (self.hierarchicalMaxDim, self.linkageMaxPoints, self.tsneIterations) = (hierarchicalMaxDim, linkageMaxPoints, tsneIterations)
+        self.selfTrainingIterations = selfTrainingIterations
     }
 }

@@ -30,9 +30,10 @@ final class StudyRunTests: XCTestCase {
         for stage in first.stages { XCTAssertTrue(stage.failures.isEmpty, "\(stage.name): \(stage.failures)") }
         // 10 feature sets of at most 128 dimensions (PCA, NMF, UMAP-3; conv-AE-4, dense-AE-4, CNN fc1, its PCA-10, three UMAP-10
         // of codes, one N2D's) x (K-means, Ward, HDBSCAN, GMM); raw pixels x (K-means, GMM); DBSCAN on CNN fc1; three linkages on
-        // conv-AE-4.
-        XCTAssertEqual(first.rows.count, 10 * 4 + 2 + 1 + 3)
+        // conv-AE-4; IDEC from dense-AE-4.
+        XCTAssertEqual(first.rows.count, 10 * 4 + 2 + 1 + 3 + 1)
         XCTAssertNotNil(first.rows.first { $0.pipeline == "dense-AE-4 → UMAP-10 (N2D) + GMM" }?.ami)
+        XCTAssertNotNil(first.rows.first { $0.pipeline == "dense-AE-4 + IDEC" }?.ami)
         XCTAssertEqual(Set(first.rows.map(\.pipeline)).count, first.rows.count)
         for row in first.rows {
             XCTAssertNil(row.error, row.pipeline)
