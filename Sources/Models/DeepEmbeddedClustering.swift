@@ -69,7 +69,7 @@ public enum DeepEmbeddedClustering {
         public var updates: [Update]
     }
 
-    /// `(iterations done, maxIterations, the latest update)`.
+    /// `(batches done, maxIterations, the latest target update)`, after every batch and every update.
     public typealias Progress = (Int, Int, Update) -> Void
 
     /// Fine-tunes `network` (an autoencoder) on `images [count, 784]` from `initialCentroids [k, dims]`.
@@ -126,6 +126,7 @@ public enum DeepEmbeddedClustering {
             }
             iteration += 1
             try chosenOptimizer.update(trained + [centroids], backend: backend, learningRate: learningRate, momentum: 0.9, step: iteration)
+            if iteration % c.updateInterval != 0, let latest = updates.last { progress(iteration, c.maxIterations, latest) }
         }
         return Result(labels: labels, centroids: try backend.floats(centroids.value), iterations: iteration, converged: converged, updates: updates)
     }
