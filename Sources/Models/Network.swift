@@ -106,6 +106,14 @@ public final class Network<B: ComputeBackend> {
     /// The parameters of `layers[range]` (the encoder's: `0 ... featureLayer`).
     public func parameters(of range: ClosedRange<Int>) -> [Parameter<B>] { layers[range].flatMap { $0.parameters } }
 
+    /// A network of the same architecture with a copy of these weights (fresh optimizer state; `seed`
+    /// seeds what weights do not hold, the dropout stream).
+    public func copy(seed: UInt64) throws -> Network<B> {
+        let other = try Network(architecture, backend: backend, seed: seed)
+        for (mine, theirs) in zip(parameters, other.parameters) { try backend.copy(mine.value, srcOffset: 0, to: theirs.value, dstOffset: 0, count: mine.count) }
+        return other
+    }
+
     /// Parameter values by name, downloaded.
     public func stateDict() throws -> [(name: String, shape: [Int], values: [Float])] {
         try parameters.map { ($0.name, $0.shape, try backend.floats($0.value)) }

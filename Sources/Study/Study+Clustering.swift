@@ -84,9 +84,7 @@ extension Study {
             + "target every \(s.updateInterval) batches, tol \(s.tolerance), at most \(s.maxIterations) batches, seed \(settings.seed)"
         return ClusteringPlan(method: "IDEC", parameters: parameters) { [unowned self] _ in
             guard let plan = modelPlans.first(where: { $0.architecture == .denseAutoencoder(latent: latent) }) else { return [] }
-            let source = try network(plan)
-            let copy = try Network(source.architecture, backend: backend, seed: settings.seed)
-            try copy.load(Dictionary(uniqueKeysWithValues: try source.stateDict().map { ($0.name, ($0.shape, $0.values)) }), source: plan.name)
+            let copy = try network(plan).copy(seed: settings.seed)
             return try DeepClustering.run(images: try clustered.get(), network: copy, configuration: c, backend: backend).result.labels.map(Int64.init)
         }
     }

@@ -45,8 +45,7 @@ final class DeepClusteringTests: XCTestCase {
     func testDECFromAGivenAutoencoder() throws {
         let images = try Self.test.get()
         let source = try Self.n2d.get().1
-        let network = try Network(source.architecture, backend: CPUBackend(), seed: 0)
-        try network.load(Dictionary(uniqueKeysWithValues: try source.stateDict().map { ($0.name, ($0.shape, $0.values)) }), source: "copy")
+        let network = try source.copy(seed: 0)
         let encoderBefore = try network.backend.floats(network.parameters[0].value)
         var c = DeepClustering.Configuration()
         (c.method, c.seed, c.selfTraining.maxIterations, c.selfTraining.updateInterval) = (.dec, 2, 30, 10)
