@@ -165,6 +165,9 @@ struct DeepClusterCommand: ParsableCommand {
         case .test: images = set.test.prefix(limit)
         }
         guard k <= images.count else { throw ValidationError("--k \(k) is larger than the number of images (\(images.count))") }
+        if method == .n2d, configuration.umapNeighbours >= images.count {
+            throw ValidationError("--umap-neighbors \(configuration.umapNeighbours) must be below the number of images (\(images.count))")
+        }
         var network: Network<B>?
         if let model {
             let loaded = try Checkpoint.load(model, backend: backend, note: note)

@@ -54,6 +54,7 @@ final class DeepClusterCommandTests: XCTestCase {
             (["deep-cluster", "--model", "\(dir)/missing.safetensors", "--out", out], "missing.safetensors: no such file"),
             (["deep-cluster", "--method", "kmeans", "--out", out], "kmeans"),
             (["deep-cluster", "--limit", "3", "--split", "test", "--k", "5", "--out", out], "--k 5 is larger than the number of images (3)"),
+            (["deep-cluster", "--limit", "12", "--split", "test", "--out", out], "--umap-neighbors 20 must be below the number of images (12)"),
             (["train", "classifier", "--images", "all", "--out", "\(dir)/c.safetensors"], "--images all is for autoencoders"),
         ]
         for (arguments, message) in cases {
