@@ -14,7 +14,7 @@ from collections import defaultdict
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+from sklearn.metrics import adjusted_mutual_info_score, adjusted_rand_score, normalized_mutual_info_score
 
 sys.path.insert(0, os.path.dirname(__file__))
 from fashion_data import images  # noqa: E402
@@ -28,7 +28,8 @@ def accuracy(truth, predicted):
 
 
 def scores(truth, predicted):
-    return (accuracy(truth, predicted), normalized_mutual_info_score(truth, predicted), adjusted_rand_score(truth, predicted))
+    return (accuracy(truth, predicted), normalized_mutual_info_score(truth, predicted), adjusted_rand_score(truth, predicted),
+            adjusted_mutual_info_score(truth, predicted))
 
 
 def main(directory):
@@ -48,16 +49,18 @@ def main(directory):
         # fmnist's own scores must be scikit-learn's.
         assert abs(ours["nmi"] - row["all"][1]) < 1e-9 and abs(ours["ari"] - row["all"][2]) < 1e-9, f"{path}: scores differ"
         assert abs(ours["accuracy"] - row["all"][0]) < 1e-9, f"{path}: accuracy differs"
+        assert abs(ours["ami"] - row["all"][3]) < 1e-9, f"{path}: AMI differs"
         rows[name][int(seed)] = row
 
     def spread(values):
         return f"{np.mean(values):.3f} ± {np.std(values):.3f}"
 
-    print("| row | seeds | ACC (70k) | NMI (70k) | ARI (70k) | ACC (test) | NMI (test) | ARI (test) | clustering s | pretraining s | batches |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| row | seeds | ACC (70k) | NMI (70k) | ARI (70k) | AMI (70k) | ACC (test) | NMI (test) | ARI (test) | clustering s "
+          "| pretraining s | batches |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name, seeds in rows.items():
         r = [seeds[s] for s in sorted(seeds)]
-        cells = [spread([x["all"][i] for x in r]) for i in range(3)] + [spread([x["test"][i] for x in r]) for i in range(3)]
+        cells = [spread([x["all"][i] for x in r]) for i in range(4)] + [spread([x["test"][i] for x in r]) for i in range(3)]
         pretrain = [x["pretrain"] for x in r if x["pretrain"] is not None]
         iterations = [x["iterations"] for x in r if x["iterations"] is not None]
         batches = "" if not iterations else "/".join(str(i) + ("" if x["converged"] else "*") for i, x in zip(iterations, r))
