@@ -42,3 +42,19 @@ extension ComputeBackend {
                  transA: transA, transB: transB, alpha: alpha, beta: beta)
     }
 }
+
+extension ComputeBackend {
+    /// `studentTClustering`'s shape rules, shared by the implementations: every buffer large enough,
+    /// and the loss and gradients only with a target.
+    func checkStudentTClustering(codes: Buffer, centroids: Buffer, rows: Int, dims: Int, clusters: Int, assignments: Buffer,
+                                 target: Buffer?, loss: Buffer?, codesGradient: Buffer?, centroidsGradient: Buffer?) {
+        precondition(codes.count >= rows * dims && centroids.count >= clusters * dims && assignments.count >= rows * clusters,
+                     "studentTClustering: buffers too small")
+        precondition(target != nil || (loss == nil && codesGradient == nil && centroidsGradient == nil),
+                     "studentTClustering: the loss and its gradients need a target")
+        if let target { precondition(target.count >= rows * clusters, "studentTClustering: target too small") }
+        if let codesGradient { precondition(codesGradient.count >= rows * dims, "studentTClustering: codes gradient too small") }
+        if let centroidsGradient { precondition(centroidsGradient.count >= clusters * dims, "studentTClustering: centroids gradient too small") }
+        if let loss { precondition(loss.count >= 1, "studentTClustering: loss too small") }
+    }
+}

@@ -144,14 +144,8 @@ extension CPUBackend {
     public func studentTClustering(codes: CPUBuffer, centroids: CPUBuffer, rows: Int, dims: Int, clusters: Int, alpha: Float,
                                    assignments: CPUBuffer, target: CPUBuffer?, loss: CPUBuffer?, codesGradient: CPUBuffer?,
                                    centroidsGradient: CPUBuffer?) throws {
-        precondition(codes.count >= rows * dims && centroids.count >= clusters * dims && assignments.count >= rows * clusters,
-                     "studentTClustering: buffers too small")
-        precondition(target != nil || (loss == nil && codesGradient == nil && centroidsGradient == nil),
-                     "studentTClustering: the loss and its gradients need a target")
-        if let target { precondition(target.count >= rows * clusters, "studentTClustering: target too small") }
-        if let codesGradient { precondition(codesGradient.count >= rows * dims, "studentTClustering: codes gradient too small") }
-        if let centroidsGradient { precondition(centroidsGradient.count >= clusters * dims, "studentTClustering: centroids gradient too small") }
-        if let loss { precondition(loss.count >= 1, "studentTClustering: loss too small") }
+        checkStudentTClustering(codes: codes, centroids: centroids, rows: rows, dims: dims, clusters: clusters, assignments: assignments,
+                                target: target, loss: loss, codesGradient: codesGradient, centroidsGradient: centroidsGradient)
         let z = codes.floats, mu = centroids.floats, q = assignments.floats, p = target?.floats, dz = codesGradient?.floats
         let a = Double(alpha), exponent = -(a + 1) / 2, factor = (a + 1) / a / Double(rows)
         var terms = [Double](repeating: 0, count: rows), weights = [Double](repeating: 0, count: p == nil ? 0 : rows * clusters)

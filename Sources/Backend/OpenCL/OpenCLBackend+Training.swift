@@ -98,14 +98,8 @@ extension OpenCLBackend {
     public func studentTClustering(codes: OpenCLBuffer, centroids: OpenCLBuffer, rows: Int, dims: Int, clusters: Int, alpha: Float,
                                    assignments: OpenCLBuffer, target: OpenCLBuffer?, loss: OpenCLBuffer?, codesGradient: OpenCLBuffer?,
                                    centroidsGradient: OpenCLBuffer?) throws {
-        precondition(codes.count >= rows * dims && centroids.count >= clusters * dims && assignments.count >= rows * clusters,
-                     "studentTClustering: buffers too small")
-        precondition(target != nil || (loss == nil && codesGradient == nil && centroidsGradient == nil),
-                     "studentTClustering: the loss and its gradients need a target")
-        if let target { precondition(target.count >= rows * clusters, "studentTClustering: target too small") }
-        if let codesGradient { precondition(codesGradient.count >= rows * dims, "studentTClustering: codes gradient too small") }
-        if let centroidsGradient { precondition(centroidsGradient.count >= clusters * dims, "studentTClustering: centroids gradient too small") }
-        if let loss { precondition(loss.count >= 1, "studentTClustering: loss too small") }
+        checkStudentTClustering(codes: codes, centroids: centroids, rows: rows, dims: dims, clusters: clusters, assignments: assignments,
+                                target: target, loss: loss, codesGradient: codesGradient, centroidsGradient: centroidsGradient)
         guard rows > 0 else {
             if let loss { try fill(loss, with: .nan, offset: 0, count: 1) }
             if let centroidsGradient { try fill(centroidsGradient, with: 0, offset: 0, count: clusters * dims) }
