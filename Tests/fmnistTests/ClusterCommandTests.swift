@@ -125,10 +125,7 @@ final class ClusterCommandTests: XCTestCase {
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(arguments + (arguments[0] == "cluster" ? ["--backend", "cpu"] : []))
-            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
-            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-            XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
-            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+            assertOneErrorLine(outcome, containing: message, "\(arguments)")
         }
     }
 

@@ -58,11 +58,7 @@ final class DeepClusterCommandTests: XCTestCase {
             (["train", "classifier", "--images", "all", "--out", "\(dir)/c.safetensors"], "--images all is for autoencoders"),
         ]
         for (arguments, message) in cases {
-            let outcome = try run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
-            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-            XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
-            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+            assertOneErrorLine(try run(arguments), containing: message, "\(arguments)")
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "no labels written on an error")
     }

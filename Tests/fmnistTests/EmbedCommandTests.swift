@@ -77,10 +77,7 @@ final class EmbedCommandTests: XCTestCase {
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(["embed", "--split", "test", "--limit", "50", "--out", "\(dir)/x.npy", "--backend", "cpu"] + arguments)
-            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
-            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-            XCTAssertEqual(errors.count, 1, outcome.stderr)
-            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+            assertOneErrorLine(outcome, containing: message, "\(arguments)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import XCTest
 
 /// Runs the built `fmnist` executable (next to the test bundle) as a user would.
 enum FmnistProcess {
@@ -37,4 +38,15 @@ enum FmnistProcess {
                        stderr: String(decoding: stderr, as: UTF8.self))
     }
 
+}
+
+/// A failed run as the tool promises it: a non-zero exit that is not a crash, and exactly one
+/// `Error:` line on standard error containing `fragment` (a command-line mistake is followed by the usage).
+func assertOneErrorLine(_ outcome: FmnistProcess.Outcome, containing fragment: String, _ what: String,
+                        file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertNotEqual(outcome.status, 0, "\(what) succeeded", file: file, line: line)
+    XCTAssertTrue((1 ... 64).contains(outcome.status), "\(what): exit status \(outcome.status) (a crash?)", file: file, line: line)
+    let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
+    XCTAssertEqual(errors.count, 1, "\(what): \(outcome.stderr)", file: file, line: line)
+    XCTAssertTrue(errors.first?.contains(fragment) == true, "\(what): \(outcome.stderr) lacks \(fragment)", file: file, line: line)
 }

@@ -88,11 +88,7 @@ final class ModelCommandTests: XCTestCase {
             (["train", "classifier", "--lr", "-1", "--out", "\(dir)/x"], "--lr"),
         ]
         for (arguments, message) in cases {
-            let outcome = try run(arguments)
-            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
-            let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-            XCTAssertEqual(errors.count, 1, "\(arguments): \(outcome.stderr)")
-            XCTAssertTrue(errors.first?.contains(message) ?? false, "\(arguments): \(outcome.stderr)")
+            assertOneErrorLine(try run(arguments), containing: message, "\(arguments)")
         }
     }
 }

@@ -6,13 +6,7 @@ import XCTest
 /// non-zero exit; quantize writes what it says.
 final class StudyCommandTests: XCTestCase {
     private func expectError(_ arguments: [String], _ fragment: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let outcome = try FmnistProcess.run(arguments)
-        XCTAssertNotEqual(outcome.status, 0, "\(arguments) succeeded", file: file, line: line)
-        XCTAssertTrue((1 ... 64).contains(outcome.status), "exit status \(outcome.status) (a crash?)", file: file, line: line)
-        // One error line (a command-line mistake is followed by the usage, as for every command).
-        let errors = outcome.stderr.split(separator: "\n").filter { $0.hasPrefix("Error:") }
-        XCTAssertEqual(errors.count, 1, outcome.stderr, file: file, line: line)
-        XCTAssertTrue(errors.first?.contains(fragment) == true, "\(outcome.stderr) lacks \(fragment)", file: file, line: line)
+        assertOneErrorLine(try FmnistProcess.run(arguments), containing: fragment, "\(arguments)", file: file, line: line)
     }
 
     private func temporaryDirectory() throws -> String {
