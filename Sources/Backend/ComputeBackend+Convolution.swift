@@ -1,5 +1,7 @@
-/// Convolutions and transposed convolutions by im2col + GEMM, built from the backend primitives so
-/// every backend computes them the same way. Shapes are PyTorch's (see `Conv2DGeometry`).
+/// Convolutions and transposed convolutions by im2col + GEMM, built from the backend primitives.
+/// Shapes are PyTorch's (see `Conv2DGeometry`). The three `conv2d` entry points are protocol
+/// requirements with these as defaults (the OpenCL backend's), so a backend may replace them (the CPU
+/// backend's works image by image across its cores); the transposed convolutions are built on them.
 extension ComputeBackend {
     /// `y = conv(x, weight) + bias`: per pass `Y' [O, n*OH*OW] = W [O, C*KH*KW] . im2col(x)`, then
     /// `Y'` is reordered to NCHW.
@@ -8,11 +10,12 @@ extension ComputeBackend {
         let g = ws.geometry
         checkConvolutionBuffers(g, input: x.count, weight: weight.count, output: y.count, bias: bias?.count)
         let spatial = g.outHeight * g.outWidth
+        let (columns, outputColumns) = try ws.passColumns()
         for images in ws.passes {
-            try im2col(x, geometry: g, images: images, into: ws.columns)
-            try gemm(weight, aOffset: 0, ws.columns, bOffset: 0, into: ws.outputColumns, cOffset: 0,
+            try im2col(x, geometry: g, images: images, into: columns)
+            try gemm(weight, aOffset: 0, columns, bOffset: 0, into: outputColumns, cOffset: 0,
                      m: g.outChannels, n: images.count * spatial, k: g.patchSize, transA: false, transB: false, alpha: 1, beta: 0)
-            try swapLeadingAxes(ws.outputColumns, xOffset: 0, a: g.outChannels, b: images.count, k: spatial,
+            try swapLeadingAxes(outputColumns, xOffset: 0, a: g.outChannels, b: images.count, k: spatial,
                                 into: y, yOffset: images.lowerBound * g.outChannels * spatial)
         }
         if let bias { try addBias(y, bias: bias, outer: g.batch, channels: g.outChannels, inner: spatial) }
@@ -23,12 +26,13 @@ extension ComputeBackend {
         let g = ws.geometry
         checkConvolutionBuffers(g, input: dx.count, weight: weight.count, output: dy.count, bias: nil)
         let spatial = g.outHeight * g.outWidth
+        let (columns, outputColumns) = try ws.passColumns()
         for images in ws.passes {
             try swapLeadingAxes(dy, xOffset: images.lowerBound * g.outChannels * spatial, a: images.count, b: g.outChannels,
-                                k: spatial, into: ws.outputColumns, yOffset: 0)
-            try gemm(weight, aOffset: 0, ws.outputColumns, bOffset: 0, into: ws.columns, cOffset: 0,
+                                k: spatial, into: outputColumns, yOffset: 0)
+            try gemm(weight, aOffset: 0, outputColumns, bOffset: 0, into: columns, cOffset: 0,
                      m: g.patchSize, n: images.count * spatial, k: g.outChannels, transA: true, transB: false, alpha: 1, beta: 0)
-            try col2im(ws.columns, geometry: g, images: images, into: dx)
+            try col2im(columns, geometry: g, images: images, into: dx)
         }
     }
 
@@ -38,11 +42,12 @@ extension ComputeBackend {
         let g = ws.geometry
         checkConvolutionBuffers(g, input: x.count, weight: dw.count, output: dy.count, bias: db?.count)
         let spatial = g.outHeight * g.outWidth
+        let (columns, outputColumns) = try ws.passColumns()
         for (pass, images) in ws.passes.enumerated() {
-            try im2col(x, geometry: g, images: images, into: ws.columns)
+            try im2col(x, geometry: g, images: images, into: columns)
             try swapLeadingAxes(dy, xOffset: images.lowerBound * g.outChannels * spatial, a: images.count, b: g.outChannels,
-                                k: spatial, into: ws.outputColumns, yOffset: 0)
-            try gemm(ws.outputColumns, aOffset: 0, ws.columns, bOffset: 0, into: dw, cOffset: 0,
+                                k: spatial, into: outputColumns, yOffset: 0)
+            try gemm(outputColumns, aOffset: 0, columns, bOffset: 0, into: dw, cOffset: 0,
                      m: g.outChannels, n: g.patchSize, k: images.count * spatial, transA: false, transB: true,
                      alpha: 1, beta: pass == 0 ? 0 : 1)
         }

@@ -105,6 +105,14 @@ public protocol ComputeBackend: AnyObject {
     // MARK: Training primitives (NCHW, row-major). Convolutions build on these in
     // ComputeBackend+Convolution.swift.
 
+    /// `y = conv(x, weight) + bias` over the whole batch of `workspace.geometry`.
+    func conv2dForward(_ x: Buffer, weight: Buffer, bias: Buffer?, into y: Buffer, workspace: ConvolutionWorkspace<Self>) throws
+    /// `dx = conv^T(dy, weight)`, overwriting `dx`.
+    func conv2dBackwardData(_ dy: Buffer, weight: Buffer, into dx: Buffer, workspace: ConvolutionWorkspace<Self>) throws
+    /// `dw = sum over images of dY' . im2col(x)^T` (overwrites `dw`) and `db[o] = sum dy[:, o, :, :]`.
+    func conv2dBackwardWeights(_ x: Buffer, _ dy: Buffer, weightGradient dw: Buffer, biasGradient db: Buffer?,
+                               workspace: ConvolutionWorkspace<Self>) throws
+
     /// im2col for images `images` of `x [batch, C, H, W]`: `col [patchSize, images.count * OH * OW]`,
     /// `col[(c*KH + i)*KW + j, (n - first)*OH*OW + oh*OW + ow] = x[n, c, oh*SH - PH + i, ow*SW - PW + j]`
     /// (0 in the padding).

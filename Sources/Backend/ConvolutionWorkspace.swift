@@ -1,23 +1,43 @@
-/// Scratch buffers for the im2col convolutions of one geometry, allocated once and reused by every
-/// call (a layer owns one). Images are processed `chunk` at a time so the column matrix stays under
-/// `budgetBytes` whatever the batch size.
+/// Scratch buffers for the convolutions of one geometry, allocated on first use and reused by every
+/// later call (a layer owns one per batch size).
+///
+/// The generic im2col path (`ComputeBackend+Convolution.swift`) processes `chunk` images at a time
+/// so the column matrix stays under `budgetBytes` whatever the batch size; a backend with its own
+/// convolution asks for `scratch(count:)` instead.
 public final class ConvolutionWorkspace<B: ComputeBackend> {
     public let geometry: Conv2DGeometry
-    /// Images per pass.
+    /// Images per pass of the generic path.
     public let chunk: Int
-    /// `[patchSize, chunk * OH * OW]`.
-    let columns: B.Buffer
-    /// `[outChannels, chunk * OH * OW]`.
-    let outputColumns: B.Buffer
+    private let backend: B
+    private var passBuffers: (columns: B.Buffer, outputColumns: B.Buffer)?
+    private var scratchBuffer: B.Buffer?
 
     /// `budgetBytes` defaults to the backend's `convolutionChunkBytes`.
     public init(backend: B, geometry g: Conv2DGeometry, budgetBytes: Int? = nil) throws {
         let budgetBytes = budgetBytes ?? backend.convolutionChunkBytes
+        self.backend = backend
         geometry = g
         let perImage = (g.patchSize + g.outChannels) * g.outHeight * g.outWidth * MemoryLayout<Float>.stride
         chunk = max(1, min(g.batch, budgetBytes / max(1, perImage)))
-        columns = try backend.makeBuffer(count: g.patchSize * chunk * g.outHeight * g.outWidth)
-        outputColumns = try backend.makeBuffer(count: g.outChannels * chunk * g.outHeight * g.outWidth)
+    }
+
+    /// The generic path's `columns [patchSize, chunk * OH * OW]` and `outputColumns [outChannels,
+    /// chunk * OH * OW]`.
+    func passColumns() throws -> (columns: B.Buffer, outputColumns: B.Buffer) {
+        if let passBuffers { return passBuffers }
+        let spatial = geometry.outHeight * geometry.outWidth
+        let made = (try backend.makeBuffer(count: geometry.patchSize * chunk * spatial),
+                    try backend.makeBuffer(count: geometry.outChannels * chunk * spatial))
+        passBuffers = made
+        return made
+    }
+
+    /// A buffer of at least `count` elements, kept for later calls (grown when a call needs more).
+    func scratch(count: Int) throws -> B.Buffer {
+        if let scratchBuffer, scratchBuffer.count >= count { return scratchBuffer }
+        let made = try backend.makeBuffer(count: count)
+        scratchBuffer = made
+        return made
     }
 
     /// Image ranges of at most `chunk` images covering the batch.

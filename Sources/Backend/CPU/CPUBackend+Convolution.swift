@@ -8,54 +8,71 @@ extension CPUBackend {
         parallelFor(g.patchSize * images.count, grain: max(1, 4096 / (oh * ow))) { range in
             for task in range {
                 let row = task / images.count, nl = task % images.count
-                let j = row % g.kernelWidth, i = (row / g.kernelWidth) % g.kernelHeight, c = row / (g.kernelWidth * g.kernelHeight)
-                let plane = src + ((images.lowerBound + nl) * g.inChannels + c) * g.inHeight * g.inWidth
-                let out = dst + row * columns + nl * oh * ow
-                let (lo, hi) = validOutputRange(offset: j - g.padWidth, stride: g.strideWidth, outputs: ow, inputs: g.inWidth)
-                for y in 0 ..< oh {
-                    let h = y * g.strideHeight - g.padHeight + i
-                    let outRow = out + y * ow
-                    guard h >= 0 && h < g.inHeight, lo < hi else { outRow.update(repeating: 0, count: ow); continue }
-                    let inRow = plane + h * g.inWidth + (j - g.padWidth)
-                    if lo > 0 { outRow.update(repeating: 0, count: lo) }
-                    if g.strideWidth == 1 {
-                        (outRow + lo).update(from: inRow + lo, count: hi - lo)
-                    } else {
-                        for xo in lo ..< hi { outRow[xo] = inRow[xo * g.strideWidth] }
-                    }
-                    if hi < ow { (outRow + hi).update(repeating: 0, count: ow - hi) }
-                }
+                Self.im2colRun(src, geometry: g, image: images.lowerBound + nl, row: row, into: dst + row * columns + nl * oh * ow)
             }
         }
     }
 
-    public func col2im(_ col: CPUBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into dx: CPUBuffer) throws {
+    /// Patch row `row` of image `image` of `src`: the OH*OW entries `out[oh*OW + ow] =
+    /// x[image, c, oh*SH - PH + i, ow*SW - PW + j]` (0 in the padding), `row = (c*KH + i)*KW + j`.
+    @inline(__always)
+    static func im2colRun(_ src: UnsafeMutablePointer<Float>, geometry g: Conv2DGeometry, image: Int, row: Int,
+                          into out: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
-        let columns = images.count * oh * ow
+        let j = row % g.kernelWidth, i = (row / g.kernelWidth) % g.kernelHeight, c = row / (g.kernelWidth * g.kernelHeight)
+        let plane = src + (image * g.inChannels + c) * g.inHeight * g.inWidth
+        let (lo, hi) = validOutputRange(offset: j - g.padWidth, stride: g.strideWidth, outputs: ow, inputs: g.inWidth)
+        for y in 0 ..< oh {
+            let h = y * g.strideHeight - g.padHeight + i
+            let outRow = out + y * ow
+            guard h >= 0 && h < g.inHeight, lo < hi else { outRow.update(repeating: 0, count: ow); continue }
+            let inRow = plane + h * g.inWidth + (j - g.padWidth)
+            if lo > 0 { outRow.update(repeating: 0, count: lo) }
+            if g.strideWidth == 1 {
+                (outRow + lo).update(from: inRow + lo, count: hi - lo)
+            } else {
+                for xo in lo ..< hi { outRow[xo] = inRow[xo * g.strideWidth] }
+            }
+            if hi < ow { (outRow + hi).update(repeating: 0, count: ow - hi) }
+        }
+    }
+
+    public func col2im(_ col: CPUBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into dx: CPUBuffer) throws {
+        let columns = images.count * g.outHeight * g.outWidth
         precondition(col.count >= g.patchSize * columns && dx.count >= g.inputCount, "col2im: buffers too small for \(g)")
         let src = col.floats, dst = dx.floats
-        let planeSize = g.inHeight * g.inWidth
         // One task per (image, channel) plane: scatter its KH*KW column rows into it (no sharing).
         parallelFor(images.count * g.inChannels, grain: 1) { range in
             for task in range {
                 let nl = task / g.inChannels, c = task % g.inChannels
-                let plane = dst + ((images.lowerBound + nl) * g.inChannels + c) * planeSize
-                plane.update(repeating: 0, count: planeSize)
-                for i in 0 ..< g.kernelHeight {
-                    for j in 0 ..< g.kernelWidth {
-                        let source = src + ((c * g.kernelHeight + i) * g.kernelWidth + j) * columns + nl * oh * ow
-                        let (lo, hi) = validOutputRange(offset: j - g.padWidth, stride: g.strideWidth, outputs: ow, inputs: g.inWidth)
-                        guard lo < hi else { continue }
-                        for y in 0 ..< oh {
-                            let h = y * g.strideHeight - g.padHeight + i
-                            guard h >= 0 && h < g.inHeight else { continue }
-                            let target = plane + h * g.inWidth + (j - g.padWidth), from = source + y * ow
-                            if g.strideWidth == 1 {
-                                for xo in lo ..< hi { target[xo] += from[xo] }
-                            } else {
-                                for xo in lo ..< hi { target[xo * g.strideWidth] += from[xo] }
-                            }
-                        }
+                Self.col2imPlane(src + nl * g.outHeight * g.outWidth, rowStride: columns, geometry: g,
+                                 image: images.lowerBound + nl, channel: c, into: dst)
+            }
+        }
+    }
+
+    /// Overwrites plane `channel` of image `image` of `dst` with the sum of the column entries that
+    /// came from each of its positions; column row `r` of the image starts at `src + r * rowStride`.
+    @inline(__always)
+    static func col2imPlane(_ src: UnsafeMutablePointer<Float>, rowStride: Int, geometry g: Conv2DGeometry, image: Int,
+                            channel c: Int, into dst: UnsafeMutablePointer<Float>) {
+        let (oh, ow) = (g.outHeight, g.outWidth)
+        let planeSize = g.inHeight * g.inWidth
+        let plane = dst + (image * g.inChannels + c) * planeSize
+        plane.update(repeating: 0, count: planeSize)
+        for i in 0 ..< g.kernelHeight {
+            for j in 0 ..< g.kernelWidth {
+                let source = src + ((c * g.kernelHeight + i) * g.kernelWidth + j) * rowStride
+                let (lo, hi) = validOutputRange(offset: j - g.padWidth, stride: g.strideWidth, outputs: ow, inputs: g.inWidth)
+                guard lo < hi else { continue }
+                for y in 0 ..< oh {
+                    let h = y * g.strideHeight - g.padHeight + i
+                    guard h >= 0 && h < g.inHeight else { continue }
+                    let target = plane + h * g.inWidth + (j - g.padWidth), from = source + y * ow
+                    if g.strideWidth == 1 {
+                        for xo in lo ..< hi { target[xo] += from[xo] }
+                    } else {
+                        for xo in lo ..< hi { target[xo * g.strideWidth] += from[xo] }
                     }
                 }
             }
