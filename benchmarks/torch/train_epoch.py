@@ -3,7 +3,7 @@
 same 60,000 Fashion-MNIST training images, batch 256, Adam lr 1e-3 (the models are the same
 modules, tensor names included), on the CPU (one thread per core) and on CUDA when present.
 
-Usage: train_epoch.py DATA_DIR [--epochs 1] [--out torch-epochs.json]
+Usage: train_epoch.py DATA_DIR [--epochs 1] [--device all|cpu|cuda] [--out torch-epochs.json]
 """
 import argparse, gzip, json, os, time
 import numpy as np
@@ -75,11 +75,13 @@ def epoch_seconds(model, x, y, device, autoencoder, epochs):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir"); ap.add_argument("--epochs", type=int, default=1); ap.add_argument("--out")
+    ap.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     x, y = load(args.data_dir)
     rows = []
-    for device in ["cpu"] + (["cuda"] if torch.cuda.is_available() else []):
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for device in [d for d in devices if args.device in ("all", d)]:
         for name, make, ae in (("conv-ae", ConvAE, True), ("cnn", CNN, False)):
             t = epoch_seconds(make(), x, y, device, ae, args.epochs)
             rows.append({"model": name, "device": device, "secondsPerEpoch": min(t), "epochs": t})

@@ -47,31 +47,40 @@ extension CPUBackend {
                     for yo in 0 ..< oh {
                         let top = plane + 2 * yo * w, bottom = top + w
                         var xo = 0
-                        // Eight outputs at a time: even and odd lanes of 16 inputs from each row.
-                        while xo + 8 <= ow {
-                            let t = UnsafeRawPointer(top + 2 * xo).loadUnaligned(as: SIMD16<Float>.self)
-                            let b = UnsafeRawPointer(bottom + 2 * xo).loadUnaligned(as: SIMD16<Float>.self)
-                            var best = t.evenHalf, at = SIMD8<Int32>(repeating: 0)
-                            @inline(__always) func consider(_ v: SIMD8<Float>, _ k: Int32) {
+                        // Four outputs at a time, without branches (random data defeats the predictor).
+                        while xo + 4 <= ow {
+                            // Even and odd columns of eight inputs: two vector loads and a shuffle each.
+                            @inline(__always) func split(_ row: UnsafeMutablePointer<Float>) -> (SIMD4<Float>, SIMD4<Float>) {
+                                let a = UnsafeRawPointer(row + 2 * xo).loadUnaligned(as: SIMD4<Float>.self)
+                                let b = UnsafeRawPointer(row + 2 * xo + 4).loadUnaligned(as: SIMD4<Float>.self)
+                                return (SIMD4(a[0], a[2], b[0], b[2]), SIMD4(a[1], a[3], b[1], b[3]))
+                            }
+                            let (topEven, topOdd) = split(top), (bottomEven, bottomOdd) = split(bottom)
+                            var best = topEven, at = SIMD4<Int32>(repeating: 0)
+                            @inline(__always) func consider(_ v: SIMD4<Float>, _ k: Int32) {
                                 let take = (v .> best) .| (v .!= v)
                                 best.replace(with: v, where: take)
                                 at.replace(with: k, where: take)
                             }
-                            consider(t.oddHalf, 1)
-                            consider(b.evenHalf, 2)
-                            consider(b.oddHalf, 3)
-                            let column = SIMD8<Int32>(0, 2, 4, 6, 8, 10, 12, 14) &+ Int32(2 * xo)
+                            consider(topOdd, 1)
+                            consider(bottomEven, 2)
+                            consider(bottomOdd, 3)
+                            let column = SIMD4<Int32>(0, 2, 4, 6) &+ Int32(2 * xo)
                             let index = (Int32(2 * yo) &+ (at &>> 1)) &* Int32(w) &+ column &+ (at & 1)
-                            UnsafeMutableRawPointer(out + yo * ow + xo).storeBytes(of: best, as: SIMD8<Float>.self)
-                            UnsafeMutableRawPointer(outIndex + yo * ow + xo).storeBytes(of: index, as: SIMD8<Int32>.self)
-                            xo += 8
+                            UnsafeMutableRawPointer(out + yo * ow + xo).storeBytes(of: best, as: SIMD4<Float>.self)
+                            UnsafeMutableRawPointer(outIndex + yo * ow + xo).storeBytes(of: index, as: SIMD4<Int32>.self)
+                            xo += 4
                         }
                         while xo < ow {
                             var best = top[2 * xo], at = 0
-                            let candidates = (top[2 * xo + 1], bottom[2 * xo], bottom[2 * xo + 1])
-                            if candidates.0 > best || candidates.0.isNaN { best = candidates.0; at = 1 }
-                            if candidates.1 > best || candidates.1.isNaN { best = candidates.1; at = 2 }
-                            if candidates.2 > best || candidates.2.isNaN { best = candidates.2; at = 3 }
+                            @inline(__always) func consider(_ v: Float, _ k: Int) {
+                                let take = v > best || v.isNaN
+                                best = take ? v : best
+                                at = take ? k : at
+                            }
+                            consider(top[2 * xo + 1], 1)
+                            consider(bottom[2 * xo], 2)
+                            consider(bottom[2 * xo + 1], 3)
                             out[yo * ow + xo] = best
                             outIndex[yo * ow + xo] = Int32((2 * yo + (at >> 1)) * w + 2 * xo + (at & 1))
                             xo += 1

@@ -82,12 +82,31 @@ public final class CPUBackend: ComputeBackend {
             if beta == 0 { out.update(repeating: 0, count: m * n) } else { for i in 0 ..< m * n { out[i] *= beta } }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a.floats + aOffset, Int32(transA ? m : k),
-                    b.floats + bOffset, Int32(transB ? k : n),
-                    beta, c.floats + cOffset, Int32(n))
+        // Large products are cut into one slab of C per core, each multiplied by a single-threaded
+        // BLAS call on one of the backend's own workers: OpenBLAS's pool would otherwise stay awake
+        // spinning between calls, taking cores from the convolutions and elementwise ops around it.
+        let lanes = Double(m) * Double(n) * Double(k) >= Self.splitGemmWork ? Self.convolutionLanes(max(m, n) / 16) : 1
+        let (lda, ldb) = (transA ? m : k, transB ? k : n)
+        let (ta, tb) = (transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans)
+        let (pa, pb, pc) = (a.floats + aOffset, b.floats + bOffset, c.floats + cOffset)
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        // Slab edges on multiples of 16 (the widest BLAS micro-tile), so slabs share no tile.
+        let slab = (extent + lanes * 16 - 1) / (lanes * 16) * 16
+        Self.shareOut((extent + slab - 1) / slab, lanes: lanes) { _, part in
+            let lo = part * slab, count = min(slab, extent - lo)
+            if splitRows {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(count), Int32(n), Int32(k), alpha, pa + (transA ? lo : lo * k), Int32(lda),
+                            pb, Int32(ldb), beta, pc + lo * n, Int32(n))
+            } else {
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(count), Int32(k), alpha, pa, Int32(lda),
+                            pb + (transB ? lo * k : lo), Int32(ldb), beta, pc + lo, Int32(n))
+            }
+        }
     }
+
+    /// Multiply-adds above which `gemm` splits a product over the cores (below, one call is faster).
+    static let splitGemmWork = Double(1 << 20)
 }
 
 /// Preconditions shared by both backends' GEMM: each operand holds its `m*k`, `k*n`, `m*n` elements.
