@@ -47,10 +47,11 @@ public final class Conv2d<B: ComputeBackend>: Layer {
         return y
     }
 
-    public func backward(_ dy: B.Buffer, batch: Int) throws -> B.Buffer {
+    public func backward(_ dy: B.Buffer, batch: Int, inputGradient: Bool) throws -> B.Buffer? {
         guard let input else { preconditionFailure("Conv2d.backward before forward") }
         let ws = try workspace(batch: batch)
         try backend.conv2dBackwardWeights(input, dy, weightGradient: weight.gradient, biasGradient: bias.gradient, workspace: ws)
+        guard inputGradient else { return nil }
         let dx = try inputGradients.buffer(batch: batch)
         try backend.conv2dBackwardData(dy, weight: weight.value, into: dx, workspace: ws)
         return dx
@@ -103,10 +104,11 @@ public final class ConvTranspose2d<B: ComputeBackend>: Layer {
         return y
     }
 
-    public func backward(_ dy: B.Buffer, batch: Int) throws -> B.Buffer {
+    public func backward(_ dy: B.Buffer, batch: Int, inputGradient: Bool) throws -> B.Buffer? {
         guard let input else { preconditionFailure("ConvTranspose2d.backward before forward") }
         let (t, ws) = try plan(batch: batch)
         try backend.convTranspose2dBackwardWeights(input, dy, weightGradient: weight.gradient, biasGradient: bias.gradient, geometry: t, workspace: ws)
+        guard inputGradient else { return nil }
         let dx = try inputGradients.buffer(batch: batch)
         try backend.convTranspose2dBackwardData(dy, weight: weight.value, into: dx, geometry: t, workspace: ws)
         return dx

@@ -203,15 +203,16 @@ public enum DeepEmbeddedClustering {
                                            assignments: assignmentRows, target: targetRows, loss: clusteringLoss,
                                            codesGradient: codesGradient, centroidsGradient: centroids.gradient)
             if decOnly {
-                _ = try network.backward(codesGradient, batch: n, layers: 0 ... f)
+                try network.backward(codesGradient, batch: n, layers: 0 ... f)
                 return (Double(try backend.floats(clusteringLoss)[0]), nil)
             }
             let output = try network.forward(codes, batch: n, training: true, layers: (f + 1) ... (network.layers.count - 1))
             try backend.meanSquaredError(prediction: output, target: input, count: n * p, gradient: outputGradient, loss: reconstructionLoss)
-            let codeGradient = try network.backward(outputGradient, batch: n, layers: (f + 1) ... (network.layers.count - 1))
+            guard let codeGradient = try network.backward(outputGradient, batch: n, layers: (f + 1) ... (network.layers.count - 1))
+            else { preconditionFailure("the decoder gave no gradient for the codes") }
             try backend.axpy(alpha: gamma, x: codesGradient, y: codeGradient, count: n * dims)
             try backend.scale(centroids.gradient, by: gamma, into: centroids.gradient, count: centroids.count)
-            _ = try network.backward(codeGradient, batch: n, layers: 0 ... f)
+            try network.backward(codeGradient, batch: n, layers: 0 ... f)
             return (Double(try backend.floats(clusteringLoss)[0]), Double(try backend.floats(reconstructionLoss)[0]))
         }
     }

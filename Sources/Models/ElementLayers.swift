@@ -24,8 +24,9 @@ public final class ActivationLayer<B: ComputeBackend>: Layer {
         return y
     }
 
-    public func backward(_ dy: B.Buffer, batch: Int) throws -> B.Buffer {
+    public func backward(_ dy: B.Buffer, batch: Int, inputGradient: Bool) throws -> B.Buffer? {
         guard let output else { preconditionFailure("activation backward before forward") }
+        guard inputGradient else { return nil }
         let dx = try inputGradients.buffer(batch: batch)
         try backend.activationGradient(function, output: output, gradient: dy, into: dx, count: batch * inputSize)
         return dx
@@ -60,7 +61,8 @@ public final class MaxPool<B: ComputeBackend>: Layer {
         return y
     }
 
-    public func backward(_ dy: B.Buffer, batch: Int) throws -> B.Buffer {
+    public func backward(_ dy: B.Buffer, batch: Int, inputGradient: Bool) throws -> B.Buffer? {
+        guard inputGradient else { return nil }
         let dx = try inputGradients.buffer(batch: batch)
         try backend.maxPoolBackward(dy, indices: try indices.buffer(batch: batch), geometry: try geometry(batch), into: dx)
         return dx
@@ -98,7 +100,8 @@ public final class DropoutLayer<B: ComputeBackend>: Layer {
         return y
     }
 
-    public func backward(_ dy: B.Buffer, batch: Int) throws -> B.Buffer {
+    public func backward(_ dy: B.Buffer, batch: Int, inputGradient: Bool) throws -> B.Buffer? {
+        guard inputGradient else { return nil }
         guard active else { return dy }
         let dx = try inputGradients.buffer(batch: batch)
         try backend.combine(.multiply, dy, try masks.buffer(batch: batch), into: dx, count: batch * inputSize)

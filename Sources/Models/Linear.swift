@@ -25,10 +25,11 @@ public final class Linear<B: ComputeBackend>: Layer {
         return y
     }
 
-    public func backward(_ dy: B.Buffer, batch: Int) throws -> B.Buffer {
+    public func backward(_ dy: B.Buffer, batch: Int, inputGradient: Bool) throws -> B.Buffer? {
         guard let input else { preconditionFailure("Linear.backward before forward") }
         try backend.gemm(dy, input, into: weight.gradient, m: outputSize, n: inputSize, k: batch, transA: true)
         try backend.biasGradient(dy, outer: batch, channels: outputSize, inner: 1, into: bias.gradient)
+        guard inputGradient else { return nil }
         let dx = try inputGradients.buffer(batch: batch)
         try backend.gemm(dy, weight.value, into: dx, m: batch, n: inputSize, k: outputSize)
         return dx

@@ -91,15 +91,20 @@ public final class Network<B: ComputeBackend> {
     /// Back-propagates `dOutput` (the loss gradient with respect to the last forward's output)
     /// through every layer, leaving each parameter's gradient in `Parameter.gradient`.
     public func backward(_ dOutput: B.Buffer, batch: Int) throws {
-        _ = try backward(dOutput, batch: batch, layers: 0 ... layers.count - 1)
+        try backward(dOutput, batch: batch, layers: 0 ... layers.count - 1)
     }
 
     /// Back-propagates through `layers[range]` only (last to first) and returns the gradient with
     /// respect to the range's input: a buffer owned by its first layer, valid until that layer's next
-    /// backward (a caller may add another gradient into it in place).
-    public func backward(_ dOutput: B.Buffer, batch: Int, layers range: ClosedRange<Int>) throws -> B.Buffer {
-        var gradient = dOutput
-        for layer in layers[range].reversed() { gradient = try layer.backward(gradient, batch: batch) }
+    /// backward (a caller may add another gradient into it in place); nil when the range starts at
+    /// the network's input, whose gradient is not computed.
+    @discardableResult
+    public func backward(_ dOutput: B.Buffer, batch: Int, layers range: ClosedRange<Int>) throws -> B.Buffer? {
+        var gradient: B.Buffer? = dOutput
+        for index in range.reversed() {
+            guard let dy = gradient else { preconditionFailure("layer \(index + 1) gave no input gradient") }
+            gradient = try layers[index].backward(dy, batch: batch, inputGradient: index > 0)
+        }
         return gradient
     }
 

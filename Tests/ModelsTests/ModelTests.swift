@@ -57,6 +57,29 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// `Network.backward` skips the gradient with respect to the images (the first layer returns
+    /// nil) and every parameter gradient is the one the layers give when asked for all input
+    /// gradients; a range starting past the input still returns its input gradient.
+    func testBackwardSkipsOnlyTheImageGradient() throws {
+        let backend = CPUBackend()
+        for architecture in [Architecture.convAutoencoder(latent: 3), .cnn(dropout: 0), .denseAutoencoder(latent: 3)] {
+            let net = try Network(architecture, backend: backend, seed: 2)
+            let batch = 5
+            let x = try backend.makeBuffer((0 ..< batch * 784).map { Float(($0 * 37) % 101) / 101 })
+            _ = try net.forward(x, batch: batch, training: true)
+            let dy = try backend.makeBuffer((0 ..< batch * net.outputSize).map { Float(($0 * 13) % 7) / 7 - 0.4 })
+            XCTAssertNil(try net.backward(dy, batch: batch, layers: 0 ... net.layers.count - 1), "\(architecture)")
+            let skipped = try net.parameters.map { try backend.floats($0.gradient) }
+            var gradient = dy
+            for layer in net.layers.reversed() { gradient = try layer.backward(gradient, batch: batch) }
+            XCTAssertGreaterThanOrEqual(gradient.count, batch * 784)
+            for (p, before) in zip(net.parameters, skipped) {
+                XCTAssertEqual(try backend.floats(p.gradient), before, "\(architecture) \(p.name)")
+            }
+            XCTAssertNotNil(try net.backward(dy, batch: batch, layers: 1 ... net.layers.count - 1), "\(architecture)")
+        }
+    }
+
     /// Save, load, and the loaded network computes the same codes; a PyTorch-style file without
     /// metadata is recognised from its tensor names; a mismatching file is refused naming the tensor.
     func testCheckpointRoundTrip() throws {

@@ -53,12 +53,28 @@ extension CPUBackend {
         let out = y.floats, g = dy.floats, dst = dx.floats
         parallelFor(count) { range in
             switch f {
-            case .relu: for i in range { dst[i] = out[i] > 0 ? g[i] : 0 }
+            case .relu: reluGradient(output: out, gradient: g, into: dst, range: range)
             case .sigmoid: for i in range { dst[i] = g[i] * out[i] * (1 - out[i]) }
             case .tanh: for i in range { dst[i] = g[i] * (1 - out[i] * out[i]) }
             }
         }
     }
+}
+
+/// `dx = dy` where the ReLU's output is positive, else 0; eight at a time with a mask (the
+/// element-by-element loop compiled to a branch per element, which random signs mispredict).
+@inline(__always)
+private func reluGradient(output y: UnsafeMutablePointer<Float>, gradient dy: UnsafeMutablePointer<Float>,
+                          into dx: UnsafeMutablePointer<Float>, range: Range<Int>) {
+    var i = range.lowerBound
+    while i + 8 <= range.upperBound {
+        let out = UnsafeRawPointer(y + i).loadUnaligned(as: SIMD8<Float>.self)
+        var g = UnsafeRawPointer(dy + i).loadUnaligned(as: SIMD8<Float>.self)
+        g.replace(with: 0, where: .!(out .> 0))
+        UnsafeMutableRawPointer(dx + i).storeBytes(of: g, as: SIMD8<Float>.self)
+        i += 8
+    }
+    while i < range.upperBound { dx[i] = y[i] > 0 ? dy[i] : 0; i += 1 }
 }
 
 /// `1 / (1 + e^-x)` without overflow: `e^x / (1 + e^x)` for negative `x` (as the OpenCL kernel).
