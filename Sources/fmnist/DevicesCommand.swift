@@ -22,6 +22,8 @@ struct DevicesCommand: ParsableCommand {
         var blasCore: String
         var blasThreads: Int
         var openblasCoretype: String?
+        /// The kernel OpenBLAS fell back to when fmnist chose `openblasCoretype` itself (nil: the user's or OpenBLAS's choice).
+        var openblasFallback: String?
         var cores: Int
     }
 
@@ -37,6 +39,7 @@ struct DevicesCommand: ParsableCommand {
         do { devices = try OpenCLPlatforms.devices() } catch { openCLError = "\(error)" }
         let cpu = CPUInfo(blas: CPUBackend.blasDescription, blasCore: CPUBackend.blasCoreName, blasThreads: CPUBackend.blasThreads,
                           openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
+                          openblasFallback: ProcessInfo.processInfo.environment[BLASCoreChoice.restartMarker],
                           cores: ProcessInfo.processInfo.activeProcessorCount)
         let (backend, reason) = BackendOptions.automatic()
         let report = Report(openCLDevices: devices, openCLError: openCLError, cpu: cpu,
@@ -59,6 +62,9 @@ struct DevicesCommand: ParsableCommand {
         print("CPU backend:")
         print("  BLAS          \(cpu.blas)")
         print("  kernel        \(cpu.blasCore)\(cpu.openblasCoretype.map { " (OPENBLAS_CORETYPE=\($0))" } ?? "")")
+        if let fallback = cpu.openblasFallback {
+            print("                OpenBLAS had fallen back to its generic \(fallback) kernels on this CPU; fmnist set the coretype itself")
+        }
         print("  threads       \(cpu.blasThreads) BLAS threads, \(cpu.cores) cores")
         print("--backend auto: \(backend.name) (\(reason)): \(backend.deviceDescription)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Backend
 import Foundation
 
 /// `fmnist`: the Fashion-MNIST deep-clustering study from one command line.
@@ -12,6 +13,7 @@ struct FMNIST: ParsableCommand {
     /// Parses (usage help on a malformed command line), then runs; an error while running is one
     /// `Error:` line on standard error and a non-zero exit, without the usage text.
     static func main() {
+        BLASCoreChoice.restartWithBetterKernelsIfNeeded()
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {

@@ -30,6 +30,18 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// A user's `OPENBLAS_CORETYPE` is kept even when it names the generic kernels fmnist would
+    /// otherwise replace: no restart, no fallback reported.
+    func testUsersOpenBLASCoretypeStands() throws {
+        let outcome = try run(["devices", "--json"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+        let cpu = try XCTUnwrap(json["cpu"] as? [String: Any])
+        XCTAssertEqual(cpu["blasCore"] as? String, "Prescott")
+        XCTAssertEqual(cpu["openblasCoretype"] as? String, "Prescott")
+        XCTAssertNil(cpu["openblasFallback"] as? String)
+    }
+
     func testNoOpenCLPlatform() throws {
         let env = ["OCL_ICD_VENDORS": try emptyVendorDirectory(), "OPENCL_VENDOR_PATH": try emptyVendorDirectory()]
         let devices = try run(["devices"], environment: env)
