@@ -4,7 +4,8 @@
 # fmnist's (`fmnist train --epochs 1 --val-fraction 0`), on the 60,000 training images, batch 256,
 # Adam; the table gives each side's best and median over the rounds and their ratio.
 # Usage: benchmarks/train_side_by_side.sh [ROUNDS=3] [OUT_DIR] (environment, OPENBLAS_CORETYPE
-# included, left as it is; FMNIST_BIN overrides the binary; FMNIST_BACKEND the backend, default cpu).
+# included, left as it is; FMNIST_BIN overrides the binary; FMNIST_BACKEND the backend, default cpu;
+# FMNIST_BASELINE_BIN adds another fmnist binary, e.g. an older commit's, to every round as "baseline").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -29,23 +30,31 @@ import json, sys
 for row in json.load(open(sys.argv[1])):
     print(f"{sys.argv[2]}\ttorch\t{row['model']}\t{row['secondsPerEpoch']:.3f}")
 PY
-  for spec in "autoencoder conv-ae" "classifier cnn"; do
-    set -- $spec
-    "$bin" train "$1" --arch "$2" --epochs 1 --val-fraction 0 --backend "$backend" --data-dir "$data" \
-      --out "$scratch/model.safetensors" --json > "$scratch/fmnist.json"
-    "$venv/bin/python" -c "import json,sys; print(f'$round\tfmnist\t$2\t{json.load(open(sys.argv[1]))[\"epochs\"][0][\"seconds\"]:.3f}')" \
-      "$scratch/fmnist.json" >> "$log"
+  sides=("fmnist=$bin"); [ -n "${FMNIST_BASELINE_BIN:-}" ] && sides+=("baseline=$FMNIST_BASELINE_BIN")
+  for side in "${sides[@]}"; do
+    for spec in "autoencoder conv-ae" "classifier cnn"; do
+      set -- $spec
+      "${side#*=}" train "$1" --arch "$2" --epochs 1 --val-fraction 0 --backend "$backend" --data-dir "$data" \
+        --out "$scratch/model.safetensors" --json > "$scratch/fmnist.json"
+      "$venv/bin/python" -c "import json,sys; print(f'$round\t${side%%=*}\t$2\t{json.load(open(sys.argv[1]))[\"epochs\"][0][\"seconds\"]:.3f}')" \
+        "$scratch/fmnist.json" >> "$log"
+    done
   done
 done
 "$venv/bin/python" - "$log" "$backend" <<'PY' | tee "$out/table.md"
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
-print(f"| model | fmnist ({sys.argv[2]}) best / median s | PyTorch CPU best / median s | ratio of bests | ratio of medians |")
+sides = [s for s in ("fmnist", "baseline") if any(r["side"] == s for r in rows)]
+def seconds(model, side): return [float(r["seconds"]) for r in rows if r["model"] == model and r["side"] == side]
+print("| model | side | best / median s | ratio to PyTorch (bests) | ratio to PyTorch (medians) |")
 print("|---|---|---|---|---|")
 for model in ("conv-ae", "cnn"):
-    f = [float(r["seconds"]) for r in rows if r["model"] == model and r["side"] == "fmnist"]
-    t = [float(r["seconds"]) for r in rows if r["model"] == model and r["side"] == "torch"]
-    print(f"| {model} | {min(f):.2f} / {statistics.median(f):.2f} | {min(t):.2f} / {statistics.median(t):.2f} "
-          f"| {min(f) / min(t):.2f} | {statistics.median(f) / statistics.median(t):.2f} |")
-print(f"\n{len(rows) // 4} rounds, 60,000 images per epoch, batch 256; per-round times in rounds.tsv")
+    t = seconds(model, "torch")
+    print(f"| {model} | PyTorch CPU | {min(t):.2f} / {statistics.median(t):.2f} | 1 | 1 |")
+    for side in sides:
+        f = seconds(model, side)
+        print(f"| {model} | {side} ({sys.argv[2]}) | {min(f):.2f} / {statistics.median(f):.2f} | {min(f) / min(t):.2f} "
+              f"| {statistics.median(f) / statistics.median(t):.2f} |")
+rounds = len({r["round"] for r in rows})
+print(f"\n{rounds} rounds, 60,000 images per epoch, batch 256; per-round times in rounds.tsv")
 PY
