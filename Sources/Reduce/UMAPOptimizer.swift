@@ -1,4 +1,5 @@
 import Backend
+import CIntrinsics
 import Foundation
 
 /// UMAP's layout optimisation (umap-learn's `optimize_layout_euclidean`): each epoch, every edge
@@ -134,11 +135,20 @@ struct UMAPOptimizer {
             epochsPerSample.withUnsafeBufferPointer { every in
                 nextSample.withUnsafeMutableBufferPointer { due in
                     nextNegative.withUnsafeMutableBufferPointer { dueNegative in
+                        let rowBytes = dims * MemoryLayout<Float>.stride
                         for i in 0 ..< n {
                             let head = y.baseAddress! + i * dims
                             for edge in set.rowStart[i] ..< set.rowStart[i + 1] where every[edge] > 0 && due[edge] <= e {
                                 let j = Int(set.columns[edge])
                                 let tail = y.baseAddress! + j * dims
+                                let perNegative = every[edge] / negativeRate
+                                let negatives = Int((e - dueNegative[edge]) / perNegative)
+                                // The negative samples' rows are random reads across the layout: ask for them
+                                // now so they load while the attraction is computed (a hint, same results).
+                                for s in 0 ..< max(0, negatives) {
+                                    fmnist_prefetch(y.baseAddress! + Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n) * dims,
+                                                    rowBytes)
+                                }
                                 let d2 = Self.squaredDistance(head, tail, dims: dims)
                                 if d2 > 0 {
                                     let coefficient = Self.attraction(d2, a: a, b: b)
@@ -153,8 +163,6 @@ struct UMAPOptimizer {
                                     }
                                 }
                                 due[edge] += every[edge]
-                                let perNegative = every[edge] / negativeRate
-                                let negatives = Int((e - dueNegative[edge]) / perNegative)
                                 for s in 0 ..< max(0, negatives) {
                                     let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
                                     let other = y.baseAddress! + k * dims

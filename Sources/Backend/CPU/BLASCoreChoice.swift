@@ -1,5 +1,5 @@
 import CBLAS
-import CCPUFeatures
+import CIntrinsics
 import Foundation
 
 /// OpenBLAS kernels for CPUs its build does not recognise.
