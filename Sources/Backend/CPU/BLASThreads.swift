@@ -1,40 +1,19 @@
 import CBLAS
 import Foundation
 
-/// Scoped limits on OpenBLAS's own thread pool.
+/// OpenBLAS's own thread pool, switched off for the process once the CPU backend exists.
 ///
-/// The backend parallelises some ops itself (a convolution over the images of a batch) and calls
-/// BLAS once per image from each of its workers. OpenBLAS would otherwise hand each of those calls
-/// to its pool too, and concurrent calls then queue for the one pool. Inside `singleThreaded`, every
-/// BLAS call runs on the thread that makes it; the previous thread count comes back when the last
-/// overlapping scope ends. OpenBLAS's GEMM splits only `m` and `n` over its threads, never the sum
-/// over `k`, so a product is the same to the bit with one thread or many.
+/// The backend parallelises its work itself (products cut into slabs, convolutions image by image)
+/// and calls BLAS from each of its workers; OpenBLAS's pool would otherwise take those calls too
+/// (concurrent calls queue for the one pool) and stays awake spinning between calls, taking cores
+/// from everything around it. The count is set once and never changed back: one thread and many
+/// can differ in the last bits for some shapes (e.g. 1000x10x784 with OpenBLAS 0.3.21), so a count
+/// that changed while another thread (a second study lane) was inside BLAS would make results
+/// depend on timing. Code that calls BLAS directly (Cluster, Reduce) then runs it on its own thread.
 enum BLASThreads {
-    private static let state = ScopeState()
+    /// Runs at most once per process (a `static let` initialiser).
+    private static let switchedOff: Void = { openblas_set_num_threads(1) }()
 
-    static func singleThreaded<T>(_ body: () throws -> T) rethrows -> T {
-        state.enter()
-        defer { state.leave() }
-        return try body()
-    }
-
-    private final class ScopeState: @unchecked Sendable {
-        private let lock = NSLock()
-        private var depth = 0, saved: Int32 = 1
-
-        func enter() {
-            lock.lock(); defer { lock.unlock() }
-            if depth == 0 {
-                saved = openblas_get_num_threads()
-                if saved > 1 { openblas_set_num_threads(1) }
-            }
-            depth += 1
-        }
-
-        func leave() {
-            lock.lock(); defer { lock.unlock() }
-            depth -= 1
-            if depth == 0, saved > 1 { openblas_set_num_threads(saved) }
-        }
-    }
+    /// Makes every later BLAS call run on the thread that makes it.
+    static func useCallingThreadOnly() { _ = switchedOff }
 }

@@ -27,7 +27,7 @@ extension CPUBackend {
         let g = ws.geometry
         checkConvolutionBuffers(g, input: x.count, weight: weight.count, output: y.count, bias: bias?.count)
         let (patch, spatial, out) = (g.patchSize, g.outHeight * g.outWidth, g.outChannels)
-        let lanes = Self.convolutionLanes(g.batch)
+        let lanes = Self.workerCount(g.batch)
         let columns = try ws.scratch(count: lanes * patch * spatial).floats
         let (source, w, destination, b) = (x.floats, weight.floats, y.floats, bias?.floats)
         Self.shareOut(g.batch, lanes: lanes) { lane, image in
@@ -49,7 +49,7 @@ extension CPUBackend {
         let g = ws.geometry
         checkConvolutionBuffers(g, input: dx.count, weight: weight.count, output: dy.count, bias: nil)
         let (patch, spatial, out) = (g.patchSize, g.outHeight * g.outWidth, g.outChannels)
-        let lanes = Self.convolutionLanes(g.batch)
+        let lanes = Self.workerCount(g.batch)
         let columns = try ws.scratch(count: lanes * patch * spatial).floats
         let (gradient, w, destination) = (dy.floats, weight.floats, dx.floats)
         Self.shareOut(g.batch, lanes: lanes) { lane, image in
@@ -69,7 +69,7 @@ extension CPUBackend {
         let (patch, spatial, out) = (g.patchSize, g.outHeight * g.outWidth, g.outChannels)
         let groupSize = Self.weightGradientGroup
         let groups = (g.batch + groupSize - 1) / groupSize
-        let lanes = Self.convolutionLanes(groups)
+        let lanes = Self.workerCount(groups)
         // Per group: its weight-gradient sum [O, P], then its bias-gradient sum [O].
         let partialCount = out * patch + out
         let scratch = try ws.scratch(count: lanes * patch * spatial + groups * partialCount).floats
@@ -102,23 +102,21 @@ extension CPUBackend {
     }
 
     /// Workers for `items` independent pieces of work: one per core, at most one per piece.
-    static func convolutionLanes(_ items: Int) -> Int {
+    static func workerCount(_ items: Int) -> Int {
         max(1, min(ProcessInfo.processInfo.activeProcessorCount, items))
     }
 
     /// Runs `body(lane, item)` for every item of `0 ..< items` on `lanes` workers, each taking the
-    /// next item when it finishes one; OpenBLAS stays on the calling thread meanwhile.
+    /// next item when it finishes one.
     static func shareOut(_ items: Int, lanes: Int, _ body: (_ lane: Int, _ item: Int) -> Void) {
         guard items > 0 else { return }
-        BLASThreads.singleThreaded {
-            if lanes == 1 { for item in 0 ..< items { body(0, item) }; return }
-            let next = Atomic<Int>(0)
-            DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-                while true {
-                    let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    guard item < items else { return }
-                    body(lane, item)
-                }
+        if lanes == 1 { for item in 0 ..< items { body(0, item) }; return }
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            while true {
+                let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard item < items else { return }
+                body(lane, item)
             }
         }
     }
