@@ -13,6 +13,12 @@ extension CPUBackend {
         }
     }
 
+    /// All `patchSize` rows of image `image`'s columns, `[patchSize, OH*OW]` from `out`, on the calling thread.
+    static func im2colImage(_ src: UnsafeMutablePointer<Float>, geometry g: Conv2DGeometry, image: Int, into out: UnsafeMutablePointer<Float>) {
+        let spatial = g.outHeight * g.outWidth
+        for row in 0 ..< g.patchSize { im2colRun(src, geometry: g, image: image, row: row, into: out + row * spatial) }
+    }
+
     /// Patch row `row` of image `image` of `src`: the OH*OW entries `out[oh*OW + ow] =
     /// x[image, c, oh*SH - PH + i, ow*SW - PW + j]` (0 in the padding), `row = (c*KH + i)*KW + j`.
     @inline(__always)

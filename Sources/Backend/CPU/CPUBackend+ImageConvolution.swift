@@ -1,12 +1,9 @@
 import CBLAS
-import Dispatch
-import Foundation
-import Synchronization
 
 /// The CPU backend's convolutions, image by image across the cores.
 ///
 /// The generic path (`ComputeBackend+Convolution.swift`) builds one column matrix for many images,
-/// multiplies it with OpenBLAS's threads into `[O, n*OH*OW]` and reorders that to NCHW. Here each
+/// multiplies it into `[O, n*OH*OW]` and reorders that to NCHW. Here each
 /// worker takes the batch's next image, builds its `[patchSize, OH*OW]` columns (a few hundred KiB,
 /// so they stay in the core's cache) and calls a single-threaded GEMM whose output is the image's
 /// `[O, OH*OW]` NCHW block itself, so no reordering pass is needed:
@@ -32,7 +29,7 @@ extension CPUBackend {
         let (source, w, destination, b) = (x.floats, weight.floats, y.floats, bias?.floats)
         Self.shareOut(g.batch, lanes: lanes) { lane, image in
             let col = columns + lane * patch * spatial
-            for row in 0 ..< patch { Self.im2colRun(source, geometry: g, image: image, row: row, into: col + row * spatial) }
+            Self.im2colImage(source, geometry: g, image: image, into: col)
             let output = destination + image * out * spatial
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(out), Int32(spatial), Int32(patch),
                         1, w, Int32(patch), col, Int32(spatial), 0, output, Int32(spatial))
@@ -81,7 +78,7 @@ extension CPUBackend {
             let images = group * groupSize ..< min(g.batch, (group + 1) * groupSize)
             for image in images {
                 let first = image == images.lowerBound
-                for row in 0 ..< patch { Self.im2colRun(source, geometry: g, image: image, row: row, into: col + row * spatial) }
+                Self.im2colImage(source, geometry: g, image: image, into: col)
                 let dyImage = gradient + image * out * spatial
                 cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(out), Int32(patch), Int32(spatial),
                             1, dyImage, Int32(spatial), col, Int32(spatial), first ? 0 : 1, partial, Int32(patch))
@@ -97,26 +94,6 @@ extension CPUBackend {
                 var sum = partials[e]
                 for group in 1 ..< max(1, groups) { sum += partials[group * partialCount + e] }
                 if e < out * patch { weights[e] = sum } else if let biases { biases[e - out * patch] = sum }
-            }
-        }
-    }
-
-    /// Workers for `items` independent pieces of work: one per core, at most one per piece.
-    static func workerCount(_ items: Int) -> Int {
-        max(1, min(ProcessInfo.processInfo.activeProcessorCount, items))
-    }
-
-    /// Runs `body(lane, item)` for every item of `0 ..< items` on `lanes` workers, each taking the
-    /// next item when it finishes one.
-    static func shareOut(_ items: Int, lanes: Int, _ body: (_ lane: Int, _ item: Int) -> Void) {
-        guard items > 0 else { return }
-        if lanes == 1 { for item in 0 ..< items { body(0, item) }; return }
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
-            while true {
-                let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard item < items else { return }
-                body(lane, item)
             }
         }
     }

@@ -7,8 +7,8 @@ public final class CPUBackend: ComputeBackend {
     public typealias Buffer = CPUBuffer
 
     public let name = "cpu"
-    /// Measured on 2 cores (cnn.conv2 and cnn.conv1 at batch 256): 4-8 MiB of columns per pass ran
-    /// forward and backward 15-30% faster than one 58 MiB pass, the columns staying in cache.
+    /// Only for the generic im2col path, which this backend's own image-by-image convolutions
+    /// replace (`CPUBackend+ImageConvolution.swift`); 8 MiB was the best pass size for it on 2 cores.
     public let convolutionChunkBytes = 8 << 20
     /// Switches OpenBLAS's own threads off for the process (see `BLASThreads`).
     public init() { BLASThreads.useCallingThreadOnly() }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Splits `0 ..< count` into contiguous ranges of at least `grain` items and runs `body` on them
 /// across the machine's cores (serially when there is only one range).
@@ -13,5 +14,27 @@ public func parallelFor(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>)
         let lo = p * step
         let hi = min(count, lo + step)
         if lo < hi { body(lo ..< hi) }
+    }
+}
+
+extension CPUBackend {
+    /// Workers for `items` independent pieces of work: one per core, at most one per piece.
+    static func workerCount(_ items: Int) -> Int {
+        max(1, min(ProcessInfo.processInfo.activeProcessorCount, items))
+    }
+
+    /// Runs `body(lane, item)` for every item of `0 ..< items` on `lanes` workers, each taking the
+    /// next item when it finishes one.
+    static func shareOut(_ items: Int, lanes: Int, _ body: (_ lane: Int, _ item: Int) -> Void) {
+        guard items > 0 else { return }
+        if lanes == 1 { for item in 0 ..< items { body(0, item) }; return }
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: lanes) { lane in
+            while true {
+                let item = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard item < items else { return }
+                body(lane, item)
+            }
+        }
     }
 }
