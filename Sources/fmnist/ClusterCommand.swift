@@ -65,7 +65,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
     var xi: Double = 0.05
 
-    @Option(help: "DBSCAN, HDBSCAN, OPTICS, single linkage: neighbour search on the host — auto (a k-d tree at up to 64 features on the CPU backend; HDBSCAN's and single linkage's spanning tree at up to 64 features on any backend), kd-tree or brute (scikit-learn: algorithm).")
+    @Option(help: "DBSCAN, HDBSCAN, OPTICS, single linkage, Ward: neighbour search on the host — auto (a k-d tree at up to 64 features on the CPU backend; HDBSCAN's and single linkage's spanning tree at up to 64 features on any backend; Ward's centroid tree at up to 32), kd-tree or brute (scikit-learn: algorithm). The same labels either way.")
     var neighbourSearch: NeighbourIndex?
 
     @Option(name: [.customLong("covariance-type"), .customLong("covariance")],
@@ -126,8 +126,8 @@ struct ClusterCommand: ParsableCommand {
                 throw ValidationError("\(flag) applies to ward, single, complete and average, not \(method.rawValue)")
             }
         }
-        if neighbourSearch != nil, ![.dbscan, .hdbscan, .optics, .single].contains(method) {
-            throw ValidationError("--neighbour-search applies to dbscan, hdbscan, optics and single, not \(method.rawValue)")
+        if neighbourSearch != nil, ![.dbscan, .hdbscan, .optics, .single, .ward].contains(method) {
+            throw ValidationError("--neighbour-search applies to dbscan, hdbscan, optics, single and ward, not \(method.rawValue)")
         }
         if let dendrogram, !(dendrogram.hasSuffix(".png") || dendrogram.hasSuffix(".svg")) {
             throw ValidationError("--dendrogram \(dendrogram) must end in .png or .svg")

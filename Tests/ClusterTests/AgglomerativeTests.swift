@@ -87,6 +87,25 @@ final class AgglomerativeTests: XCTestCase {
         }
     }
 
+    /// Ward's k-d tree over the centroids makes exactly the merges of the scan: clustered points,
+    /// and points on a small integer grid where many costs tie (the tie rules must agree); the tree
+    /// is kept down to 40 clusters so insertions, rebuilds and the switch to the scan all happen.
+    func testWardTreeMakesTheMergesOfTheScan() throws {
+        var g = SplitMix64(seed: 23)
+        let clustered = (0 ..< 1500 * 3).map { i in Float(i % 7) * 3 + Float(g.nextGaussian()) }
+        let grid = (0 ..< 1200 * 2).map { _ in Float(g.next(below: 12)) }
+        for (x, n, d) in [(clustered, 1500, 3), (grid, 1200, 2)] {
+            var scan = WardClusters(x, rows: n, dim: d), tree = WardClusters(x, rows: n, dim: d, tree: true, treeMinimum: 40)
+            let a = nearestNeighbourChain(&scan, points: n) { _ in }, b = nearestNeighbourChain(&tree, points: n) { _ in }
+            XCTAssertEqual(a.count, n - 1)
+            XCTAssertEqual(b.count, n - 1)
+            let differing = (0 ..< min(a.count, b.count)).first { (i: Int) -> Bool in
+                a[i].a != b[i].a || a[i].b != b[i].b || a[i].height != b[i].height
+            }
+            XCTAssertNil(differing, "\(n) x \(d): merge \(differing ?? -1) differs")
+        }
+    }
+
     /// SciPy's `linkage(X, method)` on the fixture points: the same matrix (ids, sizes, heights).
     func testMatchesSciPyLinkageMatrices() throws {
         let (x, n, d) = try ClusterFixtures.points()

@@ -118,8 +118,8 @@ final class ClusterCommandTests: XCTestCase {
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
             (["cluster", "--linkage", "ward", "--method", "kmeans", "--split", "test", "--out", "/tmp/x.npy"], "--linkage ward contradicts --method kmeans"),
             (["cluster", "--linkage", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "is not ward, single, complete or average (the merge tree file is --linkage-out)"),
-            (["cluster", "--method", "ward", "--neighbour-search", "brute", "--split", "test", "--out", "/tmp/x.npy"],
-             "--neighbour-search applies to dbscan, hdbscan, optics and single, not ward"),
+            (["cluster", "--method", "complete", "--neighbour-search", "brute", "--split", "test", "--out", "/tmp/x.npy"],
+             "--neighbour-search applies to dbscan, hdbscan, optics, single and ward, not complete"),
             (["cluster", "--method", "dbscan", "--neighbour-search", "ball-tree", "--split", "test", "--out", "/tmp/x.npy"],
              "The value 'ball-tree' is invalid for '--neighbour-search"),
         ]

@@ -17,7 +17,7 @@ struct ActiveCentroids {
     private let keepsColumns: Bool
     private(set) var sizes: [Double]
     private(set) var slots: [Int]          // compact position -> slot
-    private var positions: [Int]           // slot -> compact position (-1: merged away)
+    private(set) var positions: [Int]      // slot -> compact position (-1: merged away)
 
     init(_ x: [Float], rows n: Int, dim d: Int, keepFloatCopy: Bool = false, keepColumns: Bool = false) {
         dim = d

@@ -4,7 +4,9 @@ import Backend
 /// `AgglomerativeClustering` and SciPy's `linkage`: one fit gives the whole `LinkageTree`, cut at
 /// any k or distance threshold afterwards.
 ///
-/// - `ward`: nearest-neighbour chain on centroids, memory O(n d).
+/// - `ward`: nearest-neighbour chain on centroids, memory O(n d); queries from a k-d tree over the
+///   centroids (`WardCentroidTree`) at up to `WardClusters.treeDimensions` features with `index`
+///   `.auto` (always with `.kdTree`), else a scan of every centroid. The same merges either way.
 /// - `single`: Prim's minimum spanning tree computed from the points, memory O(n d) (over a k-d
 ///   tree at few features: `index`).
 /// - `complete`, `average`: nearest-neighbour chain in two phases. While more than `matrixClusters`
@@ -28,7 +30,8 @@ public enum Agglomerative {
         guard n > 1 else { return LinkageTree(points: n, unorderedMerges: []) }
         switch linkage {
         case .ward:
-            var clusters = WardClusters(x, rows: n, dim: d)
+            let tree = index == .kdTree || (index == .auto && d <= WardClusters.treeDimensions)
+            var clusters = WardClusters(x, rows: n, dim: d, tree: tree)
             return LinkageTree(points: n, unorderedMerges: nearestNeighbourChain(&clusters, points: n, progress: progress))
         case .single:
             return LinkageTree(points: n, unorderedMerges: MinimumSpanningTree.edges(x, rows: n, dim: d, index: index, progress: progress))
