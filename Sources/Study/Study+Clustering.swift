@@ -113,7 +113,9 @@ extension Study {
         let name = "\(set.name) \(plan.method)"
         var labelsHit = false, rowHit = false
         var labels: [Int64] = []
-        var row = try cache.record("row-\(name)", key, hit: &rowHit) { () -> ResultRow in
+        // The row's key also names how it was scored, so rows scored before a change of definition
+        // are recomputed from their cached labels.
+        var row = try cache.record("row-\(name)", key.with("scores: silhouette within the sample"), hit: &rowHit) { () -> ResultRow in
             var row = ResultRow(features: set.name, supervised: set.supervised, dims: set.dim, method: plan.method, parameters: plan.parameters)
             PeakMemory.reset()
             let baseline = PeakMemory.residentBytes()
@@ -135,7 +137,8 @@ extension Study {
     }
 
     /// External scores against the classes; internal scores on the features of the points that are
-    /// not noise (silhouette on a seeded sample of the profile's size).
+    /// not noise (silhouette on a seeded sample of the profile's size, scored within the sample as
+    /// scikit-learn's `sample_size`; none when the sample holds a single cluster).
     private func score(_ row: inout ResultRow, labels: [Int64], truth: [Int64], set: FeatureSet) throws {
         let m = ExternalMetrics(truth: truth, predicted: labels)
         (row.ari, row.ami, row.nmi, row.accuracy, row.purity) = (m.ari, m.ami, m.nmi, m.accuracy, m.purity)
@@ -151,8 +154,12 @@ extension Study {
             keptLabels = kept.map { labels[$0] }
         }
         let n = kept.count
-        row.silhouette = try InternalMetrics.silhouette(x, rows: n, dim: set.dim, labels: keptLabels, backend: backend,
-                                                        sample: min(n, profile.silhouetteSample), seed: settings.seed)
+        do {
+            row.silhouette = try InternalMetrics.silhouette(x, rows: n, dim: set.dim, labels: keptLabels, backend: backend,
+                                                            sample: min(n, profile.silhouetteSample), seed: settings.seed)
+        } catch BackendError.invalidArgument(_) {
+            row.silhouette = nil // the sample holds a single cluster: undefined, as in scikit-learn
+        }
         row.calinskiHarabasz = InternalMetrics.calinskiHarabasz(x, rows: n, dim: set.dim, labels: keptLabels)
         row.daviesBouldin = InternalMetrics.daviesBouldin(x, rows: n, dim: set.dim, labels: keptLabels)
     }

@@ -81,7 +81,7 @@ extension Study {
     private func elbow(_ set: FeatureSet) throws {
         let range = profile.elbowRange
         var hit = false
-        let points = try cache.record("elbow-\(set.name)", set.key.with("elbow \(range) seed \(settings.seed) sample \(profile.silhouetteSample)"),
+        let points = try cache.record("elbow-\(set.name)", set.key.with("elbow \(range) seed \(settings.seed) sample \(profile.silhouetteSample) within"),
                                       hit: &hit) { () -> [ElbowPoint] in
             progress.start("views: elbow on \(set.name)", total: range.count, unit: "k")
             return try range.map { k in

@@ -21,7 +21,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Features (.npy, float [N, D]) for the internal metrics: silhouette, Calinski-Harabasz, Davies-Bouldin.")
     var features: String?
 
-    @Option(name: [.customLong("sample"), .customLong("sample-size")], help: "Compute the silhouette on this many randomly drawn points (seeded by --seed) instead of all. scikit-learn: sample_size.")
+    @Option(name: [.customLong("sample"), .customLong("sample-size")], help: "Compute the silhouette on this many randomly drawn points (seeded by --seed), scored among themselves, instead of all. scikit-learn: sample_size.")
     var sample: Int?
 
     @Flag(help: "Print JSON.")
