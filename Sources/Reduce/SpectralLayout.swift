@@ -47,11 +47,11 @@ enum SpectralLayout {
                     }
                 }
             }
-            for c in 0 ..< block {
-                var dot = 0.0
-                for i in 0 ..< n { dot += y[i * block + c] * trivial[i] }
-                for i in 0 ..< n { y[i * block + c] -= dot * trivial[i] }
-            }
+            // y -= trivial (trivial^T y), all columns in one pass over the rows each way (the same
+            // sums, in the same order, as column by column).
+            var dots = [Double](repeating: 0, count: block)
+            for i in 0 ..< n { for c in 0 ..< block { dots[c] += y[i * block + c] * trivial[i] } }
+            for i in 0 ..< n { for c in 0 ..< block { y[i * block + c] -= dots[c] * trivial[i] } }
         }
         var previous = [Double](repeating: -1, count: dims)
         for iteration in 1 ... maxIterations {

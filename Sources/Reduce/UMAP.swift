@@ -88,23 +88,24 @@ public enum UMAP {
     /// What `fit` reports while it runs: phase name, units done, units in the phase.
     public typealias Progress = (String, Int, Int) -> Void
 
-    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
-                                              progress: Progress = { _, _, _ in }) throws -> Result {
-        try ReduceInput.validate(x, rows: n, dim: d, dims: c.dims, maxDims: max(1, n - 2), method: "UMAP")
-        guard c.neighbours >= 2, c.neighbours < n else {
-            throw ReduceError("--n-neighbors \(c.neighbours) must be at least 2 and below the number of points (\(n))")
-        }
-        guard c.minDist >= 0, c.spread > 0, c.minDist <= c.spread else {
-            throw ReduceError("--min-dist \(c.minDist) must be in [0, --spread \(c.spread)]")
-        }
-        if let e = c.epochs, e < 1 { throw ReduceError("--epochs \(e) must be at least 1") }
-        guard c.densityLambda >= 0, c.densityFraction > 0, c.densityFraction <= 1 else {
-            throw ReduceError("--dens-lambda \(c.densityLambda) must not be negative, --dens-frac \(c.densityFraction) in (0, 1]")
-        }
-        var seconds: [String: Double] = [:]
-        var clock = Date()
-        func lap(_ phase: String) { seconds[phase] = Date().timeIntervalSince(clock); clock = Date() }
+    /// The k-NN graph a layout is built on (the point itself first; with the cosine metric, cosine
+    /// distances), and with the projected search its measured recall. Layouts of the same points
+    /// with the same neighbours, metric and search can share one (`fit(neighbours:)`): the study's
+    /// layouts of the pixels at several sizes do.
+    public struct Neighbours: Sendable {
+        public var graph: NeighbourGraph
+        public var recall: Double?
+        /// What it was searched with, checked by `fit`.
+        let metric: Metric, search: NeighbourSearch
+        /// Seconds the search took.
+        public var seconds: Double
+    }
 
+    /// The k-NN graph of `x [n, d]` for `c.neighbours`, `c.metric` and `c.neighbourSearch`.
+    public static func neighbours<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                                     progress: Progress = { _, _, _ in }) throws -> Neighbours {
+        try validate(x, rows: n, dim: d, configuration: c)
+        let clock = Date()
         let points = c.metric == .cosine ? normalisedRows(x, rows: n, dim: d) : x
         let projectedDims = 64
         let projected = c.neighbourSearch == .projected
@@ -123,7 +124,41 @@ public enum UMAP {
             // Unit rows: |u - v|^2 = 2 (1 - cos), so the cosine distance is |u - v|^2 / 2.
             graph.distances = graph.distances.map { $0 * $0 / 2 }
         }
-        lap("k-NN")
+        return Neighbours(graph: graph, recall: recall, metric: c.metric, search: c.neighbourSearch,
+                          seconds: Date().timeIntervalSince(clock))
+    }
+
+    static func validate(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration) throws {
+        try ReduceInput.validate(x, rows: n, dim: d, dims: c.dims, maxDims: max(1, n - 2), method: "UMAP")
+        guard c.neighbours >= 2, c.neighbours < n else {
+            throw ReduceError("--n-neighbors \(c.neighbours) must be at least 2 and below the number of points (\(n))")
+        }
+        guard c.minDist >= 0, c.spread > 0, c.minDist <= c.spread else {
+            throw ReduceError("--min-dist \(c.minDist) must be in [0, --spread \(c.spread)]")
+        }
+        if let e = c.epochs, e < 1 { throw ReduceError("--epochs \(e) must be at least 1") }
+        guard c.densityLambda >= 0, c.densityFraction > 0, c.densityFraction <= 1 else {
+            throw ReduceError("--dens-lambda \(c.densityLambda) must not be negative, --dens-frac \(c.densityFraction) in (0, 1]")
+        }
+    }
+
+    /// The layout of `x [n, d]`; `neighbours`: its k-NN graph from `neighbours(_:...)` with the same
+    /// points and settings (searched here when nil; the layout is the same either way).
+    public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                              neighbours given: Neighbours? = nil,
+                                              progress: Progress = { _, _, _ in }) throws -> Result {
+        try validate(x, rows: n, dim: d, configuration: c)
+        if let given, given.graph.rows != n || given.graph.k != c.neighbours || given.metric != c.metric || given.search != c.neighbourSearch {
+            throw ReduceError("UMAP: the given k-NN graph (\(given.graph.rows) rows, \(given.graph.k) neighbours, \(given.metric.rawValue), "
+                              + "\(given.search.rawValue) search) was not made for these points and settings")
+        }
+        var seconds: [String: Double] = [:]
+        let found = try given ?? neighbours(x, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+        var graph = found.graph
+        let recall = found.recall
+        seconds["k-NN"] = given == nil ? found.seconds : 0
+        var clock = Date()
+        func lap(_ phase: String) { seconds[phase] = Date().timeIntervalSince(clock); clock = Date() }
         var notes: [String] = []
         if c.graph == .mutual {
             let (mutual, kept, reconnected) = MutualNeighbours.graph(from: graph)

@@ -22,6 +22,29 @@ struct UMAPRequest {
     var name: String
     var neighbours = 15
     var minDist = 0.1
+    /// The k-NN graph it shares with other layouts of the same input (searched once).
+    var shared: SharedNeighbours?
+
+    /// Roughly proportional to its time, for starting the longest first: the SGD grows with the
+    /// output size, the search with the input's (up to the projection's 64 features).
+    var cost: Double { Double(dims + 12) + Double(min(input.dim, 64)) / 4 }
+}
+
+/// A k-NN graph computed once, by whichever layout asks first (the others wait for it), and then
+/// handed to every layout that shares it; the layouts are the ones computed alone.
+final class SharedNeighbours: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Result<UMAP.Neighbours, Error>?
+    private let search: () throws -> UMAP.Neighbours
+
+    init(_ search: @escaping () throws -> UMAP.Neighbours) { self.search = search }
+
+    func get() throws -> UMAP.Neighbours {
+        try lock.withLock {
+            if value == nil { value = Result { try search() } }
+            return try value!.get()
+        }
+    }
 }
 
 extension ModelPlan {
@@ -52,7 +75,8 @@ extension Study {
         for c in profile.components { attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
         for c in profile.components { attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
         let pixelLayoutsAt = features.count
-        var layouts = profile.components.map { UMAPRequest(input: raw, dims: $0, name: "UMAP-\($0)") }
+        let pixelGraph = sharedNeighbours(raw)
+        var layouts = profile.components.map { UMAPRequest(input: raw, dims: $0, name: "UMAP-\($0)", shared: pixelGraph) }
         for plan in modelPlans where plan.architecture.isAutoencoder || plan.name == "cnn" {
             attempt("\(plan.name) features") { try add(encode(plan)) }
         }
@@ -74,13 +98,33 @@ extension Study {
                 layouts.append(UMAPRequest(input: codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0))
             }
         }
-        let computed = umaps(layouts)
+        // The views' 2-D layouts run here too, so both cores stay busy to the end of the longest
+        // layout; the views stage takes them from the cache.
+        let views = viewLayouts(pixelGraph: pixelGraph)
+        let computed = umaps(layouts + views).dropLast(views.count)
         let pixelLayouts = profile.components.count
         features += computed.dropFirst(pixelLayouts).compactMap { $0 }
         features.insert(contentsOf: computed.prefix(pixelLayouts).compactMap { $0 }, at: pixelLayoutsAt)
     }
 
     private func add(_ set: FeatureSet) { features.append(set) }
+
+    /// The raw pixels' (or any set's) k-NN graph with umap-learn's 15 neighbours, searched once for
+    /// every layout of it that asks.
+    func sharedNeighbours(_ set: FeatureSet) -> SharedNeighbours {
+        SharedNeighbours { [unowned self] in
+            var c = UMAP.Configuration()
+            c.seed = settings.seed
+            return try UMAP.neighbours(set.values, rows: set.rows, dim: set.dim, configuration: c, backend: backend)
+        }
+    }
+
+    /// The views' UMAP-2 layouts of the raw pixels and of the CNN features.
+    func viewLayouts(pixelGraph: SharedNeighbours?) -> [UMAPRequest] {
+        ["raw pixels", "CNN fc1"].compactMap { name in features.first { $0.name == name } }.map {
+            UMAPRequest(input: $0, dims: 2, name: "\($0.name) UMAP-2", shared: $0.name == "raw pixels" ? pixelGraph : nil)
+        }
+    }
 
     /// A cached matrix computed from `input` under `key`, counted for the stage.
     func derived(_ name: String, _ key: ArtefactKey, _ compute: () throws -> (values: [Float], rows: Int, dim: Int)) throws -> FeatureSet {
@@ -113,19 +157,22 @@ extension Study {
     }
 
     /// Computes the layouts two at a time on the CPU backend (umap-learn's sequential optimisation
-    /// keeps one core busy, so a second layout uses the other), one at a time elsewhere. Each layout
-    /// is exactly the one computed alone: its own seed, graph and start; nothing is shared. Only the
-    /// first lane draws progress. Returns one set per request, in their order (nil where it failed),
-    /// and records each one's seconds, failure and cache use for the stage, as `attempt` does.
+    /// keeps one core busy, so a second layout uses the other), one at a time elsewhere, the
+    /// costliest first (`UMAPRequest.cost`). Each layout is exactly the one computed alone: its own
+    /// seed and start; a shared k-NN graph is the one its own search would find. Only the first
+    /// lane draws progress. Returns one set per request, in their order (nil where it failed), and
+    /// records each one's seconds, failure and cache use for the stage, as `attempt` does.
     func umaps(_ requests: [UMAPRequest]) -> [FeatureSet?] {
         let lanes = B.self == CPUBackend.self ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
         var results = [(Result<(FeatureSet, Bool), Error>, Double)?](repeating: nil, count: requests.count)
+        let order = requests.indices.sorted { (requests[$0].cost, -$0) > (requests[$1].cost, -$1) }
         let lock = NSLock()
         var next = 0
         DispatchQueue.concurrentPerform(iterations: min(lanes, max(1, requests.count))) { lane in
             while true {
-                let i: Int = lock.withLock { defer { next += 1 }; return next }
-                guard i < requests.count else { return }
+                let taken: Int = lock.withLock { defer { next += 1 }; return next }
+                guard taken < requests.count else { return }
+                let i = order[taken]
                 let start = Date()
                 let result = Result { try layout(requests[i], reporting: lane == 0) }
                 lock.withLock { results[i] = (result, Date().timeIntervalSince(start)) }
@@ -153,7 +200,9 @@ extension Study {
         let key = r.input.key.with("umap \(r.dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.rawValue)")
         var hit = false
         let m = try cache.matrix("features-\(r.name)", key, hit: &hit) {
-            let result = try UMAP.fit(r.input.values, rows: r.input.rows, dim: r.input.dim, configuration: c, backend: backend) { phase, done, total in
+            let given = try r.shared?.get()
+            let result = try UMAP.fit(r.input.values, rows: r.input.rows, dim: r.input.dim, configuration: c, backend: backend,
+                                      neighbours: given) { phase, done, total in
                 guard reporting else { return }
                 self.progress.update(phase: phase, prefix: "features: \(r.name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "epochs")
             }

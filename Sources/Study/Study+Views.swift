@@ -17,8 +17,9 @@ extension Study {
     func runViews() throws {
         let truth = try clustered.get().labels.map(Int.init)
         let viewed = ["raw pixels", "CNN fc1"].compactMap { name in features.first { $0.name == name } }
-        // Both UMAP layouts first, side by side (`umaps`); the loop below draws them.
-        let layouts = umaps(viewed.map { UMAPRequest(input: $0, dims: 2, name: "\($0.name) UMAP-2") })
+        // Both UMAP layouts first, side by side (`umaps`; normally from the cache, the features stage
+        // computes them beside its own); the loop below draws them.
+        let layouts = umaps(viewLayouts(pixelGraph: viewed.first.map { sharedNeighbours($0) }))
         let umapViews = Dictionary(uniqueKeysWithValues: zip(viewed.map(\.name), layouts).compactMap { name, set in set.map { (name, $0) } })
         for name in ["raw pixels", "CNN fc1"] {
             guard let set = features.first(where: { $0.name == name }) else {

@@ -64,6 +64,26 @@ final class UMAPTests: XCTestCase {
         XCTAssertGreaterThan(Double(kept) / Double(n), 0.65, "\(updates): nearest input neighbours kept among the 10 nearest embedded ones")
     }
 
+    /// A k-NN graph searched once and handed to `fit` gives the layout `fit` finds on its own, at two
+    /// output sizes (the study shares the pixels' graph so); a graph for other settings is refused.
+    func testSharedNeighboursGiveTheSameLayout() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        var c = UMAP.Configuration()
+        (c.neighbours, c.epochs, c.seed) = (10, 50, 3)
+        let shared = try UMAP.neighbours(x, rows: n, dim: d, configuration: c, backend: CPUBackend())
+        for dims in [2, 5] {
+            c.dims = dims
+            let alone = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend())
+            let given = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend(), neighbours: shared)
+            XCTAssertEqual(given.embedding, alone.embedding, "dims \(dims)")
+        }
+        c.neighbours = 12
+        XCTAssertThrowsError(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend(), neighbours: shared))
+        c.neighbours = 10
+        c.metric = .cosine
+        XCTAssertThrowsError(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend(), neighbours: shared))
+    }
+
     /// The mutual graph keeps exactly the edges present both ways, leaves every point at least one
     /// neighbour, and UMAP runs on it.
     func testMutualGraph() throws {
