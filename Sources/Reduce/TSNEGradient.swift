@@ -66,34 +66,42 @@ enum TSNEGradient {
         let spacing = boxWidth / Double(nodesPerBox)
         // Node t of a box sits at (t + 1/2) / nodesPerBox of its width.
         let nodes = (0 ..< nodesPerBox).map { (Double($0) + 0.5) / Double(nodesPerBox) }
-        func lagrange(_ u: Double) -> [Double] {
-            (0 ..< nodesPerBox).map { a in
-                var v = 1.0
-                for b in 0 ..< nodesPerBox where b != a { v *= (u - nodes[b]) / (nodes[a] - nodes[b]) }
-                return v
-            }
-        }
-        // Each point's box and interpolation weights.
+        // Each point's box and Lagrange interpolation weights per axis (points across the cores).
         var cell = [Int](repeating: 0, count: 2 * n), weights = [Double](repeating: 0, count: 2 * n * nodesPerBox)
-        for i in 0 ..< n {
-            for axis in 0 ..< 2 {
-                let position = (y[2 * i + axis] - lo) / boxWidth
-                let box = min(boxes - 1, max(0, Int(position)))
-                cell[2 * i + axis] = box
-                let w = lagrange(position - Double(box))
-                for t in 0 ..< nodesPerBox { weights[(2 * i + axis) * nodesPerBox + t] = w[t] }
+        cell.withUnsafeMutableBufferPointer { cells in
+            weights.withUnsafeMutableBufferPointer { w in
+                parallelFor(n, grain: 4096) { range in
+                    for i in range {
+                        for axis in 0 ..< 2 {
+                            let position = (y[2 * i + axis] - lo) / boxWidth
+                            let box = min(boxes - 1, max(0, Int(position)))
+                            cells[2 * i + axis] = box
+                            let u = position - Double(box), base = (2 * i + axis) * nodesPerBox
+                            for a in 0 ..< nodesPerBox {
+                                var v = 1.0
+                                for b in 0 ..< nodesPerBox where b != a { v *= (u - nodes[b]) / (nodes[a] - nodes[b]) }
+                                w[base + a] = v
+                            }
+                        }
+                    }
+                }
             }
         }
-        // Charges spread onto the grid: [4, grid, grid].
+        // Charges spread onto the grid: [4, grid, grid] (charges 1, y1, y2, |y|^2), point by point.
         let size = 2 * grid
         var charges = [Double](repeating: 0, count: 4 * grid * grid)
+        let plane = grid * grid
         for i in 0 ..< n {
-            let q = [1, y[2 * i], y[2 * i + 1], y[2 * i] * y[2 * i] + y[2 * i + 1] * y[2 * i + 1]]
+            let (y1, y2) = (y[2 * i], y[2 * i + 1]), squared = y1 * y1 + y2 * y2
             for a in 0 ..< nodesPerBox {
                 let gx = cell[2 * i] * nodesPerBox + a, wx = weights[(2 * i) * nodesPerBox + a]
                 for b in 0 ..< nodesPerBox {
                     let gy = cell[2 * i + 1] * nodesPerBox + b, w = wx * weights[(2 * i + 1) * nodesPerBox + b]
-                    for c in 0 ..< 4 { charges[(c * grid + gx) * grid + gy] += w * q[c] }
+                    let at = gx * grid + gy
+                    charges[at] += w * 1
+                    charges[plane + at] += w * y1
+                    charges[2 * plane + at] += w * y2
+                    charges[3 * plane + at] += w * squared
                 }
             }
         }
@@ -142,7 +150,7 @@ enum TSNEGradient {
                             let gx = cell[2 * i] * nodesPerBox + a, wx = weights[(2 * i) * nodesPerBox + a]
                             for b in 0 ..< nodesPerBox {
                                 let gy = cell[2 * i + 1] * nodesPerBox + b, w = wx * weights[(2 * i + 1) * nodesPerBox + b]
-                                let at = gx * grid + gy, plane = grid * grid
+                                let at = gx * grid + gy
                                 phi.0 += w * potentials[at]
                                 phi.1 += w * potentials[plane + at]
                                 phi.2 += w * potentials[2 * plane + at]

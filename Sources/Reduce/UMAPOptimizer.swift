@@ -135,20 +135,39 @@ struct UMAPOptimizer {
             epochsPerSample.withUnsafeBufferPointer { every in
                 nextSample.withUnsafeMutableBufferPointer { due in
                     nextNegative.withUnsafeMutableBufferPointer { dueNegative in
-                        let rowBytes = dims * MemoryLayout<Float>.stride
-                        for i in 0 ..< n {
-                            let head = y.baseAddress! + i * dims
-                            for edge in set.rowStart[i] ..< set.rowStart[i + 1] where every[edge] > 0 && due[edge] <= e {
+                        let rowBytes = dims * MemoryLayout<Float>.stride, edges = set.edgeCount
+                        /// The tail and the negative samples of an edge are random rows of the layout: they are
+                        /// asked for while the due edge before it is computed, so they load meanwhile (a hint
+                        /// only; the layout is the same).
+                        func prefetch(edge f: Int) {
+                            guard f < edges else { return }
+                            fmnist_prefetch(y.baseAddress! + Int(set.columns[f]) * dims, rowBytes)
+                            let ahead = Int((e - dueNegative[f]) / (every[f] / negativeRate))
+                            for s in 0 ..< max(0, ahead) {
+                                fmnist_prefetch(y.baseAddress! + Self.negative(seed: seed, edge: f, epoch: epoch, sample: s, count: n) * dims,
+                                                rowBytes)
+                            }
+                        }
+                        /// The first edge from `f` on that is due this epoch (`edges` if none).
+                        func nextDue(from f: Int) -> Int {
+                            var f = f
+                            while f < edges && !(every[f] > 0 && due[f] <= e) { f += 1 }
+                            return f
+                        }
+                        // Edges in row order, as before; `upcoming` is the due edge after the current one.
+                        var upcoming = nextDue(from: 0), i = 0
+                        prefetch(edge: upcoming)
+                        while upcoming < edges {
+                            let edge = upcoming
+                            while set.rowStart[i + 1] <= edge { i += 1 }
+                            upcoming = nextDue(from: edge + 1)
+                            prefetch(edge: upcoming)
+                            do {
+                                let head = y.baseAddress! + i * dims
                                 let j = Int(set.columns[edge])
                                 let tail = y.baseAddress! + j * dims
                                 let perNegative = every[edge] / negativeRate
                                 let negatives = Int((e - dueNegative[edge]) / perNegative)
-                                // The negative samples' rows are random reads across the layout: ask for them
-                                // now so they load while the attraction is computed (a hint, same results).
-                                for s in 0 ..< max(0, negatives) {
-                                    fmnist_prefetch(y.baseAddress! + Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n) * dims,
-                                                    rowBytes)
-                                }
                                 let d2 = Self.squaredDistance(head, tail, dims: dims)
                                 if d2 > 0 {
                                     let coefficient = Self.attraction(d2, a: a, b: b)

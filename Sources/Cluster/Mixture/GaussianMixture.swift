@@ -57,40 +57,48 @@ public enum GaussianMixture {
             let (k, d) = (components, dim)
             var result = [Double](repeating: 0, count: n * k)
             let constant = Double(d) * log(2 * Double.pi)
-            let block = GaussianMixture.rowBlock(rows: n, dim: d)
-            var centred = [Double](repeating: 0, count: block * d)
+            // Blocks of rows across the cores: each row's value is computed alone, so the result does
+            // not depend on the block size or the number of cores.
+            let block = min(GaussianMixture.rowBlock(rows: n, dim: d), 2048), blocks = (n + block - 1) / block
+            if covariance != .full {
+                result.withUnsafeMutableBufferPointer { out in
+                    parallelFor(blocks, grain: 1) { range in
+                        diagonalLogProbabilities(x, rows: (range.lowerBound * block) ..< min(n, range.upperBound * block), block: block, into: out)
+                    }
+                }
+                return result
+            }
             for c in 0 ..< k {
                 let logWeight = log(weights[c])
-                switch covariance {
-                case .full:
-                    let factor = Array(factors[(c * d * d) ..< ((c + 1) * d * d)])
-                    var logDet = 0.0
-                    for j in 0 ..< d { logDet += log(factor[j * d + j]) }
-                    for start in stride(from: 0, to: n, by: block) {
-                        let rows = min(block, n - start)
-                        for r in 0 ..< rows { for j in 0 ..< d { centred[r * d + j] = Double(x[(start + r) * d + j]) - means[c * d + j] } }
-                        // Y L^T = X - mu  ->  rows of Y are L^-1 (x - mu).
-                        cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(rows), Int32(d), 1,
-                                    factor, Int32(d), &centred, Int32(d))
-                        for r in 0 ..< rows {
-                            var q = 0.0
-                            for j in 0 ..< d { q += centred[r * d + j] * centred[r * d + j] }
-                            result[(start + r) * k + c] = logWeight - 0.5 * (constant + q) - logDet
+                let factor = Array(factors[(c * d * d) ..< ((c + 1) * d * d)])
+                var logDet = 0.0
+                for j in 0 ..< d { logDet += log(factor[j * d + j]) }
+                result.withUnsafeMutableBufferPointer { out in
+                    parallelFor(blocks, grain: 1) { range in
+                        var centred = [Double](repeating: 0, count: block * d)
+                        for b in range {
+                            let start = b * block, rows = min(block, n - start)
+                            for r in 0 ..< rows { for j in 0 ..< d { centred[r * d + j] = Double(x[(start + r) * d + j]) - means[c * d + j] } }
+                            // Y L^T = X - mu  ->  rows of Y are L^-1 (x - mu).
+                            cblas_dtrsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, Int32(rows), Int32(d), 1,
+                                        factor, Int32(d), &centred, Int32(d))
+                            for r in 0 ..< rows {
+                                var q = 0.0
+                                for j in 0 ..< d { q += centred[r * d + j] * centred[r * d + j] }
+                                out[(start + r) * k + c] = logWeight - 0.5 * (constant + q) - logDet
+                            }
                         }
                     }
-                case .diag, .spherical:
-                    break // all components at once below
                 }
             }
-            if covariance != .full { diagonalLogProbabilities(x, rows: n, block: block, into: &result) }
             return result
         }
 
         /// The diagonal and spherical cases of `weightedLogProbabilities`, as scikit-learn's
         /// `_estimate_log_gaussian_prob` expands them: with precisions `p_cj = 1 / s_cj^2`, the
         /// quadratic form `sum_j (x_j - mu_cj)^2 p_cj = (x^2) p_c - 2 x (mu_c p_c) + sum_j mu_cj^2 p_cj`,
-        /// two GEMMs `[rows, d] x [d, k]` per block of rows (Double).
-        private func diagonalLogProbabilities(_ x: [Float], rows n: Int, block: Int, into result: inout [Double]) {
+        /// two GEMMs `[rows, d] x [d, k]` per block of `rows` (Double).
+        private func diagonalLogProbabilities(_ x: [Float], rows: Range<Int>, block: Int, into result: UnsafeMutableBufferPointer<Double>) {
             let (k, d) = (components, dim)
             let constant = Double(d) * log(2 * Double.pi)
             var precision = [Double](repeating: 0, count: k * d), scaledMeans = precision
@@ -109,8 +117,8 @@ public enum GaussianMixture {
             }
             var values = [Double](repeating: 0, count: block * d), squares = values
             var q = [Double](repeating: 0, count: block * k)
-            for start in stride(from: 0, to: n, by: block) {
-                let rows = min(block, n - start)
+            for start in stride(from: rows.lowerBound, to: rows.upperBound, by: block) {
+                let rows = min(block, rows.upperBound - start)
                 for e in 0 ..< rows * d {
                     let v = Double(x[start * d + e])
                     (values[e], squares[e]) = (v, v * v)
@@ -127,16 +135,22 @@ public enum GaussianMixture {
         public func responsibilities(_ x: [Float], rows n: Int) -> (probabilities: [Double], meanLogLikelihood: Double) {
             var logp = weightedLogProbabilities(x, rows: n)
             let k = components
-            var total = 0.0
+            var norms = [Double](repeating: 0, count: n)
             logp.withUnsafeMutableBufferPointer { p in
-                for i in 0 ..< n {
-                    let row = UnsafeMutableBufferPointer(rebasing: p[(i * k) ..< ((i + 1) * k)])
-                    let top = row.max()!
-                    let norm = top + log(row.reduce(0.0) { $0 + exp($1 - top) })
-                    total += norm
-                    for c in 0 ..< k { row[c] = exp(row[c] - norm) }
+                norms.withUnsafeMutableBufferPointer { norms in
+                    parallelFor(n, grain: 4096) { range in
+                        for i in range {
+                            let row = UnsafeMutableBufferPointer(rebasing: p[(i * k) ..< ((i + 1) * k)])
+                            let top = row.max()!
+                            let norm = top + log(row.reduce(0.0) { $0 + exp($1 - top) })
+                            norms[i] = norm
+                            for c in 0 ..< k { row[c] = exp(row[c] - norm) }
+                        }
+                    }
                 }
             }
+            var total = 0.0
+            for norm in norms { total += norm } // in row order, whatever the cores
             return (logp, total / Double(max(1, n)))
         }
 
@@ -211,17 +225,20 @@ public enum GaussianMixture {
         switch model.covariance {
         case .full:
             var covariances = [Double](repeating: 0, count: k * d * d)
-            var weighted = [Double](repeating: 0, count: n * d)
-            for c in 0 ..< k {
-                for i in 0 ..< n {
-                    let s = r[i * k + c].squareRoot()
-                    for j in 0 ..< d { weighted[i * d + j] = s * (xd[i * d + j] - means[c * d + j]) }
+            // One component per worker at a time (each computed exactly as alone).
+            covariances.withUnsafeMutableBufferPointer { cov in
+                parallelFor(k, grain: 1) { range in
+                    var weighted = [Double](repeating: 0, count: n * d)
+                    for c in range {
+                        for i in 0 ..< n {
+                            let s = r[i * k + c].squareRoot()
+                            for j in 0 ..< d { weighted[i * d + j] = s * (xd[i * d + j] - means[c * d + j]) }
+                        }
+                        cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(n), 1 / counts[c], weighted, Int32(d),
+                                    weighted, Int32(d), 0, cov.baseAddress! + c * d * d, Int32(d))
+                        for j in 0 ..< d { cov[c * d * d + j * d + j] += regularisation }
+                    }
                 }
-                covariances.withUnsafeMutableBufferPointer { cov in
-                    cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(d), Int32(d), Int32(n), 1 / counts[c], weighted, Int32(d),
-                                weighted, Int32(d), 0, cov.baseAddress! + c * d * d, Int32(d))
-                }
-                for j in 0 ..< d { covariances[c * d * d + j * d + j] += regularisation }
             }
             model.covariances = covariances
             model.factors = try choleskyFactors(covariances, components: k, dim: d)
