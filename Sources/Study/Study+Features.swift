@@ -25,9 +25,18 @@ struct UMAPRequest {
     /// The k-NN graph it shares with other layouts of the same input (searched once).
     var shared: SharedNeighbours?
 
-    /// Roughly proportional to its time, for starting the longest first: the SGD grows with the
-    /// output size, the search with the input's (up to the projection's 64 features).
-    var cost: Double { Double(dims + 12) + Double(min(input.dim, 64)) / 4 }
+    /// Rough seconds on two cores at 70,000 points (measured: 2-D 28-36 s, 10-D 28-39, 20-D 61,
+    /// 80-D 141), for starting the longest jobs first.
+    var cost: Double { (25 + 1.4 * Double(dims)) * Double(input.rows) / 70_000 }
+}
+
+/// A job of the features stage that `lanes` may run beside another: it computes (or takes from the
+/// cache) one matrix and reports only when asked to (`reporting`), touching no other state.
+struct LaneJob {
+    var name: String
+    /// Rough seconds, for starting the longest first.
+    var cost: Double
+    var run: (_ reporting: Bool) throws -> (FeatureSet, hit: Bool)
 }
 
 /// A k-NN graph computed once, by whichever layout asks first (the others wait for it), and then
@@ -64,8 +73,9 @@ extension Study {
     /// and PCA-10 of them (seed 003); UMAP-10 of the smallest autoencoders' codes with umap-learn's
     /// defaults, and with N2D's settings (McConville et al. 2020: 20 neighbours, min-dist 0).
     ///
-    /// The UMAP layouts are computed last, two at a time (`umaps`); those of the pixels are then put
-    /// back after NMF, so the order of the sets (and of the results) is the one above.
+    /// NMF and the UMAP layouts are computed last, two at a time with the views' 2-D layouts
+    /// (`lanes`); NMF and the pixels' layouts are then put back after PCA, so the order of the sets
+    /// (and of the results) is the one above.
     func runFeatures() throws {
         let images = try clustered.get()
         let (x, n, d) = (images.images, images.count, images.pixelsPerImage)
@@ -73,8 +83,7 @@ extension Study {
         features = [raw]
         current.cached += 1
         for c in profile.components { attempt("PCA-\(c)") { try add(pca(raw, components: c, name: "PCA-\(c)")) } }
-        for c in profile.components { attempt("NMF-\(c)") { try add(nmf(raw, components: c)) } }
-        let pixelLayoutsAt = features.count
+        let nmfAt = features.count
         let pixelGraph = sharedNeighbours(raw)
         var layouts = profile.components.map { UMAPRequest(input: raw, dims: $0, name: "UMAP-\($0)", shared: pixelGraph) }
         for plan in modelPlans where plan.architecture.isAutoencoder || plan.name == "cnn" {
@@ -98,13 +107,18 @@ extension Study {
                 layouts.append(UMAPRequest(input: codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0))
             }
         }
-        // The views' 2-D layouts run here too, so both cores stay busy to the end of the longest
-        // layout; the views stage takes them from the cache.
-        let views = viewLayouts(pixelGraph: pixelGraph)
-        let computed = umaps(layouts + views).dropLast(views.count)
+        // NMF and the UMAP layouts two at a time, the longest first; the views' 2-D layouts (UMAP and
+        // t-SNE) join them, so both cores stay busy to the end of the longest job, and the views stage
+        // takes them from the cache.
+        let nmfJobs = profile.components.map { nmfJob(raw, components: $0) }
+        let layoutJobs = (layouts + viewLayouts(pixelGraph: pixelGraph)).map(layoutJob)
+        let viewJobs = (try? viewTSNEJobs()) ?? [] // without them the views stage computes (or reports) them
+        let computed = lanes(nmfJobs + layoutJobs + viewJobs)
+        let nmfSets = computed.prefix(nmfJobs.count).compactMap { $0 }
+        let layoutSets = Array(computed.dropFirst(nmfJobs.count).prefix(layouts.count))
         let pixelLayouts = profile.components.count
-        features += computed.dropFirst(pixelLayouts).compactMap { $0 }
-        features.insert(contentsOf: computed.prefix(pixelLayouts).compactMap { $0 }, at: pixelLayoutsAt)
+        features += layoutSets.dropFirst(pixelLayouts).compactMap { $0 }
+        features.insert(contentsOf: nmfSets + layoutSets.prefix(pixelLayouts).compactMap { $0 }, at: nmfAt)
     }
 
     private func add(_ set: FeatureSet) { features.append(set) }
@@ -144,52 +158,98 @@ extension Study {
         }
     }
 
-    private func nmf(_ input: FeatureSet, components: Int) throws -> FeatureSet {
+    /// NMF of `input` (scikit-learn's defaults but the profile's iteration cap) as a lane job.
+    private func nmfJob(_ input: FeatureSet, components: Int) -> LaneJob {
         var c = NMF.Configuration(components: components)
         (c.maxIterations, c.seed) = (profile.nmfIterations, settings.seed)
-        return try derived("NMF-\(components)", input.key.with("nmf \(components) nndsvda cd iter \(c.maxIterations) tol \(c.tolerance)")) {
-            progress.start("features: NMF-\(components)", total: c.maxIterations, unit: "iterations")
-            let result = try NMF.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { done, _ in
-                self.progress.update(done)
+        let name = "NMF-\(components)", key = input.key.with("nmf \(components) nndsvda cd iter \(c.maxIterations) tol \(c.tolerance)")
+        let cost = (0.5 + 0.75 * Double(components)) * Double(input.rows) / 70_000 * Double(c.maxIterations) / 200
+        return LaneJob(name: name, cost: cost) { [unowned self] reporting in
+            var hit = false
+            let m = try cache.matrix("features-\(name)", key, hit: &hit) {
+                if reporting { progress.start("features: \(name)", total: c.maxIterations, unit: "iterations") }
+                let result = try NMF.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { done, _ in
+                    if reporting { self.progress.update(done) }
+                }
+                return (result.w, input.rows, components)
             }
-            return (result.w, input.rows, components)
+            return (FeatureSet(name: name, values: m.values, rows: m.rows, dim: m.dim, key: key), hit)
         }
     }
 
-    /// Computes the layouts two at a time on the CPU backend (umap-learn's sequential optimisation
-    /// keeps one core busy, so a second layout uses the other), one at a time elsewhere, the
-    /// costliest first (`UMAPRequest.cost`). Each layout is exactly the one computed alone: its own
-    /// seed and start; a shared k-NN graph is the one its own search would find. Only the first
-    /// lane draws progress. Returns one set per request, in their order (nil where it failed), and
-    /// records each one's seconds, failure and cache use for the stage, as `attempt` does.
-    func umaps(_ requests: [UMAPRequest]) -> [FeatureSet?] {
+    /// The views' t-SNE-2 layouts of the raw pixels and the CNN features (of their PCA-50, computed
+    /// here first) as lane jobs.
+    private func viewTSNEJobs() throws -> [LaneJob] {
+        try ["raw pixels", "CNN fc1"].compactMap { name in features.first { $0.name == name } }.map { set in
+            let (input, key, c) = try tsneInput(set)
+            let name = "\(set.name) t-SNE-2"
+            return LaneJob(name: name, cost: 45 * Double(set.rows) / 70_000 * Double(c.iterations) / 750) { [unowned self] reporting in
+                var hit = false
+                let m = try cache.matrix("features-\(name)", key, hit: &hit) { try tsne(input, c, name: set.name, reporting: reporting) }
+                return (FeatureSet(name: name, values: m.values, rows: m.rows, dim: m.dim, key: key), hit)
+            }
+        }
+    }
+
+    /// What a view's t-SNE runs on: PCA-50 of `set` above 50 features (the usual practice, and
+    /// scikit-learn's advice for dense data), its cache key and settings.
+    func tsneInput(_ set: FeatureSet) throws -> (FeatureSet, ArtefactKey, TSNE.Configuration) {
+        let input = set.dim > 50 ? try pca(set, components: 50, name: "\(set.name) PCA-50") : set
+        var c = TSNE.Configuration()
+        (c.seed, c.iterations) = (settings.seed, profile.tsneIterations)
+        return (input, input.key.with("tsne perplexity \(c.perplexity) iterations \(c.iterations) seed \(c.seed)"), c)
+    }
+
+    func tsne(_ input: FeatureSet, _ c: TSNE.Configuration, name: String, reporting: Bool) throws -> (values: [Float], rows: Int, dim: Int) {
+        let result = try TSNE.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
+            guard reporting else { return }
+            self.progress.update(phase: phase, prefix: "t-SNE of \(name) ", done: done, total: total, unit: phase == "k-NN" ? "rows" : "iterations")
+        }
+        return (result.embedding, input.rows, 2)
+    }
+
+    /// Computes the layouts as `lanes` does.
+    func umaps(_ requests: [UMAPRequest]) -> [FeatureSet?] { lanes(requests.map(layoutJob)) }
+
+    /// Runs the jobs two at a time on the CPU backend (UMAP's sequential optimisation keeps one core
+    /// busy and NMF and t-SNE do not fill both, so a second job uses what is left), one at a time
+    /// elsewhere, the costliest first (`LaneJob.cost`). Each result is exactly the one computed
+    /// alone: its own seed and start; a shared k-NN graph is the one its own search would find. Only
+    /// the first lane draws progress. Returns one set per job, in their order (nil where it failed),
+    /// and records each one's seconds, failure and cache use for the stage, as `attempt` does.
+    func lanes(_ jobs: [LaneJob]) -> [FeatureSet?] {
         let lanes = B.self == CPUBackend.self ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
-        var results = [(Result<(FeatureSet, Bool), Error>, Double)?](repeating: nil, count: requests.count)
-        let order = requests.indices.sorted { (requests[$0].cost, -$0) > (requests[$1].cost, -$1) }
+        var results = [(Result<(FeatureSet, hit: Bool), Error>, Double)?](repeating: nil, count: jobs.count)
+        let order = jobs.indices.sorted { (jobs[$0].cost, -$0) > (jobs[$1].cost, -$1) }
         let lock = NSLock()
         var next = 0
-        DispatchQueue.concurrentPerform(iterations: min(lanes, max(1, requests.count))) { lane in
+        DispatchQueue.concurrentPerform(iterations: min(lanes, max(1, jobs.count))) { lane in
             while true {
                 let taken: Int = lock.withLock { defer { next += 1 }; return next }
-                guard taken < requests.count else { return }
+                guard taken < jobs.count else { return }
                 let i = order[taken]
                 let start = Date()
-                let result = Result { try layout(requests[i], reporting: lane == 0) }
+                let result = Result { try jobs[i].run(lane == 0) }
                 lock.withLock { results[i] = (result, Date().timeIntervalSince(start)) }
             }
         }
-        return zip(requests, results).map { request, outcome in
+        return zip(jobs, results).map { job, outcome in
             let (result, seconds) = outcome!
-            current.artefacts = (current.artefacts ?? []) + [ArtefactTiming(name: request.name, seconds: seconds)]
+            current.artefacts = (current.artefacts ?? []) + [ArtefactTiming(name: job.name, seconds: seconds)]
             switch result {
             case .success(let (set, hit)):
                 count(hit: hit)
                 return set
             case .failure(let error):
-                current.failures.append("\(request.name): \(error)")
+                current.failures.append("\(job.name): \(error)")
                 return nil
             }
         }
+    }
+
+    /// A UMAP layout as a lane job.
+    func layoutJob(_ r: UMAPRequest) -> LaneJob {
+        LaneJob(name: r.name, cost: r.cost) { [unowned self] reporting in try layout(r, reporting: reporting) }
     }
 
     /// One cached UMAP layout (umap-learn's defaults unless the request says otherwise) and

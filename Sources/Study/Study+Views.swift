@@ -50,23 +50,14 @@ extension Study {
         attempt("dendrograms on \(set.name)") { try dendrograms(set) }
     }
 
-    /// A cached 2-D embedding: PCA, or t-SNE of the PCA-50 projection (the usual practice, and
-    /// scikit-learn's advice for dense data).
+    /// A cached 2-D embedding: PCA, or t-SNE of the PCA-50 projection (`tsneInput`; normally from
+    /// the cache, the features stage computes it beside its other jobs).
     private func embed2D(_ set: FeatureSet, method: String) throws -> FeatureSet {
         switch method {
         case "PCA": return try pca(set, components: 2, name: "\(set.name) PCA-2")
         default:
-            let input = set.dim > 50 ? try pca(set, components: 50, name: "\(set.name) PCA-50") : set
-            var c = TSNE.Configuration()
-            (c.seed, c.iterations) = (settings.seed, profile.tsneIterations)
-            let key = input.key.with("tsne perplexity \(c.perplexity) iterations \(c.iterations) seed \(c.seed)")
-            return try derived("\(set.name) t-SNE-2", key) {
-                let result = try TSNE.fit(input.values, rows: input.rows, dim: input.dim, configuration: c, backend: backend) { phase, done, total in
-                    self.progress.update(phase: phase, prefix: "views: t-SNE of \(set.name) ", done: done, total: total,
-                                         unit: phase == "k-NN" ? "rows" : "iterations")
-                }
-                return (result.embedding, input.rows, 2)
-            }
+            let (input, key, c) = try tsneInput(set)
+            return try derived("\(set.name) t-SNE-2", key) { try tsne(input, c, name: set.name, reporting: true) }
         }
     }
 
