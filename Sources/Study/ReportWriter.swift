@@ -150,7 +150,13 @@ public struct ReportWriter {
     private func resultsSection() -> String {
         let ranked = ResultsTable.ranked(record.rows)
         guard !ranked.isEmpty else { return "" }
-        let columns = ranked[0].columns.map(\.0).filter { $0 != "error" }
+        // The scores right after the method; the parameters (long for some methods) last, so the
+        // scores stay in view on a narrow window.
+        func ordered(_ cells: [(String, String)]) -> [(String, String)] {
+            let kept = cells.filter { $0.0 != "error" }
+            return kept.filter { $0.0 != "parameters" } + kept.filter { $0.0 == "parameters" }
+        }
+        let columns = ordered(ranked[0].columns).map(\.0)
         let scored = ranked.filter { $0.ami != nil && !$0.supervised }
         let bestAMI = scored.first?.ami
         let bestARI = scored.compactMap(\.ari).max()
@@ -160,7 +166,7 @@ public struct ReportWriter {
             if r.ari != nil && r.ari == bestARI { return "best-ari" }
             return ""
         }
-        let rows = ranked.map { r in r.columns.filter { $0.0 != "error" }.map(\.1) }
+        let rows = ranked.map { r in ordered(r.columns).map(\.1) }
         let failed = record.stages.flatMap { s in s.failures.map { "\(s.name): \($0)" } }
         return "<p>\(ranked.count) pipelines, best first by AMI. Click a column heading to sort by it (again to reverse). "
             + "<span class=\"best\">Highlighted</span>: the best AMI; <span class=\"best-ari\">outlined</span>: the best ARI, both among "
@@ -208,6 +214,7 @@ public struct ReportWriter {
     table{border-collapse:collapse;margin:10px 0;font-size:13px;display:block;overflow-x:auto}
     th,td{border-bottom:1px solid #e6e6e6;padding:3px 8px;text-align:right;white-space:nowrap}
     th:first-child,td:first-child{text-align:left}
+    #results-table td:last-child{text-align:left;white-space:normal;min-width:24em}
     table.sortable th{cursor:pointer;background:#f3f3f3;position:sticky;top:0}
     table.sortable th.sorted-asc::after{content:" ▲"} table.sortable th.sorted-desc::after{content:" ▼"}
     tr.best td,span.best{background:#fff3c4} tr.supervised td,span.supervised{color:#888} tr.best-ari td{outline:1px solid #e0a800} span.best-ari{outline:1px solid #e0a800}
