@@ -39,38 +39,35 @@ public enum InternalMetrics {
         // Points by cluster (stable): cluster c occupies sorted positions starts[c] ..< starts[c + 1].
         var starts = [Int](repeating: 0, count: k + 1)
         for c in 0 ..< k { starts[c + 1] = starts[c] + sizes[c] }
-        var next = starts, sortedPosition = [Int](repeating: 0, count: n), sorted = [Float](repeating: 0, count: n * d)
+        var next = starts, sorted = [Float](repeating: 0, count: n * d)
         for i in 0 ..< n {
             let p = next[cluster[i]]
             next[cluster[i]] += 1
-            sortedPosition[i] = p
             for j in 0 ..< d { sorted[p * d + j] = x[i * d + j] }
         }
-        let chosen = Array(0 ..< n)
         let all = try backend.makeBuffer(sorted)
         let allNorms = try backend.makeBuffer(count: n)
         try backend.rowSquaredNorms(all, offset: 0, rows: n, cols: d, into: allNorms, outOffset: 0)
+        var clusterAt = [Int](repeating: 0, count: n)
+        for c in 0 ..< k { for p in starts[c] ..< starts[c + 1] { clusterAt[p] = c } }
         let chunk = max(1, min(n, (32 << 20) / (4 * n)))
         let block = try backend.makeBuffer(count: chunk * n)
         var total = 0.0
-        for start in stride(from: 0, to: chosen.count, by: chunk) {
-            let rows = Array(chosen[start ..< min(chosen.count, start + chunk)])
-            let queries = try backend.makeBuffer(rows.flatMap { x[($0 * d) ..< (($0 + 1) * d)] })
-            let queryNorms = try backend.makeBuffer(count: rows.count)
-            try backend.rowSquaredNorms(queries, offset: 0, rows: rows.count, cols: d, into: queryNorms, outOffset: 0)
-            try backend.squaredDistances(x: queries, xOffset: 0, xNorms: queryNorms, xNormsOffset: 0, rows: rows.count,
+        // Rows in cluster order (the sorted matrix is both the queries and the targets).
+        for start in stride(from: 0, to: n, by: chunk) {
+            let rows = min(chunk, n - start)
+            try backend.squaredDistances(x: all, xOffset: start * d, xNorms: allNorms, xNormsOffset: start, rows: rows,
                                          y: all, yNorms: allNorms, yRows: n, dim: d, into: block)
-            let distances = try backend.floats(block, offset: 0, count: rows.count * n)
+            let distances = try backend.floats(block, offset: 0, count: rows * n)
             // Each row's value on its own across the cores; summed in row order, so the total does
             // not depend on the number of cores.
-            var values = [Double](repeating: 0, count: rows.count)
+            var values = [Double](repeating: 0, count: rows)
             values.withUnsafeMutableBufferPointer { out in
                 distances.withUnsafeBufferPointer { dist in
-                    parallelFor(rows.count, grain: 1) { range in
+                    parallelFor(rows, grain: 1) { range in
                         for r in range {
-                            let i = rows[r], own = cluster[i], row = dist.baseAddress! + r * n
+                            let me = start + r, own = clusterAt[me], row = dist.baseAddress! + r * n
                             guard sizes[own] > 1 else { continue }
-                            let me = sortedPosition[i]
                             // Own cluster without the point itself (its computed distance need not be 0).
                             let a = (sumOfSquareRoots(row + starts[own], count: me - starts[own])
                                      + sumOfSquareRoots(row + me + 1, count: starts[own + 1] - me - 1)) / Double(sizes[own] - 1)
@@ -84,9 +81,9 @@ public enum InternalMetrics {
                 }
             }
             for value in values { total += value }
-            progress(start + rows.count, chosen.count)
+            progress(start + rows, n)
         }
-        return total / Double(chosen.count)
+        return total / Double(n)
     }
 
     /// `sum_j sqrt(max(0, p[j]))` over `count` squared distances: sixteen lanes in float32 within
