@@ -105,6 +105,12 @@ public enum UMAP {
     public static func neighbours<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
                                                      progress: Progress = { _, _, _ in }) throws -> Neighbours {
         try validate(x, rows: n, dim: d, configuration: c)
+        return try search(x, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+    }
+
+    /// `neighbours` without checking the input again (`fit` has).
+    static func search<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                          progress: Progress) throws -> Neighbours {
         let clock = Date()
         let points = c.metric == .cosine ? normalisedRows(x, rows: n, dim: d) : x
         let projectedDims = 64
@@ -153,7 +159,7 @@ public enum UMAP {
                               + "\(given.search.rawValue) search) was not made for these points and settings")
         }
         var seconds: [String: Double] = [:]
-        let found = try given ?? neighbours(x, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+        let found = try given ?? search(x, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
         var graph = found.graph
         let recall = found.recall
         seconds["k-NN"] = given == nil ? found.seconds : 0

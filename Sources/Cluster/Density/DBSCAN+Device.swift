@@ -29,13 +29,15 @@ extension DBSCAN {
                 progress(pass, start + rows, count)
             }
         }
-        /// The rows `indices` of `x` on the backend, with their squared norms.
+        /// `values [count, d]` on the backend, with their squared norms.
+        func matrix(_ values: [Float], count: Int) throws -> (B.Buffer, B.Buffer, count: Int) {
+            let points = try backend.makeBuffer(values.isEmpty ? [0] : values), norms = try backend.makeBuffer(count: max(1, count))
+            if count > 0 { try backend.rowSquaredNorms(points, offset: 0, rows: count, cols: d, into: norms, outOffset: 0) }
+            return (points, norms, count)
+        }
+        /// The rows `indices` of `x` as such a matrix.
         func matrix(_ indices: [Int]) throws -> (B.Buffer, B.Buffer, count: Int) {
-            var values = [Float](repeating: 0, count: max(1, indices.count * d))
-            for (p, i) in indices.enumerated() { for t in 0 ..< d { values[p * d + t] = x[i * d + t] } }
-            let points = try backend.makeBuffer(values), norms = try backend.makeBuffer(count: max(1, indices.count))
-            if !indices.isEmpty { try backend.rowSquaredNorms(points, offset: 0, rows: indices.count, cols: d, into: norms, outOffset: 0) }
-            return (points, norms, indices.count)
+            try matrix(indices.flatMap { x[($0 * d) ..< (($0 + 1) * d)] }, count: indices.count)
         }
         func upload(_ values: [Int32], to buffer: B.Buffer) throws {
             try values.withUnsafeBufferPointer { try backend.upload($0, to: buffer, offset: 0) }
@@ -43,7 +45,7 @@ extension DBSCAN {
 
         // 1. Neighbour counts over all pairs: the point itself always counts, whatever rounding gave
         // its distance.
-        let all = try matrix(Array(0 ..< n))
+        let all = try matrix(x, count: n)
         let counts = try backend.makeBuffer(count: n)
         try eachBlock("neighbour counts", queries: all, targets: all) { start, rows, distances in
             try backend.rowCountWithin(distances, rows: rows, cols: n, radius: radius, columnMask: nil, columns: .others,
