@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Backend", "Dataset"], path: "Tests/ModelsTests"),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Backend", "Dataset"], path: "Tests/ClusterTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ReduceTests", dependencies: ["Reduce", "Backend", "Dataset"], path: "Tests/ReduceTests",
+        .testTarget(name: "ReduceTests", dependencies: ["Reduce", "Backend", "Dataset", "CIntrinsics"], path: "Tests/ReduceTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DeepClusterTests", dependencies: ["DeepCluster", "Models", "Backend", "Dataset", "Cluster"],
                     path: "Tests/DeepClusterTests"),

@@ -5,7 +5,7 @@ import Foundation
 
 /// Non-negative matrix factorisation `X ~ W H` (`W [n, k]`, `H [k, d]`, both >= 0) minimising the
 /// Frobenius loss `1/2 |X - W H|_F^2`, as scikit-learn's `NMF(beta_loss="frobenius")` with its
-/// `cd` (default, `coordinateDescent`) or `mu` solver.
+/// `cd` (default; `NMFCoordinateDescent.swift`, optionally accelerated HALS) or `mu` solver.
 ///
 /// Start (scikit-learn's `init`): `nndsvda` (default), `nndsvd` (Boutsidis and Gallopoulos 2008:
 /// each singular pair split into its positive and negative parts, the larger kept; entries below
@@ -28,6 +28,27 @@ public enum NMF {
         case mu
     }
 
+    /// Coordinate descent's sweeps per half-step (`Configuration.innerSweepsW` / `innerSweepsH`).
+    public enum InnerSweeps: Equatable, Sendable {
+        /// The same count for `W` and `H` (1: scikit-learn's `cd`).
+        case fixed(Int)
+        /// Accelerated HALS's counts (Gillis and Glineur 2012, their `HALSacc` with alpha 0.5):
+        /// `1 + floor(rho / 2)` with `rho_W = 1 + floor((n d + d k) / (n (k + 1)))` for `W [n, k]` and
+        /// `rho_H = 1 + floor((n d + n k) / (d (k + 1)))` for `H [k, d]`: the sweeps that cost about
+        /// half of the products with `X` they reuse.
+        case accelerated
+
+        /// `(W, H)` sweep counts for `X [rows, dim]` and `components` parts.
+        public func counts(rows n: Int, dim d: Int, components k: Int) -> (Int, Int) {
+            switch self {
+            case .fixed(let count): return (count, count)
+            case .accelerated:
+                let rhoW = 1 + (n * d + d * k) / (n * (k + 1)), rhoH = 1 + (n * d + n * k) / (d * (k + 1))
+                return (1 + rhoW / 2, 1 + rhoH / 2)
+            }
+        }
+    }
+
     public struct Configuration: Sendable {
         public var components = 2
         public var initialisation = Initialisation.nndsvda
@@ -35,9 +56,16 @@ public enum NMF {
         public var maxIterations = 200
         public var tolerance = 1e-4
         public var seed: UInt64 = 0
-        /// Coordinate descent: rows of `X` per block (nil: about 4 MB of `X` on the CPU backend, all of
-        /// it on a device). Changes only the order in which `W^T X` is summed.
+        /// Coordinate descent: rows of `X` per block (nil: 2,048 on the CPU backend, all of `X` on a
+        /// device). Changes only the order in which `W^T X` is summed.
         public var rowsPerBlock: Int?
+        /// Coordinate descent: most sweeps of each row of `W`, and of each column of `H`, per half-step
+        /// from the same products with `X` (1: scikit-learn's `cd`; more: Gillis and Glineur's
+        /// accelerated HALS). A row's repeats stop once a sweep moves it by at most `innerTolerance`
+        /// times its first sweep of the half-step.
+        public var innerSweepsW = 1
+        public var innerSweepsH = 1
+        public var innerTolerance = 0.1
         public init(components: Int = 2) { self.components = components }
     }
 
@@ -58,6 +86,9 @@ public enum NMF {
             throw ReduceError("features hold \(x[bad]) at row \(bad / d), column \(bad % d); NMF needs non-negative values")
         }
         guard c.maxIterations >= 1, c.tolerance >= 0 else { throw ReduceError("NMF: --max-iter must be at least 1, --tol not negative") }
+        guard c.innerSweepsW >= 1, c.innerSweepsH >= 1, c.innerTolerance >= 0 else {
+            throw ReduceError("NMF: --nmf-inner-sweeps must be at least 1, the inner tolerance not negative")
+        }
         let k = c.components
         let xBuffer = try backend.makeBuffer(x)
         var (w, h) = try start(x, xBuffer, rows: n, dim: d, configuration: c, backend: backend)
@@ -87,7 +118,7 @@ public enum NMF {
             return try backend.floats(rowSums).reduce(0.0) { $0 + Double($1) }.squareRoot()
         }
         if c.solver == .cd {
-            let done = try coordinateDescent(xBuffer, W, H, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+            let done = try coordinateDescent(x, xBuffer, W, H, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
             return Result(w: try backend.floats(W), h: try backend.floats(H), reconstructionError: try residualNorm(), iterations: done)
         }
         // Convergence on |X - W H|_F, as scikit-learn's `_beta_divergence(..., square_root=True)`.
@@ -115,106 +146,6 @@ public enum NMF {
         w = try backend.floats(W)
         h = try backend.floats(H)
         return Result(w: w, h: h, reconstructionError: try residualNorm(), iterations: iterations)
-    }
-
-    /// Coordinate descent as scikit-learn's `_fit_coordinate_descent` (Cichocki and Phan 2009;
-    /// Hsieh and Dhillon 2011) without shuffling or regularisation: per iteration, for each
-    /// component `t` in turn, every entry of column `t` of `W` moves to
-    /// `max(0, W_it - (W (H H^T) - X H^T)_it / (H H^T)_tt)` (with the columns already updated), then
-    /// the same for the rows of `H` with `W^T W` and `W^T X`. Stops when the summed size of an
-    /// iteration's steps falls to `tolerance` times the first iteration's, or after `maxIterations`.
-    /// Returns the iterations run.
-    ///
-    /// A row of `W` depends only on its own row of `X H^T`, so the sweep is done row by row (the
-    /// same arithmetic as scikit-learn's column order) over blocks of rows: each block's `X_b H^T`,
-    /// its sweep, and its share `W_b^T X_b` of the next half-step are computed while `X_b` is still
-    /// in cache, so `X` is read once per iteration instead of twice (`rowsPerBlock`; the whole of
-    /// `X` on a device backend). The products with `X` run on the backend, the sweeps on the host.
-    static func coordinateDescent<B: ComputeBackend>(_ x: B.Buffer, _ wBuffer: B.Buffer, _ hBuffer: B.Buffer, rows n: Int, dim d: Int,
-                                                     configuration c: Configuration, backend: B,
-                                                     progress: (Int, Int) -> Void) throws -> Int {
-        let k = c.components
-        var w = try backend.floats(wBuffer).map(Double.init), h = try backend.floats(hBuffer).map(Double.init)
-        let block = max(1, min(n, c.rowsPerBlock ?? (B.self == CPUBackend.self ? max(256, (4 << 20) / (4 * d)) : n)))
-        let xht = try backend.makeBuffer(count: block * k), wtx = try backend.makeBuffer(count: k * d)
-        var wBlock = [Float](repeating: 0, count: block * k)
-        var firstViolation = 0.0, iterations = 0
-        for iteration in 1 ... c.maxIterations {
-            // W, block by block: target X_b H^T [b, k], Gram H H^T; then W_b^T X_b summed into W^T X.
-            try backend.upload(h.map(Float.init), to: hBuffer)
-            var ht = [Double](repeating: 0, count: d * k) // H^T [d, k] for the Gram and the H sweep
-            for t in 0 ..< k { for j in 0 ..< d { ht[j * k + t] = h[t * d + j] } }
-            let gramH = gram(ht, rows: d, k: k)
-            var violation = 0.0
-            for lower in stride(from: 0, to: n, by: block) {
-                let rows = min(block, n - lower)
-                try backend.gemm(x, aOffset: lower * d, hBuffer, bOffset: 0, into: xht, cOffset: 0, m: rows, n: k, k: d,
-                                 transA: false, transB: true, alpha: 1, beta: 0)
-                let target = try backend.floats(xht, offset: 0, count: rows * k)
-                violation += w.withUnsafeMutableBufferPointer { sweep($0.baseAddress! + lower * k, rows: rows, k: k, gram: gramH, target: target) }
-                for e in 0 ..< rows * k { wBlock[e] = Float(w[lower * k + e]) }
-                try wBlock.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< rows * k]), to: wBuffer, offset: lower * k) }
-                try backend.gemm(wBuffer, aOffset: lower * k, x, bOffset: lower * d, into: wtx, cOffset: 0, m: k, n: d, k: rows,
-                                 transA: true, transB: false, alpha: 1, beta: lower == 0 ? 0 : 1)
-            }
-            // H: target (W^T X)^T [d, k], Gram W^T W.
-            let wtxValues = try backend.floats(wtx)
-            var target = [Float](repeating: 0, count: d * k)
-            for t in 0 ..< k { for j in 0 ..< d { target[j * k + t] = wtxValues[t * d + j] } }
-            let gramW = gram(w, rows: n, k: k)
-            violation += ht.withUnsafeMutableBufferPointer { sweep($0.baseAddress!, rows: d, k: k, gram: gramW, target: target) }
-            for t in 0 ..< k { for j in 0 ..< d { h[t * d + j] = ht[j * k + t] } }
-            iterations = iteration
-            progress(iteration, c.maxIterations)
-            if iteration == 1 { firstViolation = violation }
-            if firstViolation == 0 || violation / firstViolation <= c.tolerance { break }
-        }
-        try backend.upload(w.map(Float.init), to: wBuffer)
-        try backend.upload(h.map(Float.init), to: hBuffer)
-        return iterations
-    }
-
-    /// One coordinate-descent sweep over `a [rows, k]` (row-major) given `gram [k, k]` and
-    /// `target [rows, k]`: in each row, component by component,
-    /// `a_it <- max(0, a_it - (sum_r a_ir gram_rt - target_it) / gram_tt)`. Rows are independent
-    /// and run across the cores. Returns the summed step size, added in row order.
-    static func sweep(_ a: UnsafeMutablePointer<Double>, rows: Int, k: Int, gram: [Double], target: [Float]) -> Double {
-        var steps = [Double](repeating: 0, count: rows)
-        steps.withUnsafeMutableBufferPointer { steps in
-            gram.withUnsafeBufferPointer { gram in
-                target.withUnsafeBufferPointer { target in
-                    parallelFor(rows, grain: max(16, 16_384 / max(1, k * k))) { range in
-                        for i in range {
-                            let row = a + i * k
-                            var step = 0.0
-                            for t in 0 ..< k {
-                                let hess = gram[t * k + t]
-                                guard hess > 0 else { continue }
-                                var grad = -Double(target[i * k + t])
-                                for r in 0 ..< k { grad += row[r] * gram[r * k + t] }
-                                let next = max(0, row[t] - grad / hess)
-                                step += abs(row[t] - next)
-                                row[t] = next
-                            }
-                            steps[i] = step
-                        }
-                    }
-                }
-            }
-        }
-        return steps.reduce(0, +)
-    }
-
-    /// `a^T a` for `a [rows, k]` (row-major), in Double.
-    static func gram(_ a: [Double], rows: Int, k: Int) -> [Double] {
-        var g = [Double](repeating: 0, count: k * k)
-        a.withUnsafeBufferPointer { av in
-            g.withUnsafeMutableBufferPointer { gv in
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(rows), 1, av.baseAddress!, Int32(k),
-                            av.baseAddress!, Int32(k), 0, gv.baseAddress!, Int32(k))
-            }
-        }
-        return g
     }
 
     /// The starting `W [n, k]` and `H [k, d]`.

@@ -56,6 +56,10 @@ struct EmbedCommand: ParsableCommand {
     @Option(name: [.customLong("nmf-solver")], help: "NMF: cd (coordinate descent, scikit-learn's default) or mu (multiplicative updates).")
     var nmfSolver: NMF.Solver = .cd
 
+    @Option(name: [.customLong("nmf-inner-sweeps")],
+            help: "NMF cd: sweeps of W and of H per half-step from the same products with X: 1 (scikit-learn's cd), N, or auto (accelerated HALS, Gillis and Glineur 2012: 1 + rho / 2 each).")
+    var nmfInnerSweeps: NMF.InnerSweeps = .fixed(1)
+
     @Option(help: "NMF and t-SNE: most iterations (default: NMF 200; t-SNE 750, the early-exaggeration ones included).")
     var maxIter: Int?
 
@@ -75,7 +79,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "t-SNE fft: interpolation nodes per box (openTSNE's n_interpolation_points; more is more accurate and slower).")
     var interpolationNodes: Int = 3
 
-    @Option(help: "NMF: stop when the error falls by less than this share of the initial error over 10 iterations.")
+    @Option(help: "NMF: stopping tolerance (scikit-learn's tol): cd stops when an iteration's summed steps fall to this share of the first iteration's, mu when the error fell by less than this share of the initial error over 10 iterations.")
     var tol: Double = 1e-4
 
     // UMAP
@@ -160,9 +164,10 @@ struct EmbedCommand: ParsableCommand {
             throw ValidationError("--transform-with uses a fitted model: --save-model, --whiten and --svd-solver do not apply")
         }
         if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
-        if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || tol != 1e-4) {
-            throw ValidationError("--init, --nmf-solver and --tol apply to nmf, not \(method.rawValue)")
+        if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || tol != 1e-4 || nmfInnerSweeps != .fixed(1)) {
+            throw ValidationError("--init, --nmf-solver, --nmf-inner-sweeps and --tol apply to nmf, not \(method.rawValue)")
         }
+        if nmfSolver != .cd && nmfInnerSweeps != .fixed(1) { throw ValidationError("--nmf-inner-sweeps applies to --nmf-solver cd") }
         if maxIter != nil && method != .nmf && method != .tsne { throw ValidationError("--max-iter applies to nmf and tsne, not \(method.rawValue)") }
         if method != .tsne && (perplexity != 30 || earlyExaggeration != 12 || learningRate != nil || tsneGradient != .auto) {
             throw ValidationError("--perplexity, --early-exaggeration, --learning-rate and --tsne-gradient apply to tsne, not \(method.rawValue)")
@@ -217,6 +222,7 @@ struct EmbedCommand: ParsableCommand {
             case .nmf:
                 var c = NMF.Configuration(components: dims)
                 (c.initialisation, c.solver, c.tolerance, c.seed) = (initialisation, nmfSolver, tol, data.seed)
+                (c.innerSweepsW, c.innerSweepsH) = nmfInnerSweeps.counts(rows: n, dim: d, components: dims)
                 if let maxIter { c.maxIterations = maxIter }
                 progress.start("NMF \(nmfSolver.rawValue) iterations (at most)", total: c.maxIterations, unit: "iterations")
                 let result = try NMF.fit(x, rows: n, dim: d, configuration: c, backend: backend) { done, _ in progress.update(done) }
@@ -296,6 +302,11 @@ struct EmbedCommand: ParsableCommand {
 
 extension PCA.Solver: ExpressibleByArgument {}
 extension NMF.Initialisation: ExpressibleByArgument {}
+extension NMF.InnerSweeps: ExpressibleByArgument {
+    public init?(argument: String) {
+        if argument == "auto" { self = .accelerated } else if let n = Int(argument), n >= 1 { self = .fixed(n) } else { return nil }
+    }
+}
 extension NMF.Solver: ExpressibleByArgument {}
 extension TSNE.Gradient: ExpressibleByArgument {}
 extension UMAP.Metric: ExpressibleByArgument {}
