@@ -126,13 +126,41 @@ if "tsne" in methods:
     rows.append(("t-SNE-2 of PCA-50", "fmnist", ft, frss, *scores(fy), f"KL {fj['klDivergence']:.4f}; {json.dumps(fj.get('seconds'))}"))
     rows.append(("t-SNE-2 of PCA-50", f"openTSNE ({os.cpu_count()} threads)", ot, orss, *scores(oy), f"KL {okl:.4f}"))
 if "nmf" in methods:
-    ft, frss, fy, fj = fmnist_side(["--method", "nmf", "--dims", "20"])
-    rows.append(("NMF-20", "fmnist cd", ft, frss, *scores(fy), f"error {fj['reconstructionError']:.3f}, {fj['iterations']} iterations"))
-    code = "from sklearn.decomposition import NMF\nm = NMF(20, init='nndsvda', random_state=0)\nY = m.fit_transform(X)\n" \
-           f"open({os.path.join(data, 'nmf-err.txt')!r}, 'w').write(f'{{m.reconstruction_err_}} {{m.n_iter_}}')"
-    st, srss, sy = python_side(code)
-    err, its = open(os.path.join(data, "nmf-err.txt")).read().split()
-    rows.append(("NMF-20", "scikit-learn cd", st, srss, *scores(sy), f"error {float(err):.3f}, {its} iterations"))
+    # "Equal objective": both tools run coordinate descent from the same exact-SVD nndsvda start (scikit-learn's
+    # _randomized_svd replaced by the exact top-20 triplets, computed before its clock starts), scikit-learn at its
+    # defaults (200 iterations, tol 1e-4); for each fmnist variant the fewest iterations on a ladder that reach that
+    # error, timed as a whole process (its own SVD start included). scikit-learn's own start is run too, for context.
+    from sklearn.decomposition import NMF as SKNMF  # noqa: F401  (imported in the child)
+    Xd = X.astype(np.float64)
+    values, vectors = np.linalg.eigh(Xd.T @ Xd)
+    top = np.argsort(values)[::-1][:20]
+    S = np.sqrt(values[top]); V = vectors[:, top].T; U = (Xd @ V.T) / S
+    svd = os.path.join(data, "nmf-exact-svd.npz")
+    np.savez(svd, U=U.astype(np.float32), S=S.astype(np.float32), V=V.astype(np.float32))
+    err_file = os.path.join(data, "nmf-err.txt")
+    exact_start = (f"import sklearn.decomposition._nmf as m\nfrom sklearn.decomposition import NMF\nz = np.load({svd!r})\n"
+                   "m._randomized_svd = lambda *a, **k: (z['U'], z['S'], z['V'])\n")
+    for label, prefix in [("scikit-learn cd, its own start", "from sklearn.decomposition import NMF\n"),
+                          ("scikit-learn cd, exact-SVD start", exact_start)]:
+        code = prefix + "n = NMF(20, init='nndsvda', random_state=0)\nY = n.fit_transform(X)\n" \
+            f"open({err_file!r}, 'w').write(f'{{n.reconstruction_err_}} {{n.n_iter_}}')"
+        st, srss, sy = python_side(code)
+        err, its = open(err_file).read().split()
+        rows.append(("NMF-20", label, st, srss, *scores(sy), f"error {float(err):.3f}, {its} iterations"))
+    target, sk_seconds = float(err), st
+    for label, extra in [("fmnist cd", []), ("fmnist cd, --nmf-inner-sweeps auto", ["--nmf-inner-sweeps", "auto"])]:
+        ft, frss, fy, fj = fmnist_side(["--method", "nmf", "--dims", "20"] + extra)
+        rows.append(("NMF-20", label + " (defaults)", ft, frss, *scores(fy),
+                     f"error {fj['reconstructionError']:.3f}, {fj['iterations']} iterations"))
+        for iterations in [40, 60, 80, 100, 120, 140, 160, 180, 200, 220, 240, 270, 300, 350, 400]:
+            ft, frss, fy, fj = fmnist_side(["--method", "nmf", "--dims", "20", "--max-iter", str(iterations)] + extra)
+            if fj["reconstructionError"] <= target:
+                rows.append(("NMF-20", label + f" to the same-start error", ft, frss, *scores(fy),
+                             f"error {fj['reconstructionError']:.3f} <= {target:.3f} after {iterations} iterations; "
+                             f"{ft / sk_seconds:.2f}x scikit-learn's time from the same start"))
+                break
+        else:
+            rows.append(("NMF-20", label + " to the same-start error", float("nan"), 0, 0, 0, f"not reached in 400 iterations"))
 
 lines = [f"{args.points} points, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores",
          "| embedding | tool | seconds (process) | peak RSS MB | trustworthiness k10 (5k sample) | K-means NMI | notes |",

@@ -65,6 +65,17 @@ public protocol ComputeBackend: AnyObject {
     /// a GPU only the `[rows, k]` results are written, and nothing of size `rows x cols` moves.
     func rowTopK(_ d: Buffer, rows: Int, cols: Int, k: Int, columnOffset: Int, indices: Buffer, values: Buffer, outRow: Int) throws
 
+    /// One epoch of UMAP's synchronous layout sweep on the device (`Kernels.UMAPKernels`; the host
+    /// version and the maths are Reduce's `UMAPOptimizer`): `y [rows, dims]` moves, each point
+    /// reading the others in `old` (the positions when the epoch began); `rowStart [rows + 1]` and
+    /// `columns` (Int32) are the graph's CSR rows, `every`, `due` and `dueNegative` its per-edge
+    /// sampling schedule (advanced in place). Returns false, doing nothing, on a backend without a
+    /// device version (`hasUMAPEpoch`).
+    func umapEpoch(y: Buffer, old: Buffer, rowStart: Buffer, columns: Buffer, every: Buffer, due: Buffer, dueNegative: Buffer,
+                   rows: Int, dims: Int, step: UMAPEpochStep) throws -> Bool
+    /// Whether `umapEpoch` runs on this backend for `dims`-dimensional layouts.
+    func hasUMAPEpoch(dims: Int) -> Bool
+
     /// Neighbourhoods within `radius` over a block of squared distances `d [rows, cols]` whose row
     /// `r` is point `rowBase + r`: column `c` counts when `d[r, c] <= radius` (NaN never), when
     /// `columnMask[c] != 0` (Int32; every column without a mask) and when `columns` allows it.

@@ -38,8 +38,18 @@ public enum UMAP {
         /// both ends (`move_other`); one core, deterministic for a seed.
         case sequential
         /// Every point moves itself across the cores, reading the others as they were when the
-        /// epoch began (a Jacobi sweep; deterministic for a seed on any number of cores).
+        /// epoch began (a Jacobi sweep; deterministic for a seed on any number of cores); on a
+        /// backend with `umapEpoch` (OpenCL) the epochs run on the device.
         case synchronous
+        /// `synchronous` where the backend runs the epochs on the device (OpenCL, plain UMAP),
+        /// else `sequential`.
+        case auto
+
+        /// The order `auto` stands for with `backend`, `dims` and densMAP's weight `densityLambda`.
+        public func resolved<B: ComputeBackend>(backend: B, dims: Int, densityLambda: Double) -> Updates {
+            guard self == .auto else { return self }
+            return densityLambda == 0 && backend.hasUMAPEpoch(dims: dims) ? .synchronous : .sequential
+        }
     }
 
     public struct Configuration: Sendable {
@@ -66,7 +76,7 @@ public enum UMAP {
         public var seed: UInt64 = 0
         /// Measured at 70,000 images, UMAP-10, K-means NMI: sequential 0.638 (as umap-learn's 0.637),
         /// synchronous 0.628 (mean of 3 seeds), at about twice the optimisation time on 2 cores.
-        public var updates = Updates.sequential
+        public var updates = Updates.auto
         public init() {}
     }
 
@@ -198,12 +208,12 @@ public enum UMAP {
         lap("initialisation")
         var optimizer = UMAPOptimizer(set: set, dims: c.dims, curve: curve, epochs: epochs, negativeSampleRate: c.negativeSampleRate,
                                       learningRate: c.learningRate, repulsion: c.repulsionStrength, seed: c.seed,
-                                      sequential: c.updates == .sequential)
+                                      sequential: c.updates.resolved(backend: backend, dims: c.dims, densityLambda: c.densityLambda) == .sequential)
         if c.densityLambda > 0 {
             optimizer.density = UMAPDensity(set: set, lambda: c.densityLambda, fraction: c.densityFraction,
                                             varianceShift: c.densityVarianceShift)
         }
-        let embedding = optimizer.run(start) { progress("optimisation", $0, epochs) }
+        let embedding = try optimizer.run(start, backend: backend) { progress("optimisation", $0, epochs) }
         lap("optimisation")
         return Result(embedding: embedding, curve: curve, epochs: epochs, edges: set.edgeCount, seconds: seconds, notes: notes,
                       neighbourRecall: recall)

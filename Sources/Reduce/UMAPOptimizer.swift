@@ -51,7 +51,36 @@ struct UMAPOptimizer {
         nextNegative = epochsPerSample.map { $0 / Float(max(1, negativeSampleRate)) }
     }
 
-    /// Runs every epoch from `start` (`[n, dims]`), calling `progress(epochs done)`.
+    /// Runs every epoch from `start` (`[n, dims]`), calling `progress(epochs done)`: synchronous
+    /// plain UMAP on the device where `backend` has `umapEpoch`, else on the host.
+    mutating func run<B: ComputeBackend>(_ start: [Float], backend: B, progress: (Int) -> Void) throws -> [Float] {
+        if !sequential && density == nil && backend.hasUMAPEpoch(dims: dims) {
+            return try runOnDevice(start, backend: backend, progress: progress)
+        }
+        return run(start, progress: progress)
+    }
+
+    /// The synchronous epochs on the device: the graph and its schedule uploaded once, each epoch a
+    /// device copy of the positions (`old`) and one `umapEpoch`; only the layout comes back.
+    private func runOnDevice<B: ComputeBackend>(_ start: [Float], backend: B, progress: (Int) -> Void) throws -> [Float] {
+        let n = set.count
+        let y = try backend.makeBuffer(start), old = try backend.makeBuffer(count: n * dims)
+        let rowStart = try backend.makeBuffer(set.rowStart.map { Int32($0) }), columns = try backend.makeBuffer(set.columns)
+        let every = try backend.makeBuffer(epochsPerSample), due = try backend.makeBuffer(nextSample)
+        let dueNegative = try backend.makeBuffer(nextNegative)
+        for epoch in 0 ..< epochs {
+            let step = UMAPEpochStep(a: Float(curve.a), b: Float(curve.b), gamma: Float(repulsion),
+                                     alpha: Float(learningRate * (1 - Double(epoch) / Double(epochs))), epoch: epoch,
+                                     negativeRate: Float(max(1, negativeSampleRate)), seed: seed)
+            try backend.copy(y, srcOffset: 0, to: old, dstOffset: 0, count: n * dims)
+            guard try backend.umapEpoch(y: y, old: old, rowStart: rowStart, columns: columns, every: every, due: due, dueNegative: dueNegative,
+                                        rows: n, dims: dims, step: step) else { throw ReduceError("UMAP: the backend has no device epoch") }
+            progress(epoch + 1)
+        }
+        return try backend.floats(y)
+    }
+
+    /// Runs every epoch from `start` (`[n, dims]`) on the host, calling `progress(epochs done)`.
     mutating func run(_ start: [Float], progress: (Int) -> Void) -> [Float] {
         let n = set.count, dims = self.dims
         var current = start

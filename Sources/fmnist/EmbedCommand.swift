@@ -98,8 +98,8 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "UMAP k-NN search: auto (projected on the CPU backend above 20,000 points of more than 64 features, else exact), exact, or projected (candidates from PCA-64, ranked exactly; recall reported).")
     var knn: UMAP.NeighbourSearch = .auto
 
-    @Option(help: "UMAP / densMAP gradient steps: sequential (umap-learn's order, one core; the default) or synchronous (a sweep across the cores from each epoch's start; faster, less converged).")
-    var sgd: UMAP.Updates = .sequential
+    @Option(help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL device for plain UMAP, else sequential), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged).")
+    var sgd: UMAP.Updates = .auto
 
     @Option(help: "densMAP: weight of the density-preserving term (umap-learn's dens_lambda).")
     var densLambda: Double = 2
@@ -153,7 +153,7 @@ struct EmbedCommand: ParsableCommand {
         if method != .umap && method != .densmap {
             for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil),
                                   ("--graph", graph != .knn), ("--metric", metric != .euclidean), ("--knn", knn != .auto),
-                                  ("--sgd", sgd != .sequential)] where typed {
+                                  ("--sgd", sgd != .auto)] where typed {
                 throw ValidationError("\(flag) applies to umap and densmap, not \(method.rawValue)")
             }
         }

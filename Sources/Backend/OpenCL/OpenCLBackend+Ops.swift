@@ -237,3 +237,25 @@ extension OpenCLBackend {
     /// One work-item per row on CPU drivers, and on GPUs when rows are too short to feed a work-group.
     private func prefersSerialRows(cols: Int) -> Bool { !usesGPUKernels || cols <= 32 }
 }
+
+extension OpenCLBackend {
+    /// Layouts of up to this many dimensions keep each point's position in private memory.
+    static let umapEpochMaxDims = 128
+
+    public func hasUMAPEpoch(dims: Int) -> Bool { (1 ... Self.umapEpochMaxDims).contains(dims) }
+
+    public func umapEpoch(y: OpenCLBuffer, old: OpenCLBuffer, rowStart: OpenCLBuffer, columns: OpenCLBuffer, every: OpenCLBuffer,
+                          due: OpenCLBuffer, dueNegative: OpenCLBuffer, rows: Int, dims: Int, step: UMAPEpochStep) throws -> Bool {
+        guard hasUMAPEpoch(dims: dims) else { return false }
+        precondition(y.count >= rows * dims && old.count >= rows * dims && rowStart.count >= rows + 1, "umapEpoch: buffers too small")
+        guard rows > 0 else { return true }
+        // One program per size class of the private position (8, 16, 32, ... dimensions).
+        let capacity = max(8, 1 << (Int.bitWidth - (dims - 1).leadingZeroBitCount))
+        try launch(try kernel("umap_epoch", in: UMAPKernels.source, options: "-DD=\(capacity)"),
+                   [.int(rows), .int(dims), .buffer(y), .buffer(old), .buffer(rowStart), .buffer(columns), .buffer(every), .buffer(due),
+                    .buffer(dueNegative), .float(step.a), .float(step.b), .float(step.gamma), .float(step.alpha), .int(step.epoch),
+                    .float(step.negativeRate), .uint(UInt32(truncatingIfNeeded: step.seed)), .uint(UInt32(truncatingIfNeeded: step.seed >> 32))],
+                   global: [rows])
+        return true
+    }
+}
