@@ -94,6 +94,16 @@ public protocol ComputeBackend: AnyObject {
     func rowMinLabelWithin(_ d: Buffer, rows: Int, cols: Int, radius: Float, labels: Buffer, columns: NeighbourColumns,
                            rowBase: Int, into out: Buffer, outOffset: Int) throws
 
+    /// Borůvka's step over a block of squared distances `d [rows, cols]` whose row `r` is point
+    /// `rowBase + r` and column `c` point `c`: among the columns in another component
+    /// (`components[c] != components[rowBase + r]`, Int32), the one with the smallest mutual
+    /// reachability `max(sqrt(max(d[r, c], 0)), core[rowBase + r], core[c])` (plain distance with
+    /// `core` all zero), the lowest column on ties: its column at `indices[outOffset + r]` (Int32,
+    /// -1 when every column is in the row's component) and that value at `values[outOffset + r]`.
+    /// On a GPU only the `rows` results are written.
+    func rowNearestOtherComponent(_ d: Buffer, rows: Int, cols: Int, rowBase: Int, components: Buffer, core: Buffer,
+                                  indices: Buffer, values: Buffer, outOffset: Int) throws
+
     /// `out[c * count + i] = labels[i] == c ? 1 : 0` for `c < classes`, `i < count` (`labels` holds
     /// Int32): the indicator matrix whose product with the points gives per-cluster sums.
     func oneHot(_ labels: Buffer, count: Int, classes: Int, into out: Buffer) throws

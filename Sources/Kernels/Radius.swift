@@ -10,6 +10,9 @@
 ///   is empty is skipped).
 /// - `row_min_label_within`: `out[outOffset + r]` = the smallest `labels[c] >= 0` over the passing
 ///   columns, -1 if none.
+/// - `row_nearest_other_component`: Borůvka's step — the column in another component (`components`)
+///   with the smallest mutual reachability `max(sqrt(d), core[row point], core[c])`, lowest column
+///   on ties; -1 and +infinity when there is none.
 /// Each comes as a work-group per row (`WG` a power of two; tiles of `WG` consecutive columns read
 /// coalesced; the list keeps column order through a prefix sum in local memory) and as `_serial`,
 /// one work-item per row, for CPU drivers and narrow rows.
@@ -136,6 +139,69 @@ __kernel void row_min_label_within(const int rows, const int cols, __global cons
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (lid == 0) out[outOffset + r] = partial[0] == INT_MAX ? -1 : partial[0];
+}
+
+inline float mutual_reachability(const float d2, const float coreRow, const float coreColumn)
+{
+    return fmax(fmax(sqrt(fmax(d2, 0.0f)), coreRow), coreColumn);
+}
+
+__kernel void row_nearest_other_component_serial(const int rows, const int cols, __global const float* d, const int rowBase,
+                                                 __global const int* components, __global const float* core,
+                                                 __global int* indices, __global float* values, const int outOffset)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    __global const float* row = d + (size_t)r * cols;
+    const int own = components[rowBase + r];
+    const float ownCore = core[rowBase + r];
+    float best = INFINITY;
+    int at = -1;
+    for (int c = 0; c < cols; c++) {
+        if (components[c] == own) continue;
+        const float w = mutual_reachability(row[c], ownCore, core[c]);
+        if (w < best || (at < 0 && w == best)) { best = w; at = c; }
+    }
+    indices[outOffset + r] = at;
+    values[outOffset + r] = best;
+}
+
+__kernel void row_nearest_other_component(const int rows, const int cols, __global const float* d, const int rowBase,
+                                          __global const int* components, __global const float* core,
+                                          __global int* indices, __global float* values, const int outOffset)
+{
+    const int r = get_group_id(0);
+    const int lid = get_local_id(0);
+    __local float best[WG];
+    __local int bestAt[WG];
+    __global const float* row = d + (size_t)r * cols;
+    const int own = components[rowBase + r];
+    const float ownCore = core[rowBase + r];
+    float b = INFINITY;
+    int at = -1;
+    for (int c = lid; c < cols; c += WG) {
+        if (components[c] == own) continue;
+        const float w = mutual_reachability(row[c], ownCore, core[c]);
+        if (w < b || (at < 0 && w == b)) { b = w; at = c; }
+    }
+    best[lid] = b;
+    bestAt[lid] = at;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) {
+            const float o = best[lid + s];
+            const int oAt = bestAt[lid + s];
+            if (oAt >= 0 && (bestAt[lid] < 0 || o < best[lid] || (o == best[lid] && oAt < bestAt[lid]))) {
+                best[lid] = o;
+                bestAt[lid] = oAt;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) {
+        indices[outOffset + r] = bestAt[0];
+        values[outOffset + r] = best[0];
+    }
 }
 """#)
 }

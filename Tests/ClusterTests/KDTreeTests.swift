@@ -76,6 +76,34 @@ final class KDTreeTests: XCTestCase {
         }
     }
 
+    /// Borůvka with its searches on the backend (`rowNearestOtherComponent` over distance blocks of 37
+    /// rows, so several blocks per round) against brute-force Prim, on every backend: a spanning
+    /// tree, the same merge heights, the same clusters at every height.
+    func testBoruvkaOnTheBackendGivesPrimsHierarchy() throws {
+        for backend in ClusterFixtures.backends() {
+            for (trial, (n, d, grid)) in [(500, 2, false), (300, 4, true), (400, 10, false), (200, 3, true)].enumerated() {
+                let x = points(n, d, seed: 100 + UInt64(trial), grid: grid)
+                let core = try CoreDistances.compute(x, rows: n, dim: d, k: 4, backend: CPUBackend(), index: .bruteForce)
+                for withCore in [false, true] {
+                    let what = "\(backend.name) trial \(trial) core \(withCore)"
+                    let brute = MinimumSpanningTree.prim(x, rows: n, dim: d, coreDistances: withCore ? core : nil)
+                    let device = try MinimumSpanningTree.boruvkaOnBackend(x, rows: n, dim: d, coreDistances: withCore ? core : nil,
+                                                                          backend: backend, chunkRows: 37)
+                    XCTAssertEqual(device.count, n - 1, what)
+                    var parent = Array(0 ..< n)
+                    func find(_ i: Int) -> Int { parent[i] == i ? i : find(parent[i]) }
+                    for e in device { let (a, b) = (find(e.a), find(e.b)); XCTAssertNotEqual(a, b, "\(what): no cycle"); parent[a] = b }
+                    XCTAssertEqual(device.map(\.height).sorted(), brute.map(\.height).sorted(), what)
+                    let (treeDevice, treeBrute) = (LinkageTree(points: n, unorderedMerges: device), LinkageTree(points: n, unorderedMerges: brute))
+                    for height in Set(brute.map(\.height)) {
+                        XCTAssertEqual(treeDevice.labels(threshold: height.nextUp), treeBrute.labels(threshold: height.nextUp),
+                                       "\(what): clusters above \(height)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Every density method gives the same answer with the tree and by brute force.
     func testDensityMethodsAgreeWithAndWithoutTree() throws {
         let (x, n, d) = try ClusterFixtures.points()

@@ -156,6 +156,30 @@ extension CPUBackend {
         }
     }
 
+    public func rowNearestOtherComponent(_ d: CPUBuffer, rows: Int, cols: Int, rowBase: Int, components: CPUBuffer, core: CPUBuffer,
+                                         indices: CPUBuffer, values: CPUBuffer, outOffset: Int) throws {
+        precondition(d.count >= rows * cols && components.count >= cols && core.count >= cols && rowBase + rows <= cols,
+                      "rowNearestOtherComponent: d, components or core too small")
+        precondition(outOffset + rows <= indices.count && outOffset + rows <= values.count, "rowNearestOtherComponent: outputs too small")
+        let src = d.floats, cores = core.floats, best = values.floats + outOffset
+        components.withInts { components in
+            indices.withInts { indices in
+                parallelFor(rows, grain: max(1, 65_536 / max(1, cols))) { range in
+                    for r in range {
+                        let row = src + r * cols, point = rowBase + r, own = components[point], ownCore = cores[point]
+                        var value = Float.infinity, at: Int32 = -1
+                        for c in 0 ..< cols where components[c] != own {
+                            let w = max(max(row[c], 0).squareRoot(), ownCore, cores[c])
+                            if w < value || (at < 0 && w == value) { (value, at) = (w, Int32(c)) }
+                        }
+                        indices[outOffset + r] = at
+                        best[r] = value
+                    }
+                }
+            }
+        }
+    }
+
     private func withMask<R>(_ mask: CPUBuffer?, _ body: (UnsafeMutablePointer<Int32>?) -> R) -> R {
         if let mask { return mask.withInts { body($0) } }
         return body(nil)

@@ -145,6 +145,16 @@ extension OpenCLBackend {
             .buffer(labels), .int(Int(columns.rawValue)), .int(rowBase), .buffer(out), .int(outOffset)])
     }
 
+    public func rowNearestOtherComponent(_ d: OpenCLBuffer, rows: Int, cols: Int, rowBase: Int, components: OpenCLBuffer, core: OpenCLBuffer,
+                                         indices: OpenCLBuffer, values: OpenCLBuffer, outOffset: Int) throws {
+        precondition(d.count >= rows * cols && components.count >= cols && core.count >= cols && rowBase + rows <= cols,
+                      "rowNearestOtherComponent: d, components or core too small")
+        precondition(outOffset + rows <= indices.count && outOffset + rows <= values.count, "rowNearestOtherComponent: outputs too small")
+        guard rows > 0 else { return }
+        try launchRadius("row_nearest_other_component", rows: rows, cols: cols, [.int(rows), .int(cols), .buffer(d), .int(rowBase),
+            .buffer(components), .buffer(core), .buffer(indices), .buffer(values), .int(outOffset)])
+    }
+
     /// A `RadiusKernels` kernel: a work-group per row on GPUs, its `_serial` form otherwise.
     private func launchRadius(_ name: String, rows: Int, cols: Int, _ arguments: [KernelArgument]) throws {
         if prefersSerialRows(cols: cols) {

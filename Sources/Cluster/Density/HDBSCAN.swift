@@ -6,8 +6,8 @@ import Backend
 /// 1. core distance of each point: distance to its `minSamples`-th nearest point, itself counted
 ///    (`CoreDistances`: a k-d tree at few features on the CPU, backend distance blocks otherwise);
 /// 2. minimum spanning tree of the mutual reachability `max(d(a, b), core_a, core_b)` (Prim from
-///    the coordinates, O(n) memory; over a k-d tree at few features, same edges), sorted into a
-///    single-linkage tree;
+///    the coordinates, O(n) memory; over a k-d tree at few features, same edges; on a device,
+///    Borůvka with each round's search there), sorted into a single-linkage tree;
 /// 3. condensed tree: walking down from the root at `lambda = 1 / distance`, a split where both
 ///    sides hold at least `minClusterSize` points makes two new clusters, otherwise the smaller side's
 ///    points fall out of the parent cluster;
@@ -43,7 +43,7 @@ public enum HDBSCAN {
         guard minSamples <= n else { throw BackendError.invalidArgument("--min-samples \(minSamples) is larger than the number of points (\(n))") }
         try requireFinite(x, dim: d, method: "HDBSCAN")
         let core = try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: c.index)
-        let edges = MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, progress: progress)
+        let edges = try MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, backend: backend, progress: progress)
         let tree = LinkageTree(points: n, unorderedMerges: edges, sourceLeft: true)
         let condensed = CondensedTree(tree, minClusterSize: c.minClusterSize)
         let labels = condensed.labels(selected: condensed.excessOfMass())

@@ -6,6 +6,18 @@ import Backend
 /// or, with core distances, the mutual reachability `max(||x_i - x_j||, core_i, core_j)` (HDBSCAN).
 /// Sorted by weight, the edges are the single-linkage merge tree (Gower and Ross 1969).
 enum MinimumSpanningTree {
+    /// A minimum spanning tree on `backend`: on a device (OpenCL) Borůvka with its searches there
+    /// (`boruvkaOnBackend`) unless `index` asks for the k-d tree; on the CPU `edges(index:)`. In
+    /// Prim's order either way.
+    static func edges<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, coreDistances: [Double]? = nil, index: NeighbourIndex,
+                                         backend: B, progress: (Int) -> Void = { _ in }) throws -> [(a: Int, b: Int, height: Double)] {
+        if B.self != CPUBackend.self && index != .kdTree {
+            let edges = try boruvkaOnBackend(x, rows: n, dim: d, coreDistances: coreDistances, backend: backend, progress: progress)
+            return inPrimOrder(edges, points: n)
+        }
+        return self.edges(x, rows: n, dim: d, coreDistances: coreDistances, index: index, progress: progress)
+    }
+
     /// A minimum spanning tree by brute-force `prim`, or by Borůvka over a `KDTree` when `index` says
     /// so for `d` features (the same weights; where weights tie, possibly other edges of equal weight).
     static func edges(_ x: [Float], rows n: Int, dim d: Int, coreDistances: [Double]? = nil, index: NeighbourIndex,
