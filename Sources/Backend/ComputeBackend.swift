@@ -76,6 +76,15 @@ public protocol ComputeBackend: AnyObject {
     /// Whether `umapEpoch` runs on this backend for `dims`-dimensional layouts.
     func hasUMAPEpoch(dims: Int) -> Bool
 
+    /// OPTICS's ordering of `points [rows, dim]` on the device (`Kernels.OPTICSKernels`; the host
+    /// version and the definition are Cluster's `OPTICS.order`, whose values it reproduces exactly:
+    /// double precision, the same sums and rounding), given the core distances (NumPy-rounded).
+    /// One step per point: the reachability updates and the pick of the next point run there and
+    /// only the next point's index comes back. nil, doing nothing, where the backend has no device
+    /// version or the device no double precision.
+    func opticsOrdering(_ points: Buffer, rows: Int, dim: Int, coreDistances: [Double],
+                        progress: (Int) -> Void) throws -> (ordering: [Int], reachability: [Double], predecessor: [Int])?
+
     /// Neighbourhoods within `radius` over a block of squared distances `d [rows, cols]` whose row
     /// `r` is point `rowBase + r`: column `c` counts when `d[r, c] <= radius` (NaN never), when
     /// `columnMask[c] != 0` (Int32; every column without a mask) and when `columns` allows it.

@@ -62,6 +62,34 @@ final class DensityTests: XCTestCase {
         }
     }
 
+    /// OPTICS's ordering on an OpenCL device with double precision is the host's, value for value:
+    /// the visiting order, every reachability bit and every predecessor, on the fixture and on an
+    /// integer grid where reachabilities tie everywhere (so the lowest-index rule decides).
+    func testOPTICSOrderingOnTheDeviceIsTheHosts() throws {
+        func device<B: ComputeBackend>(_ backend: B, _ x: [Float], _ n: Int, _ d: Int, _ core: [Double]) throws
+            -> (ordering: [Int], reachability: [Double], predecessor: [Int])? {
+            try backend.opticsOrdering(try backend.makeBuffer(x), rows: n, dim: d, coreDistances: core) { _ in }
+        }
+        let (fixture, n, d) = try ClusterFixtures.points()
+        let grid = (0 ..< 150).flatMap { i in [Float(i % 15), Float(i / 15)] }
+        var devices = 0
+        for backend in ClusterFixtures.backends() {
+            for (x, rows, dim) in [(fixture, n, d), (grid, 150, 2)] {
+                let core = try CoreDistances.compute(x, rows: rows, dim: dim, k: 5, backend: CPUBackend(), index: .bruteForce)
+                    .map(OPTICS.roundedLikeNumPy)
+                guard let onDevice = try device(backend, x, rows, dim, core) else { continue }
+                devices += 1
+                let host = OPTICS.order(x, rows: rows, dim: dim, core: core) { _ in }
+                XCTAssertEqual(onDevice.ordering, host.ordering, "\(backend.name) \(rows) points")
+                XCTAssertEqual(onDevice.reachability.map(\.bitPattern), host.reachability.map(\.bitPattern), "\(backend.name) \(rows) points")
+                XCTAssertEqual(onDevice.predecessor, host.predecessor, "\(backend.name) \(rows) points")
+            }
+        }
+        if ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" {
+            XCTAssertGreaterThan(devices, 0, "no OpenCL device with double precision ran OPTICS's ordering")
+        }
+    }
+
     /// Separated blobs in uniform noise: both density methods recover the blobs.
     func testDensityMethodsFindBlobs() throws {
         let (x, n, d) = try ClusterFixtures.points()

@@ -269,3 +269,47 @@ extension OpenCLBackend {
         return true
     }
 }
+
+extension OpenCLBackend {
+    public func opticsOrdering(_ points: OpenCLBuffer, rows n: Int, dim: Int, coreDistances: [Double],
+                               progress: (Int) -> Void) throws -> (ordering: [Int], reachability: [Double], predecessor: [Int])? {
+        guard info.doublePrecision, n >= 1 else { return nil }
+        precondition(points.count >= n * dim && coreDistances.count == n, "opticsOrdering: \(points.count) values, \(coreDistances.count) core distances for \(n) x \(dim)")
+        /// Doubles travel as pairs of 4-byte elements.
+        func doubles(_ values: [Double]) throws -> OpenCLBuffer {
+            let buffer = try makeBuffer(count: 2 * values.count)
+            let bits = values.flatMap { value -> [Int32] in
+                let pattern = value.bitPattern
+                return [Int32(truncatingIfNeeded: pattern), Int32(truncatingIfNeeded: pattern >> 32)]
+            }
+            try bits.withUnsafeBufferPointer { try upload($0, to: buffer, offset: 0) }
+            return buffer
+        }
+        let group = usesGPUKernels ? reductionGroupSize : 64, groups = (n + group - 1) / group
+        let core = try doubles(coreDistances), reach = try doubles([Double](repeating: .infinity, count: n))
+        let pred = try makeBuffer([Int32](repeating: -1, count: n))
+        var visited = [Int32](repeating: 0, count: n)
+        visited[0] = 1
+        let done = try makeBuffer(visited)
+        let groupBest = try makeBuffer(count: 2 * groups), groupAt = try makeBuffer(count: groups), next = try makeBuffer(count: 1)
+        let update = try kernel("optics_update", in: OPTICSKernels.source, options: "-DWG=\(group)")
+        let pick = try kernel("optics_pick", in: OPTICSKernels.source, options: "-DWG=\(group)")
+        var ordering = [0], point = 0
+        ordering.reserveCapacity(n)
+        let step = max(1, n / 1000)
+        while ordering.count < n {
+            try launch(update, [.int(n), .int(dim), .buffer(points), .int(point), .buffer(core), .buffer(reach), .buffer(pred), .buffer(done),
+                                .buffer(groupBest), .buffer(groupAt)], global: [n], local: [group])
+            try launch(pick, [.int(groups), .buffer(groupBest), .buffer(groupAt), .buffer(done), .buffer(next)], global: [group], local: [group])
+            point = Int(try ints(next)[0])
+            guard point >= 0 else { throw BackendError.invalidArgument("opticsOrdering: no unvisited point left after \(ordering.count) of \(n)") }
+            ordering.append(point)
+            if ordering.count % step == 0 { progress(ordering.count) }
+        }
+        let reachBits = try ints(reach)
+        let reachability = (0 ..< n).map {
+            Double(bitPattern: UInt64(UInt32(bitPattern: reachBits[2 * $0])) | UInt64(UInt32(bitPattern: reachBits[2 * $0 + 1])) << 32)
+        }
+        return (ordering, reachability, try ints(pred).map { Int($0) })
+    }
+}

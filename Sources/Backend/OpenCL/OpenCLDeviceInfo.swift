@@ -18,6 +18,8 @@ public struct OpenCLDeviceInfo: Sendable, Codable, Equatable {
     public var driverVersion: String
     public var deviceVersion: String
     public var openCLCVersion: String
+    /// Whether the device computes in double precision (`CL_DEVICE_DOUBLE_FP_CONFIG` not 0).
+    public var doublePrecision: Bool
 
     public var isGPU: Bool { type == "gpu" }
 

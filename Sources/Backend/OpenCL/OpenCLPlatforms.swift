@@ -63,6 +63,7 @@ public enum OpenCLPlatforms {
         let local: cl_ulong = try deviceValue(device, CL_DEVICE_LOCAL_MEM_SIZE)
         let maxAlloc: cl_ulong = try deviceValue(device, CL_DEVICE_MAX_MEM_ALLOC_SIZE)
         let maxGroup: Int = try deviceValue(device, CL_DEVICE_MAX_WORK_GROUP_SIZE)
+        let doubleConfig: cl_ulong = (try? deviceValue(device, CL_DEVICE_DOUBLE_FP_CONFIG)) ?? 0
         return OpenCLDeviceInfo(
             index: index,
             platformName: try platformString(platform, CL_PLATFORM_NAME),
@@ -77,7 +78,8 @@ public enum OpenCLPlatforms {
             maxWorkGroupSize: maxGroup,
             driverVersion: try deviceString(device, CL_DRIVER_VERSION),
             deviceVersion: try deviceString(device, CL_DEVICE_VERSION),
-            openCLCVersion: try deviceString(device, CL_DEVICE_OPENCL_C_VERSION))
+            openCLCVersion: try deviceString(device, CL_DEVICE_OPENCL_C_VERSION),
+            doublePrecision: doubleConfig != 0)
     }
 
     static func deviceString(_ device: cl_device_id, _ param: Int32) throws -> String {

@@ -1,3 +1,6 @@
+// Scalars and defaults of the ops that only device backends implement (`umapEpoch`, `opticsOrdering`):
+// the CPU backend keeps these defaults and its callers run their host loops.
+
 /// The scalars of one UMAP layout epoch (`ComputeBackend.umapEpoch`).
 public struct UMAPEpochStep: Sendable {
     /// The low-dimensional curve `1 / (1 + a d^(2b))`.
@@ -19,6 +22,13 @@ public struct UMAPEpochStep: Sendable {
 }
 
 extension ComputeBackend {
+    /// Backends without a device version of OPTICS's ordering return nil: the caller runs its host
+    /// loop (Cluster's `OPTICS.order`).
+    public func opticsOrdering(_ points: Buffer, rows: Int, dim: Int, coreDistances: [Double],
+                               progress: (Int) -> Void) throws -> (ordering: [Int], reachability: [Double], predecessor: [Int])? {
+        nil
+    }
+
     /// Backends without a device version of the epoch do nothing and return false: the caller
     /// runs its host loop (the CPU backend's is Reduce's `UMAPOptimizer`).
     public func umapEpoch(y: Buffer, old: Buffer, rowStart: Buffer, columns: Buffer, every: Buffer, due: Buffer, dueNegative: Buffer,
