@@ -22,6 +22,9 @@ public struct UMAPEpochStep: Sendable {
 }
 
 extension ComputeBackend {
+    /// Not a GPU unless the backend says so (OpenCL with GPU kernels).
+    public var runsOnGPU: Bool { false }
+
     /// Backends without a device version of OPTICS's ordering return nil: the caller runs its host
     /// loop (Cluster's `OPTICS.order`).
     public func opticsOrdering(_ points: Buffer, rows: Int, dim: Int, coreDistances: [Double],

@@ -24,6 +24,9 @@ public protocol ComputeBackend: AnyObject {
     /// Size of the im2col scratch a convolution workspace aims for: small enough to stay in cache
     /// on CPUs, large enough to fill a GPU with one product.
     var convolutionChunkBytes: Int { get }
+    /// Whether the work runs on a GPU (OpenCL with GPU kernels), where massively parallel forms of
+    /// an algorithm pay off that lose on CPU cores (e.g. UMAP's synchronous epochs).
+    var runsOnGPU: Bool { get }
 
     /// A buffer of `count` 4-byte elements; contents undefined until written.
     func makeBuffer(count: Int) throws -> Buffer

@@ -1,7 +1,6 @@
 import Backend
 import CBLAS
 import CIntrinsics
-import Dispatch
 
 /// NMF's coordinate descent (scikit-learn's `_fit_coordinate_descent`; Cichocki and Phan 2009, Hsieh
 /// and Dhillon 2011) without shuffling or regularisation, optionally with the repeated sweeps of
@@ -135,8 +134,6 @@ extension NMF {
         }
         return g
     }
-
-
 }
 
 /// Coordinate-descent sweeps over the rows of `a [rows, k]` (row-major) given `gram [k, k]` and
@@ -235,7 +232,9 @@ extension NMF {
         for t in 0 ..< k {
             let hess = gram[t * k + t]
             guard hess > 0 else { continue }
-            var g0 = -Double(target[0 * k + t]), g1 = -Double(target[1 * k + t]), g2 = -Double(target[2 * k + t]), g3 = -Double(target[3 * k + t]), g4 = -Double(target[4 * k + t]), g5 = -Double(target[5 * k + t]), g6 = -Double(target[6 * k + t]), g7 = -Double(target[7 * k + t])
+            var g0 = -Double(target[t]), g1 = -Double(target[k + t]), g2 = -Double(target[2 * k + t]), g3 = -Double(target[3 * k + t])
+            var g4 = -Double(target[4 * k + t]), g5 = -Double(target[5 * k + t]), g6 = -Double(target[6 * k + t])
+            var g7 = -Double(target[7 * k + t])
             for r in 0 ..< k {
                 let g = gram[r * k + t], lane = lanes + r * 8
                 g0 += lane[0] * g

@@ -98,7 +98,7 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "UMAP k-NN search: auto (projected on the CPU backend above 20,000 points of more than 64 features, else exact), exact, or projected (candidates from PCA-64, ranked exactly; recall reported).")
     var knn: UMAP.NeighbourSearch = .auto
 
-    @Option(help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL device for plain UMAP, else sequential), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged).")
+    @Option(help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL GPU for plain UMAP, else sequential), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged).")
     var sgd: UMAP.Updates = .auto
 
     @Option(help: "densMAP: weight of the density-preserving term (umap-learn's dens_lambda).")

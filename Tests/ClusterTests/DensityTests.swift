@@ -25,21 +25,24 @@ final class DensityTests: XCTestCase {
     }
 
     /// scikit-learn's `HDBSCAN(min_cluster_size=8)`: same clusters and noise (mutual reachability
-    /// has exact ties, so a point may legitimately change side; at most one is allowed).
+    /// has exact ties, so a point may legitimately change side; at most one is allowed), on every
+    /// backend and route (`brute`: Prim on the CPU, Borůvka's searches on an OpenCL device).
     func testHDBSCANMatchesScikitLearn() throws {
         let (x, n, d) = try ClusterFixtures.points()
         let expected = try ClusterFixtures.integers("hdbscan-labels.npy")
         var previous: [Int64]?
         for backend in ClusterFixtures.backends() {
-            var c = HDBSCAN.Configuration()
-            c.minClusterSize = 8
-            let labels = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend).labels
-            XCTAssertEqual(Set(labels).count, Set(expected).count)
-            let disagreements = zip(labels, expected).filter { ($0 < 0) != ($1 < 0) }.count
-            XCTAssertLessThanOrEqual(disagreements, 1, "noise points differ")
-            XCTAssertGreaterThan(ExternalMetrics(truth: expected, predicted: labels).ari, 0.99)
-            if let previous { XCTAssertEqual(labels, previous, "backends agree") }
-            previous = labels
+            for index in [NeighbourIndex.auto, .bruteForce] {
+                var c = HDBSCAN.Configuration()
+                (c.minClusterSize, c.index) = (8, index)
+                let labels = try HDBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend).labels
+                XCTAssertEqual(Set(labels).count, Set(expected).count)
+                let disagreements = zip(labels, expected).filter { ($0 < 0) != ($1 < 0) }.count
+                XCTAssertLessThanOrEqual(disagreements, 1, "\(backend.name) \(index): noise points differ")
+                XCTAssertGreaterThan(ExternalMetrics(truth: expected, predicted: labels).ari, 0.99)
+                if let previous { XCTAssertEqual(labels, previous, "\(backend.name) \(index): backends and routes agree") }
+                previous = labels
+            }
         }
     }
 

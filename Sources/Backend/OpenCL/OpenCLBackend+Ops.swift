@@ -249,6 +249,8 @@ extension OpenCLBackend {
 }
 
 extension OpenCLBackend {
+    public var runsOnGPU: Bool { usesGPUKernels }
+
     /// Layouts of up to this many dimensions keep each point's position in private memory.
     static let umapEpochMaxDims = 128
 
