@@ -29,7 +29,7 @@ deps-browser:
 build: deps
 	swift build -c release
 
-# The main job: the whole study on all 70,000 images (the full profile: 14 m 23 s on two CPU
+# The main job: the whole study on all 70,000 images (the full profile: 14 m 02 s on two CPU
 # cores, benchmarks/results/2026-11-29-study-2core-d), ending in out/study/report.html.
 # `make run PROFILE=quick` runs the quick profile (the 10,000 test images, about 2 minutes).
 PROFILE ?= full
