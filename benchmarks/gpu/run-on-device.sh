@@ -7,8 +7,12 @@ source "$(dirname "$0")/device-env.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>&1 | tee "$out/devices.txt"
 "$work/bin/fmnist" devices 2>&1 | tee -a "$out/devices.txt"
 echo "== parity suite (XCTest, OpenCL on the GPU) =="
-# The backend, bench and CLI suites (the data suites need the Fashion-MNIST package, absent there).
-classes=$("$work/bin/fmnistPackageTests.xctest" --list-tests 2>/dev/null | grep -E '^(BackendTests|BenchTests|fmnistTests\.CLITests)' | sed 's|/.*||' | sort -u | paste -sd, -)
+# The backend, bench and CLI suites, and the suites that hold the device routes' tests (UMAP's
+# epochs, Borůvka's searches, OPTICS's ordering; their fixtures travel as resources). The data
+# suites need the Fashion-MNIST package, absent there.
+classes=$("$work/bin/fmnistPackageTests.xctest" --list-tests 2>/dev/null \
+  | grep -E '^(BackendTests|BenchTests|fmnistTests\.CLITests|ReduceTests\.UMAPTests|ClusterTests\.KDTreeTests|ClusterTests\.DensityTests)' \
+  | sed 's|/.*||' | sort -u | paste -sd, -)
 FMNIST_REQUIRE_OPENCL=1 "$work/bin/fmnistPackageTests.xctest" $classes > "$out/parity.log" 2>&1; echo "parity exit: $?" | tee -a "$out/parity.log"
 grep -E "error|failed|Executed" "$out/parity.log" | tail -15
 echo "== bench =="
