@@ -19,18 +19,24 @@
 #undef NAME
 #endif
 
-/* 2: AVX-512F, 1: AVX2 + FMA, 0: neither (decided once). */
-static int skinny_cache = -1; /* every thread computes the same value, so relaxed atomics suffice */
+/* The best variant this CPU runs: 2 AVX-512F, 1 AVX2 + FMA, 0 neither. */
+static int best_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? 2 : fmnist_cpu_has_avx2_fma() ? 1 : 0;
+#else
+    return 0;
+#endif
+}
+
+/* The variant in use, decided once (or by `fmnist_skinny_products_use_level`); every thread
+   computes the same value, so relaxed atomics suffice. */
+static int skinny_cache = -1;
 
 static int skinny_level(void) {
     int level = __atomic_load_n(&skinny_cache, __ATOMIC_RELAXED);
     if (level < 0) {
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        level = __builtin_cpu_supports("avx512f") ? 2 : fmnist_cpu_has_avx2_fma() ? 1 : 0;
-#else
-        level = 0;
-#endif
+        level = best_level();
         __atomic_store_n(&skinny_cache, level, __ATOMIC_RELAXED);
     }
     return level;
@@ -39,14 +45,7 @@ static int skinny_level(void) {
 int fmnist_skinny_products_available(void) { return skinny_level() > 0; }
 
 int fmnist_skinny_products_use_level(int level) {
-    int best;
-#if defined(__x86_64__)
-    __builtin_cpu_init();
-    best = __builtin_cpu_supports("avx512f") ? 2 : fmnist_cpu_has_avx2_fma() ? 1 : 0;
-#else
-    best = 0;
-#endif
-    const int chosen = level < 0 || level > best ? best : level;
+    const int best = best_level(), chosen = level < 0 || level > best ? best : level;
     __atomic_store_n(&skinny_cache, chosen, __ATOMIC_RELAXED);
     return chosen;
 }
