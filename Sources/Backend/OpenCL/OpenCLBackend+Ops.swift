@@ -291,23 +291,24 @@ extension OpenCLBackend {
         let core = try doubles(coreDistances), reach = try doubles([Double](repeating: .infinity, count: n))
         let pred = try makeBuffer([Int32](repeating: -1, count: n))
         var visited = [Int32](repeating: 0, count: n)
-        visited[0] = 1
+        visited[0] = 1 // the ordering starts at point 0, as the host's
         let done = try makeBuffer(visited)
-        let groupBest = try makeBuffer(count: 2 * groups), groupAt = try makeBuffer(count: groups), next = try makeBuffer(count: 1)
+        let groupBest = try makeBuffer(count: 2 * groups), groupAt = try makeBuffer(count: groups)
+        let next = try makeBuffer([Int32(0)]), order = try makeBuffer([Int32](repeating: 0, count: n))
         let update = try kernel("optics_update", in: OPTICSKernels.source, options: "-DWG=\(group)")
         let pick = try kernel("optics_pick", in: OPTICSKernels.source, options: "-DWG=\(group)")
-        var ordering = [0], point = 0
-        ordering.reserveCapacity(n)
-        let step = max(1, n / 1000)
-        while ordering.count < n {
-            try launch(update, [.int(n), .int(dim), .buffer(points), .int(point), .buffer(core), .buffer(reach), .buffer(pred), .buffer(done),
-                                .buffer(groupBest), .buffer(groupAt)], global: [n], local: [group])
-            try launch(pick, [.int(groups), .buffer(groupBest), .buffer(groupAt), .buffer(done), .buffer(next)], global: [group], local: [group])
-            point = Int(try ints(next)[0])
-            guard point >= 0 else { throw BackendError.invalidArgument("opticsOrdering: no unvisited point left after \(ordering.count) of \(n)") }
-            ordering.append(point)
-            if ordering.count % step == 0 { progress(ordering.count) }
+        // The steps are only enqueued; every 1,000th waits for the device (a read of `next`), so
+        // the queue stays short and the progress is what the device has done.
+        for step in 1 ..< n {
+            try launch(update, [.int(n), .int(dim), .buffer(points), .buffer(next), .buffer(core), .buffer(reach), .buffer(pred),
+                                .buffer(done), .buffer(groupBest), .buffer(groupAt)], global: [n], local: [group])
+            try launch(pick, [.int(groups), .buffer(groupBest), .buffer(groupAt), .buffer(done), .buffer(next), .buffer(order), .int(step)],
+                       global: [group], local: [group])
+            if step % 1000 == 0 { _ = try ints(next); progress(step + 1) }
         }
+        let ordering = try ints(order).map { Int($0) }
+        guard !ordering.contains(-1) else { throw BackendError.invalidArgument("opticsOrdering: a step found no unvisited point") }
+        progress(n)
         let reachBits = try ints(reach)
         let reachability = (0 ..< n).map {
             Double(bitPattern: UInt64(UInt32(bitPattern: reachBits[2 * $0])) | UInt64(UInt32(bitPattern: reachBits[2 * $0 + 1])) << 32)
