@@ -46,22 +46,25 @@ final class DensityTests: XCTestCase {
         }
     }
 
-    /// scikit-learn's `OPTICS(min_samples=8)`: the same ordering, reachability and labels.
+    /// scikit-learn's `OPTICS(min_samples=8)`: the same ordering, reachability and labels, on every
+    /// backend and route.
     func testOPTICSMatchesScikitLearn() throws {
         let (x, n, d) = try ClusterFixtures.points()
         let labels = try ClusterFixtures.integers("optics-labels.npy")
         let ordering = try ClusterFixtures.integers("optics-ordering.npy").map(Int.init)
         let reachability = try ClusterFixtures.doubles("optics-reachability.npy")
         for backend in ClusterFixtures.backends() {
-            var c = OPTICS.Configuration()
-            c.minSamples = 8
-            let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend)
-            XCTAssertEqual(result.ordering, ordering)
-            XCTAssertEqual(result.labels, labels)
-            for i in 0 ..< n where reachability[i].isFinite {
-                XCTAssertEqual(result.reachability[i], reachability[i], accuracy: 1e-12)
+            for index in [NeighbourIndex.auto, .bruteForce] { // brute: the device's steps on OpenCL
+                var c = OPTICS.Configuration()
+                (c.minSamples, c.index) = (8, index)
+                let result = try OPTICS.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+                XCTAssertEqual(result.ordering, ordering, "\(backend.name) \(index)")
+                XCTAssertEqual(result.labels, labels, "\(backend.name) \(index)")
+                for i in 0 ..< n where reachability[i].isFinite {
+                    XCTAssertEqual(result.reachability[i], reachability[i], accuracy: 1e-12)
+                }
+                XCTAssertEqual(result.reachability.filter(\.isInfinite).count, reachability.filter(\.isInfinite).count)
             }
-            XCTAssertEqual(result.reachability.filter(\.isInfinite).count, reachability.filter(\.isInfinite).count)
         }
     }
 
