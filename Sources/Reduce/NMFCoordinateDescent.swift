@@ -31,25 +31,27 @@ extension NMF {
         let fused = B.self == CPUBackend.self && fmnist_skinny_products_available() != 0
         let block = max(1, min(n, c.rowsPerBlock ?? (B.self == CPUBackend.self ? 2048 : n)))
         let sweeps = RowSweeps(k: k, most: c.innerSweepsW, tolerance: c.innerTolerance)
+        let hSweeps = RowSweeps(k: k, most: c.innerSweepsH, tolerance: c.innerTolerance)
+        // The backend route's products, allocated once for all iterations.
+        let xht = fused ? nil : try backend.makeBuffer(count: block * k), wtx = fused ? nil : try backend.makeBuffer(count: k * d)
         var firstViolation = 0.0, iterations = 0
         for iteration in 1 ... c.maxIterations {
             // W from X H^T and H H^T; W^T X for the H half-step on the way.
             var ht = [Double](repeating: 0, count: d * k) // H^T [d, k] for the Gram and the H sweep
             for t in 0 ..< k { for j in 0 ..< d { ht[j * k + t] = h[t * d + j] } }
             let gramH = gram(ht, rows: d, k: k)
-            var violation: Double, wtx: [Float]
-            if fused {
-                (violation, wtx) = fusedWHalfStep(xHost, rows: n, dim: d, h: h.map(Float.init), w: &w, gram: gramH, sweeps: sweeps,
-                                                  rowsPerBlock: block)
+            var violation: Double, wtxValues: [Float]
+            if let xht, let wtxBuffer = wtx {
+                (violation, wtxValues) = try backendWHalfStep(x, wBuffer, hBuffer, xht: xht, wtx: wtxBuffer, rows: n, dim: d, h: h.map(Float.init),
+                                                              w: &w, gram: gramH, sweeps: sweeps, rowsPerBlock: block, backend: backend)
             } else {
-                (violation, wtx) = try backendWHalfStep(x, wBuffer, hBuffer, rows: n, dim: d, h: h.map(Float.init), w: &w, gram: gramH,
-                                                        sweeps: sweeps, rowsPerBlock: block, backend: backend)
+                (violation, wtxValues) = fusedWHalfStep(xHost, rows: n, dim: d, h: h.map(Float.init), w: &w, gram: gramH, sweeps: sweeps,
+                                                        rowsPerBlock: block)
             }
             // H: target (W^T X)^T [d, k], Gram W^T W.
             var target = [Float](repeating: 0, count: d * k)
-            for t in 0 ..< k { for j in 0 ..< d { target[j * k + t] = wtx[t * d + j] } }
+            for t in 0 ..< k { for j in 0 ..< d { target[j * k + t] = wtxValues[t * d + j] } }
             let gramW = gram(w, rows: n, k: k)
-            let hSweeps = RowSweeps(k: k, most: c.innerSweepsH, tolerance: c.innerTolerance)
             violation += ht.withUnsafeMutableBufferPointer { hSweeps.sweep($0.baseAddress!, rows: d, gram: gramW, target: target) }
             for t in 0 ..< k { for j in 0 ..< d { h[t * d + j] = ht[j * k + t] } }
             iterations = iteration
@@ -65,12 +67,12 @@ extension NMF {
     /// The `W` half-step with the products on the backend, block by block: `X_b H^T`, the sweeps of
     /// the block's rows on the host, then `W_b^T X_b` added into `W^T X` on the backend. Returns the
     /// summed first steps and `W^T X [k, d]`.
-    static func backendWHalfStep<B: ComputeBackend>(_ x: B.Buffer, _ wBuffer: B.Buffer, _ hBuffer: B.Buffer, rows n: Int, dim d: Int,
-                                                    h: [Float], w: inout [Double], gram: [Double], sweeps: RowSweeps, rowsPerBlock block: Int,
-                                                    backend: B) throws -> (Double, [Float]) {
+    /// `xht [block, k]` and `wtx [k, d]` are the caller's scratch.
+    static func backendWHalfStep<B: ComputeBackend>(_ x: B.Buffer, _ wBuffer: B.Buffer, _ hBuffer: B.Buffer, xht: B.Buffer, wtx: B.Buffer,
+                                                    rows n: Int, dim d: Int, h: [Float], w: inout [Double], gram: [Double], sweeps: RowSweeps,
+                                                    rowsPerBlock block: Int, backend: B) throws -> (Double, [Float]) {
         let k = sweeps.k
         try backend.upload(h, to: hBuffer)
-        let xht = try backend.makeBuffer(count: block * k), wtx = try backend.makeBuffer(count: k * d)
         var wBlock = [Float](repeating: 0, count: block * k), violation = 0.0
         for lower in stride(from: 0, to: n, by: block) {
             let rows = min(block, n - lower)
