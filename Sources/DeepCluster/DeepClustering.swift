@@ -13,6 +13,9 @@ import Reduce
 /// - **DEC / IDEC** (see `DeepEmbeddedClustering`): centroids from K-means on the codes (20 restarts,
 ///   as DEC), then self-training of the encoder (DEC) or the whole autoencoder (IDEC).
 ///
+/// N2D also clusters a contrastive encoder's representation (`Architecture.simclr`, trained by
+/// `fmnist train contrastive`) in place of the autoencoder's codes: the same UMAP and mixture.
+///
 /// The autoencoder is either given (pretrained) or pretrained here with Adam (lr 0.001, batch 256)
 /// on the same images for `pretrainEpochs` (N2D's paper trains 1000; see the README for how many
 /// this tool uses and why).
@@ -70,7 +73,9 @@ public enum DeepClustering {
         var pretrainLoss: Double?
         let network: Network<B>
         if let given {
-            guard given.architecture.isAutoencoder else { throw TrainingError(description: "\(given.architecture) is not an autoencoder") }
+            guard given.architecture.isAutoencoder || (c.method == .n2d && given.architecture.task == .contrastive) else {
+                throw TrainingError(description: "\(given.architecture) is not an autoencoder (a contrastive encoder serves N2D only)")
+            }
             network = given
         } else {
             network = try Network(.denseAutoencoder(latent: c.latent), backend: backend, seed: c.seed)

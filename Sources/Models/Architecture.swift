@@ -15,6 +15,14 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// Softmax regression: `fc` Linear(784 -> 10) with the elastic-net penalty
     /// `l1 * |W|_1 + l2 / 2 * |W|_2^2` on the weight (not the bias). Softmax cross-entropy.
     case softmax(l1: Float, l2: Float)
+    /// SimCLR encoder (Chen, Kornblith, Norouzi and Hinton 2020, "A Simple Framework for Contrastive
+    /// Learning of Visual Representations"): the conv autoencoder's encoder trunk (conv 1>32 s2, conv
+    /// 32>64 s2) then fc 3136>features and ReLU, the representation `h`; projection head fc
+    /// features>features, ReLU, fc features>`projectionSize`, the `z` the NT-Xent loss compares.
+    case simclr(features: Int)
+
+    /// Output size of the SimCLR projection head (`z`).
+    public static let projectionSize = 64
 
     /// The `--arch` name.
     public var name: String {
@@ -23,6 +31,17 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         case .denseAutoencoder: return "dense-ae"
         case .cnn: return "cnn"
         case .softmax: return "softmax"
+        case .simclr: return "simclr"
+        }
+    }
+
+    /// What the network is trained for, which fixes its loss: reconstruction (MSE), classification
+    /// (softmax cross-entropy over 10 classes) or contrastive (NT-Xent over two augmented views).
+    public var task: TrainingTask {
+        switch self {
+        case .convAutoencoder, .denseAutoencoder: return .autoencoder
+        case .cnn, .softmax: return .classifier
+        case .simclr: return .contrastive
         }
     }
 
@@ -32,12 +51,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         return nil
     }
 
-    public var isAutoencoder: Bool {
-        switch self {
-        case .convAutoencoder, .denseAutoencoder: return true
-        case .cnn, .softmax: return false
-        }
-    }
+    public var isAutoencoder: Bool { task == .autoencoder }
 
     public var description: String {
         switch self {
@@ -45,13 +59,14 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         case .denseAutoencoder(let d): return "dense-ae (latent \(d))"
         case .cnn(let p): return "cnn (dropout \(p))"
         case .softmax(let l1, let l2): return "softmax (l1 \(l1), l2 \(l2))"
+        case .simclr(let d): return "simclr (features \(d))"
         }
     }
 
     /// Hyper-parameters as strings, for checkpoint metadata.
     public var metadata: [String: String] {
         switch self {
-        case .convAutoencoder(let d), .denseAutoencoder(let d): return ["fmnist.arch": name, "fmnist.latent": "\(d)"]
+        case .convAutoencoder(let d), .denseAutoencoder(let d), .simclr(let d): return ["fmnist.arch": name, "fmnist.latent": "\(d)"]
         case .cnn(let p): return ["fmnist.arch": name, "fmnist.dropout": "\(p)"]
         case .softmax(let l1, let l2): return ["fmnist.arch": name, "fmnist.l1": "\(l1)", "fmnist.l2": "\(l2)"]
         }
@@ -94,7 +109,13 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
             guard p >= 0, p < 1 else { throw DataError("\(source): metadata fmnist.dropout = \(p) must be in [0, 1)") }
             return .cnn(dropout: p)
         case "softmax": return .softmax(l1: try coefficient("fmnist.l1"), l2: try coefficient("fmnist.l2"))
-        default: throw DataError("\(source): metadata fmnist.arch = '\(name)' is not conv-ae, dense-ae, cnn or softmax")
+        case "simclr": return .simclr(features: try latent())
+        default: throw DataError("\(source): metadata fmnist.arch = '\(name)' is not conv-ae, dense-ae, cnn, softmax or simclr")
         }
     }
+}
+
+/// What a network is trained for (`fmnist train TASK`).
+public enum TrainingTask: String, Sendable, CaseIterable, Codable {
+    case autoencoder, classifier, contrastive
 }

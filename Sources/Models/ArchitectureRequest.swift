@@ -3,15 +3,16 @@ import Dataset
 /// The architecture a `train` command line asks for. Nil fields were not typed, so a checkpoint
 /// or a default may fill them; a typed value is never silently replaced.
 ///
-/// Three ways to resolve it: fresh (defaults: conv-ae / cnn, latent 10, dropout 0.25, l1 = l2 = 0),
+/// Three ways to resolve it: fresh (defaults: conv-ae / cnn / simclr, latent 10 (simclr: 128 features),
+/// dropout 0.25, l1 = l2 = 0),
 /// from `--init FILE` (the tensors fix the kind and the bottleneck; everything else comes from the
 /// command line with the fresh defaults), or from `--resume` (the checkpoint's own architecture;
 /// a typed value that differs is an error, since a resumed run continues exactly).
 public struct ArchitectureRequest: Sendable {
-    /// `--arch`: conv-ae, dense-ae, cnn or softmax.
+    /// `--arch`: conv-ae, dense-ae, cnn, softmax or simclr.
     public var name: String?
-    /// The task: `train autoencoder` (true) or `train classifier`.
-    public var autoencoder: Bool
+    /// `train autoencoder`, `train classifier` or `train contrastive`.
+    public var task: TrainingTask
     public var latent: Int?
     public var dropout: Float?
     public var l1: Float?
@@ -19,27 +20,28 @@ public struct ArchitectureRequest: Sendable {
 
     public static let defaultLatent = 10
     public static let defaultDropout: Float = 0.25
+    /// SimCLR's representation size (its `--latent` default).
+    public static let defaultFeatures = 128
 
-    public init(name: String?, autoencoder: Bool, latent: Int? = nil, dropout: Float? = nil, l1: Float? = nil, l2: Float? = nil) {
-        (self.name, self.autoencoder, self.latent, self.dropout, self.l1, self.l2) = (name, autoencoder, latent, dropout, l1, l2)
+    public init(name: String?, task: TrainingTask, latent: Int? = nil, dropout: Float? = nil, l1: Float? = nil, l2: Float? = nil) {
+        (self.name, self.task, self.latent, self.dropout, self.l1, self.l2) = (name, task, latent, dropout, l1, l2)
     }
-
-    private var task: String { autoencoder ? "autoencoder" : "classifier" }
 
     /// The architecture with every untyped value at its default; throws on an unknown `--arch`
     /// or one that does not fit the task.
     public func fresh() throws -> Architecture {
-        let chosen = name ?? (autoencoder ? "conv-ae" : "cnn")
+        let chosen = name ?? [TrainingTask.autoencoder: "conv-ae", .classifier: "cnn", .contrastive: "simclr"][task]!
         let d = latent ?? Self.defaultLatent
-        switch (autoencoder, chosen) {
-        case (true, "conv-ae"): return .convAutoencoder(latent: d)
-        case (true, "dense-ae"): return .denseAutoencoder(latent: d)
-        case (false, "cnn"): return .cnn(dropout: dropout ?? Self.defaultDropout)
-        case (false, "softmax"): return .softmax(l1: l1 ?? 0, l2: l2 ?? 0)
-        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"):
-            throw DataError("--arch \(chosen) does not fit `train \(task)`")
+        switch (task, chosen) {
+        case (.autoencoder, "conv-ae"): return .convAutoencoder(latent: d)
+        case (.autoencoder, "dense-ae"): return .denseAutoencoder(latent: d)
+        case (.classifier, "cnn"): return .cnn(dropout: dropout ?? Self.defaultDropout)
+        case (.classifier, "softmax"): return .softmax(l1: l1 ?? 0, l2: l2 ?? 0)
+        case (.contrastive, "simclr"): return .simclr(features: latent ?? Self.defaultFeatures)
+        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"), (_, "simclr"):
+            throw DataError("--arch \(chosen) does not fit `train \(task.rawValue)`")
         default:
-            throw DataError("--arch '\(chosen)' is unknown; use conv-ae, dense-ae, cnn or softmax")
+            throw DataError("--arch '\(chosen)' is unknown; use conv-ae, dense-ae, cnn, softmax or simclr")
         }
     }
 
@@ -56,13 +58,13 @@ public struct ArchitectureRequest: Sendable {
         if let name, name != weights.name {
             throw DataError("--arch \(name) contradicts --init \(path), which holds \(weights.name) weights")
         }
-        guard weights.isAutoencoder == autoencoder else {
-            throw DataError("--init \(path) holds \(weights.name) weights, which `train \(task)` cannot start from")
+        guard weights.task == task else {
+            throw DataError("--init \(path) holds \(weights.name) weights, which `train \(task.rawValue)` cannot start from")
         }
         var request = self
         request.name = weights.name
         switch weights {
-        case .convAutoencoder(let d), .denseAutoencoder(let d):
+        case .convAutoencoder(let d), .denseAutoencoder(let d), .simclr(let d):
             if let latent, latent != d {
                 throw DataError("--latent \(latent) contradicts --init \(path), whose encoder has a \(d)-d bottleneck")
             }
@@ -87,10 +89,11 @@ public struct ArchitectureRequest: Sendable {
         case .denseAutoencoder(let d): typed = .denseAutoencoder(latent: latent ?? d)
         case .cnn(let p): typed = .cnn(dropout: dropout ?? p)
         case .softmax(let a, let b): typed = .softmax(l1: l1 ?? a, l2: l2 ?? b)
+        case .simclr(let d): typed = .simclr(features: latent ?? d)
         }
         if let name, name != held.name { typed = try fresh() }
-        guard typed == held, held.isAutoencoder == autoencoder else {
-            throw DataError("--resume: \(path) holds \(held), but the command line asks for \(autoencoder == held.isAutoencoder ? typed.description : task)")
+        guard typed == held, held.task == task else {
+            throw DataError("--resume: \(path) holds \(held), but the command line asks for \(task == held.task ? typed.description : task.rawValue)")
         }
         return held
     }

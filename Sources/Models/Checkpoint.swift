@@ -22,6 +22,9 @@ public enum Checkpoint {
             guard let shape = tensors[name]?.shape, shape.count == 2, (1 ... Architecture.maximumLatent).contains(shape[0]) else { return nil }
             return shape[0]
         }
+        if tensors["head.fc2.weight"] != nil, tensors["encoder.conv1.weight"] != nil, let d = latent("encoder.fc.weight") {
+            return .simclr(features: d)
+        }
         if tensors["encoder.conv1.weight"] != nil, let d = latent("encoder.fc.weight") { return .convAutoencoder(latent: d) }
         if let d = latent("encoder.fc4.weight") { return .denseAutoencoder(latent: d) }
         if tensors["conv1.weight"] != nil, tensors["fc2.weight"] != nil { return .cnn(dropout: 0.25) }

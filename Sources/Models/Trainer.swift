@@ -21,6 +21,9 @@ public struct TrainingSettings: Sendable {
     /// Random translation of training images by up to this many pixels in each direction (0: off),
     /// drawn per image from the seed, epoch and position, zero-filled.
     public var shiftPixels = 0
+    /// Contrastive training: NT-Xent's temperature (SimCLR's 0.5 for small images) and the views.
+    public var temperature: Float = 0.5
+    public var views = ContrastiveAugmentation()
     public enum Schedule: String, Sendable { case constant, cosine }
     public init() {}
 
@@ -40,7 +43,8 @@ public struct BatchProgress: Sendable {
 
 /// What one pass over a split measured.
 public struct Evaluation: Sendable, Codable {
-    /// Mean loss per image (MSE per pixel for autoencoders, cross-entropy for classifiers).
+    /// Mean loss per image (MSE per pixel for autoencoders, cross-entropy for classifiers, NT-Xent
+    /// per view for contrastive models).
     public var loss: Double
     /// Fraction classified correctly (classifiers only).
     public var accuracy: Double?
@@ -53,7 +57,9 @@ public struct TrainingError: Error, CustomStringConvertible {
 }
 
 /// Trains a `Network` on images: mini-batches uploaded from the host, loss and gradient on the
-/// backend, one optimizer step per batch. Only the batch loss comes back to the host.
+/// backend, one optimizer step per batch. Only the batch loss comes back to the host (contrastive
+/// models: the projections and their gradient too, see `ComputeBackend.ntXent`). A contrastive
+/// model's batch of `n` images is `2n` views: rows `i` and `i + n` are two random views of image `i`.
 public final class Trainer<B: ComputeBackend> {
     public let network: Network<B>
     public let settings: TrainingSettings
@@ -100,7 +106,7 @@ public final class Trainer<B: ComputeBackend> {
         let start = Date()
         for b in 0 ..< batches {
             let batchIndices = Array(ordered[(b * settings.batchSize) ..< min(ordered.count, (b + 1) * settings.batchSize)])
-            let loss = try trainBatch(data, indices: batchIndices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
+            let loss = try trainBatch(data, indices: batchIndices, augmentation: settings.shiftPixels > 0 || contrastive ? (epoch, b) : nil)
             guard loss.isFinite else {
                 throw TrainingError(description: "loss became \(loss) in epoch \(epoch), batch \(b + 1) of \(batches); "
                     + "lower --lr or check the data (the last checkpoint is kept)")
@@ -115,14 +121,14 @@ public final class Trainer<B: ComputeBackend> {
 
     /// Forward, loss, backward and an optimizer step on one batch; returns the batch's loss.
     public func trainBatch(_ data: LabeledImages, indices: [Int], augmentation: (epoch: Int, batch: Int)? = nil) throws -> Float {
-        let n = indices.count
-        let x = try upload(data, indices: indices, augmentation: augmentation)
-        let output = try network.forward(x, batch: n, training: true)
-        let gradient = try outputGradient.buffer(batch: n)
-        try computeLoss(output: output, input: x, data: data, indices: indices, gradient: gradient)
-        let loss = try backend.floats(lossValue)[0]
+        let n = indices.count, rows = contrastive ? 2 * n : n
+        let x = contrastive ? try uploadViews(data, indices: indices, seed: viewSeed(augmentation ?? (0, 0)))
+            : try upload(data, indices: indices, augmentation: augmentation)
+        let output = try network.forward(x, batch: rows, training: true)
+        let gradient = try outputGradient.buffer(batch: rows)
+        let loss = try computeLoss(output: output, input: x, data: data, indices: indices, gradient: gradient)
         guard loss.isFinite else { return loss }
-        try network.backward(gradient, batch: n)
+        try network.backward(gradient, batch: rows)
         let penalty = try applyElasticNet()
         try optimizerStep()
         return loss + penalty
@@ -134,11 +140,12 @@ public final class Trainer<B: ComputeBackend> {
         for start in stride(from: 0, to: indices.count, by: settings.batchSize) {
             let batchIndices = Array(indices[start ..< min(indices.count, start + settings.batchSize)])
             let n = batchIndices.count
-            let x = try upload(data, indices: batchIndices)
-            let output = try network.forward(x, batch: n, training: false)
-            try computeLoss(output: output, input: x, data: data, indices: batchIndices, gradient: nil)
-            total += Double(try backend.floats(lossValue)[0]) * Double(n)
-            if !network.architecture.isAutoencoder {
+            // Contrastive: the same views every evaluation (a seed of their own), so losses compare across epochs.
+            let x = contrastive ? try uploadViews(data, indices: batchIndices, seed: settings.seed ^ 0x5EED_0F_E7A1 &* UInt64(start + 1))
+                : try upload(data, indices: batchIndices)
+            let output = try network.forward(x, batch: contrastive ? 2 * n : n, training: false)
+            total += Double(try computeLoss(output: output, input: x, data: data, indices: batchIndices, gradient: nil)) * Double(n)
+            if network.architecture.task == .classifier {
                 let logits = try backend.floats(output, offset: 0, count: n * 10)
                 for (r, i) in batchIndices.enumerated() {
                     let row = logits[(r * 10) ..< ((r + 1) * 10)]
@@ -147,7 +154,7 @@ public final class Trainer<B: ComputeBackend> {
             }
         }
         let count = max(1, indices.count)
-        return Evaluation(loss: total / Double(count), accuracy: network.architecture.isAutoencoder ? nil : Double(correct) / Double(count))
+        return Evaluation(loss: total / Double(count), accuracy: network.architecture.task == .classifier ? Double(correct) / Double(count) : nil)
     }
 
     /// For models with an elastic-net penalty `l1 |W|_1 + l2/2 |W|_2^2` on the weights (not biases):
@@ -203,7 +210,7 @@ public final class Trainer<B: ComputeBackend> {
             }
         }
         try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
-        if !network.architecture.isAutoencoder {
+        if network.architecture.task == .classifier {
             let y = indices.map { data.labels[$0] }
             try y.withUnsafeBufferPointer { try backend.upload($0, to: try labels.buffer(batch: n), offset: 0) }
         }
@@ -223,14 +230,45 @@ public final class Trainer<B: ComputeBackend> {
         }
     }
 
-    private func computeLoss(output: B.Buffer, input x: B.Buffer, data: LabeledImages, indices: [Int], gradient: B.Buffer?) throws {
+    /// The batch's mean loss, and its gradient with respect to `output` when `gradient` is given.
+    private func computeLoss(output: B.Buffer, input x: B.Buffer, data: LabeledImages, indices: [Int], gradient: B.Buffer?) throws -> Float {
         let n = indices.count
-        if network.architecture.isAutoencoder {
+        switch network.architecture.task {
+        case .autoencoder:
             try backend.meanSquaredError(prediction: output, target: x, count: n * network.outputSize, gradient: gradient, loss: lossValue)
-        } else {
+        case .classifier:
             try backend.softmaxCrossEntropy(logits: output, labels: try labels.buffer(batch: n), rows: n, classes: 10,
                                             gradient: gradient, loss: lossValue)
+        case .contrastive:
+            return try backend.ntXent(embeddings: output, rows: 2 * n, dims: network.outputSize, temperature: settings.temperature, gradient: gradient)
         }
+        return try backend.floats(lossValue)[0]
+    }
+
+    private var contrastive: Bool { network.architecture.task == .contrastive }
+
+    /// The seed of a training batch's views: from the run's seed, the epoch and the batch.
+    private func viewSeed(_ at: (epoch: Int, batch: Int)) -> UInt64 {
+        settings.seed ^ (0x6A09_E667_F3BC_C909 &* UInt64(at.epoch + 1)) ^ (0xBB67_AE85_84CA_A73B &* UInt64(at.batch + 1))
+    }
+
+    /// Uploads `2 n` views of the `n` images at `indices` (rows `i` and `i + n`: two views of image
+    /// `i`), drawn from `seed` in row order.
+    private func uploadViews(_ data: LabeledImages, indices: [Int], seed: UInt64) throws -> B.Buffer {
+        let n = indices.count, p = data.pixelsPerImage
+        let x = try input.buffer(batch: 2 * n)
+        var host = [Float](repeating: 0, count: 2 * n * p)
+        var rng = SplitMix64(seed: seed)
+        data.images.withUnsafeBufferPointer { src in
+            host.withUnsafeMutableBufferPointer { dst in
+                for r in 0 ..< 2 * n {
+                    settings.views.view(of: src.baseAddress! + indices[r % n] * p, width: data.width, height: data.height,
+                                        into: dst.baseAddress! + r * p, rng: &rng)
+                }
+            }
+        }
+        try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
+        return x
     }
 
     private func optimizerStep() throws {

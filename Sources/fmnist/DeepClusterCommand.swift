@@ -21,7 +21,8 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "n2d, dec or idec.")
     var method: DeepClustering.Method = .n2d
 
-    @Option(help: "Pretrained autoencoder checkpoint (safetensors); without it one is pretrained here.")
+    @Option(help: ArgumentHelp("Pretrained autoencoder checkpoint (safetensors), or for n2d a contrastive encoder "
+        + "(`fmnist train contrastive`); without it an autoencoder is pretrained here."))
     var model: String?
 
     @Option(help: "Number of clusters.")
@@ -171,7 +172,10 @@ struct DeepClusterCommand: ParsableCommand {
         var network: Network<B>?
         if let model {
             let loaded = try Checkpoint.load(model, backend: backend, note: note)
-            guard loaded.architecture.isAutoencoder else { throw ValidationError("--model \(model) holds \(loaded.architecture), not an autoencoder") }
+            guard loaded.architecture.isAutoencoder || (method == .n2d && loaded.architecture.task == .contrastive) else {
+                throw ValidationError("--model \(model) holds \(loaded.architecture), not an autoencoder"
+                    + (loaded.architecture.task == .contrastive ? " (a contrastive encoder serves --method n2d only)" : ""))
+            }
             network = loaded
         }
         let progress = ProgressReporter.standardError(silent: json || quiet)

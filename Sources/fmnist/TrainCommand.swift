@@ -5,25 +5,28 @@ import Foundation
 import Models
 import Progress
 
-/// `fmnist train autoencoder|classifier`: trains on the training split, validates each epoch,
-/// writes the checkpoint atomically at every epoch end.
+/// `fmnist train autoencoder|classifier|contrastive`: trains on the training split, validates each
+/// epoch, writes the checkpoint atomically at every epoch end.
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train the conv or dense autoencoder, or the CNN classifier, on Fashion-MNIST.",
+        abstract: "Train the conv or dense autoencoder, the CNN classifier or the SimCLR encoder on Fashion-MNIST.",
         discussion: "Checkpoints are safetensors files with PyTorch tensor names; the optimizer state for --resume "
             + "is written beside them as FILE.state.")
 
-    enum Task: String, ExpressibleByArgument, CaseIterable { case autoencoder, classifier }
+    @Argument(help: "What to train: autoencoder, classifier or contrastive (SimCLR: labels are never read).")
+    var task: TrainingTask
 
-    @Argument(help: "What to train: autoencoder or classifier.")
-    var task: Task
-
-    @Option(help: "Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier). Default: conv-ae / cnn.")
+    @Option(help: ArgumentHelp("Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier), simclr (contrastive). "
+        + "Default: conv-ae / cnn / simclr."))
     var arch: String?
 
-    @Option(help: "Bottleneck size of the autoencoders (default: 10; with --init, the checkpoint's).")
+    @Option(help: ArgumentHelp("Bottleneck size of the autoencoders (default: 10), representation size of simclr (default: 128); "
+        + "with --init, the checkpoint's."))
     var latent: Int?
+
+    @Option(help: "Contrastive: NT-Xent temperature (default: 0.5).")
+    var temperature: Float?
 
     @Option(help: "Dropout after the classifier's fc1, training only (default: 0.25, also with --init).")
     var dropout: Float?
@@ -34,7 +37,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Elastic-net L2 coefficient b (softmax: b/2 |W|_2^2; default 0, also with --init).")
     var l2: Float?
 
-    @Option(name: .customLong("epochs"), help: "Epochs to train (in total, when resuming). Default: 10 for autoencoders, 20 for classifiers.")
+    @Option(name: .customLong("epochs"), help: ArgumentHelp("Epochs to train (in total, when resuming). Default: 10 for autoencoders, 20 for classifiers "
+        + "and contrastive models."))
     var epochsOption: Int?
 
 
@@ -47,18 +51,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Optimizer: adam or sgd (momentum 0.9).")
     var optimizer: String = "adam"
 
-    @Option(help: "Learning-rate schedule: constant or cosine (annealed to 0 over --epochs). Default: constant for autoencoders, cosine for classifiers.")
+    @Option(help: ArgumentHelp("Learning-rate schedule: constant or cosine (annealed to 0 over --epochs). Default: constant for "
+        + "autoencoders, cosine for classifiers and contrastive models (as SimCLR)."))
     var lrSchedule: String?
 
     /// Defaults measured on the H100 (benchmarks/results/2026-11-22-h100-interop/tuning.txt): the
     /// CNN reaches 0.9103 test accuracy with 10 constant-rate epochs, 0.9196 with 20 cosine ones.
     var epochs: Int { epochsOption ?? (task == .autoencoder ? 10 : 20) }
+    var temperatureValue: Float { temperature ?? TrainingSettings().temperature }
     var schedule: String { lrSchedule ?? (task == .autoencoder ? "constant" : "cosine") }
 
     enum Images: String, ExpressibleByArgument, CaseIterable { case train, all }
 
     @Option(help: ArgumentHelp("Images to train on: train (the training split) or all (it plus the 10,000 test images; "
-        + "autoencoders only, as N2D and DEC pretrain: labels are never read)."))
+        + "autoencoders and contrastive models only, as N2D and DEC pretrain: labels are never read)."))
     var images: Images = .train
 
     @Option(help: "Randomly shift training images by up to this many pixels (augmentation; 0: off).")
@@ -90,7 +96,7 @@ struct TrainCommand: ParsableCommand {
 
     /// The architecture as typed; unset values stay nil so a checkpoint or default can fill them.
     var request: ArchitectureRequest {
-        ArchitectureRequest(name: arch, autoencoder: task == .autoencoder, latent: latent, dropout: dropout, l1: l1, l2: l2)
+        ArchitectureRequest(name: arch, task: task, latent: latent, dropout: dropout, l1: l1, l2: l2)
     }
 
     func validate() throws {
@@ -108,8 +114,15 @@ struct TrainCommand: ParsableCommand {
         guard TrainingSettings.Optimizer(rawValue: optimizer) != nil else { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
         guard TrainingSettings.Schedule(rawValue: schedule) != nil else { throw ValidationError("--lr-schedule '\(schedule)' is not constant or cosine") }
         guard (0 ... 8).contains(shift) else { throw ValidationError("--shift \(shift) must be between 0 and 8 pixels") }
+        if task == .contrastive && shift != 0 {
+            throw ValidationError("--shift does not apply to contrastive training, whose views are random crops of their own")
+        }
+        if let temperature {
+            guard task == .contrastive else { throw ValidationError("--temperature applies to `train contrastive` only") }
+            guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature \(temperature) must be positive") }
+        }
         if images == .all && task == .classifier {
-            throw ValidationError("--images all is for autoencoders: a classifier would train on the test labels")
+            throw ValidationError("--images all is for autoencoders and contrastive encoders: a classifier would train on the test labels")
         }
         guard patience >= 0 else { throw ValidationError("--patience must not be negative") }
         if resume && initFrom != nil { throw ValidationError("--resume and --init exclude each other") }
@@ -149,6 +162,7 @@ struct TrainCommand: ParsableCommand {
         settings.schedule = TrainingSettings.Schedule(rawValue: schedule)!
         settings.epochs = epochs
         settings.shiftPixels = shift
+        settings.temperature = temperatureValue
         let network: Network<B>
         var origin = ""
         if resume {
@@ -214,3 +228,5 @@ struct TrainCommand: ParsableCommand {
         }
     }
 }
+
+extension TrainingTask: ExpressibleByArgument {}

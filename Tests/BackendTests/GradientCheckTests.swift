@@ -113,6 +113,37 @@ final class GradientCheckTests: XCTestCase {
         }
     }
 
+    /// NT-Xent's gradient against central differences of a plain Double evaluation of its formula
+    /// (normalise, cosine similarities over the temperature, softmax over the other rows); one row
+    /// is scaled far below and one far above unit length, where the normalisation's projection matters.
+    func testNTXentGradient() throws {
+        for backend in availableBackends() { try ntXent(backend) }
+    }
+
+    private func ntXent<B: ComputeBackend>(_ backend: B) throws {
+        do {
+            let (rows, dims, temperature) = (6, 4, 0.2)
+            var z = randomFloats(rows * dims, in: -1 ... 1, seed: 21)
+            for c in 0 ..< dims { z[c] *= 0.01; z[dims + c] *= 30 }
+            let gradient = try backend.makeBuffer(count: rows * dims)
+            _ = try backend.ntXent(embeddings: try backend.makeBuffer(z), rows: rows, dims: dims, temperature: Float(temperature), gradient: gradient)
+            check("\(backend.name) NT-Xent", values: z.doubles, analytic: try backend.floats(gradient), samples: 24, seed: 22) { v in
+                let u = (0 ..< rows).map { i -> [Double] in
+                    let row = Array(v[(i * dims) ..< ((i + 1) * dims)])
+                    let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                    return row.map { $0 / norm }
+                }
+                var loss = 0.0
+                for i in 0 ..< rows {
+                    let s = (0 ..< rows).map { j in zip(u[i], u[j]).reduce(0) { $0 + $1.0 * $1.1 } / temperature }
+                    let others = (0 ..< rows).filter { $0 != i }.map { exp(s[$0]) }.reduce(0, +)
+                    loss += log(others) - s[(i + rows / 2) % rows]
+                }
+                return loss / Double(rows)
+            }
+        }
+    }
+
     func testStudentTClusteringGradients() throws {
         for backend in availableBackends() { try studentT(backend) }
     }

@@ -98,6 +98,22 @@ final class TorchFixtureTests: XCTestCase {
         assertClose(try backend.floats(g40), try floats("loss_dbce").doubles, tolerance: 1e-10, "\(backend.name) BCE gradient vs PyTorch")
     }
 
+    /// SimCLR's NT-Xent (8 projections: 4 images' two views) against PyTorch's normalize, masked
+    /// similarity and cross-entropy, loss and gradient.
+    func testNTXentMatchesPyTorch() throws {
+        for backend in availableBackends() { try ntXent(backend) }
+    }
+
+    private func ntXent<B: ComputeBackend>(_ backend: B) throws {
+        do {
+            let z = try backend.makeBuffer(try floats("ntxent_z")), gradient = try backend.makeBuffer(count: 40)
+            let loss = try backend.ntXent(embeddings: z, rows: 8, dims: 5, temperature: 0.5, gradient: gradient)
+            assertClose([loss], try floats("ntxent_loss").doubles, tolerance: 1e-12, "\(backend.name) NT-Xent vs PyTorch")
+            assertClose(try backend.floats(gradient), try floats("ntxent_dz").doubles, tolerance: 1e-10, "\(backend.name) NT-Xent gradient vs PyTorch")
+            XCTAssertEqual(try backend.ntXent(embeddings: z, rows: 8, dims: 5, temperature: 0.5, gradient: nil), loss, "no gradient, same loss")
+        }
+    }
+
     func testOptimizersMatchPyTorch() throws {
         for backend in availableBackends() { try optimizers(backend) }
     }

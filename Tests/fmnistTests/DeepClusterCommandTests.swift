@@ -43,6 +43,28 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual(try Safetensors.read(tuned).metadata["fmnist.deep_cluster"], "idec")
     }
 
+    /// A SimCLR encoder trained on train + test images (two views each), then N2D on its
+    /// representation: labels for every image, and the contrastive-only flags refused elsewhere.
+    func testContrastiveEncoderThenN2D() throws {
+        let encoder = "\(dir)/simclr.safetensors", labels = "\(dir)/n2d.npy"
+        let train = try run(["train", "contrastive", "--latent", "32", "--images", "all", "--limit", "200", "--val-fraction", "0",
+                             "--epochs", "1", "--batch", "64", "--out", encoder, "--json"])
+        XCTAssertEqual(train.status, 0, train.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(train.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["architecture"] as? String, "simclr (features 32)")
+        let loss = try XCTUnwrap((report["epochs"] as? [[String: Any]])?.first?["trainLoss"] as? Double)
+        // NT-Xent over 128 views lies between 0 and log(127) (all other views equally similar) plus a margin.
+        XCTAssertTrue(loss > 0 && loss < log(127.0) + 1, "\(loss)")
+        XCTAssertEqual(try Safetensors.read(encoder).metadata["fmnist.arch"], "simclr")
+        let outcome = try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--limit", "200", "--out", labels, "--json"])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let written = try XCTUnwrap(try NPYArray.read(labels).integers)
+        XCTAssertEqual(written.count, 400)
+        XCTAssertTrue(written.allSatisfy { (0 ..< 10).contains($0) })
+        assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--model", encoder, "--limit", "200", "--out", "\(dir)/dec.npy"]),
+                           containing: "a contrastive encoder serves --method n2d only", "dec from a contrastive encoder")
+    }
+
     func testBadInputsGiveOneLine() throws {
         let out = "\(dir)/x.npy"
         let cases: [([String], String)] = [
@@ -56,6 +78,10 @@ final class DeepClusterCommandTests: XCTestCase {
             (["deep-cluster", "--limit", "3", "--split", "test", "--k", "5", "--out", out], "--k 5 is larger than the number of images (3)"),
             (["deep-cluster", "--limit", "12", "--split", "test", "--out", out], "--umap-neighbors 20 must be below the number of images (12)"),
             (["train", "classifier", "--images", "all", "--out", "\(dir)/c.safetensors"], "--images all is for autoencoders"),
+            (["train", "contrastive", "--shift", "2", "--out", "\(dir)/c.safetensors"], "--shift does not apply to contrastive training"),
+            (["train", "autoencoder", "--temperature", "0.5", "--out", "\(dir)/c.safetensors"], "--temperature applies to `train contrastive` only"),
+            (["train", "contrastive", "--temperature", "0", "--out", "\(dir)/c.safetensors"], "--temperature 0.0 must be positive"),
+            (["train", "contrastive", "--arch", "cnn", "--out", "\(dir)/c.safetensors"], "--arch cnn does not fit `train contrastive`"),
         ]
         for (arguments, message) in cases {
             assertOneErrorLine(try run(arguments), containing: message, "\(arguments)")

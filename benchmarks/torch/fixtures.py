@@ -3,7 +3,10 @@
 given (default Tests/BackendTests/TorchFixtures): fixed inputs and weights, PyTorch's outputs and
 gradients. The Swift test TorchFixtureTests loads them and requires the same numbers.
 
-Usage: fixtures.py [OUT_DIR]   (needs torch and numpy)
+The random-resized-crop view of SimCLR's augmentation goes to MODELS_DIR (default
+Tests/ModelsTests/Fixtures), for ContrastiveAugmentationTests.
+
+Usage: fixtures.py [OUT_DIR [MODELS_DIR]]   (needs torch and numpy)
 """
 import os, sys
 import numpy as np
@@ -11,14 +14,16 @@ import torch
 import torch.nn.functional as F
 
 out = sys.argv[1] if len(sys.argv) > 1 else "Tests/BackendTests/TorchFixtures"
+models_out = sys.argv[2] if len(sys.argv) > 2 else "Tests/ModelsTests/Fixtures"
 os.makedirs(out, exist_ok=True)
+os.makedirs(models_out, exist_ok=True)
 g = torch.Generator().manual_seed(0)
 
 
-def save(name, t):
+def save(name, t, directory=None):
     a = t.detach().cpu().numpy()
     a = a.astype(np.int32) if a.dtype in (np.int64,) else a.astype(np.float32)
-    np.save(os.path.join(out, name + ".npy"), np.ascontiguousarray(a))
+    np.save(os.path.join(directory or out, name + ".npy"), np.ascontiguousarray(a))
 
 
 def rand(*shape):
@@ -75,4 +80,24 @@ for name, make in (("adam", lambda ps: torch.optim.Adam(ps, lr=0.01, weight_deca
         opt.step()
     save(name + "_grads", grads)
     save(name + "_p3", param)
+
+# SimCLR's NT-Xent over 2B = 8 projections of 5 dimensions (rows i and i + 4 are one image's views),
+# temperature 0.5, and one random-resized-crop view by affine_grid + grid_sample (its own generator,
+# so the fixtures above keep their values).
+g = torch.Generator().manual_seed(1)
+z = rand(8, 5) * 2
+u = F.normalize(z, dim=1)
+s = u @ u.t() / 0.5
+s = s.masked_fill(torch.eye(8, dtype=torch.bool), float("-inf"))
+loss = F.cross_entropy(s, torch.tensor([4, 5, 6, 7, 0, 1, 2, 3]))
+(dz,) = torch.autograd.grad(loss, (z,))
+for n, t in dict(z=z, loss=loss.reshape(1), dz=dz).items():
+    save("ntxent_" + n, t)
+image = torch.rand(1, 1, 28, 28, generator=g)
+# width 0.6, height 0.8 of the image, centre (0.1, -0.2) in [-1, 1] coordinates, flipped.
+theta = torch.tensor([[[-0.6, 0.0, 0.1], [0.0, 0.8, -0.2]]])
+grid = F.affine_grid(theta, (1, 1, 28, 28), align_corners=False)
+view = F.grid_sample(image, grid, mode="bilinear", padding_mode="border", align_corners=False)
+save("crop_image", image, models_out)
+save("crop_view", view, models_out)
 print("wrote fixtures to", out)
