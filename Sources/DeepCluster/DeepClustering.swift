@@ -15,12 +15,15 @@ import Reduce
 ///
 /// N2D also clusters a contrastive encoder's representation (`Architecture.simclr`, trained by
 /// `fmnist train contrastive`) in place of the autoencoder's codes: the same UMAP and mixture.
+/// - **SCAN** (see `SemanticClustering`) on a contrastive encoder: each image's 20 nearest
+///   neighbours by the encoder's normalised projection (SCAN mines them in the pretext model's
+///   output), then linear clustering heads on its representation `h`, the lowest-loss head kept.
 ///
 /// The autoencoder is either given (pretrained) or pretrained here with Adam (lr 0.001, batch 256)
 /// on the same images for `pretrainEpochs` (N2D's paper trains 1000; see the README for how many
 /// this tool uses and why).
 public enum DeepClustering {
-    public enum Method: String, CaseIterable, Sendable { case n2d, dec, idec }
+    public enum Method: String, CaseIterable, Sendable { case n2d, dec, idec, scan }
 
     public struct Configuration: Sendable {
         public var method = Method.n2d
@@ -39,18 +42,24 @@ public enum DeepClustering {
         public var selfTraining = DeepEmbeddedClustering.Configuration()
         /// K-means restarts for DEC's initial centroids.
         public var kMeansRestarts = 20
+        /// SCAN: neighbours mined per image (SCAN's 20 for 10-class sets) and the heads' training.
+        public var scanNeighbours = 20
+        public var scan = SemanticClustering.Configuration()
         public init() {}
     }
 
     public struct Result: Sendable {
         /// One cluster per image, 0 ..< clusters.
         public var labels: [Int32]
-        /// Seconds per stage ("pretraining", "codes", "UMAP", "GMM", "K-means", "self-training").
+        /// Seconds per stage ("pretraining", "codes", "UMAP", "GMM", "K-means", "self-training",
+        /// "projections", "k-NN", "SCAN").
         public var seconds: [(stage: String, seconds: Double)]
         /// Mean reconstruction MSE per pixel of the last pretraining epoch (nil when the network was given).
         public var pretrainLoss: Double?
         /// DEC / IDEC only.
         public var selfTraining: DeepEmbeddedClustering.Result?
+        /// SCAN only.
+        public var semantic: SemanticClustering.Result?
         public var notes: [String]
     }
 
@@ -73,11 +82,15 @@ public enum DeepClustering {
         var pretrainLoss: Double?
         let network: Network<B>
         if let given {
-            guard given.architecture.isAutoencoder || (c.method == .n2d && given.architecture.task == .contrastive) else {
-                throw TrainingError(description: "\(given.architecture) is not an autoencoder (a contrastive encoder serves N2D only)")
+            guard given.architecture.isAutoencoder || (c.method.acceptsContrastive && given.architecture.task == .contrastive) else {
+                throw TrainingError(description: "\(given.architecture) is not an autoencoder (a contrastive encoder serves N2D and SCAN only)")
+            }
+            guard c.method != .scan || given.architecture.task == .contrastive else {
+                throw TrainingError(description: "SCAN needs a contrastive encoder (`fmnist train contrastive`), not \(given.architecture)")
             }
             network = given
         } else {
+            guard c.method != .scan else { throw TrainingError(description: "SCAN needs a contrastive encoder (`fmnist train contrastive`)") }
             network = try Network(.denseAutoencoder(latent: c.latent), backend: backend, seed: c.seed)
             pretrainLoss = try timed("pretraining") { try pretrain(network, images: images, configuration: c, progress: progress) }
         }
@@ -105,7 +118,33 @@ public enum DeepClustering {
                 if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
                 return model.predict(layout.embedding, rows: count).map(Int32.init)
             }
-            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, notes: notes), network)
+            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: nil, notes: notes), network)
+        case .scan:
+            guard c.scanNeighbours >= 1, c.scanNeighbours < count else {
+                throw TrainingError(description: "SCAN: \(c.scanNeighbours) neighbours need more than that many images (\(count))")
+            }
+            var projections = try timed("projections") {
+                try network.infer(images.images, count: count, through: network.layers.count - 1, batchSize: 1024) { progress("projections", $0, count) }
+            }
+            let width = network.outputSize
+            for i in 0 ..< count {
+                var squares: Float = 0
+                for j in 0 ..< width { squares += projections[i * width + j] * projections[i * width + j] }
+                let scale = 1 / max(squares.squareRoot(), 1e-12)
+                for j in 0 ..< width { projections[i * width + j] *= scale }
+            }
+            let graph = try timed("k-NN") {
+                try backend.kNearestNeighbours(projections, rows: count, dim: width, k: c.scanNeighbours, excludeSelf: true) { progress("k-NN", $0, $1) }
+            }
+            var s = c.scan
+            (s.clusters, s.seed) = (c.clusters, c.seed)
+            let fitted = try timed("SCAN") {
+                try SemanticClustering.fit(features: codes, rows: count, dim: dims, neighbours: graph.indices, configuration: s, backend: backend) {
+                    progress("SCAN", $0, $1)
+                }
+            }
+            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: fitted, notes: notes),
+                    network)
         case .dec, .idec:
             var k = KMeans.Configuration()
             (k.k, k.restarts, k.seed) = (c.clusters, c.kMeansRestarts, c.seed)
@@ -123,7 +162,7 @@ public enum DeepClustering {
                 notes.append("note: \(c.method.rawValue.uppercased()) stopped at \(s.maxIterations) batches before fewer than "
                     + "\(s.tolerance * 100) % of labels changed")
             }
-            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, notes: notes), network)
+            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, semantic: nil, notes: notes), network)
         }
     }
 
@@ -143,4 +182,10 @@ public enum DeepClustering {
         }
         return last
     }
+}
+
+extension DeepClustering.Method {
+    /// Whether the method can cluster a contrastive encoder's features (N2D, SCAN) rather than
+    /// needing an autoencoder (DEC, IDEC).
+    public var acceptsContrastive: Bool { self == .n2d || self == .scan }
 }

@@ -11,14 +11,15 @@ import Progress
 struct DeepClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deep-cluster",
-        abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC or IDEC; labels are read only to score.",
-        discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first. "
+        abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC, IDEC or SCAN; labels are read only to score.",
+        discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first "
+            + "(SCAN needs --model: a contrastive encoder from `fmnist train contrastive`). "
             + "Labels are written as int64 .npy, one per image in split order (all: the 60,000 training images, then the "
             + "10,000 test images, in file order).")
 
     enum Split: String, ExpressibleByArgument, CaseIterable { case all, train, test }
 
-    @Option(help: "n2d, dec or idec.")
+    @Option(help: "n2d, dec, idec or scan.")
     var method: DeepClustering.Method = .n2d
 
     @Option(help: ArgumentHelp("Pretrained autoencoder checkpoint (safetensors), or for n2d a contrastive encoder "
@@ -54,6 +55,12 @@ struct DeepClusterCommand: ParsableCommand {
 
     @Option(help: "N2D: UMAP dimensions (default: --k).")
     var umapDims: Int?
+
+    @Option(help: "SCAN: epochs of the clustering heads (default: 50).")
+    var scanEpochs: Int?
+
+    @Option(help: "SCAN: clustering heads trained together, the lowest-loss one kept (default: 10).")
+    var scanHeads: Int?
 
     @Option(help: "DEC/IDEC: batches at most (default: 20000).")
     var maxIterations: Int?
@@ -106,10 +113,22 @@ struct DeepClusterCommand: ParsableCommand {
         let n2dOnly = [("--umap-neighbors", umapNeighbors != nil), ("--umap-min-dist", umapMinDist != nil), ("--umap-dims", umapDims != nil)]
         let selfTrainingOnly = [("--max-iterations", maxIterations != nil), ("--update-interval", updateInterval != nil), ("--tol", tol != nil),
                                 ("--optimizer", optimizer != nil), ("--lr", lr != nil)]
-        for (flag, typed) in method == .n2d ? selfTrainingOnly + [("--gamma", gamma != nil)] : n2dOnly where typed {
+        let scanOnly = [("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil)]
+        let notApplying: [(String, Bool)]
+        switch method {
+        case .n2d: notApplying = selfTrainingOnly + [("--gamma", gamma != nil)] + scanOnly
+        case .dec, .idec: notApplying = n2dOnly + scanOnly
+        case .scan: notApplying = n2dOnly + selfTrainingOnly + [("--gamma", gamma != nil)]
+        }
+        for (flag, typed) in notApplying where typed {
             throw ValidationError("\(flag) does not apply to --method \(method.rawValue)")
         }
         if method == .dec, gamma != nil { throw ValidationError("--gamma weighs IDEC's clustering loss; --method dec has no reconstruction loss") }
+        if method == .scan && model == nil {
+            throw ValidationError("--method scan needs --model: a contrastive encoder from `fmnist train contrastive`")
+        }
+        if let scanEpochs, scanEpochs < 0 { throw ValidationError("--scan-epochs \(scanEpochs) must not be negative") }
+        if let scanHeads, scanHeads < 1 { throw ValidationError("--scan-heads \(scanHeads) must be at least 1") }
         if let umapNeighbors, umapNeighbors < 2 { throw ValidationError("--umap-neighbors \(umapNeighbors) must be at least 2") }
         if let umapMinDist, !(umapMinDist >= 0 && umapMinDist.isFinite) { throw ValidationError("--umap-min-dist \(umapMinDist) must not be negative") }
         if let umapDims, umapDims < 1 { throw ValidationError("--umap-dims \(umapDims) must be at least 1") }
@@ -131,6 +150,8 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapNeighbors { c.umapNeighbours = umapNeighbors }
         if let umapMinDist { c.umapMinDist = umapMinDist }
         c.umapDims = umapDims
+        if let scanEpochs { c.scan.epochs = scanEpochs }
+        if let scanHeads { c.scan.heads = scanHeads }
         if let maxIterations { c.selfTraining.maxIterations = maxIterations }
         if let updateInterval { c.selfTraining.updateInterval = updateInterval }
         if let tol { c.selfTraining.tolerance = tol }
@@ -147,6 +168,8 @@ struct DeepClusterCommand: ParsableCommand {
         var seconds: Double, stages: [Stage], clusterSizes: [Int]
         var pretrainEpochs: Int?, pretrainLoss: Double?
         var iterations: Int?, converged: Bool?, updates: [DeepEmbeddedClustering.Update]?
+        /// SCAN: the chosen head, every head's selection loss, the training loss per epoch.
+        var scanHead: Int?, scanHeadLosses: [Double]?, scanEpochLosses: [Double]?
         /// Against the true labels of every image, and of the test images alone (split all).
         var metrics: ExternalMetrics, testMetrics: ExternalMetrics?
         var notes: [String]
@@ -172,9 +195,13 @@ struct DeepClusterCommand: ParsableCommand {
         var network: Network<B>?
         if let model {
             let loaded = try Checkpoint.load(model, backend: backend, note: note)
-            guard loaded.architecture.isAutoencoder || (method == .n2d && loaded.architecture.task == .contrastive) else {
+            let contrastive = loaded.architecture.task == .contrastive
+            guard loaded.architecture.isAutoencoder || (method.acceptsContrastive && contrastive) else {
                 throw ValidationError("--model \(model) holds \(loaded.architecture), not an autoencoder"
-                    + (loaded.architecture.task == .contrastive ? " (a contrastive encoder serves --method n2d only)" : ""))
+                    + (contrastive ? " (a contrastive encoder serves --method n2d and scan only)" : ""))
+            }
+            guard method != .scan || contrastive else {
+                throw ValidationError("--method scan needs a contrastive encoder; --model \(model) holds \(loaded.architecture)")
             }
             network = loaded
         }
@@ -200,7 +227,9 @@ struct DeepClusterCommand: ParsableCommand {
         let report = Report(method: method.rawValue, split: split.rawValue, images: images.count, clusters: k, backend: backend.name, model: model,
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
                             clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
-                            iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates, metrics: metrics,
+                            iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates,
+                            scanHead: result.semantic?.head, scanHeadLosses: result.semantic?.headLosses,
+                            scanEpochLosses: result.semantic?.epochLosses, metrics: metrics,
                             testMetrics: testMetrics, notes: result.notes)
         if json { print(try jsonString(report)); return }
         result.notes.forEach(note)

@@ -61,8 +61,23 @@ final class DeepClusterCommandTests: XCTestCase {
         let written = try XCTUnwrap(try NPYArray.read(labels).integers)
         XCTAssertEqual(written.count, 400)
         XCTAssertTrue(written.allSatisfy { (0 ..< 10).contains($0) })
+        let scanLabels = "\(dir)/scan.npy"
+        let scan = try run(["deep-cluster", "--method", "scan", "--model", encoder, "--limit", "200", "--scan-epochs", "3", "--scan-heads", "2",
+                            "--out", scanLabels, "--json"])
+        XCTAssertEqual(scan.status, 0, scan.stderr)
+        let scanReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(scan.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((scanReport["scanHeadLosses"] as? [Double])?.count, 2)
+        XCTAssertEqual((scanReport["scanEpochLosses"] as? [Double])?.count, 3)
+        XCTAssertEqual((scanReport["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }, ["codes", "projections", "k-NN", "SCAN"])
+        let scanned = try XCTUnwrap(try NPYArray.read(scanLabels).integers)
+        XCTAssertEqual(scanned.count, 400)
+        XCTAssertTrue(scanned.allSatisfy { (0 ..< 10).contains($0) })
+        assertOneErrorLine(try run(["deep-cluster", "--method", "scan", "--out", "\(dir)/s.npy"]), containing: "--method scan needs --model",
+                           "scan without a model")
+        assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--scan-heads", "3", "--out", "\(dir)/s.npy"]),
+                           containing: "--scan-heads does not apply to --method n2d", "scan flag on n2d")
         assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--model", encoder, "--limit", "200", "--out", "\(dir)/dec.npy"]),
-                           containing: "a contrastive encoder serves --method n2d only", "dec from a contrastive encoder")
+                           containing: "a contrastive encoder serves --method n2d and scan only", "dec from a contrastive encoder")
     }
 
     func testBadInputsGiveOneLine() throws {

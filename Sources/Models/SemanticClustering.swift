@@ -1,0 +1,219 @@
+import Backend
+import Dataset
+import Foundation
+
+/// SCAN's clustering step (Van Gansbeke, Vandenhende, Georgoulis, Proesmans and Van Gool 2020, "SCAN:
+/// Learning to Classify Images without Labels", section 2.2) on fixed features, as the reference
+/// implementation's head-only configuration runs it (wvangansbeke/Unsupervised-Classification,
+/// `update_cluster_head_only: True`, several heads, the lowest-loss head kept).
+///
+/// Every point `i` has `K` mined neighbours `N_i` (found by the caller: SCAN mines them in the
+/// pretext model's normalised output). Each of `heads` linear heads maps a feature row `x` to
+/// `p(x) = softmax(W x + b)` over `clusters`, and is trained on batches of anchors, each paired with
+/// one neighbour drawn uniformly from its `N_i`, to minimise
+///
+///     L = -(1/B) sum_i log <p(x_i), p(x_n(i))>  -  entropyWeight * H(mean_i p(x_i)),
+///     H(m) = -sum_j m_j log m_j  (m clamped at 1e-8),
+///
+/// gradients through both the anchor and the neighbour, by Adam with PyTorch's L2 `weight_decay`
+/// (SCAN's CIFAR / MNIST settings: lr 1e-4, weight decay 1e-4, batch 128, 50 epochs, entropy weight
+/// 5). The heads' sum of losses is minimised together, as the reference does. Afterwards each head's
+/// loss over every point and all its neighbours, `mean -log <p(x_i), p(x_j)> - H(mean p)` (the
+/// reference's `scan_evaluate`), picks the head whose argmax labels are returned: no label is read.
+/// Deterministic for a seed (the initialisation, the epochs' shuffles and neighbour draws).
+public enum SemanticClustering {
+    public struct Configuration: Sendable {
+        public var clusters = 10
+        public var heads = 10
+        public var entropyWeight: Float = 5
+        public var batchSize = 128
+        public var epochs = 50
+        public var learningRate: Float = 1e-4
+        public var weightDecay: Float = 1e-4
+        public var seed: UInt64 = 0
+        public init() {}
+    }
+
+    public struct Result: Sendable {
+        /// The chosen head's `argmax_j p_j(x_i)` for every point.
+        public var labels: [Int32]
+        /// Index of the chosen head.
+        public var head: Int
+        /// Every head's selection loss (consistency minus entropy), the chosen one the lowest.
+        public var headLosses: [Double]
+        /// Mean training loss (all heads summed) of each epoch.
+        public var epochLosses: [Double]
+    }
+
+    /// `(epochs done, epochs)`.
+    public typealias Progress = (Int, Int) -> Void
+
+    /// Trains the heads on `features [rows, dim]` with `neighbours [rows, K]` (indices of other rows).
+    public static func fit<B: ComputeBackend>(features: [Float], rows n: Int, dim d: Int, neighbours: [Int32], configuration c: Configuration,
+                                              backend: B, progress: Progress = { _, _ in }) throws -> Result {
+        precondition(features.count == n * d, "SemanticClustering: \(features.count) values for \(n) x \(d)")
+        let kNeighbours = neighbours.count / max(1, n)
+        guard n >= c.clusters, kNeighbours >= 1, neighbours.count == n * kNeighbours, neighbours.allSatisfy({ (0 ..< Int32(n)).contains($0) }) else {
+            throw TrainingError(description: "SCAN: needs at least \(c.clusters) points and K >= 1 valid neighbours for each")
+        }
+        guard c.clusters >= 2, c.heads >= 1, c.batchSize >= 1, c.epochs >= 0, c.entropyWeight >= 0, c.learningRate > 0 else {
+            throw TrainingError(description: "SCAN: clusters >= 2, heads >= 1, batch >= 1, epochs and entropy weight not negative, lr positive")
+        }
+        let k = c.clusters, outputs = c.heads * k
+        var rng = SplitMix64(seed: c.seed)
+        let (w0, b0) = Initialization.pytorchDefault(shape: [outputs, d], biasCount: outputs, generator: &rng)
+        let weight = try Parameter(backend: backend, name: "heads.weight", shape: [outputs, d], values: w0)
+        let bias = try Parameter(backend: backend, name: "heads.bias", shape: [outputs], values: b0)
+        let batch = min(c.batchSize, n)
+        let rowsBuffer = try backend.makeBuffer(count: 2 * batch * d), logitsBuffer = try backend.makeBuffer(count: 2 * batch * outputs)
+        let adam = AdamSettings(learningRate: c.learningRate, weightDecay: c.weightDecay)
+        var epochLosses: [Double] = [], step = 0
+        var rows = [Float](repeating: 0, count: 2 * batch * d)
+        for epoch in 0 ..< c.epochs {
+            var order = Array(0 ..< n)
+            var shuffle = SplitMix64(seed: c.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1)))
+            shuffle.shuffle(&order)
+            var total = 0.0
+            for start in stride(from: 0, to: n, by: batch) {
+                let anchors = order[start ..< min(n, start + batch)], m = anchors.count
+                for (r, i) in anchors.enumerated() {
+                    let partner = Int(neighbours[i * kNeighbours + shuffle.next(below: kNeighbours)])
+                    for col in 0 ..< d {
+                        rows[r * d + col] = features[i * d + col]
+                        rows[(m + r) * d + col] = features[partner * d + col]
+                    }
+                }
+                try rows.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * d]), to: rowsBuffer, offset: 0) }
+                try backend.gemm(rowsBuffer, weight.value, into: logitsBuffer, m: 2 * m, n: outputs, k: d, transB: true)
+                try backend.addBias(logitsBuffer, bias: bias.value, outer: 2 * m, channels: outputs, inner: 1)
+                var logits = try backend.floats(logitsBuffer, offset: 0, count: 2 * m * outputs)
+                total += batchLossAndGradient(&logits, pairs: m, heads: c.heads, clusters: k, entropyWeight: Double(c.entropyWeight)) * Double(m)
+                try logits.withUnsafeBufferPointer { try backend.upload($0, to: logitsBuffer, offset: 0) }
+                try backend.gemm(logitsBuffer, rowsBuffer, into: weight.gradient, m: outputs, n: d, k: 2 * m, transA: true)
+                try backend.biasGradient(logitsBuffer, outer: 2 * m, channels: outputs, inner: 1, into: bias.gradient)
+                step += 1
+                for p in [weight, bias] {
+                    if p.firstMoment == nil {
+                        p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+                        p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+                    }
+                    try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
+                                         count: p.count, settings: adam, step: step)
+                }
+            }
+            guard total.isFinite else { throw TrainingError(description: "SCAN: the loss became \(total) in epoch \(epoch + 1)") }
+            epochLosses.append(total / Double(n))
+            progress(epoch + 1, c.epochs)
+        }
+        let probabilities = try headProbabilities(features: features, rows: n, dim: d, weight: weight, bias: bias, outputs: outputs,
+                                                  clusters: k, backend: backend)
+        let losses = (0 ..< c.heads).map { selectionLoss(probabilities, rows: n, head: $0, heads: c.heads, clusters: k,
+                                                          neighbours: neighbours, perRow: kNeighbours) }
+        let best = losses.indices.min { losses[$0] < losses[$1] || (losses[$0] == losses[$1] && $0 < $1) }!
+        let labels = (0 ..< n).map { i -> Int32 in
+            let base = (i * c.heads + best) * k
+            var arg = 0
+            for j in 1 ..< k where probabilities[base + j] > probabilities[base + arg] { arg = j }
+            return Int32(arg)
+        }
+        return Result(labels: labels, head: best, headLosses: losses, epochLosses: epochLosses)
+    }
+
+    /// Replaces `logits [2m, heads * clusters]` (anchors, then their neighbours) by `dL/dlogits`
+    /// and returns `L` summed over the heads, in Double. Per head, with `P, Q` the anchors' and
+    /// neighbours' softmax rows and `s_i = P_i . Q_i`:
+    /// `dL/dP_i = -Q_i / (m s_i) + w (log m_j + 1) / m`, `dL/dQ_i = -P_i / (m s_i)`, then through each
+    /// softmax `dA_i = P_i (dP_i - P_i . dP_i)`.
+    static func batchLossAndGradient(_ logits: inout [Float], pairs m: Int, heads: Int, clusters k: Int, entropyWeight w: Double) -> Double {
+        let width = heads * k
+        var total = 0.0
+        var p = [Double](repeating: 0, count: m * k), q = [Double](repeating: 0, count: m * k), mean = [Double](repeating: 0, count: k)
+        func softmax(_ row: Int, _ head: Int, into out: inout [Double], at: Int) {
+            let base = row * width + head * k
+            var largest = -Double.infinity
+            for j in 0 ..< k { largest = max(largest, Double(logits[base + j])) }
+            var sum = 0.0
+            for j in 0 ..< k { out[at + j] = exp(Double(logits[base + j]) - largest); sum += out[at + j] }
+            for j in 0 ..< k { out[at + j] /= sum }
+        }
+        for h in 0 ..< heads {
+            for j in 0 ..< k { mean[j] = 0 }
+            for i in 0 ..< m {
+                softmax(i, h, into: &p, at: i * k)
+                softmax(m + i, h, into: &q, at: i * k)
+                for j in 0 ..< k { mean[j] += p[i * k + j] / Double(m) }
+            }
+            var entropy = 0.0, consistency = 0.0
+            var entropyGradient = [Double](repeating: 0, count: k)
+            for j in 0 ..< k {
+                let mj = max(mean[j], 1e-8)
+                entropy -= mj * log(mj)
+                // d(-w H)/dP_ij = w (log m_j + 1) / m; zero where the clamp holds m_j.
+                entropyGradient[j] = mean[j] > 1e-8 ? w * (log(mj) + 1) / Double(m) : 0
+            }
+            for i in 0 ..< m {
+                var s = 0.0
+                for j in 0 ..< k { s += p[i * k + j] * q[i * k + j] }
+                s = max(s, 1e-300)
+                consistency -= log(s) / Double(m)
+                var dp = [Double](repeating: 0, count: k), dq = [Double](repeating: 0, count: k)
+                var pdp = 0.0, qdq = 0.0
+                for j in 0 ..< k {
+                    dp[j] = -q[i * k + j] / (Double(m) * s) + entropyGradient[j]
+                    dq[j] = -p[i * k + j] / (Double(m) * s)
+                    pdp += p[i * k + j] * dp[j]
+                    qdq += q[i * k + j] * dq[j]
+                }
+                for j in 0 ..< k {
+                    logits[i * width + h * k + j] = Float(p[i * k + j] * (dp[j] - pdp))
+                    logits[(m + i) * width + h * k + j] = Float(q[i * k + j] * (dq[j] - qdq))
+                }
+            }
+            total += consistency - w * entropy
+        }
+        return total
+    }
+
+    /// `[rows, heads, clusters]` softmax probabilities of every head, in row chunks on the backend.
+    static func headProbabilities<B: ComputeBackend>(features: [Float], rows n: Int, dim d: Int, weight: Parameter<B>, bias: Parameter<B>,
+                                                     outputs: Int, clusters k: Int, backend: B) throws -> [Float] {
+        let chunk = min(n, 4096)
+        let x = try backend.makeBuffer(count: chunk * d), y = try backend.makeBuffer(count: chunk * outputs)
+        var out = [Float](repeating: 0, count: n * outputs)
+        for start in stride(from: 0, to: n, by: chunk) {
+            let m = min(chunk, n - start)
+            try features.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[(start * d) ..< ((start + m) * d)]), to: x, offset: 0) }
+            try backend.gemm(x, weight.value, into: y, m: m, n: outputs, k: d, transB: true)
+            try backend.addBias(y, bias: bias.value, outer: m, channels: outputs, inner: 1)
+            let logits = try backend.floats(y, offset: 0, count: m * outputs)
+            for r in 0 ..< m {
+                for base in stride(from: r * outputs, to: (r + 1) * outputs, by: k) {
+                    var largest = -Float.infinity
+                    for j in 0 ..< k { largest = max(largest, logits[base + j]) }
+                    var sum = 0.0
+                    for j in 0 ..< k { sum += exp(Double(logits[base + j] - largest)) }
+                    for j in 0 ..< k { out[start * outputs + base + j] = Float(exp(Double(logits[base + j] - largest)) / sum) }
+                }
+            }
+        }
+        return out
+    }
+
+    /// SCAN's `scan_evaluate` for one head: the mean over every (point, neighbour) pair of
+    /// `-log <p_i, p_j>`, minus the entropy of the mean prediction.
+    static func selectionLoss(_ probabilities: [Float], rows n: Int, head: Int, heads: Int, clusters k: Int, neighbours: [Int32], perRow: Int) -> Double {
+        var consistency = 0.0, mean = [Double](repeating: 0, count: k)
+        for i in 0 ..< n {
+            let a = (i * heads + head) * k
+            for j in 0 ..< k { mean[j] += Double(probabilities[a + j]) / Double(n) }
+            for t in 0 ..< perRow {
+                let b = (Int(neighbours[i * perRow + t]) * heads + head) * k
+                var s = 0.0
+                for j in 0 ..< k { s += Double(probabilities[a + j]) * Double(probabilities[b + j]) }
+                consistency -= log(max(s, 1e-300))
+            }
+        }
+        let entropy = mean.reduce(0.0) { $0 - max($1, 1e-8) * log(max($1, 1e-8)) }
+        return consistency / Double(n * perRow) - entropy
+    }
+}
