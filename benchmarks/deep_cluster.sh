@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Deep clustering of all 70,000 Fashion-MNIST images (training then test images, file order), labels
-# used only to score: for each seed, N2D's dense autoencoder (784-500-500-2000-10) pretrained on the
-# 70,000 images, then N2D (UMAP + GMM), DEC and IDEC from it. Writes each row's labels
-# (ROW-seedS.npy, int64) and report (ROW-seedS.json) to OUT, then the table (mean and spread over the
-# seeds, re-scored from the .npy files with scikit-learn) to OUT/table.md.
+# used only to score. For each seed:
+# - PIPELINES "autoencoder": N2D's dense autoencoder (784-500-500-2000-10) pretrained on the 70,000
+#   images, then N2D (UMAP + GMM), DEC and IDEC from it (rows n2d, dec, idec);
+# - PIPELINES "contrastive": a SimCLR encoder (`fmnist train contrastive`, CONTRASTIVE_EPOCHS epochs)
+#   trained on the 70,000 images, then N2D on its representation and SCAN's clustering heads (rows
+#   n2d-simclr, scan-simclr).
+# Writes each row's labels (ROW-seedS.npy, int64) and report (ROW-seedS.json) to OUT, then the table
+# (mean and spread over the seeds, re-scored from the .npy files with scikit-learn) to OUT/table.md.
 #
-#   bash benchmarks/deep_cluster.sh                  # seeds 0 1 2, 50 pretraining epochs
+#   bash benchmarks/deep_cluster.sh                  # seeds 0 1 2, both pipelines
 #   SEEDS="0" EPOCHS=10 MAX_ITERATIONS=1000 OUT=/tmp/dc bash benchmarks/deep_cluster.sh
+#   PIPELINES=contrastive bash benchmarks/deep_cluster.sh
 #
 # The hyper-parameters are fixed in advance (README, "Deep clustering"): none is chosen by a score.
 set -euo pipefail
@@ -19,8 +24,11 @@ EPOCHS=${EPOCHS:-50}
 MAX_ITERATIONS=${MAX_ITERATIONS:-5000}
 SHIFT=${SHIFT:-0}
 TAG=${TAG:-}                            # suffix of the row names, e.g. "-shift2"
+PIPELINES=${PIPELINES:-"autoencoder contrastive"}
+CONTRASTIVE_EPOCHS=${CONTRASTIVE_EPOCHS:-50}
 mkdir -p "$OUT" "$MODELS"
 for s in $SEEDS; do
+  case " $PIPELINES " in *" autoencoder "*) ;; *) continue ;; esac
   ae="$MODELS/dense-ae$TAG-seed$s.safetensors"
   if [ ! -f "$ae" ]; then
     "$FMNIST" train autoencoder --arch dense-ae --latent 10 --images all --val-fraction 0 --epochs "$EPOCHS" \
@@ -31,6 +39,18 @@ for s in $SEEDS; do
   for m in dec idec; do
     "$FMNIST" deep-cluster --method $m --model "$ae" --seed "$s" --max-iterations "$MAX_ITERATIONS" \
       --out "$OUT/$m$TAG-seed$s.npy" --json --quiet > "$OUT/$m$TAG-seed$s.json"
+  done
+done
+for s in $SEEDS; do
+  case " $PIPELINES " in *" contrastive "*) ;; *) continue ;; esac
+  encoder="$MODELS/simclr-seed$s.safetensors"
+  if [ ! -f "$encoder" ]; then
+    "$FMNIST" train contrastive --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" --seed "$s" --out "$encoder" \
+      --json --quiet > "$OUT/pretrain-simclr-seed$s.json"
+  fi
+  for m in n2d scan; do
+    "$FMNIST" deep-cluster --method $m --model "$encoder" --seed "$s" --out "$OUT/$m-simclr-seed$s.npy" --json --quiet \
+      > "$OUT/$m-simclr-seed$s.json"
   done
 done
 "$(dirname "$0")/.venv/bin/python" benchmarks/deep_cluster_table.py "$OUT" | tee "$OUT/table.md"

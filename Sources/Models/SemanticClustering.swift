@@ -32,6 +32,14 @@ public enum SemanticClustering {
         public var weightDecay: Float = 1e-4
         public var seed: UInt64 = 0
         public init() {}
+
+        /// SCAN's MNIST setting (configs/scan/scan_mnist.yml): one head, the whole network updated on
+        /// augmented anchors and neighbours, Adam lr 1e-4 weight decay 1e-4, batch 48, 5 epochs.
+        public static var wholeNetwork: Configuration {
+            var c = Configuration()
+            (c.heads, c.batchSize, c.epochs) = (1, 48, 5)
+            return c
+        }
     }
 
     public struct Result: Sendable {
@@ -53,62 +61,158 @@ public enum SemanticClustering {
                                               backend: B, progress: Progress = { _, _ in }) throws -> Result {
         precondition(features.count == n * d, "SemanticClustering: \(features.count) values for \(n) x \(d)")
         let kNeighbours = neighbours.count / max(1, n)
-        guard n >= c.clusters, kNeighbours >= 1, neighbours.count == n * kNeighbours, neighbours.allSatisfy({ (0 ..< Int32(n)).contains($0) }) else {
-            throw TrainingError(description: "SCAN: needs at least \(c.clusters) points and K >= 1 valid neighbours for each")
-        }
-        guard c.clusters >= 2, c.heads >= 1, c.batchSize >= 1, c.epochs >= 0, c.entropyWeight >= 0, c.learningRate > 0 else {
-            throw TrainingError(description: "SCAN: clusters >= 2, heads >= 1, batch >= 1, epochs and entropy weight not negative, lr positive")
-        }
-        let k = c.clusters, outputs = c.heads * k
-        var rng = SplitMix64(seed: c.seed)
-        let (w0, b0) = Initialization.pytorchDefault(shape: [outputs, d], biasCount: outputs, generator: &rng)
-        let weight = try Parameter(backend: backend, name: "heads.weight", shape: [outputs, d], values: w0)
-        let bias = try Parameter(backend: backend, name: "heads.bias", shape: [outputs], values: b0)
+        try check(rows: n, neighbours: neighbours, perRow: kNeighbours, configuration: c)
+        let heads = try makeHeads(inputs: d, configuration: c, backend: backend)
         let batch = min(c.batchSize, n)
-        let rowsBuffer = try backend.makeBuffer(count: 2 * batch * d), logitsBuffer = try backend.makeBuffer(count: 2 * batch * outputs)
-        let adam = AdamSettings(learningRate: c.learningRate, weightDecay: c.weightDecay)
-        var epochLosses: [Double] = [], step = 0
+        let rowsBuffer = try backend.makeBuffer(count: 2 * batch * d)
         var rows = [Float](repeating: 0, count: 2 * batch * d)
+        var epochLosses: [Double] = [], step = 0
         for epoch in 0 ..< c.epochs {
-            var order = Array(0 ..< n)
-            var shuffle = SplitMix64(seed: c.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1)))
-            shuffle.shuffle(&order)
             var total = 0.0
-            for start in stride(from: 0, to: n, by: batch) {
-                let anchors = order[start ..< min(n, start + batch)], m = anchors.count
-                for (r, i) in anchors.enumerated() {
-                    let partner = Int(neighbours[i * kNeighbours + shuffle.next(below: kNeighbours)])
+            try forEachBatch(rows: n, neighbours: neighbours, perRow: kNeighbours, configuration: c, epoch: epoch) { anchors, partners in
+                let m = anchors.count
+                for r in 0 ..< m {
                     for col in 0 ..< d {
-                        rows[r * d + col] = features[i * d + col]
-                        rows[(m + r) * d + col] = features[partner * d + col]
+                        rows[r * d + col] = features[anchors[r] * d + col]
+                        rows[(m + r) * d + col] = features[partners[r] * d + col]
                     }
                 }
                 try rows.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * d]), to: rowsBuffer, offset: 0) }
-                try backend.gemm(rowsBuffer, weight.value, into: logitsBuffer, m: 2 * m, n: outputs, k: d, transB: true)
-                try backend.addBias(logitsBuffer, bias: bias.value, outer: 2 * m, channels: outputs, inner: 1)
-                var logits = try backend.floats(logitsBuffer, offset: 0, count: 2 * m * outputs)
-                total += batchLossAndGradient(&logits, pairs: m, heads: c.heads, clusters: k, entropyWeight: Double(c.entropyWeight)) * Double(m)
-                try logits.withUnsafeBufferPointer { try backend.upload($0, to: logitsBuffer, offset: 0) }
-                try backend.gemm(logitsBuffer, rowsBuffer, into: weight.gradient, m: outputs, n: d, k: 2 * m, transA: true)
-                try backend.biasGradient(logitsBuffer, outer: 2 * m, channels: outputs, inner: 1, into: bias.gradient)
+                total += try trainHeads(heads, on: rowsBuffer, pairs: m, configuration: c, backend: backend) * Double(m)
                 step += 1
-                for p in [weight, bias] {
-                    if p.firstMoment == nil {
-                        p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
-                        p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
-                    }
-                    try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
-                                         count: p.count, settings: adam, step: step)
-                }
+                try adam(heads.parameters, configuration: c, backend: backend, step: step)
             }
             guard total.isFinite else { throw TrainingError(description: "SCAN: the loss became \(total) in epoch \(epoch + 1)") }
             epochLosses.append(total / Double(n))
             progress(epoch + 1, c.epochs)
         }
-        let probabilities = try headProbabilities(features: features, rows: n, dim: d, weight: weight, bias: bias, outputs: outputs,
-                                                  clusters: k, backend: backend)
+        return try choose(features: features, rows: n, dim: d, heads: heads, neighbours: neighbours, perRow: kNeighbours, configuration: c,
+                          epochLosses: epochLosses, backend: backend)
+    }
+
+    /// SCAN's full step: the encoder `layers 0 ... featureLayer` of `network` and new heads on its
+    /// output, trained together on random views (`augmentation`) of each anchor image and of one of
+    /// its neighbours; the network is updated in place. Then the heads are chosen and applied as in
+    /// `fit`, on the un-augmented images' features.
+    public static func fitNetwork<B: ComputeBackend>(_ network: Network<B>, images: [Float], count n: Int, neighbours: [Int32],
+                                                     configuration c: Configuration, augmentation: ContrastiveAugmentation = ContrastiveAugmentation(),
+                                                     progress: Progress = { _, _ in }) throws -> Result {
+        let backend = network.backend, p = network.inputSize, d = network.featureSize, f = network.featureLayer
+        precondition(images.count == n * p, "SemanticClustering: \(images.count) pixels for \(n) images")
+        let kNeighbours = neighbours.count / max(1, n)
+        try check(rows: n, neighbours: neighbours, perRow: kNeighbours, configuration: c)
+        let heads = try makeHeads(inputs: d, configuration: c, backend: backend)
+        let trained = network.parameters(of: 0 ... f) + heads.parameters
+        for parameter in trained { (parameter.firstMoment, parameter.secondMoment) = (nil, nil) }
+        let batch = min(c.batchSize, n)
+        let input = try backend.makeBuffer(count: 2 * batch * p)
+        var views = [Float](repeating: 0, count: 2 * batch * p)
+        let side = Int(Double(p).squareRoot())
+        var epochLosses: [Double] = [], step = 0
+        for epoch in 0 ..< c.epochs {
+            var total = 0.0
+            var batchIndex = 0
+            try forEachBatch(rows: n, neighbours: neighbours, perRow: kNeighbours, configuration: c, epoch: epoch) { anchors, partners in
+                let m = anchors.count
+                var rng = SplitMix64(seed: c.seed ^ (0x6A09_E667_F3BC_C909 &* UInt64(epoch + 1)) ^ (0xBB67_AE85_84CA_A73B &* UInt64(batchIndex + 1)))
+                batchIndex += 1
+                images.withUnsafeBufferPointer { src in
+                    views.withUnsafeMutableBufferPointer { dst in
+                        for r in 0 ..< 2 * m {
+                            let image = r < m ? anchors[r] : partners[r - m]
+                            augmentation.view(of: src.baseAddress! + image * p, width: side, height: side, into: dst.baseAddress! + r * p, rng: &rng)
+                        }
+                    }
+                }
+                try views.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * p]), to: input, offset: 0) }
+                let codes = try network.forward(input, batch: 2 * m, training: true, layers: 0 ... f)
+                total += try trainHeads(heads, on: codes, pairs: m, configuration: c, backend: backend, inputGradient: true) * Double(m)
+                guard let dCodes = heads.lastInputGradient else { preconditionFailure("SCAN heads gave no input gradient") }
+                try network.backward(dCodes, batch: 2 * m, layers: 0 ... f)
+                step += 1
+                try adam(trained, configuration: c, backend: backend, step: step)
+            }
+            guard total.isFinite else { throw TrainingError(description: "SCAN: the loss became \(total) in epoch \(epoch + 1)") }
+            epochLosses.append(total / Double(n))
+            progress(epoch + 1, c.epochs)
+        }
+        let features = try network.infer(images, count: n, through: f, batchSize: 1024)
+        return try choose(features: features, rows: n, dim: d, heads: heads, neighbours: neighbours, perRow: kNeighbours, configuration: c,
+                          epochLosses: epochLosses, backend: backend)
+    }
+
+    /// The heads as one linear layer `[heads * clusters, inputs]` (PyTorch's default initialisation
+    /// from the seed); `lastInputGradient` keeps the latest backward's input gradient.
+    final class Heads<B: ComputeBackend> {
+        let layer: Linear<B>
+        var lastInputGradient: B.Buffer?
+        var parameters: [Parameter<B>] { layer.parameters }
+        init(_ layer: Linear<B>) { self.layer = layer }
+    }
+
+    static func makeHeads<B: ComputeBackend>(inputs d: Int, configuration c: Configuration, backend: B) throws -> Heads<B> {
+        var rng = SplitMix64(seed: c.seed)
+        let outputs = c.heads * c.clusters
+        return Heads(try Linear(backend: backend, name: "heads", input: d, output: outputs,
+                                initial: Initialization.pytorchDefault(shape: [outputs, d], biasCount: outputs, generator: &rng)))
+    }
+
+    static func check(rows n: Int, neighbours: [Int32], perRow: Int, configuration c: Configuration) throws {
+        guard n >= c.clusters, perRow >= 1, neighbours.count == n * perRow, neighbours.allSatisfy({ (0 ..< Int32(n)).contains($0) }) else {
+            throw TrainingError(description: "SCAN: needs at least \(c.clusters) points and K >= 1 valid neighbours for each")
+        }
+        guard c.clusters >= 2, c.heads >= 1, c.batchSize >= 1, c.epochs >= 0, c.entropyWeight >= 0, c.learningRate > 0 else {
+            throw TrainingError(description: "SCAN: clusters >= 2, heads >= 1, batch >= 1, epochs and entropy weight not negative, lr positive")
+        }
+    }
+
+    /// One epoch's batches: a seeded shuffle of the anchors, each paired with one of its neighbours
+    /// drawn uniformly (as the reference's `NeighborsDataset`).
+    static func forEachBatch(rows n: Int, neighbours: [Int32], perRow: Int, configuration c: Configuration, epoch: Int,
+                             _ body: ([Int], [Int]) throws -> Void) rethrows {
+        var order = Array(0 ..< n)
+        var rng = SplitMix64(seed: c.seed ^ (0x9E37_79B9_7F4A_7C15 &* UInt64(epoch + 1)))
+        rng.shuffle(&order)
+        for start in stride(from: 0, to: n, by: min(c.batchSize, n)) {
+            let anchors = Array(order[start ..< min(n, start + c.batchSize)])
+            let partners = anchors.map { Int(neighbours[$0 * perRow + rng.next(below: perRow)]) }
+            try body(anchors, partners)
+        }
+    }
+
+    /// Forward of the heads on `x [2m, inputs]` (anchors then neighbours), SCAN's loss and the
+    /// heads' gradients (and, with `inputGradient`, `heads.lastInputGradient`); returns the loss.
+    static func trainHeads<B: ComputeBackend>(_ heads: Heads<B>, on x: B.Buffer, pairs m: Int, configuration c: Configuration, backend: B,
+                                              inputGradient: Bool = false) throws -> Double {
+        let logitsBuffer = try heads.layer.forward(x, batch: 2 * m, training: true)
+        var logits = try backend.floats(logitsBuffer, offset: 0, count: 2 * m * heads.layer.outputSize)
+        let loss = batchLossAndGradient(&logits, pairs: m, heads: c.heads, clusters: c.clusters, entropyWeight: Double(c.entropyWeight))
+        try logits.withUnsafeBufferPointer { try backend.upload($0, to: logitsBuffer, offset: 0) }
+        heads.lastInputGradient = try heads.layer.backward(logitsBuffer, batch: 2 * m, inputGradient: inputGradient)
+        return loss
+    }
+
+    /// Adam with PyTorch's L2 weight decay on `parameters` (fresh moments on the first step).
+    static func adam<B: ComputeBackend>(_ parameters: [Parameter<B>], configuration c: Configuration, backend: B, step: Int) throws {
+        let settings = AdamSettings(learningRate: c.learningRate, weightDecay: c.weightDecay)
+        for p in parameters {
+            if p.firstMoment == nil {
+                p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+                p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+            }
+            try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
+                                 count: p.count, settings: settings, step: step)
+        }
+    }
+
+    /// Every head's selection loss over all points and neighbours; the lowest one's argmax labels.
+    static func choose<B: ComputeBackend>(features: [Float], rows n: Int, dim d: Int, heads: Heads<B>, neighbours: [Int32], perRow: Int,
+                                          configuration c: Configuration, epochLosses: [Double], backend: B) throws -> Result {
+        let k = c.clusters
+        let probabilities = try headProbabilities(features: features, rows: n, dim: d, weight: heads.layer.weight, bias: heads.layer.bias,
+                                                  outputs: c.heads * k, clusters: k, backend: backend)
         let losses = (0 ..< c.heads).map { selectionLoss(probabilities, rows: n, head: $0, heads: c.heads, clusters: k,
-                                                          neighbours: neighbours, perRow: kNeighbours) }
+                                                          neighbours: neighbours, perRow: perRow) }
         let best = losses.indices.min { losses[$0] < losses[$1] || (losses[$0] == losses[$1] && $0 < $1) }!
         let labels = (0 ..< n).map { i -> Int32 in
             let base = (i * c.heads + best) * k

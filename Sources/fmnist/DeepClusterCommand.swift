@@ -56,10 +56,14 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "N2D: UMAP dimensions (default: --k).")
     var umapDims: Int?
 
-    @Option(help: "SCAN: epochs of the clustering heads (default: 50).")
+    @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
+        + "50 epochs) or the encoder with one head on augmented images (network, SCAN's MNIST setting: batch 48, 5 epochs)."))
+    var scanUpdate: SCANUpdate?
+
+    @Option(help: "SCAN: epochs (default: 50 with --scan-update heads, 5 with network).")
     var scanEpochs: Int?
 
-    @Option(help: "SCAN: clustering heads trained together, the lowest-loss one kept (default: 10).")
+    @Option(help: "SCAN: clustering heads trained together, the lowest-loss one kept (default: 10 with heads, 1 with network).")
     var scanHeads: Int?
 
     @Option(help: "DEC/IDEC: batches at most (default: 20000).")
@@ -113,7 +117,7 @@ struct DeepClusterCommand: ParsableCommand {
         let n2dOnly = [("--umap-neighbors", umapNeighbors != nil), ("--umap-min-dist", umapMinDist != nil), ("--umap-dims", umapDims != nil)]
         let selfTrainingOnly = [("--max-iterations", maxIterations != nil), ("--update-interval", updateInterval != nil), ("--tol", tol != nil),
                                 ("--optimizer", optimizer != nil), ("--lr", lr != nil)]
-        let scanOnly = [("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil)]
+        let scanOnly = [("--scan-update", scanUpdate != nil), ("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil)]
         let notApplying: [(String, Bool)]
         switch method {
         case .n2d: notApplying = selfTrainingOnly + [("--gamma", gamma != nil)] + scanOnly
@@ -150,8 +154,13 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapNeighbors { c.umapNeighbours = umapNeighbors }
         if let umapMinDist { c.umapMinDist = umapMinDist }
         c.umapDims = umapDims
-        if let scanEpochs { c.scan.epochs = scanEpochs }
-        if let scanHeads { c.scan.heads = scanHeads }
+        c.scanUpdate = scanUpdate ?? .heads
+        if scanEpochs != nil || scanHeads != nil {
+            var s: SemanticClustering.Configuration = c.scanUpdate == .network ? .wholeNetwork : SemanticClustering.Configuration()
+            if let scanEpochs { s.epochs = scanEpochs }
+            if let scanHeads { s.heads = scanHeads }
+            c.scan = s
+        }
         if let maxIterations { c.selfTraining.maxIterations = maxIterations }
         if let updateInterval { c.selfTraining.updateInterval = updateInterval }
         if let tol { c.selfTraining.tolerance = tol }
@@ -242,3 +251,4 @@ struct DeepClusterCommand: ParsableCommand {
 }
 
 extension DeepClustering.Method: ExpressibleByArgument {}
+extension SCANUpdate: ExpressibleByArgument {}

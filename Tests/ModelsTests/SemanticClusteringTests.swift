@@ -82,6 +82,41 @@ final class SemanticClusteringTests: XCTestCase {
         try SemanticClustering.fit(features: features, rows: n, dim: d, neighbours: neighbours, configuration: c, backend: backend)
     }
 
+    /// The whole-network step on 256 real images whose neighbours are images of the same class: the
+    /// encoder's weights move (the heads alone would leave them), the loss falls, the same seed
+    /// repeats every loss and label, and OpenCL follows the CPU (losses within 1e-3).
+    func testWholeNetworkStepTrainsTheEncoder() throws {
+        let data = try ModelTests.data.get().train.prefix(256)
+        var byClass: [Int32: [Int]] = [:]
+        for (i, y) in data.labels.enumerated() { byClass[y, default: []].append(i) }
+        var neighbours: [Int32] = []
+        for (i, y) in data.labels.enumerated() {
+            let same = byClass[y]!.filter { $0 != i }
+            let first = same.firstIndex { $0 > i } ?? 0
+            for t in 0 ..< 4 { neighbours.append(Int32(same[(first + t) % same.count])) }
+        }
+        var c = SemanticClustering.Configuration.wholeNetwork
+        (c.epochs, c.batchSize, c.seed) = (3, 32, 4)
+        func run<B: ComputeBackend>(_ backend: B) throws -> (SemanticClustering.Result, before: [Float], after: [Float]) {
+            let network = try Network(.simclr(features: 16), backend: backend, seed: 2)
+            let before = try backend.floats(network.parameters[0].value)
+            let result = try SemanticClustering.fitNetwork(network, images: data.images, count: data.count, neighbours: neighbours, configuration: c)
+            return (result, before, try backend.floats(network.parameters[0].value))
+        }
+        let (cpu, before, after) = try run(CPUBackend())
+        XCTAssertNotEqual(before, after, "the first convolution was not updated")
+        XCTAssertEqual(cpu.epochLosses.count, 3)
+        XCTAssertLessThan(cpu.epochLosses.last!, cpu.epochLosses.first!)
+        XCTAssertTrue(cpu.labels.allSatisfy { (0 ..< 10).contains($0) })
+        let again = try run(CPUBackend()).0
+        XCTAssertEqual(again.epochLosses, cpu.epochLosses)
+        XCTAssertEqual(again.labels, cpu.labels)
+        if let openCL = try? OpenCLBackend() {
+            let device = try run(openCL).0
+            for (a, b) in zip(cpu.epochLosses, device.epochLosses) { XCTAssertEqual(a, b, accuracy: 1e-3 * abs(a)) }
+        }
+    }
+
     func testRefusesBadNeighbours() {
         var c = SemanticClustering.Configuration()
         c.clusters = 2

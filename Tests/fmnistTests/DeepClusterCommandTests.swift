@@ -72,6 +72,11 @@ final class DeepClusterCommandTests: XCTestCase {
         let scanned = try XCTUnwrap(try NPYArray.read(scanLabels).integers)
         XCTAssertEqual(scanned.count, 400)
         XCTAssertTrue(scanned.allSatisfy { (0 ..< 10).contains($0) })
+        let whole = try run(["deep-cluster", "--method", "scan", "--scan-update", "network", "--model", encoder, "--limit", "200",
+                             "--scan-epochs", "1", "--out", "\(dir)/scan-network.npy", "--json"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+        let wholeReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((wholeReport["scanHeadLosses"] as? [Double])?.count, 1, "SCAN's MNIST setting trains one head")
         assertOneErrorLine(try run(["deep-cluster", "--method", "scan", "--out", "\(dir)/s.npy"]), containing: "--method scan needs --model",
                            "scan without a model")
         assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--scan-heads", "3", "--out", "\(dir)/s.npy"]),
