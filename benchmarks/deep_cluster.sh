@@ -4,8 +4,8 @@
 # - PIPELINES "autoencoder": N2D's dense autoencoder (784-500-500-2000-10) pretrained on the 70,000
 #   images, then N2D (UMAP + GMM), DEC and IDEC from it (rows n2d, dec, idec);
 # - PIPELINES "contrastive": a SimCLR encoder (`fmnist train contrastive`, CONTRASTIVE_EPOCHS epochs)
-#   trained on the 70,000 images, then N2D on its representation and SCAN's clustering heads (rows
-#   n2d-simclr, scan-simclr).
+#   trained on the 70,000 images, then N2D on its representation, SCAN's head-only step (the
+#   default) and SCAN's whole-network step (rows n2d-simclr, scan-simclr, scan-network-simclr).
 # Writes each row's labels (ROW-seedS.npy, int64) and report (ROW-seedS.json) to OUT, then the table
 # (mean and spread over the seeds, re-scored from the .npy files with scikit-learn) to OUT/table.md.
 #
@@ -52,5 +52,7 @@ for s in $SEEDS; do
     "$FMNIST" deep-cluster --method $m --model "$encoder" --seed "$s" --out "$OUT/$m-simclr-seed$s.npy" --json --quiet \
       > "$OUT/$m-simclr-seed$s.json"
   done
+  "$FMNIST" deep-cluster --method scan --scan-update network --model "$encoder" --seed "$s" \
+    --out "$OUT/scan-network-simclr-seed$s.npy" --json --quiet > "$OUT/scan-network-simclr-seed$s.json"
 done
 "$(dirname "$0")/.venv/bin/python" benchmarks/deep_cluster_table.py "$OUT" | tee "$OUT/table.md"

@@ -40,7 +40,8 @@ def main(directory):
         labels = np.load(path)
         assert labels.shape == (70000,) and labels.dtype == np.int64, f"{path}: {labels.shape} {labels.dtype}"
         report = json.load(open(path[:-4] + ".json"))
-        tag = name.split("-", 1)[1] if "-" in name else ""
+        # The pretraining a row used: its name's last part (n2d-shift2 -> pretrain-shift2, scan-network-simclr -> pretrain-simclr).
+        tag = name.rsplit("-", 1)[1] if "-" in name else ""
         pretrain_path = os.path.join(directory, f"pretrain{'-' + tag if tag else ''}-seed{seed}.json")
         pretrain = sum(e["seconds"] for e in json.load(open(pretrain_path))["epochs"]) if os.path.exists(pretrain_path) else None
         ours = report["metrics"]
