@@ -37,7 +37,9 @@ struct EncodeCommand: ParsableCommand {
 
     private func encode<B: ComputeBackend>(on backend: B) throws {
         let network = try Checkpoint.load(model, backend: backend, note: note)
-        if layer == .logits && network.architecture.isAutoencoder { throw ValidationError("--layer logits needs a classifier; \(model) is \(network.architecture)") }
+        if layer == .logits && network.architecture.task != .classifier {
+            throw ValidationError("--layer logits needs a classifier; \(model) is \(network.architecture)")
+        }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         let through = layer == .logits ? network.layers.count - 1 : network.featureLayer
         let progress = ProgressReporter.standardError(silent: quiet)

@@ -37,6 +37,10 @@ struct TestCommand: ParsableCommand {
 
     private func test<B: ComputeBackend>(on backend: B) throws {
         let network = try Checkpoint.load(model, backend: backend, note: note)
+        guard network.architecture.task != .contrastive else {
+            throw ValidationError("\(model) is a contrastive encoder (\(network.architecture)): it has no test metric; "
+                + "`fmnist encode` writes its representation and `fmnist deep-cluster --method n2d|scan` clusters it")
+        }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         let output = try network.infer(images.images, count: images.count)
         var report = Report(model: model, architecture: network.architecture.description, images: images.count)

@@ -56,6 +56,12 @@ final class DeepClusterCommandTests: XCTestCase {
         // NT-Xent over 128 views lies between 0 and log(127) (all other views equally similar) plus a margin.
         XCTAssertTrue(loss > 0 && loss < log(127.0) + 1, "\(loss)")
         XCTAssertEqual(try Safetensors.read(encoder).metadata["fmnist.arch"], "simclr")
+        assertOneErrorLine(try run(["test", "--model", encoder]), containing: "is a contrastive encoder", "test of an encoder")
+        assertOneErrorLine(try run(["encode", "--model", encoder, "--layer", "logits", "--out", "\(dir)/z.npy"]),
+                           containing: "--layer logits needs a classifier", "logits of an encoder")
+        let codes = try run(["encode", "--model", encoder, "--split", "test", "--limit", "50", "--out", "\(dir)/h.npy"])
+        XCTAssertEqual(codes.status, 0, codes.stderr)
+        XCTAssertEqual(try NPYArray.read("\(dir)/h.npy").shape, [50, 32], "the representation, not the projection")
         let outcome = try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--limit", "200", "--out", labels, "--json"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr)
         let written = try XCTUnwrap(try NPYArray.read(labels).integers)

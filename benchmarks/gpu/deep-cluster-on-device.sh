@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# On the GPU machine (after `pack.sh --with-data`): issue 15's best pipeline timed on `--backend
+# opencl` — SimCLR pretraining of the encoder on all 70,000 images (EPOCHS, default 50, as in
+# benchmarks/deep_cluster.sh), then N2D and SCAN on its representation — and, for the same command,
+# one contrastive epoch on `--backend cpu` (all the machine's cores). JSON reports, labels and a
+# summary table in $OUT (or ./out). EPOCHS=2 for a short run.
+set -uo pipefail
+source "$(dirname "$0")/device-env.sh"
+export FMNIST_DATA=${FMNIST_DATA:-$PWD/.device/data}
+f="$work/bin/fmnist"
+epochs=${EPOCHS:-50}
+t=/tmp/deep-cluster; mkdir -p $t
+run() { # name backend command...
+  local name=$1 backend=$2; shift 2
+  local start=$(date +%s%N)
+  "$f" "$@" --backend "$backend" --json --quiet > "$out/$name-$backend.json" 2> "$out/$name-$backend.err"
+  local status=$? ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  printf '| %s | %s | %d.%03d | %s |\n' "$name" "$backend" $((ms / 1000)) $((ms % 1000)) "$status" | tee -a "$out/deep-cluster.md"
+}
+echo "| command | backend | seconds (process) | exit |" > "$out/deep-cluster.md"
+echo "|---|---|---|---|" >> "$out/deep-cluster.md"
+run simclr-1-epoch cpu train contrastive --images all --val-fraction 0 --epochs 1 --seed 0 --out $t/simclr-cpu.safetensors
+run simclr-$epochs-epochs opencl train contrastive --images all --val-fraction 0 --epochs "$epochs" --seed 0 --out $t/simclr.safetensors
+run n2d-simclr opencl deep-cluster --method n2d --model $t/simclr.safetensors --seed 0 --out "$out/n2d-simclr-seed0.npy"
+run scan-simclr opencl deep-cluster --method scan --model $t/simclr.safetensors --seed 0 --out "$out/scan-simclr-seed0.npy"
