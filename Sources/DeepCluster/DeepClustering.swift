@@ -23,9 +23,12 @@ import Reduce
 ///   reached the lower SCAN loss — SCAN's own label-free criterion — on the 70,000 images
 ///   (README, "Deep clustering"), in a third of the time.
 ///
-/// The autoencoder is either given (pretrained) or pretrained here with Adam (lr 0.001, batch 256)
-/// on the same images for `pretrainEpochs` (N2D's paper trains 1000; see the README for how many
-/// this tool uses and why).
+/// The network is either given (pretrained) or pretrained here on the same images for
+/// `pretrainEpochs` (N2D's paper trains 1000; see the README for how many this tool uses and why):
+/// the dense autoencoder (Adam lr 0.001, batch 256, constant rate), or with `pretraining
+/// .contrastive` the SimCLR encoder exactly as `fmnist train contrastive --images all` trains it
+/// (cosine schedule, NT-Xent), so `deep-cluster --pretrain contrastive` is the whole pipeline in
+/// one command.
 public enum DeepClustering {
     public enum Method: String, CaseIterable, Sendable { case n2d, dec, idec, scan }
 
@@ -33,8 +36,11 @@ public enum DeepClustering {
         public var method = Method.n2d
         public var clusters = 10
         public var seed: UInt64 = 0
-        /// Pretraining when no network is given: dense autoencoder, this bottleneck, these epochs.
-        public var latent = 10
+        /// Pretraining when no network is given: what (nil: contrastive for SCAN, the dense autoencoder
+        /// otherwise), its bottleneck or representation size (nil: 10 for the autoencoder, 128 for
+        /// the contrastive encoder) and epochs.
+        public var pretraining: Pretraining?
+        public var latent: Int?
         public var pretrainEpochs = 50
         /// Random shifts of up to this many pixels while pretraining (0: off).
         public var pretrainShift = 0
@@ -61,7 +67,8 @@ public enum DeepClustering {
         /// Seconds per stage ("pretraining", "codes", "UMAP", "GMM", "K-means", "self-training",
         /// "projections", "k-NN", "SCAN").
         public var seconds: [(stage: String, seconds: Double)]
-        /// Mean reconstruction MSE per pixel of the last pretraining epoch (nil when the network was given).
+        /// Mean loss of the last pretraining epoch: reconstruction MSE per pixel, or NT-Xent per view
+        /// (nil when the network was given).
         public var pretrainLoss: Double?
         /// DEC / IDEC only.
         public var selfTraining: DeepEmbeddedClustering.Result?
@@ -97,8 +104,16 @@ public enum DeepClustering {
             }
             network = given
         } else {
-            guard c.method != .scan else { throw TrainingError(description: "SCAN needs a contrastive encoder (`fmnist train contrastive`)") }
-            network = try Network(.denseAutoencoder(latent: c.latent), backend: backend, seed: c.seed)
+            let pretraining = c.pretraining ?? (c.method == .scan ? .contrastive : .autoencoder)
+            guard pretraining == .contrastive || c.method != .scan else {
+                throw TrainingError(description: "SCAN needs a contrastive encoder; pretrain one (contrastive), not an autoencoder")
+            }
+            guard pretraining == .autoencoder || c.method.acceptsContrastive else {
+                throw TrainingError(description: "\(c.method.rawValue.uppercased()) fine-tunes an autoencoder; it cannot start from a contrastive encoder")
+            }
+            let architecture: Architecture = pretraining == .contrastive ? .simclr(features: c.latent ?? ArchitectureRequest.defaultFeatures)
+                : .denseAutoencoder(latent: c.latent ?? ArchitectureRequest.defaultLatent)
+            network = try Network(architecture, backend: backend, seed: c.seed)
             pretrainLoss = try timed("pretraining") { try pretrain(network, images: images, configuration: c, progress: progress) }
         }
         let count = images.count
@@ -179,11 +194,13 @@ public enum DeepClustering {
         }
     }
 
-    /// Adam (lr 0.001, batch 256, seeded shuffle) on the reconstruction MSE; returns the last epoch's mean loss.
+    /// Adam (lr 0.001, batch 256, seeded shuffle) on the network's loss (reconstruction MSE at a constant
+    /// rate, or NT-Xent with the cosine schedule, `fmnist train`'s defaults); returns the last epoch's mean loss.
     static func pretrain<B: ComputeBackend>(_ network: Network<B>, images: LabeledImages, configuration c: Configuration,
                                             progress: Progress) throws -> Double {
         var settings = TrainingSettings()
         (settings.seed, settings.epochs, settings.shiftPixels) = (c.seed, c.pretrainEpochs, c.pretrainShift)
+        if network.architecture.task == .contrastive { settings.schedule = .cosine }
         let trainer = try Trainer(network: network, settings: settings)
         let all = Array(0 ..< images.count)
         var last = Double.nan
@@ -205,3 +222,8 @@ extension DeepClustering.Method {
 
 /// What SCAN's clustering step trains: the heads alone on fixed features, or the encoder with them.
 public enum SCANUpdate: String, CaseIterable, Sendable { case heads, network }
+
+extension DeepClustering {
+    /// What `run` pretrains when it is given no network.
+    public enum Pretraining: String, CaseIterable, Sendable { case autoencoder, contrastive }
+}

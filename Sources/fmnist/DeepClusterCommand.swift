@@ -12,8 +12,8 @@ struct DeepClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deep-cluster",
         abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC, IDEC or SCAN; labels are read only to score.",
-        discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first "
-            + "(SCAN needs --model: a contrastive encoder from `fmnist train contrastive`). "
+        discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first, "
+            + "or with --pretrain contrastive (SCAN's default) a SimCLR encoder as `fmnist train contrastive` trains it. "
             + "Labels are written as int64 .npy, one per image in split order (all: the 60,000 training images, then the "
             + "10,000 test images, in file order).")
 
@@ -41,7 +41,11 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "Pretraining epochs without --model (default: \(DeepClustering.Configuration().pretrainEpochs)).")
     var pretrainEpochs: Int?
 
-    @Option(help: "Bottleneck of the pretrained autoencoder without --model (default: 10).")
+    @Option(help: ArgumentHelp("Without --model: pretrain the dense autoencoder (autoencoder; default for n2d, dec, idec) "
+        + "or the SimCLR encoder as `train contrastive` does (contrastive; default for scan; n2d and scan only)."))
+    var pretrain: DeepClustering.Pretraining?
+
+    @Option(help: "Bottleneck of the pretrained autoencoder (default: 10) or size of the contrastive representation (default: 128).")
     var latent: Int?
 
     @Option(help: "Random shifts of up to this many pixels while pretraining (default: 0, off).")
@@ -105,7 +109,8 @@ struct DeepClusterCommand: ParsableCommand {
         guard k >= 2 else { throw ValidationError("--k \(k) must be at least 2") }
         if let limit, limit < 1 { throw ValidationError("--limit \(limit) must be at least 1") }
         if let model {
-            for (flag, typed) in [("--pretrain-epochs", pretrainEpochs != nil), ("--latent", latent != nil), ("--shift", shift != nil)] where typed {
+            for (flag, typed) in [("--pretrain", pretrain != nil), ("--pretrain-epochs", pretrainEpochs != nil), ("--latent", latent != nil),
+                                  ("--shift", shift != nil)] where typed {
                 throw ValidationError("\(flag) sets the pretraining, which --model \(model) replaces; give one or the other")
             }
         }
@@ -128,8 +133,17 @@ struct DeepClusterCommand: ParsableCommand {
             throw ValidationError("\(flag) does not apply to --method \(method.rawValue)")
         }
         if method == .dec, gamma != nil { throw ValidationError("--gamma weighs IDEC's clustering loss; --method dec has no reconstruction loss") }
-        if method == .scan && model == nil {
-            throw ValidationError("--method scan needs --model: a contrastive encoder from `fmnist train contrastive`")
+        if model == nil {
+            let pretrain = self.pretrain ?? (method == .scan ? .contrastive : .autoencoder)
+            if pretrain == .contrastive && !method.acceptsContrastive {
+                throw ValidationError("--pretrain contrastive serves --method n2d and scan; \(method.rawValue) fine-tunes an autoencoder")
+            }
+            if pretrain == .autoencoder && method == .scan {
+                throw ValidationError("--method scan needs a contrastive encoder: --pretrain contrastive or --model FILE")
+            }
+            if pretrain == .contrastive && (shift ?? 0) != 0 {
+                throw ValidationError("--shift does not apply to --pretrain contrastive, whose views are random crops of their own")
+            }
         }
         if let scanEpochs, scanEpochs < 0 { throw ValidationError("--scan-epochs \(scanEpochs) must not be negative") }
         if let scanHeads, scanHeads < 1 { throw ValidationError("--scan-heads \(scanHeads) must be at least 1") }
@@ -149,7 +163,8 @@ struct DeepClusterCommand: ParsableCommand {
         var c = DeepClustering.Configuration()
         (c.method, c.clusters, c.seed) = (method, k, seed)
         if let pretrainEpochs { c.pretrainEpochs = pretrainEpochs }
-        if let latent { c.latent = latent }
+        c.latent = latent
+        c.pretraining = pretrain
         if let shift { c.pretrainShift = shift }
         if let umapNeighbors { c.umapNeighbours = umapNeighbors }
         if let umapMinDist { c.umapMinDist = umapMinDist }
@@ -252,3 +267,4 @@ struct DeepClusterCommand: ParsableCommand {
 
 extension DeepClustering.Method: ExpressibleByArgument {}
 extension SCANUpdate: ExpressibleByArgument {}
+extension DeepClustering.Pretraining: ExpressibleByArgument {}
