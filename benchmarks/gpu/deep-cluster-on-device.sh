@@ -3,17 +3,18 @@
 # opencl` — SimCLR pretraining of the encoder on all 70,000 images (EPOCHS, default 50, as in
 # benchmarks/deep_cluster.sh), then N2D and SCAN on its representation — and, for the same command,
 # one contrastive epoch on `--backend cpu` (all the machine's cores). JSON reports, labels and a
-# summary table in $OUT (or ./out). EPOCHS=2 for a short run.
+# summary table in $OUT (or ./out). EPOCHS=1 LIMIT=500 for a smoke run (the first 500 images of each split).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
 export FMNIST_DATA=${FMNIST_DATA:-$PWD/.device/data}
 f="$work/bin/fmnist"
 epochs=${EPOCHS:-50}
+limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")
 t=/tmp/deep-cluster; mkdir -p $t
 run() { # name backend command...
   local name=$1 backend=$2; shift 2
   local start=$(date +%s%N)
-  "$f" "$@" --backend "$backend" --json --quiet > "$out/$name-$backend.json" 2> "$out/$name-$backend.err"
+  "$f" "$@" "${limit[@]}" --backend "$backend" --json --quiet > "$out/$name-$backend.json" 2> "$out/$name-$backend.err"
   local status=$? ms=$(( ($(date +%s%N) - start) / 1000000 ))
   printf '| %s | %s | %d.%03d | %s |\n' "$name" "$backend" $((ms / 1000)) $((ms % 1000)) "$status" | tee -a "$out/deep-cluster.md"
 }
