@@ -109,7 +109,8 @@ public enum DeepClustering {
                 throw TrainingError(description: "SCAN needs a contrastive encoder; pretrain one (contrastive), not an autoencoder")
             }
             guard pretraining == .autoencoder || c.method.acceptsContrastive else {
-                throw TrainingError(description: "\(c.method.rawValue.uppercased()) fine-tunes an autoencoder; it cannot start from a contrastive encoder")
+                throw TrainingError(description: "\(c.method.rawValue.uppercased()) fine-tunes an autoencoder; "
+                    + "it cannot start from a contrastive encoder")
             }
             let architecture: Architecture = pretraining == .contrastive ? .simclr(features: c.latent ?? ArchitectureRequest.defaultFeatures)
                 : .denseAutoencoder(latent: c.latent ?? ArchitectureRequest.defaultLatent)
@@ -146,7 +147,9 @@ public enum DeepClustering {
                 throw TrainingError(description: "SCAN: \(c.scanNeighbours) neighbours need more than that many images (\(count))")
             }
             var projections = try timed("projections") {
-                try network.infer(images.images, count: count, through: network.layers.count - 1, batchSize: 1024) { progress("projections", $0, count) }
+                try network.infer(images.images, count: count, through: network.layers.count - 1, batchSize: 1024) {
+                    progress("projections", $0, count)
+                }
             }
             let width = network.outputSize
             for i in 0 ..< count {
@@ -156,7 +159,9 @@ public enum DeepClustering {
                 for j in 0 ..< width { projections[i * width + j] *= scale }
             }
             let graph = try timed("k-NN") {
-                try backend.kNearestNeighbours(projections, rows: count, dim: width, k: c.scanNeighbours, excludeSelf: true) { progress("k-NN", $0, $1) }
+                try backend.kNearestNeighbours(projections, rows: count, dim: width, k: c.scanNeighbours, excludeSelf: true) {
+                    progress("k-NN", $0, $1)
+                }
             }
             var s = c.scan ?? (c.scanUpdate == .network ? .wholeNetwork : SemanticClustering.Configuration())
             (s.clusters, s.seed) = (c.clusters, c.seed)
@@ -190,7 +195,8 @@ public enum DeepClustering {
                 notes.append("note: \(c.method.rawValue.uppercased()) stopped at \(s.maxIterations) batches before fewer than "
                     + "\(s.tolerance * 100) % of labels changed")
             }
-            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, semantic: nil, notes: notes), network)
+            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, semantic: nil, notes: notes),
+                    network)
         }
     }
 

@@ -95,7 +95,8 @@ public enum SemanticClustering {
     /// its neighbours; the network is updated in place. Then the heads are chosen and applied as in
     /// `fit`, on the un-augmented images' features.
     public static func fitNetwork<B: ComputeBackend>(_ network: Network<B>, images: [Float], count n: Int, neighbours: [Int32],
-                                                     configuration c: Configuration, augmentation: ContrastiveAugmentation = ContrastiveAugmentation(),
+                                                     configuration c: Configuration,
+                                                     augmentation: ContrastiveAugmentation = ContrastiveAugmentation(),
                                                      progress: Progress = { _, _ in }) throws -> Result {
         let backend = network.backend, p = network.inputSize, d = network.featureSize, f = network.featureLayer
         precondition(images.count == n * p, "SemanticClustering: \(images.count) pixels for \(n) images")
@@ -286,7 +287,9 @@ public enum SemanticClustering {
         var out = [Float](repeating: 0, count: n * outputs)
         for start in stride(from: 0, to: n, by: chunk) {
             let m = min(chunk, n - start)
-            try features.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[(start * d) ..< ((start + m) * d)]), to: x, offset: 0) }
+            try features.withUnsafeBufferPointer {
+                try backend.upload(UnsafeBufferPointer(rebasing: $0[(start * d) ..< ((start + m) * d)]), to: x, offset: 0)
+            }
             try backend.gemm(x, weight.value, into: y, m: m, n: outputs, k: d, transB: true)
             try backend.addBias(y, bias: bias.value, outer: m, channels: outputs, inner: 1)
             let logits = try backend.floats(y, offset: 0, count: m * outputs)
@@ -305,7 +308,8 @@ public enum SemanticClustering {
 
     /// SCAN's `scan_evaluate` for one head: the mean over every (point, neighbour) pair of
     /// `-log <p_i, p_j>`, minus the entropy of the mean prediction.
-    static func selectionLoss(_ probabilities: [Float], rows n: Int, head: Int, heads: Int, clusters k: Int, neighbours: [Int32], perRow: Int) -> Double {
+    static func selectionLoss(_ probabilities: [Float], rows n: Int, head: Int, heads: Int, clusters k: Int, neighbours: [Int32],
+                              perRow: Int) -> Double {
         var consistency = 0.0, mean = [Double](repeating: 0, count: k)
         for i in 0 ..< n {
             let a = (i * heads + head) * k

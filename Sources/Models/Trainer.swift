@@ -240,7 +240,8 @@ public final class Trainer<B: ComputeBackend> {
             try backend.softmaxCrossEntropy(logits: output, labels: try labels.buffer(batch: n), rows: n, classes: 10,
                                             gradient: gradient, loss: lossValue)
         case .contrastive:
-            return try backend.ntXent(embeddings: output, rows: 2 * n, dims: network.outputSize, temperature: settings.temperature, gradient: gradient)
+            return try backend.ntXent(embeddings: output, rows: 2 * n, dims: network.outputSize, temperature: settings.temperature,
+                                      gradient: gradient)
         }
         return try backend.floats(lossValue)[0]
     }
