@@ -4,6 +4,7 @@ clustering of the representation (UMAP 10-d, 20 neighbours, min-dist 0; full-cov
 side-by-side reference for fmnist's contrastive pretraining; labels are read only to score.
 
     benchmarks/.venv/bin/python benchmarks/torch/contrastive.py --epochs 20 --seed 0 [--threads 1] [--out h.npy]
+    benchmarks/.venv/bin/python benchmarks/torch/contrastive.py --epochs 1 --threads 2 --no-evaluation   # one timed epoch
 """
 import argparse
 import math
@@ -89,6 +90,7 @@ def main():
     parser.add_argument("--temperature", type=float, default=0.5)
     parser.add_argument("--out", default=None)
     parser.add_argument("--evaluate-every", type=int, default=0)
+    parser.add_argument("--no-evaluation", action="store_true", help="train only (for timing side by side with fmnist)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -113,6 +115,8 @@ def main():
         print(f"epoch {epoch + 1}: loss {total / batches:.4f} {time.time() - start:.1f} s", flush=True)
         if args.evaluate_every and (epoch + 1) % args.evaluate_every == 0 and epoch + 1 < args.epochs:
             evaluate(model, x, truth, args.seed)
+    if args.no_evaluation:
+        return
     h = evaluate(model, x, truth, args.seed)
     if args.out:
         np.save(args.out, h)
