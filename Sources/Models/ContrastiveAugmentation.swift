@@ -1,3 +1,4 @@
+import Backend
 import Dataset
 import Foundation
 
@@ -41,6 +42,17 @@ public struct ContrastiveAugmentation: Sendable, Equatable {
     public func view(of source: UnsafePointer<Float>, width: Int, height: Int, into destination: UnsafeMutablePointer<Float>,
                      rng: inout SplitMix64) {
         apply(draw(&rng), source: source, width: width, height: height, into: destination)
+    }
+
+    /// Writes a random view of image `sources[r]` of `images [*, height, width]` into row `r` of
+    /// `destination` for every `r`: the random choices drawn from `rng` in row order (the same views
+    /// as calling `view(of:)` row after row), the resampling across the cores.
+    public func views(of images: UnsafePointer<Float>, sources: [Int], width: Int, height: Int, into destination: UnsafeMutablePointer<Float>,
+                      rng: inout SplitMix64) {
+        let draws = sources.map { _ in draw(&rng) }, size = width * height
+        parallelFor(sources.count, grain: 32) { rows in
+            for r in rows { apply(draws[r], source: images + sources[r] * size, width: width, height: height, into: destination + r * size) }
+        }
     }
 
     /// The crop and flip as an affine map of normalised coordinates in [-1, 1] (pixel centres at

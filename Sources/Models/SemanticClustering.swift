@@ -119,10 +119,8 @@ public enum SemanticClustering {
                 batchIndex += 1
                 images.withUnsafeBufferPointer { src in
                     views.withUnsafeMutableBufferPointer { dst in
-                        for r in 0 ..< 2 * m {
-                            let image = r < m ? anchors[r] : partners[r - m]
-                            augmentation.view(of: src.baseAddress! + image * p, width: side, height: side, into: dst.baseAddress! + r * p, rng: &rng)
-                        }
+                        augmentation.views(of: src.baseAddress!, sources: anchors + partners, width: side, height: side, into: dst.baseAddress!,
+                                           rng: &rng)
                     }
                 }
                 try views.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * p]), to: input, offset: 0) }

@@ -262,10 +262,8 @@ public final class Trainer<B: ComputeBackend> {
         var rng = SplitMix64(seed: seed)
         data.images.withUnsafeBufferPointer { src in
             host.withUnsafeMutableBufferPointer { dst in
-                for r in 0 ..< 2 * n {
-                    settings.views.view(of: src.baseAddress! + indices[r % n] * p, width: data.width, height: data.height,
-                                        into: dst.baseAddress! + r * p, rng: &rng)
-                }
+                settings.views.views(of: src.baseAddress!, sources: indices + indices, width: data.width, height: data.height,
+                                     into: dst.baseAddress!, rng: &rng)
             }
         }
         try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
