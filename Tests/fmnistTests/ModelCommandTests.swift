@@ -16,10 +16,16 @@ final class ModelCommandTests: XCTestCase {
         try FmnistProcess.run(arguments + ["--backend", "cpu"])
     }
 
-    /// Two epochs in one run and one epoch plus `--resume` end with identical weights.
+    /// Two epochs in one run and one epoch plus `--resume` end with identical weights: a classifier
+    /// (dropout draws) and a contrastive encoder (its views are drawn from the seed, epoch and batch).
     func testResumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
-        let common = ["train", "classifier", "--limit", "600", "--batch", "100", "--seed", "4", "--quiet"]
-        let straight = "\(dir)/straight.safetensors", resumed = "\(dir)/resumed.safetensors"
+        try resume(task: "classifier", arch: "cnn")
+        try resume(task: "contrastive", arch: "simclr")
+    }
+
+    private func resume(task: String, arch: String) throws {
+        let common = ["train", task, "--limit", "600", "--batch", "100", "--seed", "4", "--quiet"]
+        let straight = "\(dir)/straight-\(task).safetensors", resumed = "\(dir)/resumed-\(task).safetensors"
         XCTAssertEqual(try run(common + ["--epochs", "2", "--out", straight]).status, 0)
         XCTAssertEqual(try run(common + ["--epochs", "1", "--out", resumed]).status, 0)
         let again = try run(common + ["--epochs", "2", "--resume", "--out", resumed])
@@ -31,7 +37,7 @@ final class ModelCommandTests: XCTestCase {
             XCTAssertTrue(x.tensor.shape == y.tensor.shape && differing == 0, "\(x.name): \(differing) values differ after resume")
         }
         XCTAssertEqual(b.metadata["fmnist.epoch"], "2")
-        XCTAssertEqual(b.metadata["fmnist.arch"], "cnn")
+        XCTAssertEqual(b.metadata["fmnist.arch"], arch)
     }
 
     func testTrainEncodeReconstructAndTest() throws {
