@@ -66,8 +66,9 @@ public enum Conclusions {
         }
         if let idec = rows.first(where: { $0.method == "IDEC" }) {
             seeds += " IDEC (self-training of that autoencoder for \(record.profile.selfTrainingIterations) batches from a K-means start; "
-                + "Guo et al. 2017) scores accuracy \(f(idec.accuracy)) and NMI \(f(idec.nmi)); `fmnist deep-cluster` runs N2D, DEC and "
-                + "IDEC in full."
+                + "Guo et al. 2017) scores accuracy \(f(idec.accuracy)) and NMI \(f(idec.nmi)); `fmnist deep-cluster` runs N2D, DEC, "
+                + "IDEC and SCAN in full, N2D and SCAN also from a SimCLR encoder (`--pretrain contrastive`, not part of this study; "
+                + "its measured scores are in the README's Deep clustering section)."
         }
         out.append(seeds)
         // Representations and methods: the best AMI of each.
