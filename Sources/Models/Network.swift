@@ -25,16 +25,19 @@ public final class Network<B: ComputeBackend> {
             try Linear(backend: b, name: name, input: i, output: o, initial: initial([o, i], bias: o))
         }
         func relu(_ n: Int) -> ActivationLayer<B> { ActivationLayer(backend: b, .relu, size: n) }
-        var list: [any Layer<B>] = []
-        switch architecture {
-        case .convAutoencoder(let d):
-            list = [
+        /// The conv autoencoder's and SimCLR's trunk: conv 1>32 s2, ReLU, conv 32>64 s2, ReLU -> [64, 7, 7].
+        func convolutionTrunk() throws -> [any Layer<B>] {
+            [
                 try Conv2d(backend: b, name: "encoder.conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 2, padding: 1,
                            initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 14 * 14),
                 try Conv2d(backend: b, name: "encoder.conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 2, padding: 1,
                            initial: initial([64, 32, 3, 3], bias: 64)), relu(3136),
-                try linear("encoder.fc", 3136, d),
             ]
+        }
+        var list: [any Layer<B>] = []
+        switch architecture {
+        case .convAutoencoder(let d):
+            list = try convolutionTrunk() + [try linear("encoder.fc", 3136, d)]
             featureLayer = list.count - 1
             list += [
                 try linear("decoder.fc", d, 3136), relu(3136),
@@ -69,13 +72,7 @@ public final class Network<B: ComputeBackend> {
             featureLayer = list.count - 1
             list += [DropoutLayer(backend: b, size: 128, probability: dropout, seed: seed ^ 0xD80_0D80), try linear("fc2", 128, 10)]
         case .simclr(let d):
-            list = [
-                try Conv2d(backend: b, name: "encoder.conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 2, padding: 1,
-                           initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 14 * 14),
-                try Conv2d(backend: b, name: "encoder.conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 2, padding: 1,
-                           initial: initial([64, 32, 3, 3], bias: 64)), relu(3136),
-                try linear("encoder.fc", 3136, d), relu(d),
-            ]
+            list = try convolutionTrunk() + [try linear("encoder.fc", 3136, d), relu(d)]
             featureLayer = list.count - 1
             list += [try linear("head.fc1", d, d), relu(d), try linear("head.fc2", d, Architecture.projectionSize)]
         case .softmax:

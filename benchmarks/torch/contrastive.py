@@ -123,17 +123,11 @@ def main():
 
 
 def evaluate(model, x, truth, seed):
-    from scipy.optimize import linear_sum_assignment
+    from deep_cluster_table import accuracy
     from sklearn.cluster import KMeans
     from sklearn.metrics import normalized_mutual_info_score
     from sklearn.mixture import GaussianMixture
     import umap
-
-    def accuracy(t, p):
-        table = np.zeros((p.max() + 1, t.max() + 1), np.int64)
-        np.add.at(table, (p, t), 1)
-        r, c = linear_sum_assignment(-table)
-        return table[r, c].sum() / len(t)
 
     with torch.no_grad():
         h = torch.cat([model.represent(x[i:i + 2048]) for i in range(0, x.shape[0], 2048)]).numpy()

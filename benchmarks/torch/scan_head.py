@@ -17,7 +17,9 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+from deep_cluster_table import accuracy  # noqa: E402
 from fashion_data import images  # noqa: E402
+from sklearn.metrics import normalized_mutual_info_score as nmi  # noqa: E402
 
 
 def main():
@@ -69,19 +71,6 @@ def main():
                 labels = heads[best](h).argmax(1).numpy()
             print(f"epoch {epoch + 1}: losses {[round(float(t) / n, 4) for t in totals]} best head {best}: "
                   f"ACC {accuracy(truth, labels):.3f} NMI {nmi(truth, labels):.3f}", flush=True)
-
-
-def accuracy(t, p):
-    from scipy.optimize import linear_sum_assignment
-    table = np.zeros((p.max() + 1, t.max() + 1), np.int64)
-    np.add.at(table, (p, t), 1)
-    r, c = linear_sum_assignment(-table)
-    return table[r, c].sum() / len(t)
-
-
-def nmi(t, p):
-    from sklearn.metrics import normalized_mutual_info_score
-    return normalized_mutual_info_score(t, p)
 
 
 if __name__ == "__main__":
