@@ -146,20 +146,14 @@ public enum DeepClustering {
             guard c.scanNeighbours >= 1, c.scanNeighbours < count else {
                 throw TrainingError(description: "SCAN: \(c.scanNeighbours) neighbours need more than that many images (\(count))")
             }
-            var projections = try timed("projections") {
+            let projections = try timed("projections") {
                 try network.infer(images.images, count: count, through: network.layers.count - 1, batchSize: 1024) {
                     progress("projections", $0, count)
                 }
             }
             let width = network.outputSize
-            for i in 0 ..< count {
-                var squares: Float = 0
-                for j in 0 ..< width { squares += projections[i * width + j] * projections[i * width + j] }
-                let scale = 1 / max(squares.squareRoot(), 1e-12)
-                for j in 0 ..< width { projections[i * width + j] *= scale }
-            }
             let graph = try timed("k-NN") {
-                try backend.kNearestNeighbours(projections, rows: count, dim: width, k: c.scanNeighbours, excludeSelf: true) {
+                try backend.kNearestNeighbours(UMAP.normalisedRows(projections, rows: count, dim: width), rows: count, dim: width, k: c.scanNeighbours, excludeSelf: true) {
                     progress("k-NN", $0, $1)
                 }
             }

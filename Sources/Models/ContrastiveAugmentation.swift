@@ -38,15 +38,9 @@ public struct ContrastiveAugmentation: Sendable, Equatable {
         return Draw(width: w, height: h, centreX: cx, centreY: cy, flip: flip, brightness: jittered ? b : nil, contrast: c)
     }
 
-    /// Writes one random view of `source [height, width]` into `destination`.
-    public func view(of source: UnsafePointer<Float>, width: Int, height: Int, into destination: UnsafeMutablePointer<Float>,
-                     rng: inout SplitMix64) {
-        apply(draw(&rng), source: source, width: width, height: height, into: destination)
-    }
-
     /// Writes a random view of image `sources[r]` of `images [*, height, width]` into row `r` of
-    /// `destination` for every `r`: the random choices drawn from `rng` in row order (the same views
-    /// as calling `view(of:)` row after row), the resampling across the cores.
+    /// `destination` for every `r`: the random choices drawn from `rng` in row order (so the views do
+    /// not depend on the number of cores), the resampling across the cores.
     public func views(of images: UnsafePointer<Float>, sources: [Int], width: Int, height: Int, into destination: UnsafeMutablePointer<Float>,
                       rng: inout SplitMix64) {
         let draws = sources.map { _ in draw(&rng) }, size = width * height

@@ -78,7 +78,7 @@ public enum SemanticClustering {
                     }
                 }
                 try rows.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * d]), to: rowsBuffer, offset: 0) }
-                total += try trainHeads(heads, on: rowsBuffer, pairs: m, configuration: c, backend: backend) * Double(m)
+                total += try trainHeads(heads, on: rowsBuffer, pairs: m, configuration: c, backend: backend).loss * Double(m)
                 step += 1
                 try adam(heads.parameters, configuration: c, backend: backend, step: step)
             }
@@ -125,8 +125,9 @@ public enum SemanticClustering {
                 }
                 try views.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * p]), to: input, offset: 0) }
                 let codes = try network.forward(input, batch: 2 * m, training: true, layers: 0 ... f)
-                total += try trainHeads(heads, on: codes, pairs: m, configuration: c, backend: backend, inputGradient: true) * Double(m)
-                guard let dCodes = heads.lastInputGradient else { preconditionFailure("SCAN heads gave no input gradient") }
+                let (loss, inputGradient) = try trainHeads(heads, on: codes, pairs: m, configuration: c, backend: backend, inputGradient: true)
+                total += loss * Double(m)
+                guard let dCodes = inputGradient else { preconditionFailure("SCAN heads gave no input gradient") }
                 try network.backward(dCodes, batch: 2 * m, layers: 0 ... f)
                 step += 1
                 try adam(trained, configuration: c, backend: backend, step: step)
@@ -141,19 +142,12 @@ public enum SemanticClustering {
     }
 
     /// The heads as one linear layer `[heads * clusters, inputs]` (PyTorch's default initialisation
-    /// from the seed); `lastInputGradient` keeps the latest backward's input gradient.
-    final class Heads<B: ComputeBackend> {
-        let layer: Linear<B>
-        var lastInputGradient: B.Buffer?
-        var parameters: [Parameter<B>] { layer.parameters }
-        init(_ layer: Linear<B>) { self.layer = layer }
-    }
-
-    static func makeHeads<B: ComputeBackend>(inputs d: Int, configuration c: Configuration, backend: B) throws -> Heads<B> {
+    /// from the seed).
+    static func makeHeads<B: ComputeBackend>(inputs d: Int, configuration c: Configuration, backend: B) throws -> Linear<B> {
         var rng = SplitMix64(seed: c.seed)
         let outputs = c.heads * c.clusters
-        return Heads(try Linear(backend: backend, name: "heads", input: d, output: outputs,
-                                initial: Initialization.pytorchDefault(shape: [outputs, d], biasCount: outputs, generator: &rng)))
+        return try Linear(backend: backend, name: "heads", input: d, output: outputs,
+                          initial: Initialization.pytorchDefault(shape: [outputs, d], biasCount: outputs, generator: &rng))
     }
 
     static func check(rows n: Int, neighbours: [Int32], perRow: Int, configuration c: Configuration) throws {
@@ -180,15 +174,14 @@ public enum SemanticClustering {
     }
 
     /// Forward of the heads on `x [2m, inputs]` (anchors then neighbours), SCAN's loss and the
-    /// heads' gradients (and, with `inputGradient`, `heads.lastInputGradient`); returns the loss.
-    static func trainHeads<B: ComputeBackend>(_ heads: Heads<B>, on x: B.Buffer, pairs m: Int, configuration c: Configuration, backend: B,
-                                              inputGradient: Bool = false) throws -> Double {
-        let logitsBuffer = try heads.layer.forward(x, batch: 2 * m, training: true)
-        var logits = try backend.floats(logitsBuffer, offset: 0, count: 2 * m * heads.layer.outputSize)
+    /// heads' gradients; returns the loss and, with `inputGradient`, the gradient with respect to `x`.
+    static func trainHeads<B: ComputeBackend>(_ heads: Linear<B>, on x: B.Buffer, pairs m: Int, configuration c: Configuration, backend: B,
+                                              inputGradient: Bool = false) throws -> (loss: Double, inputGradient: B.Buffer?) {
+        let logitsBuffer = try heads.forward(x, batch: 2 * m, training: true)
+        var logits = try backend.floats(logitsBuffer, offset: 0, count: 2 * m * heads.outputSize)
         let loss = batchLossAndGradient(&logits, pairs: m, heads: c.heads, clusters: c.clusters, entropyWeight: Double(c.entropyWeight))
         try logits.withUnsafeBufferPointer { try backend.upload($0, to: logitsBuffer, offset: 0) }
-        heads.lastInputGradient = try heads.layer.backward(logitsBuffer, batch: 2 * m, inputGradient: inputGradient)
-        return loss
+        return (loss, try heads.backward(logitsBuffer, batch: 2 * m, inputGradient: inputGradient))
     }
 
     /// Adam with PyTorch's L2 weight decay on `parameters` (fresh moments on the first step).
@@ -205,10 +198,10 @@ public enum SemanticClustering {
     }
 
     /// Every head's selection loss over all points and neighbours; the lowest one's argmax labels.
-    static func choose<B: ComputeBackend>(features: [Float], rows n: Int, dim d: Int, heads: Heads<B>, neighbours: [Int32], perRow: Int,
+    static func choose<B: ComputeBackend>(features: [Float], rows n: Int, dim d: Int, heads: Linear<B>, neighbours: [Int32], perRow: Int,
                                           configuration c: Configuration, epochLosses: [Double], backend: B) throws -> Result {
         let k = c.clusters
-        let probabilities = try headProbabilities(features: features, rows: n, dim: d, weight: heads.layer.weight, bias: heads.layer.bias,
+        let probabilities = try headProbabilities(features: features, rows: n, dim: d, weight: heads.weight, bias: heads.bias,
                                                   outputs: c.heads * k, clusters: k, backend: backend)
         let losses = (0 ..< c.heads).map { selectionLoss(probabilities, rows: n, head: $0, heads: c.heads, clusters: k,
                                                           neighbours: neighbours, perRow: perRow) }

@@ -251,7 +251,8 @@ public enum UMAP {
         return Double(hits) / Double(queries.count * k)
     }
 
-    static func normalisedRows(_ x: [Float], rows n: Int, dim d: Int) -> [Float] {
+    /// `x [rows, dim]` with every row scaled to unit length (zero rows stay zero).
+    public static func normalisedRows(_ x: [Float], rows n: Int, dim d: Int) -> [Float] {
         var y = x
         for i in 0 ..< n {
             var s: Float = 0

@@ -57,7 +57,7 @@ final class ContrastiveTests: XCTestCase {
         let augmentation = ContrastiveAugmentation()
         func view(seed: UInt64) -> [Float] {
             var rng = SplitMix64(seed: seed), out = [Float](repeating: 0, count: 784)
-            image.withUnsafeBufferPointer { augmentation.view(of: $0.baseAddress!, width: 28, height: 28, into: &out, rng: &rng) }
+            image.withUnsafeBufferPointer { augmentation.views(of: $0.baseAddress!, sources: [0], width: 28, height: 28, into: &out, rng: &rng) }
             return out
         }
         XCTAssertEqual(view(seed: 4), view(seed: 4))

@@ -31,7 +31,8 @@ public func fuzzSafetensors(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32
     if let model = try? PCA.Model(file: file, source: "fuzz") {
         precondition(model.components.count == model.count * model.dim, "PCA model: components do not match its shape")
     }
-    _ = try? ArchitectureRequest(name: nil, autoencoder: true).initialising(from: file, path: "fuzz")
-    _ = try? ArchitectureRequest(name: nil, autoencoder: false, dropout: 0).initialising(from: file, path: "fuzz")
+    for task in TrainingTask.allCases {
+        _ = try? ArchitectureRequest(name: nil, task: task, dropout: 0).initialising(from: file, path: "fuzz")
+    }
     return 0
 }
