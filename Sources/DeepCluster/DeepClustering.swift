@@ -21,7 +21,9 @@ import Reduce
 ///   kept (SCAN's head-only setting; `scanUpdate .network`: one head trained with the encoder on
 ///   augmented anchors and neighbours, SCAN's MNIST setting). The default is head-only because it
 ///   reached the lower SCAN loss — SCAN's own label-free criterion — on the 70,000 images
-///   (README, "Deep clustering"), in a third of the time.
+///   (README, "Deep clustering"), in a third of the time. With `selfLabeling`, SCAN's third step
+///   (see `SelfLabeling`) then fine-tunes the encoder and the chosen head on their confident
+///   predictions.
 ///
 /// The network is either given (pretrained) or pretrained here on the same images for
 /// `pretrainEpochs` (N2D's paper trains 1000; see the README for how many this tool uses and why):
@@ -58,6 +60,8 @@ public enum DeepClustering {
         /// nil: `SemanticClustering.Configuration.wholeNetwork` when the network is updated, the
         /// head-only defaults (`SemanticClustering.Configuration()`) otherwise.
         public var scan: SemanticClustering.Configuration?
+        /// SCAN's self-labelling step after the clustering step (nil: off; its seed is set from `seed`).
+        public var selfLabeling: SelfLabeling.Configuration?
         public init() {}
     }
 
@@ -74,6 +78,8 @@ public enum DeepClustering {
         public var selfTraining: DeepEmbeddedClustering.Result?
         /// SCAN only.
         public var semantic: SemanticClustering.Result?
+        /// SCAN with self-labelling only.
+        public var selfLabeling: SelfLabeling.Result?
         public var notes: [String]
     }
 
@@ -141,7 +147,8 @@ public enum DeepClustering {
                 if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
                 return model.predict(layout.embedding, rows: count).map(Int32.init)
             }
-            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: nil, notes: notes), network)
+            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: nil,
+                           selfLabeling: nil, notes: notes), network)
         case .scan:
             guard c.scanNeighbours >= 1, c.scanNeighbours < count else {
                 throw TrainingError(description: "SCAN: \(c.scanNeighbours) neighbours need more than that many images (\(count))")
@@ -170,8 +177,21 @@ public enum DeepClustering {
                                                              configuration: s) { progress("SCAN", $0, $1) }
                 }
             }
-            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: fitted, notes: notes),
-                    network)
+            var labels = fitted.labels, selfLabeled: SelfLabeling.Result?
+            if var l = c.selfLabeling {
+                codes = []
+                l.seed = c.seed
+                selfLabeled = try timed("self-labelling") {
+                    try SelfLabeling.fit(network, headWeight: fitted.headWeight, headBias: fitted.headBias, images: images.images, count: count,
+                                         configuration: l) { progress("self-labelling", $0, $1) }
+                }
+                labels = selfLabeled!.labels
+                if selfLabeled!.confidentPerEpoch.allSatisfy({ $0 == 0 }) {
+                    notes.append("note: no image was predicted with probability above \(l.threshold); self-labelling changed nothing")
+                }
+            }
+            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: fitted,
+                           selfLabeling: selfLabeled, notes: notes), network)
         case .dec, .idec:
             var k = KMeans.Configuration()
             (k.k, k.restarts, k.seed) = (c.clusters, c.kMeansRestarts, c.seed)
@@ -189,7 +209,8 @@ public enum DeepClustering {
                 notes.append("note: \(c.method.rawValue.uppercased()) stopped at \(s.maxIterations) batches before fewer than "
                     + "\(s.tolerance * 100) % of labels changed")
             }
-            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, semantic: nil, notes: notes),
+            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, semantic: nil, selfLabeling: nil,
+                           notes: notes),
                     network)
         }
     }

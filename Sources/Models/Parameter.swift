@@ -22,3 +22,16 @@ public final class Parameter<B: ComputeBackend> {
         gradient = try backend.makeBuffer(count: values.count)
     }
 }
+
+extension Parameter {
+    /// One Adam step (PyTorch's algorithm, `settings.weightDecay` as its L2 `weight_decay`) on this
+    /// parameter from its gradient; the moments are allocated, zero, on the first call.
+    func adamStep(settings: AdamSettings, step: Int, backend: B) throws {
+        if firstMoment == nil {
+            firstMoment = try backend.makeBuffer([Float](repeating: 0, count: count))
+            secondMoment = try backend.makeBuffer([Float](repeating: 0, count: count))
+        }
+        try backend.adamStep(parameters: value, gradients: gradient, firstMoment: firstMoment!, secondMoment: secondMoment!, count: count,
+                             settings: settings, step: step)
+    }
+}

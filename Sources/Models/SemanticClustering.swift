@@ -51,6 +51,9 @@ public enum SemanticClustering {
         public var headLosses: [Double]
         /// Mean training loss (all heads summed) of each epoch.
         public var epochLosses: [Double]
+        /// The chosen head: weight `[clusters, featureSize]` and bias `[clusters]` (self-labelling
+        /// starts from them).
+        public var headWeight: [Float], headBias: [Float]
     }
 
     /// `(epochs done, epochs)`.
@@ -187,14 +190,7 @@ public enum SemanticClustering {
     /// Adam with PyTorch's L2 weight decay on `parameters` (fresh moments on the first step).
     static func adam<B: ComputeBackend>(_ parameters: [Parameter<B>], configuration c: Configuration, backend: B, step: Int) throws {
         let settings = AdamSettings(learningRate: c.learningRate, weightDecay: c.weightDecay)
-        for p in parameters {
-            if p.firstMoment == nil {
-                p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
-                p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
-            }
-            try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
-                                 count: p.count, settings: settings, step: step)
-        }
+        for p in parameters { try p.adamStep(settings: settings, step: step, backend: backend) }
     }
 
     /// Every head's selection loss over all points and neighbours; the lowest one's argmax labels.
@@ -212,7 +208,9 @@ public enum SemanticClustering {
             for j in 1 ..< k where probabilities[base + j] > probabilities[base + arg] { arg = j }
             return Int32(arg)
         }
-        return Result(labels: labels, head: best, headLosses: losses, epochLosses: epochLosses)
+        let weight = try backend.floats(heads.weight.value), bias = try backend.floats(heads.bias.value)
+        return Result(labels: labels, head: best, headLosses: losses, epochLosses: epochLosses,
+                      headWeight: Array(weight[(best * k * d) ..< ((best + 1) * k * d)]), headBias: Array(bias[(best * k) ..< ((best + 1) * k)]))
     }
 
     /// Replaces `logits [2m, heads * clusters]` (anchors, then their neighbours) by `dL/dlogits`

@@ -284,12 +284,7 @@ extension TrainingSettings.Optimizer {
         for p in parameters {
             switch self {
             case .adam:
-                if p.firstMoment == nil {
-                    p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
-                    p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
-                }
-                try backend.adamStep(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!, secondMoment: p.secondMoment!,
-                                     count: p.count, settings: AdamSettings(learningRate: learningRate), step: step)
+                try p.adamStep(settings: AdamSettings(learningRate: learningRate), step: step, backend: backend)
             case .sgd:
                 if p.firstMoment == nil { p.firstMoment = try backend.makeBuffer(count: p.count) }
                 try backend.sgdStep(parameters: p.value, gradients: p.gradient, momentumBuffer: p.firstMoment, count: p.count,

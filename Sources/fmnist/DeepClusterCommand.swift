@@ -11,7 +11,7 @@ import Progress
 struct DeepClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deep-cluster",
-        abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC, IDEC or SCAN; labels are read only to score.",
+        abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC, IDEC or SCAN (+ self-labelling); labels are read only to score.",
         discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first, "
             + "or with --pretrain contrastive (SCAN's default) a SimCLR encoder as `fmnist train contrastive` trains it. "
             + "Labels are written as int64 .npy, one per image in split order (all: the 60,000 training images, then the "
@@ -70,6 +70,13 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "SCAN: clustering heads trained together, the lowest-loss one kept (default: 10 with heads, 1 with network).")
     var scanHeads: Int?
 
+    @Flag(help: ArgumentHelp("SCAN: then self-label (SCAN's third step): fine-tune the encoder and the chosen head on strongly "
+        + "augmented views of the images predicted with probability > 0.99, class-balanced cross-entropy, batch 1000."))
+    var selfLabel = false
+
+    @Option(help: "SCAN with --self-label: epochs of self-labelling (default: \(SelfLabeling.Configuration().epochs)).")
+    var selfLabelEpochs: Int?
+
     @Option(help: "DEC/IDEC: batches at most (default: 20000).")
     var maxIterations: Int?
 
@@ -122,7 +129,8 @@ struct DeepClusterCommand: ParsableCommand {
         let n2dOnly = [("--umap-neighbors", umapNeighbors != nil), ("--umap-min-dist", umapMinDist != nil), ("--umap-dims", umapDims != nil)]
         let selfTrainingOnly = [("--max-iterations", maxIterations != nil), ("--update-interval", updateInterval != nil), ("--tol", tol != nil),
                                 ("--optimizer", optimizer != nil), ("--lr", lr != nil)]
-        let scanOnly = [("--scan-update", scanUpdate != nil), ("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil)]
+        let scanOnly = [("--scan-update", scanUpdate != nil), ("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil),
+                        ("--self-label", selfLabel)]
         let notApplying: [(String, Bool)]
         switch method {
         case .n2d: notApplying = selfTrainingOnly + [("--gamma", gamma != nil)] + scanOnly
@@ -144,6 +152,10 @@ struct DeepClusterCommand: ParsableCommand {
             if pretrain == .contrastive && (shift ?? 0) != 0 {
                 throw ValidationError("--shift does not apply to --pretrain contrastive, whose views are random crops of their own")
             }
+        }
+        if let selfLabelEpochs {
+            guard selfLabel else { throw ValidationError("--self-label-epochs sets the self-labelling, which only --self-label turns on") }
+            guard selfLabelEpochs >= 0 else { throw ValidationError("--self-label-epochs \(selfLabelEpochs) must not be negative") }
         }
         if let scanEpochs, scanEpochs < 0 { throw ValidationError("--scan-epochs \(scanEpochs) must not be negative") }
         if let scanHeads, scanHeads < 1 { throw ValidationError("--scan-heads \(scanHeads) must be at least 1") }
@@ -176,6 +188,11 @@ struct DeepClusterCommand: ParsableCommand {
             if let scanHeads { s.heads = scanHeads }
             c.scan = s
         }
+        if selfLabel {
+            var l = SelfLabeling.Configuration()
+            if let selfLabelEpochs { l.epochs = selfLabelEpochs }
+            c.selfLabeling = l
+        }
         if let maxIterations { c.selfTraining.maxIterations = maxIterations }
         if let updateInterval { c.selfTraining.updateInterval = updateInterval }
         if let tol { c.selfTraining.tolerance = tol }
@@ -194,6 +211,8 @@ struct DeepClusterCommand: ParsableCommand {
         var iterations: Int?, converged: Bool?, updates: [DeepEmbeddedClustering.Update]?
         /// SCAN: the chosen head, every head's selection loss, the training loss per epoch.
         var scanHead: Int?, scanHeadLosses: [Double]?, scanEpochLosses: [Double]?
+        /// SCAN's self-labelling: confident images before it and in each epoch, the loss per epoch.
+        var selfLabelConfidentBefore: Int?, selfLabelConfident: [Int]?, selfLabelEpochLosses: [Double]?
         /// Against the true labels of every image, and of the test images alone (split all).
         var metrics: ExternalMetrics, testMetrics: ExternalMetrics?
         var notes: [String]
@@ -253,7 +272,9 @@ struct DeepClusterCommand: ParsableCommand {
                             clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
                             iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates,
                             scanHead: result.semantic?.head, scanHeadLosses: result.semantic?.headLosses,
-                            scanEpochLosses: result.semantic?.epochLosses, metrics: metrics,
+                            scanEpochLosses: result.semantic?.epochLosses, selfLabelConfidentBefore: result.selfLabeling?.confidentBefore,
+                            selfLabelConfident: result.selfLabeling?.confidentPerEpoch, selfLabelEpochLosses: result.selfLabeling?.epochLosses,
+                            metrics: metrics,
                             testMetrics: testMetrics, notes: result.notes)
         if json { print(try jsonString(report)); return }
         result.notes.forEach(note)

@@ -78,6 +78,21 @@ final class DeepClusterCommandTests: XCTestCase {
         let scanned = try XCTUnwrap(try NPYArray.read(scanLabels).integers)
         XCTAssertEqual(scanned.count, 400)
         XCTAssertTrue(scanned.allSatisfy { (0 ..< 10).contains($0) })
+        let selfLabeled = try run(["deep-cluster", "--method", "scan", "--model", encoder, "--limit", "200", "--scan-epochs", "3",
+                                   "--scan-heads", "2", "--self-label", "--self-label-epochs", "2", "--out", "\(dir)/self-label.npy", "--json"])
+        XCTAssertEqual(selfLabeled.status, 0, selfLabeled.stderr)
+        let selfLabelReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(selfLabeled.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((selfLabelReport["selfLabelConfident"] as? [Int])?.count, 2)
+        XCTAssertEqual((selfLabelReport["stages"] as? [[String: Any]])?.last?["stage"] as? String, "self-labelling")
+        XCTAssertEqual(selfLabelReport["scanHeadLosses"] as? [Double], scanReport["scanHeadLosses"] as? [Double], "the same SCAN step first")
+        if (selfLabelReport["selfLabelConfident"] as? [Int]) == [0, 0] {
+            XCTAssertEqual(try NPYArray.read("\(dir)/self-label.npy").integers, scanned, "nothing confident: SCAN's labels")
+            XCTAssertTrue((selfLabelReport["notes"] as? [String])?.contains { $0.contains("self-labelling changed nothing") } ?? false)
+        }
+        assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--self-label", "--out", "\(dir)/s.npy"]),
+                           containing: "--self-label does not apply to --method n2d", "self-labelling after n2d")
+        assertOneErrorLine(try run(["deep-cluster", "--method", "scan", "--model", encoder, "--self-label-epochs", "3", "--out", "\(dir)/s.npy"]),
+                           containing: "--self-label-epochs sets the self-labelling, which only --self-label turns on", "epochs without the step")
         let whole = try run(["deep-cluster", "--method", "scan", "--scan-update", "network", "--model", encoder, "--limit", "200",
                              "--scan-epochs", "1", "--out", "\(dir)/scan-network.npy", "--json"])
         XCTAssertEqual(whole.status, 0, whole.stderr)
