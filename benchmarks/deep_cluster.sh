@@ -5,7 +5,8 @@
 #   images, then N2D (UMAP + GMM), DEC and IDEC from it (rows n2d, dec, idec);
 # - PIPELINES "contrastive": a SimCLR encoder (`fmnist train contrastive`, CONTRASTIVE_EPOCHS epochs)
 #   trained on the 70,000 images, then N2D on its representation, SCAN's head-only step (the
-#   default) and SCAN's whole-network step (rows n2d-simclr, scan-simclr, scan-network-simclr).
+#   default), SCAN's whole-network step and the head-only step followed by SCAN's self-labelling
+#   (rows n2d-simclr, scan-simclr, scan-network-simclr, scan-selflabel-simclr).
 # Writes each row's labels (ROW-seedS.npy, int64) and report (ROW-seedS.json) to OUT, then the table
 # (mean and spread over the seeds, re-scored from the .npy files with scikit-learn) to OUT/table.md.
 #
@@ -54,5 +55,7 @@ for s in $SEEDS; do
   done
   "$FMNIST" deep-cluster --method scan --scan-update network --model "$encoder" --seed "$s" \
     --out "$OUT/scan-network-simclr-seed$s.npy" --json --quiet > "$OUT/scan-network-simclr-seed$s.json"
+  "$FMNIST" deep-cluster --method scan --self-label --model "$encoder" --seed "$s" \
+    --out "$OUT/scan-selflabel-simclr-seed$s.npy" --json --quiet > "$OUT/scan-selflabel-simclr-seed$s.json"
 done
 "$(dirname "$0")/.venv/bin/python" benchmarks/deep_cluster_table.py "$OUT" | tee "$OUT/table.md"

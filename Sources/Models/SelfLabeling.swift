@@ -21,11 +21,8 @@ import Foundation
 /// 1000, Adam lr 1e-4 weight decay 1e-4, constant rate) except the epochs: 25 (the reference's
 /// ImageNet length; its CIFAR 200 is eight times the 2-core budget, README "Deep clustering").
 ///
-/// The strong view is SimCLR's (`ContrastiveAugmentation`: crop, flip, brightness / contrast) followed
-/// by the reference's Cutout: one square hole of side `L ~ U{1 ... cutout}` (`2 floor(L / 2)` pixels
-/// cleared, centre uniform over the image, clipped at the edges) set to 0, the background; `cutout`
-/// defaults to half the side, the reference's 16 of 32. (The reference's RandAugment operations are
-/// colour and geometry edits of RGB photographs; SimCLR's view is this tool's strong augmentation.)
+/// The strong view is SCAN's (`StrongAugmentation`: a flip, four RandAugment operations as PIL applies
+/// them, Cutout).
 ///
 /// The labels are the fine-tuned head's argmax on the un-augmented images. No label is read;
 /// deterministic for a seed (shuffles and views drawn in row order, independent of the cores).
@@ -37,8 +34,8 @@ public enum SelfLabeling {
         public var epochs = 25
         public var learningRate: Float = 1e-4
         public var weightDecay: Float = 1e-4
-        /// Largest side of the Cutout hole in pixels (nil: half the image side).
-        public var cutout: Int?
+        /// The strongly augmented views trained on.
+        public var augmentation = StrongAugmentation()
         public var seed: UInt64 = 0
         public init() {}
     }
@@ -60,18 +57,16 @@ public enum SelfLabeling {
     /// Fine-tunes `network`'s encoder (in place) with the head `weight [clusters, featureSize]`,
     /// `bias [clusters]` on `images [count, inputSize]`.
     public static func fit<B: ComputeBackend>(_ network: Network<B>, headWeight: [Float], headBias: [Float], images: [Float], count n: Int,
-                                              configuration c: Configuration,
-                                              augmentation: ContrastiveAugmentation = ContrastiveAugmentation(),
-                                              progress: Progress = { _, _ in }) throws -> Result {
+                                              configuration c: Configuration, progress: Progress = { _, _ in }) throws -> Result {
         let backend = network.backend, p = network.inputSize, d = network.featureSize, f = network.featureLayer
         let k = headBias.count
         precondition(images.count == n * p, "SelfLabeling: \(images.count) pixels for \(n) images")
         precondition(headWeight.count == k * d, "SelfLabeling: head of \(headWeight.count) weights for \(k) x \(d)")
         let side = Int(Double(p).squareRoot())
         guard k >= 2, n >= 1, c.batchSize >= 1, c.epochs >= 0, c.threshold >= 0, c.threshold < 1, c.learningRate > 0,
-              (c.cutout ?? 0) >= 0, side * side == p else {
+              (c.augmentation.cutout ?? 0) >= 0, c.augmentation.operations >= 0, side * side == p else {
             throw TrainingError(description: "self-labelling: 2 or more clusters, batch >= 1, epochs >= 0, threshold in [0, 1), lr > 0, "
-                + "cutout >= 0 and square images")
+                + "cutout and operations >= 0, square images")
         }
         let head = try Linear(backend: backend, name: "selflabel.head", input: d, output: k, initial: (headWeight, headBias))
         let trained = network.parameters(of: 0 ... f) + head.parameters
@@ -79,7 +74,6 @@ public enum SelfLabeling {
         let batch = min(c.batchSize, n)
         let input = try backend.makeBuffer(count: paddedRows(batch) * p)
         var rows = [Float](repeating: 0, count: paddedRows(batch) * p)
-        let cutout = c.cutout ?? side / 2
         let settings = AdamSettings(learningRate: c.learningRate, weightDecay: c.weightDecay)
         func predict(_ indices: [Int]) throws -> [Float] {
             images.withUnsafeBufferPointer { src in
@@ -120,10 +114,8 @@ public enum SelfLabeling {
                 let m = targets.count, padded = paddedRows(m)
                 rows.withUnsafeMutableBufferPointer { dst in
                     images.withUnsafeBufferPointer { src in
-                        augmentation.views(of: src.baseAddress!, sources: targets.map(\.image), width: side, height: side, into: dst.baseAddress!,
-                                           rng: &rng)
+                        c.augmentation.views(of: src.baseAddress!, sources: targets.map(\.image), side: side, into: dst.baseAddress!, rng: &rng)
                     }
-                    for r in 0 ..< m { Self.cutout(dst.baseAddress! + r * p, side: side, largest: cutout, rng: &rng) }
                     // Rows past m repeat the first view; their gradient is zero, so they change nothing (the padding
                     // keeps the layers' per-batch-size buffers to a few sizes).
                     for r in m ..< padded { for j in 0 ..< p { dst[r * p + j] = dst[j] } }
@@ -160,18 +152,6 @@ public enum SelfLabeling {
         var sum = 0.0
         for j in 0 ..< k { sum += exp(Double(logits[base + j] - logits[base + arg])) }
         return (arg, Float(1 / sum))
-    }
-
-    /// Clears one square hole of `image [side, side]` (the reference's `Cutout(n_holes=1, length=largest,
-    /// random=True)`): `L ~ U{1 ... largest}`, centre `(y, x)` uniform, rows `y - L/2 ..< y + L/2` and the
-    /// same columns, clipped to the image, set to 0. Nothing when `largest` is 0.
-    static func cutout(_ image: UnsafeMutablePointer<Float>, side: Int, largest: Int, rng: inout SplitMix64) {
-        guard largest >= 1 else { return }
-        let length = 1 + rng.next(below: largest)
-        let y = rng.next(below: side), x = rng.next(below: side)
-        let (y1, y2) = (max(0, y - length / 2), min(side, y + length / 2))
-        let (x1, x2) = (max(0, x - length / 2), min(side, x + length / 2))
-        for row in y1 ..< max(y1, y2) { for column in x1 ..< max(x1, x2) { image[row * side + column] = 0 } }
     }
 
     /// Replaces the first `targets.count` rows of `logits [rows, classes]` by the gradient of the
