@@ -266,6 +266,9 @@ struct DeepClusterCommand: ParsableCommand {
         let testMetrics = split == .all ? ExternalMetrics(truth: Array(truth.suffix(testCount)), predicted: Array(labels.suffix(testCount))) : nil
         var sizes = [Int](repeating: 0, count: k)
         for l in labels { sizes[Int(l)] += 1 }
+        var notes = result.notes
+        let empty = sizes.filter { $0 == 0 }.count
+        if empty > 0 { notes.append("note: \(empty) of the \(k) clusters \(empty == 1 ? "is" : "are") empty: the images fell into fewer groups") }
         let fitted = result.selfTraining
         let report = Report(method: method.rawValue, split: split.rawValue, images: images.count, clusters: k, backend: backend.name, model: model,
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
@@ -275,9 +278,9 @@ struct DeepClusterCommand: ParsableCommand {
                             scanEpochLosses: result.semantic?.epochLosses, selfLabelConfidentBefore: result.selfLabeling?.confidentBefore,
                             selfLabelConfident: result.selfLabeling?.confidentPerEpoch, selfLabelEpochLosses: result.selfLabeling?.epochLosses,
                             metrics: metrics,
-                            testMetrics: testMetrics, notes: result.notes)
+                            testMetrics: testMetrics, notes: notes)
         if json { print(try jsonString(report)); return }
-        result.notes.forEach(note)
+        notes.forEach(note)
         let stages = result.seconds.map { String(format: "%@ %.1f s", $0.stage, $0.seconds) }.joined(separator: ", ")
         print("\(method.rawValue): \(images.count) images, \(k) clusters in \(String(format: "%.1f", seconds)) s (\(stages)); wrote \(out)")
         let line = { (m: ExternalMetrics) in String(format: "ACC %.4f  NMI %.4f  ARI %.4f  AMI %.4f", m.accuracy, m.nmi, m.ari, m.ami) }

@@ -85,6 +85,11 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual((selfLabelReport["selfLabelConfident"] as? [Int])?.count, 2)
         XCTAssertEqual((selfLabelReport["stages"] as? [[String: Any]])?.last?["stage"] as? String, "self-labelling")
         XCTAssertEqual(selfLabelReport["scanHeadLosses"] as? [Double], scanReport["scanHeadLosses"] as? [Double], "the same SCAN step first")
+        for report in [scanReport, selfLabelReport] {
+            let empty = (report["clusterSizes"] as? [Int])?.filter { $0 == 0 }.count ?? -1
+            let noted = (report["notes"] as? [String])?.contains { $0.contains("clusters is empty") || $0.contains("clusters are empty") }
+            XCTAssertEqual(noted, empty > 0, "an empty cluster is noted, and only then (\(empty) empty)")
+        }
         if (selfLabelReport["selfLabelConfident"] as? [Int]) == [0, 0] {
             XCTAssertEqual(try NPYArray.read("\(dir)/self-label.npy").integers, scanned, "nothing confident: SCAN's labels")
             XCTAssertTrue((selfLabelReport["notes"] as? [String])?.contains { $0.contains("self-labelling changed nothing") } ?? false)
