@@ -49,6 +49,9 @@ public final class OpenCLBackend: ComputeBackend {
 
     /// Opens device `deviceIndex` of `OpenCLPlatforms.devices()`; with nil, the first GPU, else the first device.
     public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic) throws {
+        // The host's own BLAS calls (spectral layouts, eigenproblems, mixtures) run as under the CPU
+        // backend, on the calling thread, so they round the same on every backend.
+        BLASThreads.useCallingThreadOnly()
         let entries = try OpenCLPlatforms.entries()
         guard !entries.isEmpty else {
             throw BackendError.noOpenCLDevice("no OpenCL platform with a device was found (install an ICD, e.g. "
