@@ -114,19 +114,24 @@ public enum SelfLabeling {
                 let m = targets.count, padded = paddedRows(m)
                 rows.withUnsafeMutableBufferPointer { dst in
                     images.withUnsafeBufferPointer { src in
-                        c.augmentation.views(of: src.baseAddress!, sources: targets.map(\.image), side: side, into: dst.baseAddress!, rng: &rng)
+                        c.augmentation.views(of: src.baseAddress!, sources: targets.map(\.image), side: side, into: dst.baseAddress!,
+                                             rng: &rng)
                     }
                     // Rows past m repeat the first view; their gradient is zero, so they change nothing (the padding
                     // keeps the layers' per-batch-size buffers to a few sizes).
                     for r in m ..< padded { for j in 0 ..< p { dst[r * p + j] = dst[j] } }
                 }
-                try rows.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< padded * p]), to: input, offset: 0) }
+                try rows.withUnsafeBufferPointer {
+                    try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< padded * p]), to: input, offset: 0)
+                }
                 let h = try network.forward(input, batch: padded, training: true, layers: 0 ... f)
                 let outputs = try head.forward(h, batch: padded, training: true)
                 var gradient = try backend.floats(outputs, offset: 0, count: padded * k)
                 let loss = balancedCrossEntropy(&gradient, targets: targets.map(\.cluster), classes: k, balanced: c.classBalancing)
                 try gradient.withUnsafeBufferPointer { try backend.upload($0, to: outputs, offset: 0) }
-                guard let dh = try head.backward(outputs, batch: padded, inputGradient: true) else { preconditionFailure("head gave no input gradient") }
+                guard let dh = try head.backward(outputs, batch: padded, inputGradient: true) else {
+                    preconditionFailure("self-labelling: the head gave no input gradient")
+                }
                 try network.backward(dh, batch: padded, layers: 0 ... f)
                 step += 1
                 for parameter in trained { try parameter.adamStep(settings: settings, step: step, backend: backend) }

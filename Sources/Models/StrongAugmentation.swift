@@ -94,7 +94,9 @@ public struct StrongAugmentation: Sendable, Equatable {
     static func apply(_ operation: Operation, value v: Double, to image: [Double], side: Int) -> [Double] {
         func clip(_ x: Double) -> Double { min(max(x.rounded(), 0), 255) }
         /// PIL's `Image.blend(degenerate, image, v)`: `degenerate + v (image - degenerate)`, truncated.
-        func blend(_ degenerate: [Double]) -> [Double] { zip(degenerate, image).map { min(max(($0 + v * ($1 - $0)).rounded(.down), 0), 255) } }
+        func blend(_ degenerate: [Double]) -> [Double] {
+            zip(degenerate, image).map { min(max(($0 + v * ($1 - $0)).rounded(.down), 0), 255) }
+        }
         /// PIL's `transform(AFFINE, (a, b, c, d, e, f))`: output pixel centre `(x, y)` samples the input at
         /// `(a x + b y + c, d x + e y + f)`, nearest pixel, 0 outside.
         func affine(_ a: Double, _ b: Double, _ c: Double, _ d: Double, _ e: Double, _ f: Double) -> [Double] {

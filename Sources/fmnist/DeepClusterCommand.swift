@@ -268,7 +268,9 @@ struct DeepClusterCommand: ParsableCommand {
         for l in labels { sizes[Int(l)] += 1 }
         var notes = result.notes
         let empty = sizes.filter { $0 == 0 }.count
-        if empty > 0 { notes.append("note: \(empty) of the \(k) clusters \(empty == 1 ? "is" : "are") empty: the images fell into fewer groups") }
+        if empty > 0 {
+            notes.append("note: \(empty) of the \(k) clusters \(empty == 1 ? "is" : "are") empty: the images fell into fewer groups")
+        }
         let fitted = result.selfTraining
         let report = Report(method: method.rawValue, split: split.rawValue, images: images.count, clusters: k, backend: backend.name, model: model,
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
