@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # On the GPU machine (after `pack.sh --with-data`): issue 15's best pipeline timed on `--backend
 # opencl` — SimCLR pretraining of the encoder on all 70,000 images (EPOCHS, default 50, as in
-# benchmarks/deep_cluster.sh), then N2D and SCAN on its representation — and, for the same command,
+# benchmarks/deep_cluster.sh), then N2D, SCAN and SCAN + self-labelling on its representation — and, for the same command,
 # one contrastive epoch on `--backend cpu` (all the machine's cores). JSON reports, labels and a
 # summary table in $OUT (or ./out). EPOCHS=1 LIMIT=500 for a smoke run (the first 500 images of each split).
 set -uo pipefail
@@ -24,3 +24,5 @@ run simclr-1-epoch cpu train contrastive --images all --val-fraction 0 --epochs 
 run simclr-$epochs-epochs opencl train contrastive --images all --val-fraction 0 --epochs "$epochs" --seed 0 --out $t/simclr.safetensors
 run n2d-simclr opencl deep-cluster --method n2d --model $t/simclr.safetensors --seed 0 --out "$out/n2d-simclr-seed0.npy"
 run scan-simclr opencl deep-cluster --method scan --model $t/simclr.safetensors --seed 0 --out "$out/scan-simclr-seed0.npy"
+run scan-selflabel-simclr opencl deep-cluster --method scan --self-label --model $t/simclr.safetensors --seed 0 \
+  --out "$out/scan-selflabel-simclr-seed0.npy"
