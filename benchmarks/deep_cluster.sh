@@ -13,6 +13,7 @@
 #   bash benchmarks/deep_cluster.sh                  # seeds 0 1 2, both pipelines
 #   SEEDS="0" EPOCHS=10 MAX_ITERATIONS=1000 OUT=/tmp/dc bash benchmarks/deep_cluster.sh
 #   PIPELINES=contrastive bash benchmarks/deep_cluster.sh
+#   PIPELINES=contrastive CONTRASTIVE_EPOCHS=100 TAG=100 bash benchmarks/deep_cluster.sh   # rows n2d-simclr100, ...
 #
 # The hyper-parameters are fixed in advance (README, "Deep clustering"): none is chosen by a score.
 set -euo pipefail
@@ -31,7 +32,8 @@ mkdir -p "$OUT" "$MODELS"
 for s in $SEEDS; do
   case " $PIPELINES " in *" autoencoder "*) ;; *) continue ;; esac
   ae="$MODELS/dense-ae$TAG-seed$s.safetensors"
-  if [ ! -f "$ae" ]; then
+  if [ ! -f "$ae" ] || [ ! -s "$OUT/pretrain$TAG-seed$s.json" ]; then   # no report: an interrupted run
+    rm -f "$ae" "$ae.state"
     "$FMNIST" train autoencoder --arch dense-ae --latent 10 --images all --val-fraction 0 --epochs "$EPOCHS" \
       --shift "$SHIFT" --seed "$s" --out "$ae" --json --quiet > "$OUT/pretrain$TAG-seed$s.json"
   fi
@@ -44,18 +46,21 @@ for s in $SEEDS; do
 done
 for s in $SEEDS; do
   case " $PIPELINES " in *" contrastive "*) ;; *) continue ;; esac
-  encoder="$MODELS/simclr-seed$s.safetensors"
-  if [ ! -f "$encoder" ]; then
+  name="simclr$TAG"                      # e.g. TAG=100 with CONTRASTIVE_EPOCHS=100: rows n2d-simclr100, ...
+  encoder="$MODELS/$name-seed$s.safetensors"
+  # The report is written when training ends; a checkpoint without it is an interrupted run: train again.
+  if [ ! -f "$encoder" ] || [ ! -s "$OUT/pretrain-$name-seed$s.json" ]; then
+    rm -f "$encoder" "$encoder.state"
     "$FMNIST" train contrastive --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" --seed "$s" --out "$encoder" \
-      --json --quiet > "$OUT/pretrain-simclr-seed$s.json"
+      --json --quiet > "$OUT/pretrain-$name-seed$s.json"
   fi
   for m in n2d scan; do
-    "$FMNIST" deep-cluster --method $m --model "$encoder" --seed "$s" --out "$OUT/$m-simclr-seed$s.npy" --json --quiet \
-      > "$OUT/$m-simclr-seed$s.json"
+    "$FMNIST" deep-cluster --method $m --model "$encoder" --seed "$s" --out "$OUT/$m-$name-seed$s.npy" --json --quiet \
+      > "$OUT/$m-$name-seed$s.json"
   done
   "$FMNIST" deep-cluster --method scan --scan-update network --model "$encoder" --seed "$s" \
-    --out "$OUT/scan-network-simclr-seed$s.npy" --json --quiet > "$OUT/scan-network-simclr-seed$s.json"
+    --out "$OUT/scan-network-$name-seed$s.npy" --json --quiet > "$OUT/scan-network-$name-seed$s.json"
   "$FMNIST" deep-cluster --method scan --self-label --model "$encoder" --seed "$s" \
-    --out "$OUT/scan-selflabel-simclr-seed$s.npy" --json --quiet > "$OUT/scan-selflabel-simclr-seed$s.json"
+    --out "$OUT/scan-selflabel-$name-seed$s.npy" --json --quiet > "$OUT/scan-selflabel-$name-seed$s.json"
 done
 "$(dirname "$0")/.venv/bin/python" benchmarks/deep_cluster_table.py "$OUT" | tee "$OUT/table.md"
