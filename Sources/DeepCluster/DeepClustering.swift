@@ -19,7 +19,7 @@ import Reduce
 ///   neighbours by the encoder's normalised projection (SCAN mines them in the pretext model's
 ///   output), then linear clustering heads on its fixed representation `h`, the lowest-loss head
 ///   kept (SCAN's head-only setting; `scanUpdate .network`: one head trained with the encoder on
-///   augmented anchors and neighbours, SCAN's MNIST setting). The default is head-only because it
+///   strongly augmented anchors and neighbours, SCAN's MNIST setting). The default is head-only because it
 ///   reached the lower SCAN loss — SCAN's own label-free criterion — on the 70,000 images
 ///   (README, "Deep clustering"), in a third of the time. With `selfLabeling`, SCAN's third step
 ///   (see `SelfLabeling`) then fine-tunes the encoder and the chosen head on their confident

@@ -31,14 +31,36 @@ public enum SemanticClustering {
         public var learningRate: Float = 1e-4
         public var weightDecay: Float = 1e-4
         public var seed: UInt64 = 0
+        /// The views of anchors and neighbours the whole-network step trains on (`fitNetwork` only):
+        /// SCAN's strong augmentation, as both reference settings (`augmentation_strategy: ours`).
+        public var views = SCANViews.strong(StrongAugmentation())
         public init() {}
 
         /// SCAN's MNIST setting (configs/scan/scan_mnist.yml): one head, the whole network updated on
-        /// augmented anchors and neighbours, Adam lr 1e-4 weight decay 1e-4, batch 48, 5 epochs.
+        /// strongly augmented anchors and neighbours, Adam lr 1e-4 weight decay 1e-4, batch 48, 5 epochs.
+        /// (SCAN's CIFAR-10 setting, configs/scan/scan_cifar10.yml, differs only in batch 128 and 50
+        /// epochs.)
         public static var wholeNetwork: Configuration {
             var c = Configuration()
             (c.heads, c.batchSize, c.epochs) = (1, 48, 5)
             return c
+        }
+    }
+
+    /// Random views of images for the whole-network step.
+    public enum SCANViews: Sendable, Equatable {
+        /// SCAN's strong augmentation (flip, four RandAugment operations, Cutout).
+        case strong(StrongAugmentation)
+        /// SimCLR's views (crop, flip, jitter): what the encoder was pretrained on.
+        case simclr(ContrastiveAugmentation)
+
+        /// Writes a view of image `sources[r]` of `images [*, side, side]` into row `r` of `destination`.
+        func views(of images: UnsafePointer<Float>, sources: [Int], side: Int, into destination: UnsafeMutablePointer<Float>,
+                   rng: inout SplitMix64) {
+            switch self {
+            case .strong(let a): a.views(of: images, sources: sources, side: side, into: destination, rng: &rng)
+            case .simclr(let a): a.views(of: images, sources: sources, width: side, height: side, into: destination, rng: &rng)
+            }
         }
     }
 
@@ -94,13 +116,11 @@ public enum SemanticClustering {
     }
 
     /// SCAN's full step: the encoder `layers 0 ... featureLayer` of `network` and new heads on its
-    /// output, trained together on random views (`augmentation`) of each anchor image and of one of
-    /// its neighbours; the network is updated in place. Then the heads are chosen and applied as in
-    /// `fit`, on the un-augmented images' features.
+    /// output, trained together on random views of each anchor image and of one of
+    /// its neighbours (`configuration.views`); the network is updated in place. Then the heads are
+    /// chosen and applied as in `fit`, on the un-augmented images' features.
     public static func fitNetwork<B: ComputeBackend>(_ network: Network<B>, images: [Float], count n: Int, neighbours: [Int32],
-                                                     configuration c: Configuration,
-                                                     augmentation: ContrastiveAugmentation = ContrastiveAugmentation(),
-                                                     progress: Progress = { _, _ in }) throws -> Result {
+                                                     configuration c: Configuration, progress: Progress = { _, _ in }) throws -> Result {
         let backend = network.backend, p = network.inputSize, d = network.featureSize, f = network.featureLayer
         precondition(images.count == n * p, "SemanticClustering: \(images.count) pixels for \(n) images")
         let kNeighbours = neighbours.count / max(1, n)
@@ -122,8 +142,7 @@ public enum SemanticClustering {
                 batchIndex += 1
                 images.withUnsafeBufferPointer { src in
                     views.withUnsafeMutableBufferPointer { dst in
-                        augmentation.views(of: src.baseAddress!, sources: anchors + partners, width: side, height: side, into: dst.baseAddress!,
-                                           rng: &rng)
+                        c.views.views(of: src.baseAddress!, sources: anchors + partners, side: side, into: dst.baseAddress!, rng: &rng)
                     }
                 }
                 try views.withUnsafeBufferPointer { try backend.upload(UnsafeBufferPointer(rebasing: $0[0 ..< 2 * m * p]), to: input, offset: 0) }

@@ -18,6 +18,7 @@ struct DeepClusterCommand: ParsableCommand {
             + "10,000 test images, in file order).")
 
     enum Split: String, ExpressibleByArgument, CaseIterable { case all, train, test }
+    enum SCANViewsChoice: String, ExpressibleByArgument, CaseIterable { case strong, simclr }
 
     @Option(help: "n2d, dec, idec or scan.")
     var method: DeepClustering.Method = .n2d
@@ -61,11 +62,19 @@ struct DeepClusterCommand: ParsableCommand {
     var umapDims: Int?
 
     @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
-        + "50 epochs) or the encoder with one head on augmented images (network, SCAN's MNIST setting: batch 48, 5 epochs)."))
+        + "50 epochs) or the encoder with one head on augmented images (network, SCAN's MNIST setting: batch 48, 5 epochs; "
+        + "its CIFAR-10 setting is --scan-batch 128 --scan-epochs 50)."))
     var scanUpdate: SCANUpdate?
 
     @Option(help: "SCAN: epochs (default: 50 with --scan-update heads, 5 with network).")
     var scanEpochs: Int?
+
+    @Option(help: "SCAN: anchors per batch (default: 128 with --scan-update heads, 48 with network).")
+    var scanBatch: Int?
+
+    @Option(help: ArgumentHelp("SCAN with --scan-update network: views of anchors and neighbours, SCAN's strong augmentation "
+        + "(strong: flip, 4 RandAugment operations, Cutout; the default, as SCAN) or SimCLR's crops and jitter (simclr)."))
+    var scanViews: SCANViewsChoice?
 
     @Option(help: "SCAN: clustering heads trained together, the lowest-loss one kept (default: 10 with heads, 1 with network).")
     var scanHeads: Int?
@@ -130,7 +139,7 @@ struct DeepClusterCommand: ParsableCommand {
         let selfTrainingOnly = [("--max-iterations", maxIterations != nil), ("--update-interval", updateInterval != nil), ("--tol", tol != nil),
                                 ("--optimizer", optimizer != nil), ("--lr", lr != nil)]
         let scanOnly = [("--scan-update", scanUpdate != nil), ("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil),
-                        ("--self-label", selfLabel)]
+                        ("--scan-batch", scanBatch != nil), ("--scan-views", scanViews != nil), ("--self-label", selfLabel)]
         let notApplying: [(String, Bool)]
         switch method {
         case .n2d: notApplying = selfTrainingOnly + [("--gamma", gamma != nil)] + scanOnly
@@ -159,6 +168,10 @@ struct DeepClusterCommand: ParsableCommand {
         }
         if let scanEpochs, scanEpochs < 0 { throw ValidationError("--scan-epochs \(scanEpochs) must not be negative") }
         if let scanHeads, scanHeads < 1 { throw ValidationError("--scan-heads \(scanHeads) must be at least 1") }
+        if let scanBatch, scanBatch < 1 { throw ValidationError("--scan-batch \(scanBatch) must be at least 1") }
+        if scanViews != nil && scanUpdate != .network {
+            throw ValidationError("--scan-views sets the views of --scan-update network; the heads alone train on fixed features")
+        }
         if let umapNeighbors, umapNeighbors < 2 { throw ValidationError("--umap-neighbors \(umapNeighbors) must be at least 2") }
         if let umapMinDist, !(umapMinDist >= 0 && umapMinDist.isFinite) { throw ValidationError("--umap-min-dist \(umapMinDist) must not be negative") }
         if let umapDims, umapDims < 1 { throw ValidationError("--umap-dims \(umapDims) must be at least 1") }
@@ -182,10 +195,12 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapMinDist { c.umapMinDist = umapMinDist }
         c.umapDims = umapDims
         c.scanUpdate = scanUpdate ?? .heads
-        if scanEpochs != nil || scanHeads != nil {
+        if scanEpochs != nil || scanHeads != nil || scanBatch != nil || scanViews != nil {
             var s: SemanticClustering.Configuration = c.scanUpdate == .network ? .wholeNetwork : SemanticClustering.Configuration()
             if let scanEpochs { s.epochs = scanEpochs }
             if let scanHeads { s.heads = scanHeads }
+            if let scanBatch { s.batchSize = scanBatch }
+            if scanViews == .simclr { s.views = .simclr(ContrastiveAugmentation()) }
             c.scan = s
         }
         if selfLabel {

@@ -117,6 +117,25 @@ final class SemanticClusteringTests: XCTestCase {
         }
     }
 
+    /// The whole-network step trains on the views it is given: SCAN's strong views by default, and
+    /// SimCLR's views when asked, which give other losses from the same seed.
+    func testWholeNetworkViewsAreTheConfigured() throws {
+        let data = try ModelTests.data.get().train.prefix(64)
+        let neighbours = (0 ..< 64).flatMap { i in (1 ... 2).map { Int32((i + $0) % 64) } }
+        var c = SemanticClustering.Configuration.wholeNetwork
+        (c.epochs, c.batchSize) = (1, 16)
+        XCTAssertEqual(c.views, .strong(StrongAugmentation()), "SCAN's augmentation by default")
+        func losses(_ views: SemanticClustering.SCANViews) throws -> [Double] {
+            c.views = views
+            let network = try Network(.simclr(features: 16), backend: CPUBackend(), seed: 2)
+            return try SemanticClustering.fitNetwork(network, images: data.images, count: data.count, neighbours: neighbours, configuration: c)
+                .epochLosses
+        }
+        let strong = try losses(.strong(StrongAugmentation()))
+        XCTAssertEqual(try losses(.strong(StrongAugmentation())), strong)
+        XCTAssertNotEqual(try losses(.simclr(ContrastiveAugmentation())), strong)
+    }
+
     func testRefusesBadNeighbours() {
         var c = SemanticClustering.Configuration()
         c.clusters = 2

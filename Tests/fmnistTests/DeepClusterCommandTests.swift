@@ -103,6 +103,12 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual(whole.status, 0, whole.stderr)
         let wholeReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(whole.stdout.utf8)) as? [String: Any])
         XCTAssertEqual((wholeReport["scanHeadLosses"] as? [Double])?.count, 1, "SCAN's MNIST setting trains one head")
+        let simclrViews = try run(["deep-cluster", "--method", "scan", "--scan-update", "network", "--scan-views", "simclr", "--scan-batch", "64",
+                                   "--model", encoder, "--limit", "200", "--scan-epochs", "1", "--out", "\(dir)/scan-network-simclr.npy", "--json"])
+        XCTAssertEqual(simclrViews.status, 0, simclrViews.stderr)
+        let simclrReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(simclrViews.stdout.utf8)) as? [String: Any])
+        XCTAssertNotEqual(simclrReport["scanEpochLosses"] as? [Double], wholeReport["scanEpochLosses"] as? [Double],
+                          "other views and batches train otherwise")
         assertOneErrorLine(try run(["deep-cluster", "--method", "scan", "--pretrain", "autoencoder", "--out", "\(dir)/s.npy"]),
                            containing: "--method scan needs a contrastive encoder", "scan from an autoencoder")
         assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--pretrain", "contrastive", "--out", "\(dir)/s.npy"]),
@@ -129,6 +135,10 @@ final class DeepClusterCommandTests: XCTestCase {
             (["deep-cluster", "--method", "n2d", "--gamma", "0.2", "--out", out], "--gamma does not apply to --method n2d"),
             (["deep-cluster", "--method", "dec", "--gamma", "0.2", "--out", out], "--method dec has no reconstruction loss"),
             (["deep-cluster", "--method", "idec", "--umap-dims", "5", "--out", out], "--umap-dims does not apply to --method idec"),
+            (["deep-cluster", "--method", "scan", "--scan-views", "simclr", "--out", out], "--scan-views sets the views of --scan-update network"),
+            (["deep-cluster", "--method", "scan", "--scan-batch", "0", "--out", out], "--scan-batch 0 must be at least 1"),
+            (["deep-cluster", "--method", "n2d", "--scan-batch", "64", "--out", out], "--scan-batch does not apply to --method n2d"),
+            (["deep-cluster", "--method", "scan", "--scan-update", "network", "--scan-views", "crops", "--out", out], "crops"),
             (["deep-cluster", "--model", "\(dir)/missing.safetensors", "--out", out], "missing.safetensors: no such file"),
             (["deep-cluster", "--method", "kmeans", "--out", out], "kmeans"),
             (["deep-cluster", "--limit", "3", "--split", "test", "--k", "5", "--out", out], "--k 5 is larger than the number of images (3)"),
