@@ -14,6 +14,8 @@
 #   SEEDS="0" EPOCHS=10 MAX_ITERATIONS=1000 OUT=/tmp/dc bash benchmarks/deep_cluster.sh
 #   PIPELINES=contrastive bash benchmarks/deep_cluster.sh
 #   PIPELINES=contrastive CONTRASTIVE_EPOCHS=100 TAG=100 bash benchmarks/deep_cluster.sh   # rows n2d-simclr100, ...
+#   PIPELINES=contrastive CONTRASTIVE_ARCH=simclr-cnn CONTRASTIVE_EPOCHS=20 TAG=20 CONTRASTIVE_ROWS="n2d scan" \
+#     bash benchmarks/deep_cluster.sh                                      # rows n2d-simclr-cnn20, scan-simclr-cnn20
 #
 # The hyper-parameters are fixed in advance (README, "Deep clustering"): none is chosen by a score.
 set -euo pipefail
@@ -28,6 +30,8 @@ SHIFT=${SHIFT:-0}
 TAG=${TAG:-}                            # suffix of the row names, e.g. "-shift2"
 PIPELINES=${PIPELINES:-"autoencoder contrastive"}
 CONTRASTIVE_EPOCHS=${CONTRASTIVE_EPOCHS:-50}
+CONTRASTIVE_ARCH=${CONTRASTIVE_ARCH:-simclr}    # or simclr-cnn
+CONTRASTIVE_ROWS=${CONTRASTIVE_ROWS:-"n2d scan scan-network scan-selflabel"}
 mkdir -p "$OUT" "$MODELS"
 for s in $SEEDS; do
   case " $PIPELINES " in *" autoencoder "*) ;; *) continue ;; esac
@@ -46,21 +50,23 @@ for s in $SEEDS; do
 done
 for s in $SEEDS; do
   case " $PIPELINES " in *" contrastive "*) ;; *) continue ;; esac
-  name="simclr$TAG"                      # e.g. TAG=100 with CONTRASTIVE_EPOCHS=100: rows n2d-simclr100, ...
+  name="$CONTRASTIVE_ARCH$TAG"           # e.g. TAG=100 with CONTRASTIVE_EPOCHS=100: rows n2d-simclr100, ...
   encoder="$MODELS/$name-seed$s.safetensors"
   # The report is written when training ends; a checkpoint without it is an interrupted run: train again.
   if [ ! -f "$encoder" ] || [ ! -s "$OUT/pretrain-$name-seed$s.json" ]; then
     rm -f "$encoder" "$encoder.state"
-    "$FMNIST" train contrastive --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" --seed "$s" --out "$encoder" \
-      --json --quiet > "$OUT/pretrain-$name-seed$s.json"
+    "$FMNIST" train contrastive --arch "$CONTRASTIVE_ARCH" --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" \
+      --seed "$s" --out "$encoder" --json --quiet > "$OUT/pretrain-$name-seed$s.json"
   fi
-  for m in n2d scan; do
-    "$FMNIST" deep-cluster --method $m --model "$encoder" --seed "$s" --out "$OUT/$m-$name-seed$s.npy" --json --quiet \
-      > "$OUT/$m-$name-seed$s.json"
+  for row in $CONTRASTIVE_ROWS; do
+    case $row in
+      n2d|scan) flags=(--method "$row") ;;
+      scan-network) flags=(--method scan --scan-update network) ;;
+      scan-selflabel) flags=(--method scan --self-label) ;;
+      *) echo "deep_cluster.sh: CONTRASTIVE_ROWS: unknown row '$row'" >&2; exit 2 ;;
+    esac
+    "$FMNIST" deep-cluster "${flags[@]}" --model "$encoder" --seed "$s" --out "$OUT/$row-$name-seed$s.npy" --json --quiet \
+      > "$OUT/$row-$name-seed$s.json"
   done
-  "$FMNIST" deep-cluster --method scan --scan-update network --model "$encoder" --seed "$s" \
-    --out "$OUT/scan-network-$name-seed$s.npy" --json --quiet > "$OUT/scan-network-$name-seed$s.json"
-  "$FMNIST" deep-cluster --method scan --self-label --model "$encoder" --seed "$s" \
-    --out "$OUT/scan-selflabel-$name-seed$s.npy" --json --quiet > "$OUT/scan-selflabel-$name-seed$s.json"
 done
 "$(dirname "$0")/.venv/bin/python" benchmarks/deep_cluster_table.py "$OUT" | tee "$OUT/table.md"

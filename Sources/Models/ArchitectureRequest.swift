@@ -9,7 +9,7 @@ import Dataset
 /// command line with the fresh defaults), or from `--resume` (the checkpoint's own architecture;
 /// a typed value that differs is an error, since a resumed run continues exactly).
 public struct ArchitectureRequest: Sendable {
-    /// `--arch`: conv-ae, dense-ae, cnn, softmax or simclr.
+    /// `--arch`: conv-ae, dense-ae, cnn, softmax, simclr or simclr-cnn.
     public var name: String?
     /// `train autoencoder`, `train classifier` or `train contrastive`.
     public var task: TrainingTask
@@ -38,10 +38,11 @@ public struct ArchitectureRequest: Sendable {
         case (.classifier, "cnn"): return .cnn(dropout: dropout ?? Self.defaultDropout)
         case (.classifier, "softmax"): return .softmax(l1: l1 ?? 0, l2: l2 ?? 0)
         case (.contrastive, "simclr"): return .simclr(features: latent ?? Self.defaultFeatures)
-        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"), (_, "simclr"):
+        case (.contrastive, "simclr-cnn"): return .simclrCNN(features: latent ?? Self.defaultFeatures)
+        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"), (_, "simclr"), (_, "simclr-cnn"):
             throw DataError("--arch \(chosen) does not fit `train \(task.rawValue)`")
         default:
-            throw DataError("--arch '\(chosen)' is unknown; use conv-ae, dense-ae, cnn, softmax or simclr")
+            throw DataError("--arch '\(chosen)' is unknown; use conv-ae, dense-ae, cnn, softmax, simclr or simclr-cnn")
         }
     }
 
@@ -64,7 +65,7 @@ public struct ArchitectureRequest: Sendable {
         var request = self
         request.name = weights.name
         switch weights {
-        case .convAutoencoder(let d), .denseAutoencoder(let d), .simclr(let d):
+        case .convAutoencoder(let d), .denseAutoencoder(let d), .simclr(let d), .simclrCNN(let d):
             if let latent, latent != d {
                 throw DataError("--latent \(latent) contradicts --init \(path), whose encoder has a \(d)-d bottleneck")
             }
@@ -90,6 +91,7 @@ public struct ArchitectureRequest: Sendable {
         case .cnn(let p): typed = .cnn(dropout: dropout ?? p)
         case .softmax(let a, let b): typed = .softmax(l1: l1 ?? a, l2: l2 ?? b)
         case .simclr(let d): typed = .simclr(features: latent ?? d)
+        case .simclrCNN(let d): typed = .simclrCNN(features: latent ?? d)
         }
         if let name, name != held.name { typed = try fresh() }
         guard typed == held, held.task == task else {

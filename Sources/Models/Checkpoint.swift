@@ -25,6 +25,9 @@ public enum Checkpoint {
         if tensors["head.fc2.weight"] != nil, tensors["encoder.conv1.weight"] != nil, let d = latent("encoder.fc.weight") {
             return .simclr(features: d)
         }
+        if tensors["head.fc2.weight"] != nil, tensors["backbone.conv1.weight"] != nil, let d = latent("backbone.fc.weight") {
+            return .simclrCNN(features: d)
+        }
         if tensors["encoder.conv1.weight"] != nil, let d = latent("encoder.fc.weight") { return .convAutoencoder(latent: d) }
         if let d = latent("encoder.fc4.weight") { return .denseAutoencoder(latent: d) }
         if tensors["conv1.weight"] != nil, tensors["fc2.weight"] != nil { return .cnn(dropout: 0.25) }

@@ -34,6 +34,21 @@ public final class Network<B: ComputeBackend> {
                            initial: initial([64, 32, 3, 3], bias: 64)), relu(3136),
             ]
         }
+        /// The CNN classifier's trunk: conv 1>32 p1, ReLU, pool, conv 32>64 p1, ReLU, pool -> [64, 7, 7].
+        func pooledTrunk(prefix: String) throws -> [any Layer<B>] {
+            [
+                try Conv2d(backend: b, name: prefix + "conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 1,
+                           padding: 1, initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 784),
+                try MaxPool(backend: b, channels: 32, height: 28, width: 28, kernel: 2),
+                try Conv2d(backend: b, name: prefix + "conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 1,
+                           padding: 1, initial: initial([64, 32, 3, 3], bias: 64)), relu(64 * 196),
+                try MaxPool(backend: b, channels: 64, height: 14, width: 14, kernel: 2),
+            ]
+        }
+        /// SimCLR's projection head on `d` features: fc d>d, ReLU, fc d>`projectionSize` (`z`).
+        func projectionHead(_ d: Int) throws -> [any Layer<B>] {
+            [try linear("head.fc1", d, d), relu(d), try linear("head.fc2", d, Architecture.projectionSize)]
+        }
         var list: [any Layer<B>] = []
         switch architecture {
         case .convAutoencoder(let d):
@@ -60,21 +75,17 @@ public final class Network<B: ComputeBackend> {
                 list.append(i < 3 ? relu(back[i + 1]) : ActivationLayer(backend: b, .sigmoid, size: 784))
             }
         case .cnn(let dropout):
-            list = [
-                try Conv2d(backend: b, name: "conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 1, padding: 1,
-                           initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 784),
-                try MaxPool(backend: b, channels: 32, height: 28, width: 28, kernel: 2),
-                try Conv2d(backend: b, name: "conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 1, padding: 1,
-                           initial: initial([64, 32, 3, 3], bias: 64)), relu(64 * 196),
-                try MaxPool(backend: b, channels: 64, height: 14, width: 14, kernel: 2),
-                try linear("fc1", 3136, 128), relu(128),
-            ]
+            list = try pooledTrunk(prefix: "") + [try linear("fc1", 3136, 128), relu(128)]
             featureLayer = list.count - 1
             list += [DropoutLayer(backend: b, size: 128, probability: dropout, seed: seed ^ 0xD80_0D80), try linear("fc2", 128, 10)]
         case .simclr(let d):
             list = try convolutionTrunk() + [try linear("encoder.fc", 3136, d), relu(d)]
             featureLayer = list.count - 1
-            list += [try linear("head.fc1", d, d), relu(d), try linear("head.fc2", d, Architecture.projectionSize)]
+            list += try projectionHead(d)
+        case .simclrCNN(let d):
+            list = try pooledTrunk(prefix: "backbone.") + [try linear("backbone.fc", 3136, d), relu(d)]
+            featureLayer = list.count - 1
+            list += try projectionHead(d)
         case .softmax:
             list = [try linear("fc", 784, 10)]
             featureLayer = 0

@@ -92,6 +92,25 @@ final class ContrastiveTests: XCTestCase {
         XCTAssertEqual(try Architecture.parse(metadata: Architecture.simclr(features: 32).metadata, source: "m"), .simclr(features: 32))
     }
 
+    /// `simclr-cnn`: the CNN classifier's pooled trunk under its own names, recognised from them and
+    /// from its metadata, the same representation and projection sizes, and `--arch simclr-cnn`.
+    func testPooledEncoderLayoutAndRecognition() throws {
+        let net = try Network(.simclrCNN(features: 64), backend: CPUBackend(), seed: 1)
+        XCTAssertEqual(net.parameters.map(\.name), ["backbone.conv1.weight", "backbone.conv1.bias", "backbone.conv2.weight", "backbone.conv2.bias",
+                                                    "backbone.fc.weight", "backbone.fc.bias", "head.fc1.weight", "head.fc1.bias",
+                                                    "head.fc2.weight", "head.fc2.bias"])
+        XCTAssertEqual(net.parameters.map(\.shape), try Network(.cnn(dropout: 0.25), backend: CPUBackend(), seed: 1).parameters.prefix(4).map(\.shape)
+                       + [[64, 3136], [64], [64, 64], [64], [Architecture.projectionSize, 64], [Architecture.projectionSize]])
+        XCTAssertEqual(net.featureSize, 64)
+        XCTAssertEqual(net.layers[net.featureLayer].inputSize, 64, "h is the fc's output after ReLU")
+        let tensors = try net.stateDict().reduce(into: [String: Safetensors.Tensor]()) { $0[$1.name] = Safetensors.Tensor(shape: $1.shape, values: $1.values) }
+        XCTAssertEqual(Checkpoint.recognise(tensors), .simclrCNN(features: 64))
+        XCTAssertEqual(try Architecture.parse(metadata: Architecture.simclrCNN(features: 32).metadata, source: "m"), .simclrCNN(features: 32))
+        XCTAssertEqual(try ArchitectureRequest(name: "simclr-cnn", task: .contrastive).fresh(), .simclrCNN(features: 128))
+        XCTAssertThrowsError(try ArchitectureRequest(name: "simclr-cnn", task: .autoencoder).fresh())
+        XCTAssertEqual(Architecture.simclrCNN(features: 8).task, .contrastive)
+    }
+
     /// Three epochs on 1,024 real images lower the NT-Xent loss well below its value for an
     /// untrained encoder, and the same seed gives the same losses.
     func testContrastiveTrainingLearnsAndIsDeterministic() throws {

@@ -37,7 +37,7 @@ final class ModelTests: XCTestCase {
             return
         }
         let data = try Self.data.get().train
-        for architecture in [Architecture.convAutoencoder(latent: 10), .cnn(dropout: 0.25), .simclr(features: 128)] {
+        for architecture in [Architecture.convAutoencoder(latent: 10), .cnn(dropout: 0.25), .simclr(features: 128), .simclrCNN(features: 128)] {
             var settings = TrainingSettings()
             settings.shuffle = false
             settings.seed = 3
