@@ -4,11 +4,13 @@
 # benchmarks/deep_cluster.sh), then N2D, SCAN and SCAN + self-labelling on its representation — and, for the same command,
 # one contrastive epoch on `--backend cpu` (all the machine's cores). JSON reports, labels and a
 # summary table in $OUT (or ./out). EPOCHS=1 LIMIT=500 for a smoke run (the first 500 images of each split).
+# ARCH=simclr-cnn trains the encoder on the CNN's pooled trunk instead (the larger encoder a GPU affords).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
 export FMNIST_DATA=${FMNIST_DATA:-$PWD/.device/data}
 f="$work/bin/fmnist"
 epochs=${EPOCHS:-50}
+arch=${ARCH:-simclr}
 limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")
 t=/tmp/deep-cluster; mkdir -p $t
 run() { # name backend command...
@@ -20,8 +22,8 @@ run() { # name backend command...
 }
 echo "| command | backend | seconds (process) | exit |" > "$out/deep-cluster.md"
 echo "|---|---|---|---|" >> "$out/deep-cluster.md"
-run simclr-1-epoch cpu train contrastive --images all --val-fraction 0 --epochs 1 --seed 0 --out $t/simclr-cpu.safetensors
-run simclr-$epochs-epochs opencl train contrastive --images all --val-fraction 0 --epochs "$epochs" --seed 0 --out $t/simclr.safetensors
+run simclr-1-epoch cpu train contrastive --arch "$arch" --images all --val-fraction 0 --epochs 1 --seed 0 --out $t/simclr-cpu.safetensors
+run simclr-$epochs-epochs opencl train contrastive --arch "$arch" --images all --val-fraction 0 --epochs "$epochs" --seed 0 --out $t/simclr.safetensors
 run n2d-simclr opencl deep-cluster --method n2d --model $t/simclr.safetensors --seed 0 --out "$out/n2d-simclr-seed0.npy"
 run scan-simclr opencl deep-cluster --method scan --model $t/simclr.safetensors --seed 0 --out "$out/scan-simclr-seed0.npy"
 run scan-selflabel-simclr opencl deep-cluster --method scan --self-label --model $t/simclr.safetensors --seed 0 \
