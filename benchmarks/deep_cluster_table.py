@@ -40,9 +40,12 @@ def main(directory):
         labels = np.load(path)
         assert labels.shape == (70000,) and labels.dtype == np.int64, f"{path}: {labels.shape} {labels.dtype}"
         report = json.load(open(path[:-4] + ".json"))
-        # The pretraining a row used: its name's last part (n2d-shift2 -> pretrain-shift2, scan-network-simclr -> pretrain-simclr).
-        tag = name.rsplit("-", 1)[1] if "-" in name else ""
-        pretrain_path = os.path.join(directory, f"pretrain{'-' + tag if tag else ''}-seed{seed}.json")
+        # The pretraining a row used: the longest ending of its name with a report (n2d-shift2 -> pretrain-shift2,
+        # scan-network-simclr -> pretrain-simclr, n2d-simclr-cnn20 -> pretrain-simclr-cnn20; n2d, dec -> pretrain).
+        parts = name.split("-")
+        endings = ["-" + "-".join(parts[i:]) for i in range(1, len(parts))] + [""]
+        pretrain_path = next((p for p in (os.path.join(directory, f"pretrain{e}-seed{seed}.json") for e in endings) if os.path.exists(p)),
+                             "")
         pretrain = sum(e["seconds"] for e in json.load(open(pretrain_path))["epochs"]) if os.path.exists(pretrain_path) else None
         ours = report["metrics"]
         row = {"all": scores(truth, labels), "test": scores(truth[60000:], labels[60000:]), "seconds": report["seconds"],
