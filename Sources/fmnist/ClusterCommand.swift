@@ -24,7 +24,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
     var input: String?
 
-    @Option(help: "Cluster a split instead: train, val, test or all.")
+    @Option(help: "Cluster a split instead: train, val, test or all (training then test images, file order).")
     var split: ModelInput.Split?
 
     @Option(help: "With --split: which features (raw: the 784 pixels).")

@@ -13,7 +13,7 @@ struct ElbowCommand: ParsableCommand {
     @Option(help: "Features as .npy, float [N, D].")
     var input: String?
 
-    @Option(help: "Use a split's raw pixels instead: train, val, test or all.")
+    @Option(help: "Use a split's raw pixels instead: train, val, test or all (training then test images, file order).")
     var split: ModelInput.Split?
 
     @Option(help: "Range of k, as FIRST...LAST (e.g. 2...15).")

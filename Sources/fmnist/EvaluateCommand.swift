@@ -15,7 +15,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "True labels (.npy, integer).")
     var truth: String?
 
-    @Option(help: "Take the true labels of this split instead: train, val, test or all.")
+    @Option(help: "Take the true labels of this split instead: train, val, test or all (training then test images, file order).")
     var split: ModelInput.Split?
 
     @Option(help: "Features (.npy, float [N, D]) for the internal metrics: silhouette, Calinski-Harabasz, Davies-Bouldin.")

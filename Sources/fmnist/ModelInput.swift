@@ -5,9 +5,12 @@ import Foundation
 /// The images a model command works on: a split of Fashion-MNIST (`--split`) or a `.npy` file
 /// (`--input`, float32 `[N, 784]` or `[N, 1, 28, 28]` in [0, 1]).
 struct ModelInput: ParsableArguments {
+    /// `train` and `val`: the seeded validation draw's two parts of the training images; `test`; `all`:
+    /// every image in file order, the training images (whatever the draw) then the test images — the
+    /// order `deep-cluster --split all` and `train --images all` use, and the papers score in.
     enum Split: String, ExpressibleByArgument, CaseIterable { case train, val, test, all }
 
-    @Option(help: "Split to use: train, val, test or all (train + val + test in file order).")
+    @Option(help: "Split to use: train, val, test or all (the training images, then the test images, in file order).")
     var split: Split?
 
     @Option(help: "Images as a .npy file: float32 [N, 784] or [N, 1, 28, 28] in [0, 1].")
@@ -51,8 +54,7 @@ struct ModelInput: ParsableArguments {
         case .val: return (set.train.subset(splits.validation), true, "validation split")
         case .test: return (set.test.subset(splits.test), true, "test split")
         case .all:
-            let parts = [set.train.subset(splits.train), set.train.subset(splits.validation), set.test.subset(splits.test)]
-            return (LabeledImages(images: parts.flatMap(\.images), labels: parts.flatMap(\.labels), height: 28, width: 28), true, "all splits")
+            return (set.train.prefix(data.limit).appending(set.test.prefix(data.limit)), true, "all images (training, then test)")
         }
     }
 }

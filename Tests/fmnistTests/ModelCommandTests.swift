@@ -53,6 +53,25 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(try NPYArray.read(codes).shape, [300, 10])
         XCTAssertEqual(try NPYArray.read(labels).integers?.prefix(3), [9, 2, 1])
 
+        // `--split all` is every image in file order, training then test, whatever the validation
+        // draw (default 10 %): the order deep-cluster writes labels in, so `evaluate --split all`
+        // scores them against the right images (it used to put the validation images after the rest).
+        let set = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil))
+        let fileOrder = set.train.prefix(120).appending(set.test.prefix(120))
+        let allLabels = "\(dir)/all-labels.npy"
+        let encodeAll = try run(["encode", "--model", ae, "--split", "all", "--limit", "120", "--out", "\(dir)/all.npy", "--labels-out", allLabels])
+        XCTAssertEqual(encodeAll.status, 0, encodeAll.stderr)
+        XCTAssertEqual(try NPYArray.read(allLabels).integers, fileOrder.labels.map(Int64.init))
+        let direct = "\(dir)/direct.npy"
+        try NPYArray(shape: [fileOrder.count, 784], elements: .float32(fileOrder.images)).write(to: direct)
+        XCTAssertEqual(try run(["encode", "--model", ae, "--input", direct, "--out", "\(dir)/direct-codes.npy"]).status, 0)
+        XCTAssertEqual(try NPYArray.read("\(dir)/all.npy").elements, try NPYArray.read("\(dir)/direct-codes.npy").elements,
+                       "the codes of the images in file order")
+        let scored = try run(["evaluate", "--pred", allLabels, "--split", "all", "--limit", "120", "--json"])
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let scores = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(scores["acc"] as? Double, 1, "the true labels in file order score perfectly: \(scored.stdout)")
+
         let recon = "\(dir)/recon.npy", png = "\(dir)/recon.png"
         let reconstruct = try run(["reconstruct", "--model", ae, "--split", "test", "--limit", "200", "--out", recon, "--png", png])
         XCTAssertEqual(reconstruct.status, 0, reconstruct.stderr)
