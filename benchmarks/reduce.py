@@ -5,7 +5,7 @@ embedding) and the NMI of K-means (k 10, scikit-learn, 10 starts) on each embedd
 Usage (from the repository root, after `swift build -c release`):
     benchmarks/.venv/bin/python benchmarks/reduce.py [--points 10000|70000] [--only umap,pca,nmf] [--out DIR]
 Data: Fashion-MNIST from /usr/share/datasets/fashion-mnist, raw pixels in [0, 1]; 70,000 = train then
-test in file order (fmnist --split all --val-fraction 0 gives the same order), 10,000 = the test set.
+test in file order (fmnist --split all gives the same order), 10,000 = the test set.
 Every method runs in its own process; peak RSS from wait4 (Python's includes the interpreter).
 umap-learn runs with its default parallel (non-deterministic) mode, as users run it.
 """
