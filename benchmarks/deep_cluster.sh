@@ -16,6 +16,7 @@
 #   PIPELINES=contrastive CONTRASTIVE_EPOCHS=100 TAG=100 bash benchmarks/deep_cluster.sh   # rows n2d-simclr100, ...
 #   PIPELINES=contrastive CONTRASTIVE_ARCH=simclr-cnn CONTRASTIVE_EPOCHS=20 TAG=20 CONTRASTIVE_ROWS="n2d scan" \
 #     bash benchmarks/deep_cluster.sh                                      # rows n2d-simclr-cnn20, scan-simclr-cnn20
+#   PIPELINES=contrastive TEMPERATURE=0.1 TAG=-t01 CONTRASTIVE_ROWS="n2d scan" bash benchmarks/deep_cluster.sh
 #
 # The hyper-parameters are fixed in advance (README, "Deep clustering"): none is chosen by a score.
 set -euo pipefail
@@ -31,6 +32,7 @@ TAG=${TAG:-}                            # suffix of the row names, e.g. "-shift2
 PIPELINES=${PIPELINES:-"autoencoder contrastive"}
 CONTRASTIVE_EPOCHS=${CONTRASTIVE_EPOCHS:-50}
 CONTRASTIVE_ARCH=${CONTRASTIVE_ARCH:-simclr}    # or simclr-cnn
+TEMPERATURE=${TEMPERATURE:-}                    # NT-Xent temperature (empty: fmnist's default, 0.5)
 CONTRASTIVE_ROWS=${CONTRASTIVE_ROWS:-"n2d scan scan-network scan-selflabel"}
 mkdir -p "$OUT" "$MODELS"
 for s in $SEEDS; do
@@ -56,7 +58,7 @@ for s in $SEEDS; do
   if [ ! -f "$encoder" ] || [ ! -s "$OUT/pretrain-$name-seed$s.json" ]; then
     rm -f "$encoder" "$encoder.state"
     "$FMNIST" train contrastive --arch "$CONTRASTIVE_ARCH" --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" \
-      --seed "$s" --out "$encoder" --json --quiet > "$OUT/pretrain-$name-seed$s.json"
+      ${TEMPERATURE:+--temperature "$TEMPERATURE"} --seed "$s" --out "$encoder" --json --quiet > "$OUT/pretrain-$name-seed$s.json"
   fi
   for row in $CONTRASTIVE_ROWS; do
     case $row in
