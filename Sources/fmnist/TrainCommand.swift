@@ -17,8 +17,8 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "What to train: autoencoder, classifier or contrastive (SimCLR: labels are never read).")
     var task: TrainingTask
 
-    @Option(help: ArgumentHelp("Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier), simclr or simclr-cnn (contrastive; "
-        + "simclr-cnn: the cnn's pooled trunk, 3x the compute). Default: conv-ae / cnn / simclr."))
+    @Option(help: ArgumentHelp("Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier), "
+        + "simclr or simclr-cnn (contrastive; simclr-cnn: the cnn's pooled trunk, 2.7x the time). Default: conv-ae / cnn / simclr."))
     var arch: String?
 
     @Option(help: ArgumentHelp("Bottleneck size of the autoencoders (default: 10), representation size of simclr (default: 128); "
