@@ -58,7 +58,8 @@ for s in $SEEDS; do
   if [ ! -f "$encoder" ] || [ ! -s "$OUT/pretrain-$name-seed$s.json" ]; then
     rm -f "$encoder" "$encoder.state"
     "$FMNIST" train contrastive --arch "$CONTRASTIVE_ARCH" --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" \
-      ${TEMPERATURE:+--temperature "$TEMPERATURE"} --seed "$s" --out "$encoder" --json --quiet > "$OUT/pretrain-$name-seed$s.json"
+      ${TEMPERATURE:+--temperature "$TEMPERATURE"} --seed "$s" --out "$encoder" --json --quiet \
+      > "$OUT/pretrain-$name-seed$s.json"
   fi
   for row in $CONTRASTIVE_ROWS; do
     case $row in
