@@ -81,11 +81,6 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The contrastive encoder `features` wide on `trunk` (`simclr` or `simclr-cnn`).
-    public static func contrastive(features: Int, pooled: Bool) -> Architecture {
-        pooled ? .simclrCNN(features: features) : .simclr(features: features)
-    }
-
     /// The largest bottleneck a checkpoint may declare: well above any useful latent size (the conv
     /// encoder's input is 3,136 values), small enough that building the network cannot exhaust memory.
     public static let maximumLatent = 4096
