@@ -21,7 +21,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// features>features, ReLU, fc features>`projectionSize`, the `z` the NT-Xent loss compares.
     case simclr(features: Int)
     /// SimCLR encoder on the CNN classifier's trunk (`--arch simclr-cnn`): conv 1>32 p1, ReLU, pool,
-    /// conv 32>64 p1, ReLU, pool (full resolution before each pooling, three times the strided trunk's
+    /// conv 32>64 p1, ReLU, pool (full resolution before each pooling: 3.1 times the strided encoder's
     /// multiply-adds), then fc 3136>features and ReLU (`h`) and the same projection head. SimCLR's
     /// paper finds contrastive learning gains more from a larger encoder than supervised learning does
     /// (section 4, figure 7). Tensors `backbone.conv1`, `backbone.conv2`, `backbone.fc`, `head.*`.
