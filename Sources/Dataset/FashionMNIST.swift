@@ -53,6 +53,10 @@ public struct FashionMNIST {
     public var train: LabeledImages
     public var test: LabeledImages
 
+    /// Every image in file order, what `--split all` means in every command and what the papers
+    /// score: the training images, then the test images (the first `limit` of each when given).
+    public func allImages(limit: Int?) -> LabeledImages { train.prefix(limit).appending(test.prefix(limit)) }
+
     /// The directory to load from: `flag` (`--data-dir`), else `$FMNIST_DATA`, else Debian's path.
     public static func directory(flag: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
         if let flag, !flag.isEmpty { return flag }

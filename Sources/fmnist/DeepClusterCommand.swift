@@ -242,7 +242,7 @@ struct DeepClusterCommand: ParsableCommand {
         let set = try FashionMNIST.load(from: FashionMNIST.directory(flag: dataDir))
         let images: LabeledImages
         switch split {
-        case .all: images = set.train.prefix(limit).appending(set.test.prefix(limit))
+        case .all: images = set.allImages(limit: limit)
         case .train: images = set.train.prefix(limit)
         case .test: images = set.test.prefix(limit)
         }

@@ -54,7 +54,7 @@ struct ModelInput: ParsableArguments {
         case .val: return (set.train.subset(splits.validation), true, "validation split")
         case .test: return (set.test.subset(splits.test), true, "test split")
         case .all:
-            return (set.train.prefix(data.limit).appending(set.test.prefix(data.limit)), true, "all images (training, then test)")
+            return (set.allImages(limit: data.limit), true, "all images (training, then test)")
         }
     }
 }
