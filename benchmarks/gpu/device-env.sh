@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # Sourced by the scripts in this folder on the GPU machine: unpacks what pack.sh built into
 # /tmp/fmnist-device, puts its libraries on LD_LIBRARY_PATH and registers NVIDIA's OpenCL driver
-# with the ICD loader. Sets $work (the unpacked tree) and $out ($OUT, or ./out).
+# with the ICD loader. Sets $work (the unpacked tree) and $out ($OUT, or ./out). The bundle is
+# unpacked once per bundle (a stamp of its size and time), so scripts run one after another share it.
 out=${OUT:-$PWD/out}; mkdir -p "$out"
-work=/tmp/fmnist-device; rm -rf "$work"; mkdir -p "$work"
-tar -xJf .device/fmnist-device.tar.xz -C "$work"
+work=/tmp/fmnist-device
+stamp=$(stat -c '%s %Y' .device/fmnist-device.tar.xz)
+if [ "$(cat "$work/.stamp" 2>/dev/null)" != "$stamp" ]; then
+  rm -rf "$work"; mkdir -p "$work"
+  tar -xJf .device/fmnist-device.tar.xz -C "$work" && echo "$stamp" > "$work/.stamp"
+fi
 export LD_LIBRARY_PATH="$work/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 # The ICD loader reads /etc/OpenCL/vendors; GPU containers often mount NVIDIA's OpenCL library
 # without registering it there. Register every vendor file plus any libnvidia-opencl found.

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # On the GPU machine: unpack what pack.sh built, make NVIDIA's OpenCL driver visible to the ICD
 # loader, then run `fmnist devices`, the parity suite on the GPU, `fmnist bench` and (where PyTorch
-# is installed) the PyTorch layer timings and fixtures, writing logs and JSON to $OUT (or ./out). Usage: run-on-device.sh [extra bench arguments]
+# is installed) the PyTorch layer timings and fixtures, writing logs and JSON to $OUT (or ./out).
+# Usage: run-on-device.sh [extra bench arguments]; FMNIST_PARITY_ONLY=1 stops after the parity suite,
+# FMNIST_SKIP_PARITY=1 starts at the bench.
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm --format=csv 2>&1 | tee "$out/devices.txt"
 "$work/bin/fmnist" devices 2>&1 | tee -a "$out/devices.txt"
+if [ -z "${FMNIST_SKIP_PARITY:-}" ]; then
 echo "== parity suite (XCTest, OpenCL on the GPU) =="
 # The backend, bench and CLI suites, and the suites that hold the device routes' tests (UMAP's
 # epochs, Borůvka's searches, OPTICS's ordering; their fixtures travel as resources). The data
@@ -15,6 +18,7 @@ classes=$("$work/bin/fmnistPackageTests.xctest" --list-tests 2>/dev/null \
   | sed 's|/.*||' | sort -u | paste -sd, -)
 FMNIST_REQUIRE_OPENCL=1 "$work/bin/fmnistPackageTests.xctest" $classes > "$out/parity.log" 2>&1; echo "parity exit: $?" | tee -a "$out/parity.log"
 grep -E "error|failed|Executed" "$out/parity.log" | tail -15
+fi
 echo "== bench =="
 [ -n "${FMNIST_PARITY_ONLY:-}" ] && exit 0
 "$work/bin/fmnist" bench --out "$out/bench.json" "$@" 2>&1 | tee "$out/bench.txt"

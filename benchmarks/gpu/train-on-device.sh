@@ -1,27 +1,33 @@
 #!/usr/bin/env bash
 # On the GPU machine: full-data training runs and epoch timings for the closing notes.
 # Needs the Fashion-MNIST files in .device/data (copied there by pack.sh --with-data).
-# Writes to $OUT: train-ae.log, train-cnn.log, test.json, epochs.txt.
+# Writes to $OUT: train-ae.log, train-cnn.log, test.json, epochs.txt. FMNIST_EPOCHS=0 skips the
+# full trainings and keeps only the epoch timings beside PyTorch (issue 14's table).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
 export FMNIST_DATA=$PWD/.device/data
 f="$work/bin/fmnist"
 epochs=${FMNIST_EPOCHS:-10}
+limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")  # LIMIT=N: the first N images (smoke runs)
+if [ "$epochs" -gt 0 ]; then
 "$f" train autoencoder --epochs "$epochs" --backend opencl --out /tmp/conv-ae.safetensors > "$out/train-ae.log" 2>&1; tail -3 "$out/train-ae.log"
 "$f" train classifier --epochs "$epochs" --backend opencl --out /tmp/cnn.safetensors > "$out/train-cnn.log" 2>&1; tail -3 "$out/train-cnn.log"
 { "$f" test --model /tmp/cnn.safetensors --split test --backend opencl --json --out-dir /tmp; "$f" test --model /tmp/conv-ae.safetensors --split test --backend opencl --json; } > "$out/test.json" 2>&1
 grep -E '"accuracy"|reconstructionMSE|macroF1' "$out/test.json"
+fi
 {
-  echo "== one epoch each on the CPU backend (16 threads), OpenBLAS default kernel"
-  "$f" train autoencoder --epochs 1 --backend cpu --val-fraction 0 --out /tmp/a.safetensors 2>&1 | tail -1
-  "$f" train classifier --epochs 1 --backend cpu --val-fraction 0 --out /tmp/c.safetensors 2>&1 | tail -1
-  echo "== the same with OPENBLAS_CORETYPE=SkylakeX"
-  OPENBLAS_CORETYPE=SkylakeX "$f" train autoencoder --epochs 1 --backend cpu --val-fraction 0 --out /tmp/a.safetensors 2>&1 | tail -1
-  OPENBLAS_CORETYPE=SkylakeX "$f" train classifier --epochs 1 --backend cpu --val-fraction 0 --out /tmp/c.safetensors 2>&1 | tail -1
-  echo "== one epoch each on OpenCL (H100), all 60,000 images"
-  "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 --out /tmp/a.safetensors 2>&1 | tail -1
-  "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== one epoch each on the CPU backend (all the machine's cores), OpenBLAS default kernel"
+  "$f" train autoencoder --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  "$f" train classifier --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  if grep -qw avx512f /proc/cpuinfo; then  # SkylakeX kernels need AVX-512
+    echo "== the same with OPENBLAS_CORETYPE=SkylakeX"
+    OPENBLAS_CORETYPE=SkylakeX "$f" train autoencoder --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+    OPENBLAS_CORETYPE=SkylakeX "$f" train classifier --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  fi
+  echo "== one epoch each on OpenCL (the GPU)"
+  "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
   echo "== PyTorch, same models, same data"
-  python3 benchmarks/torch/train_epoch.py "$FMNIST_DATA" --epochs 2
+  python3 benchmarks/torch/train_epoch.py "$FMNIST_DATA" --epochs 2 "${limit[@]}"
 } > "$out/epochs.txt" 2>&1
 cat "$out/epochs.txt"

@@ -76,16 +76,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("data_dir"); ap.add_argument("--epochs", type=int, default=1); ap.add_argument("--out")
     ap.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
+    ap.add_argument("--limit", type=int, help="keep the first N training images (smoke runs)")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     x, y = load(args.data_dir)
+    if args.limit:
+        x, y = x[:args.limit], y[:args.limit]
     rows = []
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in [d for d in devices if args.device in ("all", d)]:
         for name, make, ae in (("conv-ae", ConvAE, True), ("cnn", CNN, False)):
             t = epoch_seconds(make(), x, y, device, ae, args.epochs)
             rows.append({"model": name, "device": device, "secondsPerEpoch": min(t), "epochs": t})
-            print(f"torch {torch.__version__} {device:5s} {name:8s} {min(t):7.2f} s/epoch (60,000 images, batch 256)", flush=True)
+            print(f"torch {torch.__version__} {device:5s} {name:8s} {min(t):7.2f} s/epoch ({len(x):,} images, batch 256)", flush=True)
     if args.out:
         json.dump(rows, open(args.out, "w"), indent=1)
 

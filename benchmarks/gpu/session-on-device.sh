@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# On the GPU machine (after `pack.sh --with-data`): what a session lent a GPU should measure, most
+# important first, inside one call of the device tool (at most 600 s a call, about 15 minutes a
+# session with the machine's start-up). Each step runs the script in this folder that owns it under
+# `timeout`, with at most its cap and never past the BUDGET (seconds, default 540); a step that no
+# longer has its minimum is skipped, and the summary says so. Logs, JSON and labels go to $OUT (or
+# ./out), each step's under its own folder; session.md holds one row per step.
+#
+#   PART=1 (default)  parity suite; fmnist bench with PyTorch's layers and cuBLAS; epochs beside
+#                     PyTorch on the device and on the CPU cores (issue 14); UMAP, NMF, K-means,
+#                     DBSCAN, HDBSCAN and OPTICS on both backends (issues 11 and 13)
+#   PART=2            issue 15's best pipeline timed: SimCLR pretraining, N2D, SCAN (+ self-labelling)
+#
+# Smoke run on a machine without a GPU (PoCL): SMOKE=1 shrinks every step to a few hundred images.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=${OUT:-$PWD/out}; mkdir -p "$root"
+budget=${BUDGET:-540}
+part=${PART:-1}
+start=$(date +%s)
+summary="$root/session.md"
+echo "| step | status | seconds |" > "$summary"; echo "|---|---|---|" >> "$summary"
+
+step() { # name cap min command... — run one step under what is left of the budget
+  local name=$1 cap=$2 min=$3; shift 3
+  local left=$((budget - ($(date +%s) - start)))
+  local limit=$((cap < left ? cap : left))
+  if [ "$limit" -lt "$min" ]; then
+    echo "| $name | skipped: ${left} s of the budget left, it needs ${min} | 0 |" | tee -a "$summary"; return
+  fi
+  mkdir -p "$root/$name"
+  local t0=$(date +%s)
+  echo "== $name (at most $limit s)"
+  OUT="$root/$name" timeout --kill-after=10 "$limit" "$@" > "$root/$name/console.log" 2>&1
+  local status=$? took=$(($(date +%s) - t0))
+  local said="exit $status"; [ "$status" -eq 124 ] || [ "$status" -eq 137 ] && said="stopped at its $limit s limit"
+  tail -25 "$root/$name/console.log"
+  echo "| $name | $said | $took |" | tee -a "$summary"
+}
+
+if [ -n "${SMOKE:-}" ]; then
+  export FMNIST_EPOCHS=0 SPLIT=test LIMIT=300 AE_EPOCHS=1 EPOCHS=1
+fi
+if [ "$part" = 1 ]; then
+  FMNIST_PARITY_ONLY=1 step parity 150 30 bash "$here/run-on-device.sh"
+  if [ -n "${SMOKE:-}" ]; then bench=(--ops gemm --sizes 256); else bench=(); fi
+  FMNIST_SKIP_PARITY=1 step bench 120 40 bash "$here/run-on-device.sh" "${bench[@]}"
+  FMNIST_EPOCHS=${FMNIST_EPOCHS:-0} step epochs 120 60 bash "$here/train-on-device.sh"
+  step reduce-density 240 90 bash "$here/reduce-density-on-device.sh"
+else
+  step deep-cluster 600 120 bash "$here/deep-cluster-on-device.sh"
+fi
+echo "session part $part: $(($(date +%s) - start)) s of a $budget s budget; summary in $summary"
+cat "$summary"
