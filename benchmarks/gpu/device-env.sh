@@ -3,10 +3,11 @@
 # /tmp/fmnist-device, puts its libraries on LD_LIBRARY_PATH and registers NVIDIA's OpenCL driver
 # with the ICD loader. Sets $work (the unpacked tree) and $out ($OUT, or ./out). The bundle is
 # unpacked once per bundle (a stamp of its size and time), so scripts run one after another share it.
+# FMNIST_DEVICE_TREE names an unpacked tree to use instead (pack.sh --check runs the scripts so).
 out=${OUT:-$PWD/out}; mkdir -p "$out"
-work=/tmp/fmnist-device
-stamp=$(stat -c '%s %Y' .device/fmnist-device.tar.xz)
-if [ "$(cat "$work/.stamp" 2>/dev/null)" != "$stamp" ]; then
+work=${FMNIST_DEVICE_TREE:-/tmp/fmnist-device}
+stamp=$([ -n "${FMNIST_DEVICE_TREE:-}" ] && echo given || stat -c '%s %Y' .device/fmnist-device.tar.xz)
+if [ -z "${FMNIST_DEVICE_TREE:-}" ] && [ "$(cat "$work/.stamp" 2>/dev/null)" != "$stamp" ]; then
   rm -rf "$work"; mkdir -p "$work"
   tar -xJf .device/fmnist-device.tar.xz -C "$work" && echo "$stamp" > "$work/.stamp"
 fi

@@ -2,7 +2,7 @@
 # On the GPU machine: PyTorch interop both ways, and classifier tuning runs (schedule, shifts).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
-export FMNIST_DATA=$PWD/.device/data
+export FMNIST_DATA=${FMNIST_DATA:-$PWD/.device/data}
 f="$work/bin/fmnist"
 t=/tmp/interop; mkdir -p $t
 {

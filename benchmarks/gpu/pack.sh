@@ -6,8 +6,9 @@
 #
 #   pack.sh               build and pack
 #   pack.sh --with-data   also copy the Fashion-MNIST files into .device/data (train-on-device.sh)
-#   pack.sh --check       build the bundle's parts and check the test bundle loads, without packing
-#                         (CI runs this so the GPU bundle cannot silently stop building)
+#   pack.sh --check       build the bundle's parts, check the test bundle loads and run the device
+#                         scripts' smoke run on this machine's OpenCL driver, without packing (CI runs
+#                         this so the GPU bundle and its scripts cannot silently stop working)
 #
 # One release build in its own scratch folder (.build-device, so a developer's .build keeps its
 # flags) gives both the tool and the test bundle, linked against the same shared Swift runtime,
@@ -33,9 +34,22 @@ if [ "$mode" = "--check" ]; then
   # The staged bundle must load with only its own libraries and list its parity suites.
   count=$(LD_LIBRARY_PATH="$stage/lib" "$stage/bin/fmnistPackageTests.xctest" --list-tests 2>/dev/null | grep -c '^BackendTests\.' || true)
   LD_LIBRARY_PATH="$stage/lib" "$stage/bin/fmnist" --help > /dev/null
-  rm -rf "$stage"
   [ "$count" -gt 0 ] || { echo "pack.sh --check: the staged test bundle lists no BackendTests" >&2; exit 1; }
-  echo "pack.sh --check: tool and test bundle build and load ($count parity tests listed)"
+  # The device scripts themselves, shrunk (SMOKE=1) and on this machine's OpenCL driver: a script
+  # that breaks here would otherwise break on the rare machine with a GPU.
+  smoke=$(mktemp -d)
+  for part in 1 2; do
+    FMNIST_DEVICE_TREE=$PWD/$stage FMNIST_DATA=${FMNIST_DATA:-/usr/share/datasets/fashion-mnist} SMOKE=1 PART=$part \
+      OUT=$smoke/part$part bash benchmarks/gpu/session-on-device.sh > "$smoke/part$part.log" 2>&1
+  done
+  rm -rf "$stage"
+  # A step that did not exit 0, and a timed command whose exit status (the last column) is not 0.
+  failed=$(grep -HE '\| (exit [1-9]|stopped|skipped)' "$smoke"/part*/session.md || true
+    grep -HE '\| [1-9][0-9]* \|$' "$smoke"/part*/*/*.md || true)
+  grep -qs 'parity exit: 0' "$smoke"/part1/parity/parity.log || failed="$failed the parity suite did not finish"
+  [ -z "$failed" ] || { echo "pack.sh --check: a device script failed its smoke run ($smoke):" >&2; echo "$failed" >&2; exit 1; }
+  rm -rf "$smoke"
+  echo "pack.sh --check: tool and test bundle build and load ($count parity tests listed); the device scripts pass their smoke run"
   exit 0
 fi
 XZ_OPT=-9 tar -cJf .device/fmnist-device.tar.xz -C "$stage" bin lib

@@ -5,7 +5,7 @@
 # full trainings and keeps only the epoch timings beside PyTorch (issue 14's table).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
-export FMNIST_DATA=$PWD/.device/data
+export FMNIST_DATA=${FMNIST_DATA:-$PWD/.device/data}
 f="$work/bin/fmnist"
 epochs=${FMNIST_EPOCHS:-10}
 limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")  # LIMIT=N: the first N images (smoke runs)
