@@ -87,7 +87,7 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Leaves of the truncated dendrogram.")
     var dendrogramLeaves: Int = 30
 
-    @Option(help: "Labels output (.npy, int64).")
+    @Option(help: "Labels output: .npy (int64) or .csv (a header line `label`, then one label per line); -1 is noise.")
     var out: String
 
     @Flag(help: "Print JSON (timings, iterations, inertia or log-likelihood, cluster sizes, noise, and metrics with --split).")
@@ -100,6 +100,8 @@ struct ClusterCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
+        try OutputPath.check(out, flag: "--out", extensions: OutputPath.labels)
+        try OutputPath.check(linkageOut, flag: "--linkage-out", extensions: OutputPath.npy)
         guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
         guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass encoded features with --input") }
         guard k >= 1 else { throw ValidationError("--k \(k) must be at least 1") }
@@ -169,7 +171,7 @@ struct ClusterCommand: ParsableCommand {
 
     /// Writes the labels and fills the method-independent part of the report.
     func finish(_ labels: [Int64], _ points: FeatureMatrix) throws -> Report {
-        try NPYArray(shape: [labels.count], elements: .int64(labels)).write(to: out)
+        try LabelFile.write(labels, to: out)
         let clusters = Int(labels.max().map { $0 + 1 } ?? 0)
         var sizes = [Int](repeating: 0, count: clusters)
         for l in labels where l >= 0 { sizes[Int(l)] += 1 }

@@ -122,6 +122,7 @@ struct DeepClusterCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
+        try OutputPath.check(out, flag: "--out", extensions: OutputPath.labels)
         guard k >= 2 else { throw ValidationError("--k \(k) must be at least 2") }
         if let limit, limit < 1 { throw ValidationError("--limit \(limit) must be at least 1") }
         if let model {
@@ -271,7 +272,7 @@ struct DeepClusterCommand: ParsableCommand {
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         let labels = result.labels.map(Int64.init)
-        try NPYArray(shape: [labels.count], elements: .int64(labels)).write(to: out)
+        try LabelFile.write(labels, to: out)
         if let saveModel {
             try Checkpoint.save(trained, to: saveModel, extra: ["fmnist.deep_cluster": method.rawValue, "fmnist.seed": "\(seed)"])
         }

@@ -139,6 +139,7 @@ struct EmbedCommand: ParsableCommand {
     @OptionGroup var backendOptions: BackendOptions
 
     func validate() throws {
+        try OutputPath.check(out, flag: "--out", extensions: OutputPath.npy)
         guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
         guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass other features with --input") }
         guard dims >= 1 else { throw ValidationError("--dims \(dims) must be at least 1") }
@@ -285,10 +286,9 @@ struct EmbedCommand: ParsableCommand {
         var labels = truth.map { $0.map(Int.init) } ?? [Int](repeating: 0, count: n)
         var names = truth == nil ? ["points"] : FashionMNIST.classNames
         if let colorBy {
-            let array = try NPYArray.read(colorBy)
-            guard let values = array.integers, array.shape == [n] else {
-                throw ValidationError("--color-by \(colorBy): need \(n) integer labels, got \(array.elements.descr) \(array.shape)")
-            }
+            let values: [Int64]
+            do { values = try LabelFile.read(colorBy) } catch let error as DataError { throw ValidationError("--color-by \(error)") }
+            guard values.count == n else { throw ValidationError("--color-by \(colorBy): need \(n) labels, got \(values.count)") }
             labels = values.map(Int.init)
             names = []
         }

@@ -22,13 +22,18 @@ struct EncodeCommand: ParsableCommand {
     @Option(help: "Output .npy file: float32 [N, features].")
     var out: String
 
-    @Option(help: "Also write the labels of a split here (int64 .npy).")
+    @Option(help: "Also write the labels of a split here (.npy int64, or .csv).")
     var labelsOut: String?
 
     @OptionGroup var backendOptions: BackendOptions
 
     @Flag(help: "No progress or summary lines.")
     var quiet = false
+
+    func validate() throws {
+        try OutputPath.check(out, flag: "--out", extensions: OutputPath.npy)
+        try OutputPath.check(labelsOut, flag: "--labels-out", extensions: OutputPath.labels)
+    }
 
     func run() throws {
         let backend = try backendOptions.open(log: quiet ? { _ in } : note)
@@ -50,7 +55,7 @@ struct EncodeCommand: ParsableCommand {
         try NPYArray(shape: [images.count, width], elements: .float32(codes)).write(to: out)
         if let labelsOut {
             guard labelled else { throw ValidationError("--labels-out needs --split (an --input file has no labels)") }
-            try NPYArray(shape: [images.count], elements: .int64(images.labels.map(Int64.init))).write(to: labelsOut)
+            try LabelFile.write(images.labels.map(Int64.init), to: labelsOut)
         }
         if !quiet { note("wrote \(out): \(images.count) x \(width) \(layer.rawValue) of the \(what)") }
     }

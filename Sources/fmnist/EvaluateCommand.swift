@@ -9,10 +9,10 @@ import Progress
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "evaluate", abstract: "Score cluster labels against true labels.")
 
-    @Option(help: "Predicted labels (.npy, integer; -1 is noise).")
+    @Option(help: "Predicted labels (.npy integer, or .csv: one label per line after an optional header; -1 is noise).")
     var pred: String
 
-    @Option(help: "True labels (.npy, integer).")
+    @Option(help: "True labels (.npy integer, or .csv).")
     var truth: String?
 
     @Option(help: "Take the true labels of this split instead: train, val, test or all (training then test images, file order).")
@@ -86,9 +86,6 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     private func integerLabels(_ path: String, flag: String) throws -> [Int64] {
-        let array = try NPYArray.read(path)
-        guard let values = array.integers else { throw ValidationError("\(flag) \(path): dtype \(array.elements.descr) is not an integer type") }
-        guard array.shape.count == 1 else { throw ValidationError("\(flag) \(path): shape \(array.shape) is not [N]") }
-        return values
+        do { return try LabelFile.read(path) } catch let error as DataError { throw ValidationError("\(flag) \(error)") }
     }
 }

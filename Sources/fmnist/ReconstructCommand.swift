@@ -23,6 +23,11 @@ struct ReconstructCommand: ParsableCommand {
 
     @OptionGroup var backendOptions: BackendOptions
 
+    func validate() throws {
+        try OutputPath.check(out, flag: "--out", extensions: OutputPath.npy)
+        try OutputPath.check(png, flag: "--png", extensions: ["png"])
+    }
+
     func run() throws {
         let backend = try backendOptions.open(log: note)
         try reconstruct(on: backend)

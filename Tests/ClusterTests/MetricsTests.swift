@@ -15,6 +15,17 @@ final class MetricsTests: XCTestCase {
         }
     }
 
+    /// Two singletons against themselves: every table with these margins has MI log 2, so the
+    /// expected MI equals the maximum; scikit-learn scores this perfect match AMI 1.0 (fmnist said 0).
+    func testPerfectMatchWhoseExpectationIsTheMaximumScoresOne() {
+        for predicted in [[0, 1], [7, 3]] as [[Int64]] {
+            let m = ExternalMetrics(truth: [0, 1], predicted: predicted)
+            XCTAssertEqual(m.ami, 1, accuracy: 1e-12)
+            XCTAssertEqual(m.nmi, 1, accuracy: 1e-12)
+        }
+        XCTAssertEqual(ExternalMetrics(truth: [0, 1], predicted: [0, 0]).ami, 0, accuracy: 1e-12, "one cluster: no information")
+    }
+
     /// truth [0,0,0,1,1,1], predicted [0,0,1,1,2,2]: scikit-learn gives ARI 0.24242424, NMI and
     /// V-measure 0.51580374, AMI 0.29879246, homogeneity 0.66666667, completeness 0.42061984,
     /// Fowlkes-Mallows 0.47140452.

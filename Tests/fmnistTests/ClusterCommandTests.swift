@@ -41,6 +41,33 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertTrue(mismatch.stderr.contains("holds 2000 labels but the truth holds 100"), mismatch.stderr)
     }
 
+    /// `--out labels.csv` writes CSV (not .npy bytes under a .csv name), with the same labels as
+    /// `--out labels.npy`; `evaluate` and `embed --color-by` read either.
+    func testLabelsAsCSV() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-csv-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var scores = [Double]()
+        for name in ["labels.npy", "labels.csv"] {
+            let cluster = try FmnistProcess.run(["cluster", "--split", "test", "--limit", "300", "--k", "5", "--out", "\(dir)/\(name)",
+                                                 "--quiet", "--backend", "cpu"])
+            XCTAssertEqual(cluster.status, 0, cluster.stderr)
+            let evaluate = try FmnistProcess.run(["evaluate", "--pred", "\(dir)/\(name)", "--split", "test", "--limit", "300", "--json"])
+            XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+            scores.append(try XCTUnwrap(report["nmi"] as? Double))
+        }
+        let npy = try XCTUnwrap(NPYArray.read("\(dir)/labels.npy").integers)
+        let lines = try String(contentsOfFile: "\(dir)/labels.csv", encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "label")
+        XCTAssertEqual(lines.dropFirst().map { Int64($0) }, npy.map { Optional($0) })
+        XCTAssertEqual(scores[0], scores[1])
+        let pca = try FmnistProcess.run(["embed", "--method", "pca", "--split", "test", "--limit", "300", "--out", "\(dir)/pca.npy",
+                                         "--scatter", "\(dir)/pca.png", "--color-by", "\(dir)/labels.csv", "--quiet", "--backend", "cpu"])
+        XCTAssertEqual(pca.status, 0, pca.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/pca.png"))
+    }
+
     /// Inertia falls as k grows; both charts are written.
     func testElbow() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-elbow-\(getpid())").path
@@ -116,6 +143,14 @@ final class ClusterCommandTests: XCTestCase {
             (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "The value 'magic' is invalid for '--method"),
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
+            (["cluster", "--split", "test", "--out", "/tmp/x.txt"], "--out /tmp/x.txt: the file name must end in .npy or .csv"),
+            (["cluster", "--split", "test", "--out", "/nonexistent-dir/x.npy"], "--out /nonexistent-dir/x.npy: directory /nonexistent-dir does not exist"),
+            (["cluster", "--method", "ward", "--split", "test", "--out", "/tmp/x.npy", "--linkage-out", "/tmp/z.csv"],
+             "--linkage-out /tmp/z.csv: the file name must end in .npy"),
+            (["embed", "--method", "pca", "--split", "test", "--out", "/tmp/e.csv"], "--out /tmp/e.csv: the file name must end in .npy"),
+            (["encode", "--model", "/tmp/none.safetensors", "--split", "test", "--out", "/tmp/e.npy", "--labels-out", "/tmp/l.json"],
+             "--labels-out /tmp/l.json: the file name must end in .npy or .csv"),
+            (["evaluate", "--pred", "/tmp/x.txt", "--split", "test"], "--pred /tmp/x.txt: a label file must end in .npy or .csv"),
             (["cluster", "--linkage", "ward", "--method", "kmeans", "--split", "test", "--out", "/tmp/x.npy"], "--linkage ward contradicts --method kmeans"),
             (["cluster", "--linkage", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "is not ward, single, complete or average (the merge tree file is --linkage-out)"),
             (["cluster", "--method", "complete", "--neighbour-search", "brute", "--split", "test", "--out", "/tmp/x.npy"],

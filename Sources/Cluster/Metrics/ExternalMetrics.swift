@@ -52,7 +52,9 @@ public struct ExternalMetrics: Codable, Equatable, Sendable {
         } else {
             let emi = Self.expectedMutualInformation(a: table.rowSums, b: table.columnSums, n: table.total)
             let denominator = meanEntropy - emi
-            ami = abs(denominator) < 1e-300 ? 0 : (mi - emi) / denominator
+            // Expectation equal to the maximum: every table with these margins has the same MI, so
+            // this one is a perfect match (scikit-learn returns 1.0, e.g. for [0, 1] against itself).
+            ami = abs(denominator) <= 1e-12 * max(1, meanEntropy) ? 1 : (mi - emi) / denominator
         }
         purity = n == 0 ? 0 : Double((0 ..< table.clusters.count).reduce(0) { s, j in s + table.counts.map { $0[j] }.max()! }) / n
         let tk = table.counts.flatMap { $0 }.reduce(0.0) { $0 + Double($1) * Double($1) } - n

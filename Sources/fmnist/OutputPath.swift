@@ -1,0 +1,29 @@
+import ArgumentParser
+import Foundation
+
+/// Output paths checked before any work starts — the extension is one the flag writes and the
+/// directory exists — so a long run never fails at its last step, and `--out x.csv` never receives
+/// another format's bytes.
+enum OutputPath {
+    /// Label files: `.npy` or `.csv` (`LabelFile`).
+    static let labels = ["npy", "csv"]
+    /// Feature matrices, embeddings, reconstructions and merge trees.
+    static let npy = ["npy"]
+
+    /// Throws one line naming `flag` and `path` when `path` (if given) has none of `extensions`
+    /// (lower-case, without the dot) or its directory does not exist.
+    static func check(_ path: String?, flag: String, extensions: [String]) throws {
+        guard let path else { return }
+        let url = URL(fileURLWithPath: path)
+        guard extensions.contains(url.pathExtension.lowercased()) else {
+            let names = extensions.map { "." + $0 }
+            let list = names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " or " + names.last!
+            throw ValidationError("\(flag) \(path): the file name must end in \(list)")
+        }
+        var isDirectory: ObjCBool = false
+        let directory = url.deletingLastPathComponent().path
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw ValidationError("\(flag) \(path): directory \(directory) does not exist")
+        }
+    }
+}
