@@ -183,6 +183,7 @@ struct DeepClusterCommand: ParsableCommand {
         if let optimizer, TrainingSettings.Optimizer(rawValue: optimizer) == nil { throw ValidationError("--optimizer '\(optimizer)' is not adam or sgd") }
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr \(lr) must be positive") }
         if saveModel == out { throw ValidationError("--save-model and --out name the same file \(out)") }
+        try OutputPath.check(saveModel, flag: "--save-model", extensions: ["safetensors"])
     }
 
     var configuration: DeepClustering.Configuration {

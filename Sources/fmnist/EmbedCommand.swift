@@ -164,6 +164,7 @@ struct EmbedCommand: ParsableCommand {
         if transformWith != nil && (saveModel != nil || whiten || svdSolver != .exact) {
             throw ValidationError("--transform-with uses a fitted model: --save-model, --whiten and --svd-solver do not apply")
         }
+        try OutputPath.check(saveModel, flag: "--save-model", extensions: ["safetensors"])
         if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
         if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || tol != 1e-4 || nmfInnerSweeps != .fixed(1)) {
             throw ValidationError("--init, --nmf-solver, --nmf-inner-sweeps and --tol apply to nmf, not \(method.rawValue)")

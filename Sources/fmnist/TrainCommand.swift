@@ -131,6 +131,7 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("--resume: no interrupted run at \(out) (needs \(out) and \(TrainingState.path(forCheckpoint: out)))")
             }
         }
+        try OutputPath.check(out, flag: "--out", extensions: ["safetensors"])
     }
 
     struct EpochRecord: Codable {

@@ -111,6 +111,8 @@ final class ModelCommandTests: XCTestCase {
             (["train", "classifier", "--resume", "--out", "\(dir)/missing.safetensors"], "--resume: no interrupted run"),
             (["encode", "--model", "\(dir)/missing.safetensors", "--out", "\(dir)/x.npy"], "missing.safetensors: no such file"),
             (["train", "classifier", "--lr", "-1", "--out", "\(dir)/x"], "--lr"),
+            (["train", "classifier", "--out", "\(dir)/model.pt"], "--out \(dir)/model.pt: the file name must end in .safetensors"),
+            (["train", "autoencoder", "--out", "/nonexistent-dir/ae.safetensors"], "directory /nonexistent-dir does not exist"),
         ]
         for (arguments, message) in cases {
             assertOneErrorLine(try run(arguments), containing: message, "\(arguments)")
