@@ -9,9 +9,14 @@ public struct TrainingState {
     public var step: Int
     public var bestValidationLoss: Double
     public var epochsWithoutImprovement: Int
+    /// The images the run trains on and holds out, as the command states them (e.g. "train images,
+    /// val-fraction 0.1, split-seed 0, limit none"): a resumed run must see the same draw. Empty when
+    /// not recorded (states written before it was), and then not checked.
+    public var images: String
 
-    public init(epochsDone: Int, step: Int, bestValidationLoss: Double, epochsWithoutImprovement: Int) {
+    public init(epochsDone: Int, step: Int, bestValidationLoss: Double, epochsWithoutImprovement: Int, images: String = "") {
         (self.epochsDone, self.step, self.bestValidationLoss, self.epochsWithoutImprovement) = (epochsDone, step, bestValidationLoss, epochsWithoutImprovement)
+        self.images = images
     }
 
     public static func path(forCheckpoint checkpoint: String) -> String { checkpoint + ".state" }
@@ -27,12 +32,13 @@ public struct TrainingState {
         let draws = trainer.network.layers.compactMap { $0 as? DropoutLayer<B> }.map { String($0.draws) }.joined(separator: ",")
         let metadata = ["fmnist.epochs_done": "\(epochsDone)", "fmnist.step": "\(step)", "fmnist.best_val_loss": "\(bestValidationLoss)",
                         "fmnist.epochs_without_improvement": "\(epochsWithoutImprovement)", "fmnist.dropout_draws": draws,
-                        "fmnist.optimizer": trainer.settings.optimizer.rawValue]
+                        "fmnist.optimizer": trainer.settings.optimizer.rawValue, "fmnist.images": images]
         try Safetensors(tensors: tensors, metadata: metadata).write(to: Self.path(forCheckpoint: checkpoint))
     }
 
-    /// Reads the state beside `checkpoint` and restores the trainer's optimizer from it.
-    public static func restore<B>(_ trainer: Trainer<B>, checkpoint: String) throws -> TrainingState {
+    /// Reads the state beside `checkpoint` and restores the trainer's optimizer from it; `images` (when
+    /// not empty) must be what the state recorded, if it recorded anything.
+    public static func restore<B>(_ trainer: Trainer<B>, checkpoint: String, images: String = "") throws -> TrainingState {
         let path = Self.path(forCheckpoint: checkpoint)
         let file = try Safetensors.read(path)
         let m = file.metadata
@@ -46,6 +52,11 @@ public struct TrainingState {
         guard m["fmnist.optimizer"] == trainer.settings.optimizer.rawValue else {
             throw DataError("\(path): the run used --optimizer \(m["fmnist.optimizer"] ?? "?"), not \(trainer.settings.optimizer.rawValue)")
         }
+        let recorded = m["fmnist.images"] ?? ""
+        guard recorded.isEmpty || images.isEmpty || recorded == images else {
+            throw DataError("\(path): the run trained on \(recorded); this command asks for \(images) — resume with the same "
+                + "--images, --val-fraction, --split-seed and --limit")
+        }
         let tensors = file.byName
         let backend = trainer.network.backend
         for p in trainer.network.parameters {
@@ -58,6 +69,6 @@ public struct TrainingState {
         let draws = (m["fmnist.dropout_draws"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         for (layer, count) in zip(trainer.network.layers.compactMap { $0 as? DropoutLayer<B> }, draws) { layer.draws = count }
         trainer.restoreStep(step)
-        return TrainingState(epochsDone: epochs, step: step, bestValidationLoss: best, epochsWithoutImprovement: stale)
+        return TrainingState(epochsDone: epochs, step: step, bestValidationLoss: best, epochsWithoutImprovement: stale, images: recorded)
     }
 }

@@ -61,7 +61,7 @@ struct DataCommand: ParsableCommand {
         if json { print(try jsonString(report)); return }
         if quiet { print(samplesPath); print(labelsPath); return }
         print("Fashion-MNIST from \(report.dataDirectory), loaded in \(String(format: "%.2f", loadSeconds)) s "
-            + "(validation fraction \(data.valFraction), seed \(data.seed)\(data.limit.map { ", limit \($0)" } ?? ""))")
+            + "(validation fraction \(data.valFraction), split seed \(data.splitSeed)\(data.limit.map { ", limit \($0)" } ?? ""))")
         print("class".padding(toLength: 14, withPad: " ", startingAt: 0) + pad("train") + pad("validation") + pad("test"))
         for (c, name) in FashionMNIST.classNames.enumerated() {
             print("\(c) \(name)".padding(toLength: 14, withPad: " ", startingAt: 0)

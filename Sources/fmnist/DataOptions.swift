@@ -10,8 +10,12 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Fraction of each training class held out for validation (seeded, stratified; 0 keeps all 60,000 for training).")
     var valFraction: Double = 0.1
 
-    @Option(name: [.customLong("seed"), .customLong("random-state")], help: "Seed for the validation draw and any sampling (scikit-learn: random_state).")
+    @Option(name: [.customLong("seed"), .customLong("random-state")],
+            help: "Seed of the method's random draws: initialisation, sampling, batches (scikit-learn: random_state).")
     var seed: UInt64 = 0
+
+    @Option(help: "Seed of the validation draw (which training images are held out), apart from --seed so that changing a method's seed never changes the images of --split train or val.")
+    var splitSeed: UInt64 = 0
 
     @Option(help: "Keep only the first N images of each split (file order), for quick runs.")
     var limit: Int?
@@ -25,7 +29,7 @@ struct DataOptions: ParsableArguments {
     func load() throws -> (data: FashionMNIST, splits: DataSplits) {
         let data = try FashionMNIST.load(from: FashionMNIST.directory(flag: dataDir))
         let splits = try DataSplits(trainLabels: data.train.labels, testCount: data.test.count,
-                                    validationFraction: valFraction, seed: seed, limit: limit)
+                                    validationFraction: valFraction, seed: splitSeed, limit: limit)
         return (data, splits)
     }
 }

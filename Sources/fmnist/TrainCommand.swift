@@ -180,9 +180,12 @@ struct TrainCommand: ParsableCommand {
         }
         let architecture = network.architecture
         let trainer = try Trainer(network: network, settings: settings)
-        var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0)
+        let imageDraw = "\(self.images.rawValue) images, val-fraction \(data.valFraction), split-seed \(data.splitSeed), "
+            + "limit \(data.limit.map(String.init) ?? "none")"
+        var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0, images: imageDraw)
         if resume {
-            state = try TrainingState.restore(trainer, checkpoint: out)
+            state = try TrainingState.restore(trainer, checkpoint: out, images: imageDraw)
+            state.images = imageDraw
             guard state.epochsDone < epochs else {
                 throw ValidationError("--resume: \(out) has already trained \(state.epochsDone) epochs; pass --epochs above that to continue")
             }

@@ -68,6 +68,27 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/pca.png"))
     }
 
+    /// A method's seed leaves the validation draw alone: labels of `cluster --split val --seed 3`
+    /// score the same under `evaluate --split val` (they scored at chance when --seed also drew the
+    /// split); another `--split-seed` is another set of images.
+    func testSeedLeavesTheValidationDrawAlone() throws {
+        let labels = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-val-\(getpid()).npy").path
+        defer { try? FileManager.default.removeItem(atPath: labels) }
+        let cluster = try FmnistProcess.run(["cluster", "--split", "val", "--limit", "3000", "--seed", "3", "--out", labels, "--json",
+                                             "--backend", "cpu"])
+        XCTAssertEqual(cluster.status, 0, cluster.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(cluster.stdout.utf8)) as? [String: Any])
+        let nmi = try XCTUnwrap((report["metrics"] as? [String: Any])?["nmi"] as? Double)
+        XCTAssertGreaterThan(nmi, 0.3)
+        func scored(_ extra: [String]) throws -> Double {
+            let evaluate = try FmnistProcess.run(["evaluate", "--pred", labels, "--split", "val", "--limit", "3000", "--json"] + extra)
+            XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
+            return try XCTUnwrap((JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])?["nmi"] as? Double)
+        }
+        XCTAssertEqual(try scored([]), nmi, accuracy: 1e-12)
+        XCTAssertLessThan(try scored(["--split-seed", "1"]), 0.1, "another draw holds other images")
+    }
+
     /// Inertia falls as k grows; both charts are written.
     func testElbow() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-elbow-\(getpid())").path

@@ -38,6 +38,10 @@ final class ModelCommandTests: XCTestCase {
         }
         XCTAssertEqual(b.metadata["fmnist.epoch"], "2")
         XCTAssertEqual(b.metadata["fmnist.arch"], arch)
+        // Resuming on another validation draw would train on images the run held out.
+        let otherDraw = try run(common + ["--epochs", "3", "--resume", "--split-seed", "1", "--out", resumed])
+        assertOneErrorLine(otherDraw, containing: "the run trained on train images, val-fraction 0.1, split-seed 0, limit 600; this command "
+                           + "asks for train images, val-fraction 0.1, split-seed 1, limit 600", "resume on another draw")
     }
 
     func testTrainEncodeReconstructAndTest() throws {
