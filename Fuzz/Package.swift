@@ -11,6 +11,7 @@ let package = Package(
         .target(name: "FuzzSupport"),
         .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
         .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
+        .executableTarget(name: "FuzzLabels", dependencies: ["FuzzSupport", .product(name: "Dataset", package: "fmnist")]),
         .executableTarget(name: "FuzzPNG", dependencies: ["FuzzSupport", .product(name: "Imaging", package: "fmnist")]),
         .executableTarget(name: "FuzzJPEG", dependencies: ["FuzzSupport", .product(name: "Imaging", package: "fmnist")]),
         .executableTarget(name: "FuzzSafetensors", dependencies: [

@@ -26,12 +26,16 @@ public enum LabelFile {
     public static func write(_ labels: [Int64], to path: String) throws {
         switch try format(of: path) {
         case .npy: try NPYArray(shape: [labels.count], elements: .int64(labels)).write(to: path)
-        case .csv:
-            var text = "label\n"
-            text.reserveCapacity(6 + labels.count * 3)
-            for label in labels { text += "\(label)\n" }
-            try AtomicFile.write(Data(text.utf8), to: path)
+        case .csv: try AtomicFile.write(Data(csvText(labels).utf8), to: path)
         }
+    }
+
+    /// The CSV form: the header line `label`, then one label per line.
+    public static func csvText(_ labels: [Int64]) -> String {
+        var text = "label\n"
+        text.reserveCapacity(6 + labels.count * 3)
+        for label in labels { text += "\(label)\n" }
+        return text
     }
 
     /// Reads the labels of `path`; errors name the file and, for CSV, the line.
@@ -50,7 +54,7 @@ public enum LabelFile {
     }
 
     /// One integer per line after an optional one-field header; blank lines only at the end.
-    static func parseCSV(_ text: String, path: String) throws -> [Int64] {
+    public static func parseCSV(_ text: String, path: String) throws -> [Int64] {
         // `Character.isNewline` takes "\r\n" (one grapheme cluster in Swift) as one line end.
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         while let last = lines.last, last.allSatisfy(\.isWhitespace) { lines.removeLast() }
