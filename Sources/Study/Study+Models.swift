@@ -33,7 +33,8 @@ extension Study {
     func modelKey(_ plan: ModelPlan) throws -> ArtefactKey {
         let s = trainingSettings(plan)
         return ArtefactKey("model", plan.architecture.description, "epochs \(plan.epochs)", "batch \(s.batchSize)", "adam lr \(s.learningRate)",
-                           s.schedule.rawValue, "seed \(s.seed)", "train \(try trainingIndices.count) val 0.1", "data \(settings.dataDirectory)")
+                           s.schedule.rawValue, "seed \(s.seed)", "train \(try trainingIndices.count) val 0.1", "data \(settings.dataDirectory)",
+                           "build \(BuildIdentity.current)")
     }
 
     func runModels() throws {

@@ -10,7 +10,7 @@ extension Study {
             throw DataError("\(photo) is missing: install Debian's python-matplotlib-data (make deps does)")
         }
         let file = "figures/quantize.png"
-        let key = ArtefactKey("quantize", photo, "ks \(settings.quantizeKs)", "seed \(settings.seed)")
+        let key = ArtefactKey("quantize", photo, "ks \(settings.quantizeKs)", "seed \(settings.seed)", "build \(BuildIdentity.current)")
         var hit = false
         let result = try cache.record("quantize", key, hit: &hit) { () -> QuantizationRecord in
             let original = try PhotographFile.read(photo)

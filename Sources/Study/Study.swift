@@ -182,7 +182,7 @@ public final class Study<B: ComputeBackend> {
     /// The key every artefact computed from the clustered images starts from.
     var imagesKey: ArtefactKey {
         ArtefactKey("images", profile.allImages ? "all-70000" : "test-10000", profile.clusterLimit.map { "first \($0)" } ?? "",
-                    "data \(settings.dataDirectory)")
+                    "data \(settings.dataDirectory)", "build \(BuildIdentity.current)")
     }
 
     var truth: [Int64] { get throws { try clustered.get().labels.map(Int64.init) } }

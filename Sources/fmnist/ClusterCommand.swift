@@ -109,6 +109,9 @@ struct ClusterCommand: ParsableCommand {
         if let maxIter, maxIter < 1 { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
         if let tol, !(tol >= 0) { throw ValidationError("--tol \(tol) must not be negative") }
         guard nInit >= 1 else { throw ValidationError("--n-init \(nInit) must be at least 1") }
+        if nInit > 1 && !["k-means++", "random"].contains(initialisation) {
+            throw ValidationError("--n-init \(nInit) with --init \(initialisation): every run would start from the same centres; give one or the other")
+        }
         guard eps > 0, eps.isFinite else { throw ValidationError("--eps \(eps) must be positive") }
         if let minSamples, minSamples < 1 { throw ValidationError("--min-samples \(minSamples) must be at least 1") }
         if let minClusterSize, minClusterSize < 2 { throw ValidationError("--min-cluster-size \(minClusterSize) must be at least 2") }

@@ -14,10 +14,11 @@ struct DeepClusterCommand: ParsableCommand {
         abstract: "Cluster images with N2D (autoencoder, UMAP, GMM), DEC, IDEC or SCAN (+ self-labelling); labels are read only to score.",
         discussion: "Without --model a dense autoencoder (784-500-500-2000-latent) is pretrained on the same images first, "
             + "or with --pretrain contrastive (SCAN's default) a SimCLR encoder as `fmnist train contrastive` trains it. "
-            + "Labels are written as int64 .npy, one per image in split order (all: the 60,000 training images, then the "
-            + "10,000 test images, in file order).")
+            + "Labels are written as int64 .npy (or CSV for a .csv name), one per image in split order (all: the 60,000 "
+            + "training images, then the 10,000 test images, in file order; train and val: the two parts of the validation "
+            + "draw, as in every other command).")
 
-    enum Split: String, ExpressibleByArgument, CaseIterable { case all, train, test }
+    enum Split: String, ExpressibleByArgument, CaseIterable { case all, train, val, test }
     enum SCANViewsChoice: String, ExpressibleByArgument, CaseIterable { case strong, simclr }
 
     @Option(help: "n2d, dec, idec or scan.")
@@ -30,10 +31,18 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "Number of clusters.")
     var k = 10
 
-    @Option(help: "Images: all (train then test), train or test.")
+    @Option(help: ArgumentHelp("Images: all (the training then the test images, file order), train or val (the two parts "
+        + "of the validation draw, as in every command), or test."))
     var split: Split = .all
 
-    @Option(help: "Output labels (.npy, int64).")
+    @Option(help: ArgumentHelp("With --split train or val: fraction of each training class held out for validation "
+        + "(default 0.1; 0 keeps all 60,000 in train)."))
+    var valFraction: Double?
+
+    @Option(help: "With --split train or val: seed of the validation draw (default 0).")
+    var splitSeed: UInt64?
+
+    @Option(help: "Output labels: .npy (int64) or .csv.")
     var out: String
 
     @Option(help: "Write the autoencoder used (pretrained here, and fine-tuned by dec/idec) to this checkpoint.")
@@ -125,6 +134,12 @@ struct DeepClusterCommand: ParsableCommand {
         try OutputPath.check(out, flag: "--out", extensions: OutputPath.labels)
         guard k >= 2 else { throw ValidationError("--k \(k) must be at least 2") }
         if let limit, limit < 1 { throw ValidationError("--limit \(limit) must be at least 1") }
+        if split == .all || split == .test {
+            for (flag, typed) in [("--val-fraction", valFraction != nil), ("--split-seed", splitSeed != nil)] where typed {
+                throw ValidationError("\(flag) applies to --split train or val; --split \(split.rawValue) holds no validation draw")
+            }
+        }
+        if let valFraction, !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction \(valFraction) must be in [0, 1)") }
         if let model {
             for (flag, typed) in [("--pretrain", pretrain != nil), ("--pretrain-epochs", pretrainEpochs != nil), ("--latent", latent != nil),
                                   ("--shift", shift != nil)] where typed {
@@ -245,7 +260,10 @@ struct DeepClusterCommand: ParsableCommand {
         let images: LabeledImages
         switch split {
         case .all: images = set.allImages(limit: limit)
-        case .train: images = set.train.prefix(limit)
+        case .train, .val:
+            let splits = try DataSplits(trainLabels: set.train.labels, testCount: set.test.count, validationFraction: valFraction ?? 0.1,
+                                        seed: splitSeed ?? 0, limit: limit)
+            images = set.train.subset(split == .train ? splits.train : splits.validation)
         case .test: images = set.test.prefix(limit)
         }
         guard k <= images.count else { throw ValidationError("--k \(k) is larger than the number of images (\(images.count))") }

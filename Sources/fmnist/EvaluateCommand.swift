@@ -52,7 +52,9 @@ struct EvaluateCommand: ParsableCommand {
             expected = images.labels.map(Int64.init)
         }
         guard predicted.count == expected.count else {
-            throw ValidationError("--pred holds \(predicted.count) labels but the truth holds \(expected.count)")
+            let hint = split == .train && truth == nil && data.valFraction > 0
+                ? " (--split train is the training part of the validation draw; --val-fraction 0 makes it all 60,000 training images)" : ""
+            throw ValidationError("--pred holds \(predicted.count) labels but the truth holds \(expected.count)" + hint)
         }
         let m = ExternalMetrics(truth: expected, predicted: predicted)
         let noise = Double(predicted.filter { $0 == -1 }.count) / Double(max(1, predicted.count))

@@ -1,6 +1,7 @@
 import Backend
 import Dataset
 import Imaging
+import Progress
 import XCTest
 @testable import Study
 
@@ -16,6 +17,22 @@ final class StudyPartsTests: XCTestCase {
         XCTAssertNotEqual(base.with(ArtefactKey("model", "seed 0")).hash, base.with(ArtefactKey("model", "seed 1")).hash)
         // Parts are separated, so moving text between them changes the key.
         XCTAssertNotEqual(ArtefactKey("ab", "c").hash, ArtefactKey("a", "bc").hash)
+    }
+
+    /// The cache's root keys carry the build, so what another build computed (before a fix) is
+    /// recomputed, not reused.
+    func testRootKeysCarryTheBuild() throws {
+        XCTAssertEqual(BuildIdentity.current.count, 16, "the test bundle's executable is readable")
+        XCTAssertEqual(BuildIdentity.current, BuildIdentity.hash(try Data(contentsOf: URL(fileURLWithPath: "/proc/self/exe"))))
+        XCTAssertNotEqual(BuildIdentity.hash(Data([1, 2, 3, 4, 5, 6, 7, 8, 9])), BuildIdentity.hash(Data([1, 2, 3, 4, 5, 6, 7, 8, 10])))
+        XCTAssertNotEqual(BuildIdentity.hash(Data([1, 2, 3, 4, 5, 6, 7, 8, 9])), BuildIdentity.hash(Data([1, 2, 3, 4, 5, 6, 7, 9, 9])))
+        XCTAssertNotEqual(BuildIdentity.hash(Data(count: 8)), BuildIdentity.hash(Data(count: 16)))
+        let dir = NSTemporaryDirectory() + "study-keys-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let settings = StudySettings(profile: StudyRunTests.tiny, outputDirectory: dir, dataDirectory: "/nowhere")
+        let study = try Study(backend: CPUBackend(), settings: settings, progress: ProgressReporter(enabled: false, interactive: false) { _ in },
+                              note: { _ in })
+        XCTAssertTrue(study.imagesKey.text.hasSuffix("|build \(BuildIdentity.current)"), study.imagesKey.text)
     }
 
     func testCacheComputesOnceAndWritesNothingPartial() throws {

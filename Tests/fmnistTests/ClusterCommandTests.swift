@@ -39,6 +39,15 @@ final class ClusterCommandTests: XCTestCase {
         let mismatch = try FmnistProcess.run(["evaluate", "--pred", labels, "--split", "test", "--limit", "100"])
         XCTAssertNotEqual(mismatch.status, 0)
         XCTAssertTrue(mismatch.stderr.contains("holds 2000 labels but the truth holds 100"), mismatch.stderr)
+        // deep-cluster --split train labels all training images; evaluate's train is the draw's part.
+        // Labels of all 60,000 training images against the draw's training part: the error says why.
+        let everyTrainingImage = "\(dir)/train.npy"
+        try NPYArray(shape: [60000], elements: .int64((0 ..< 60000).map { Int64($0 % 10) })).write(to: everyTrainingImage)
+        let part = try FmnistProcess.run(["evaluate", "--pred", everyTrainingImage, "--split", "train"])
+        assertOneErrorLine(part, containing: "holds 60000 labels but the truth holds 54000 (--split train is the training part of the "
+                           + "validation draw; --val-fraction 0 makes it all 60,000 training images)", "train part")
+        let whole = try FmnistProcess.run(["evaluate", "--pred", everyTrainingImage, "--split", "train", "--val-fraction", "0"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
     }
 
     /// `--out labels.csv` writes CSV (not .npy bytes under a .csv name), with the same labels as
@@ -165,6 +174,8 @@ final class ClusterCommandTests: XCTestCase {
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
             (["cluster", "--split", "test", "--out", "/tmp/x.txt"], "--out /tmp/x.txt: the file name must end in .npy or .csv"),
+            (["cluster", "--split", "test", "--init", "/tmp/c.npy", "--n-init", "3", "--out", "/tmp/x.npy"],
+             "--n-init 3 with --init /tmp/c.npy: every run would start from the same centres"),
             (["cluster", "--split", "test", "--out", "/nonexistent-dir/x.npy"], "--out /nonexistent-dir/x.npy: directory /nonexistent-dir does not exist"),
             (["cluster", "--method", "ward", "--split", "test", "--out", "/tmp/x.npy", "--linkage-out", "/tmp/z.csv"],
              "--linkage-out /tmp/z.csv: the file name must end in .npy"),

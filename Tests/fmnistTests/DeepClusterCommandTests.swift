@@ -41,6 +41,20 @@ final class DeepClusterCommandTests: XCTestCase {
         let sizes = try XCTUnwrap(report["clusterSizes"] as? [Int])
         XCTAssertEqual(sizes.reduce(0, +), 600)
         XCTAssertEqual(try Safetensors.read(tuned).metadata["fmnist.deep_cluster"], "idec")
+
+        // --split val is the same validation draw as in `evaluate`, so the labels line up with its truth.
+        let draw = ["--split", "val", "--limit", "300", "--val-fraction", "0.5", "--split-seed", "2"]
+        let val = try run(["deep-cluster", "--method", "n2d", "--model", ae, "--out", "\(dir)/val.csv", "--json"] + draw)
+        XCTAssertEqual(val.status, 0, val.stderr)
+        let valReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(val.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(valReport["images"] as? Int, 300)
+        let nmi = try XCTUnwrap((valReport["metrics"] as? [String: Any])?["nmi"] as? Double)
+        let scored = try run(["evaluate", "--pred", "\(dir)/val.csv", "--json"] + draw)
+        XCTAssertEqual(scored.status, 0, scored.stderr)
+        let evaluated = try XCTUnwrap((JSONSerialization.jsonObject(with: Data(scored.stdout.utf8)) as? [String: Any])?["nmi"] as? Double)
+        XCTAssertEqual(evaluated, nmi, accuracy: 1e-12)
+        assertOneErrorLine(try run(["deep-cluster", "--model", ae, "--val-fraction", "0.2", "--out", "\(dir)/x.npy"]),
+                           containing: "--val-fraction applies to --split train or val; --split all holds no validation draw", "draw for all")
     }
 
     /// A SimCLR encoder trained on train + test images (two views each), then N2D on its
