@@ -42,6 +42,7 @@ struct TestCommand: ParsableCommand {
                 + "`fmnist encode` writes its representation and `fmnist deep-cluster --method n2d|scan` clusters it")
         }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
+        if let held = source.heldOutNote(model: model, metadata: try Safetensors.read(model).metadata, defaultSplit: .test) { note(held) }
         let output = try network.infer(images.images, count: images.count)
         var report = Report(model: model, architecture: network.architecture.description, images: images.count)
         if network.architecture.isAutoencoder {

@@ -214,7 +214,9 @@ struct TrainCommand: ParsableCommand {
             state.epochsDone = epoch + 1
             state.step = trainer.step
             try Checkpoint.save(network, to: out, extra: ["fmnist.epoch": "\(epoch + 1)", "fmnist.train_loss": "\(trainLoss)",
-                                                          "fmnist.val_loss": validation.map { "\($0.loss)" } ?? ""])
+                                                          "fmnist.val_loss": validation.map { "\($0.loss)" } ?? "",
+                                                          "fmnist.trained_on": self.images.rawValue, "fmnist.val_fraction": "\(data.valFraction)",
+                                                          "fmnist.split_seed": "\(data.splitSeed)"])
             try state.save(trainer, checkpoint: out)
             progress.finish("epoch \(epoch + 1)/\(epochs)  train \(String(format: "%.4f", trainLoss))"
                 + (validation.map { "  val \(String(format: "%.4f", $0.loss))" } ?? "")

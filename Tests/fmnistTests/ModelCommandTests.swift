@@ -44,6 +44,28 @@ final class ModelCommandTests: XCTestCase {
                            + "asks for train images, val-fraction 0.1, split-seed 1, limit 600", "resume on another draw")
     }
 
+    /// `test` says when its score is not held out: another validation draw than the model's, or a
+    /// model trained on every image; it stays silent on held-out images.
+    func testTestNotesScoresThatAreNotHeldOut() throws {
+        let cnn = "\(dir)/drawn.safetensors", ae = "\(dir)/everything.safetensors"
+        XCTAssertEqual(try run(["train", "classifier", "--epochs", "1", "--limit", "300", "--split-seed", "1", "--quiet", "--out", cnn]).status, 0)
+        let metadata = try Safetensors.read(cnn).metadata
+        XCTAssertEqual([metadata["fmnist.trained_on"], metadata["fmnist.val_fraction"], metadata["fmnist.split_seed"]], ["train", "0.1", "1"])
+        let otherDraw = try run(["test", "--model", cnn, "--split", "val", "--limit", "300"])
+        XCTAssertEqual(otherDraw.status, 0, otherDraw.stderr)
+        XCTAssertTrue(otherDraw.stderr.contains("note: \(cnn) held out --val-fraction 0.1 --split-seed 1; this --split val (--val-fraction 0.1 "
+                                                + "--split-seed 0) holds images it trained on"), otherDraw.stderr)
+        for heldOut in [["--split", "val", "--split-seed", "1"], ["--split", "test"]] {
+            let outcome = try run(["test", "--model", cnn, "--limit", "300"] + heldOut)
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            XCTAssertFalse(outcome.stderr.contains("note:"), "\(heldOut): \(outcome.stderr)")
+        }
+        XCTAssertEqual(try run(["train", "autoencoder", "--epochs", "1", "--limit", "300", "--images", "all", "--quiet", "--out", ae]).status, 0)
+        let everything = try run(["test", "--model", ae, "--split", "test", "--limit", "300"])
+        XCTAssertTrue(everything.stderr.contains("trained on the test images too (--images all): this is not a held-out score"),
+                      everything.stderr)
+    }
+
     func testTrainEncodeReconstructAndTest() throws {
         let ae = "\(dir)/ae.safetensors"
         let train = try run(["train", "autoencoder", "--epochs", "1", "--limit", "500", "--out", ae, "--json"])
