@@ -20,7 +20,13 @@ struct FeatureMatrix {
         if let expected, array.shape[0] != expected {
             throw ValidationError("\(flag) \(path): holds \(array.shape[0]) points, need \(expected)")
         }
-        return FeatureMatrix(values: array.floats, rows: array.shape[0], dim: array.shape[1], labels: nil)
+        let values = array.floats
+        if let bad = values.firstIndex(where: { !$0.isFinite }) {
+            let (row, column) = bad.quotientAndRemainder(dividingBy: array.shape[1])
+            let what = values[bad].isNaN ? "nan" : array.elements.descr == "<f8" ? "inf (or beyond float32's range)" : "inf"
+            throw ValidationError("\(flag) \(path): \(what) at row \(row), column \(column); features must be finite")
+        }
+        return FeatureMatrix(values: values, rows: array.shape[0], dim: array.shape[1], labels: nil)
     }
 
     /// `--input FILE`, else the raw pixels (and labels) of `split`.

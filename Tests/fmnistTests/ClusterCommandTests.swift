@@ -161,7 +161,13 @@ final class ClusterCommandTests: XCTestCase {
     func testBadClusterInputs() throws {
         let floats = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-f-\(getpid()).npy").path
         try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)
-        defer { try? FileManager.default.removeItem(atPath: floats) }
+        let nan = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-nan-\(getpid()).npy").path
+        try NPYArray(shape: [3, 2], elements: .float32([0, 1, 2, .nan, 4, 5])).write(to: nan)
+        let huge = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-huge-\(getpid()).npy").path
+        try NPYArray(shape: [3, 1], elements: .float64([0, 1, 1e300])).write(to: huge)
+        let labels = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-l3-\(getpid()).npy").path
+        try NPYArray(shape: [3], elements: .int64([0, 1, 1])).write(to: labels)
+        defer { for file in [floats, nan, huge, labels] { try? FileManager.default.removeItem(atPath: file) } }
         let cases: [([String], String)] = [
             (["cluster", "--method", "kmeans", "--linkage-out", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "--linkage-out applies to ward"),
             (["cluster", "--method", "gmm", "--covariance", "tied", "--split", "test", "--out", "/tmp/x.npy"], "--covariance"),
@@ -173,6 +179,9 @@ final class ClusterCommandTests: XCTestCase {
             (["cluster", "--method", "magic", "--split", "test", "--out", "/tmp/x.npy"], "The value 'magic' is invalid for '--method"),
             (["cluster", "--split", "test", "--limit", "5", "--k", "6", "--out", "/tmp/x.npy"], "larger than the number of points"),
             (["evaluate", "--pred", floats, "--truth", floats], "is not an integer type"),
+            // Silhouette 0, Calinski-Harabasz nan and Davies-Bouldin 0 were printed for NaN features.
+            (["evaluate", "--pred", labels, "--truth", labels, "--features", nan], "--features \(nan): nan at row 1, column 1; features must be finite"),
+            (["cluster", "--input", huge, "--out", "/tmp/x.npy"], "--input \(huge): inf (or beyond float32's range) at row 2, column 0"),
             (["cluster", "--split", "test", "--out", "/tmp/x.txt"], "--out /tmp/x.txt: the file name must end in .npy or .csv"),
             (["cluster", "--split", "test", "--init", "/tmp/c.npy", "--n-init", "3", "--out", "/tmp/x.npy"],
              "--n-init 3 with --init /tmp/c.npy: every run would start from the same centres"),
