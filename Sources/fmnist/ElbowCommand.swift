@@ -56,6 +56,9 @@ struct ElbowCommand: ParsableCommand {
     private func elbow<B: ComputeBackend>(on backend: B) throws {
         let points = try FeatureMatrix.load(input: input, split: split, data: data)
         let (x, n, d) = (points.values, points.rows, points.dim)
+        guard range!.upperBound <= n else {
+            throw ValidationError("--k \(k) reaches \(range!.upperBound) clusters, more than the \(n) points")
+        }
         var rows: [Row] = []
         let progress = ProgressReporter.standardError(silent: json || quiet)
         progress.start("elbow k \(range!.lowerBound)...\(range!.upperBound)", total: range!.count, unit: "k")

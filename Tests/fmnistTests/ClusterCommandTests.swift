@@ -114,6 +114,10 @@ final class ClusterCommandTests: XCTestCase {
         let bad = try FmnistProcess.run(["elbow", "--split", "test", "--k", "5-2"])
         XCTAssertNotEqual(bad.status, 0)
         XCTAssertTrue(bad.stderr.contains("--k '5-2' must look like 2...15"), bad.stderr)
+        // Refused before any k is fitted (the error used to come after k 2...50 had run and printed).
+        let tooMany = try FmnistProcess.run(["elbow", "--split", "test", "--limit", "50", "--k", "2...100", "--out-dir", dir, "--backend", "cpu"])
+        assertOneErrorLine(tooMany, containing: "--k 2...100 reaches 100 clusters, more than the 50 points", "k beyond n")
+        XCTAssertEqual(tooMany.stdout, "")
     }
 
     /// Every method through the CLI on 400 test images (both backends where there is OpenCL): labels
