@@ -13,7 +13,8 @@ struct StudyCommand: ParsableCommand {
         discussion: "Data, models (conv and dense autoencoders, CNN, softmax regression), features (pixels, PCA, NMF, UMAP, codes), "
             + "every clustering method on every feature set scored against the classes, their interpretation, 2-D views, colour "
             + "quantisation, and OUT-DIR/report.html with results.csv and results.json. Artefacts are cached under OUT-DIR/cache by a "
-            + "hash of their inputs and settings: a re-run, or a run resumed after an interruption, recomputes only what is missing.")
+            + "hash of their inputs, their settings and the fmnist build: a re-run, or a run resumed after an interruption, recomputes "
+            + "only what is missing; another build recomputes everything.")
 
     @Option(help: "quick: the 10,000 test images, short training, a reduced grid (minutes); full: all 70,000 images and the seeds' grid.")
     var profile: StudyProfile.Name = .quick
