@@ -17,6 +17,8 @@
 #   PIPELINES=contrastive CONTRASTIVE_ARCH=simclr-cnn CONTRASTIVE_EPOCHS=20 TAG=20 CONTRASTIVE_ROWS="n2d scan" \
 #     bash benchmarks/deep_cluster.sh                                      # rows n2d-simclr-cnn20, scan-simclr-cnn20
 #   PIPELINES=contrastive TEMPERATURE=0.1 TAG=-t01 CONTRASTIVE_ROWS="n2d scan" bash benchmarks/deep_cluster.sh
+#   PIPELINES=contrastive CONTRASTIVE_BATCH=512 CONTRASTIVE_LR=2e-3 TAG=-b512 CONTRASTIVE_ROWS="n2d scan" \
+#     bash benchmarks/deep_cluster.sh                                      # SimCLR's linear lr scaling with the batch
 #
 # The hyper-parameters are fixed in advance (README, "Deep clustering"): none is chosen by a score.
 set -euo pipefail
@@ -33,6 +35,8 @@ PIPELINES=${PIPELINES:-"autoencoder contrastive"}
 CONTRASTIVE_EPOCHS=${CONTRASTIVE_EPOCHS:-50}
 CONTRASTIVE_ARCH=${CONTRASTIVE_ARCH:-simclr}    # or simclr-cnn
 TEMPERATURE=${TEMPERATURE:-}                    # NT-Xent temperature (empty: fmnist's default, 0.5)
+CONTRASTIVE_BATCH=${CONTRASTIVE_BATCH:-}        # images per batch (empty: fmnist's default, 256)
+CONTRASTIVE_LR=${CONTRASTIVE_LR:-}              # Adam learning rate (empty: fmnist's default, 1e-3)
 CONTRASTIVE_ROWS=${CONTRASTIVE_ROWS:-"n2d scan scan-network scan-selflabel"}
 mkdir -p "$OUT" "$MODELS"
 for s in $SEEDS; do
@@ -58,7 +62,8 @@ for s in $SEEDS; do
   if [ ! -f "$encoder" ] || [ ! -s "$OUT/pretrain-$name-seed$s.json" ]; then
     rm -f "$encoder" "$encoder.state"
     "$FMNIST" train contrastive --arch "$CONTRASTIVE_ARCH" --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" \
-      ${TEMPERATURE:+--temperature "$TEMPERATURE"} --seed "$s" --out "$encoder" --json --quiet \
+      ${TEMPERATURE:+--temperature "$TEMPERATURE"} ${CONTRASTIVE_BATCH:+--batch "$CONTRASTIVE_BATCH"} \
+      ${CONTRASTIVE_LR:+--lr "$CONTRASTIVE_LR"} --seed "$s" --out "$encoder" --json --quiet \
       > "$OUT/pretrain-$name-seed$s.json"
   fi
   for row in $CONTRASTIVE_ROWS; do
