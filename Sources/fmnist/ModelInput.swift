@@ -32,15 +32,15 @@ struct ModelInput: ParsableArguments {
     }
 
     /// A note when a score on this command's images would not be held out from the checkpoint whose
-    /// metadata is given (`train` records what it trained on): a model trained on every image, or a
-    /// `--split val` that is not the validation part the model held out. Nil when nothing is
+    /// metadata is given (`train` records what it trained on): `--split all`, a model trained on every
+    /// image, or a `--split val` that is not the validation part the model held out. Nil when nothing is
     /// recorded (other tools' checkpoints) or the images are held out.
     func heldOutNote(model: String, metadata: [String: String], defaultSplit: Split) -> String? {
         guard input == nil, let trainedOn = metadata["fmnist.trained_on"] else { return nil }
         let chosen = split ?? defaultSplit
-        if trainedOn == "all" && chosen != .train {
-            return "note: \(model) trained on the test images too (--images all): this is not a held-out score"
-        }
+        if chosen == .train { return nil }  // training images, as asked
+        if chosen == .all { return "note: --split all holds images \(model) trained on: this is not a held-out score" }
+        if trainedOn == "all" { return "note: \(model) trained on the test images too (--images all): this is not a held-out score" }
         guard chosen == .val, let fraction = metadata["fmnist.val_fraction"].flatMap(Double.init),
               let seed = metadata["fmnist.split_seed"].flatMap(UInt64.init), fraction != data.valFraction || seed != data.splitSeed else {
             return nil

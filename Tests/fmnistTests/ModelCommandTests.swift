@@ -60,6 +60,8 @@ final class ModelCommandTests: XCTestCase {
             XCTAssertEqual(outcome.status, 0, outcome.stderr)
             XCTAssertFalse(outcome.stderr.contains("note:"), "\(heldOut): \(outcome.stderr)")
         }
+        let all = try run(["test", "--model", cnn, "--split", "all", "--limit", "300"])
+        XCTAssertTrue(all.stderr.contains("note: --split all holds images \(cnn) trained on: this is not a held-out score"), all.stderr)
         XCTAssertEqual(try run(["train", "autoencoder", "--epochs", "1", "--limit", "300", "--images", "all", "--quiet", "--out", ae]).status, 0)
         let everything = try run(["test", "--model", ae, "--split", "test", "--limit", "300"])
         XCTAssertTrue(everything.stderr.contains("trained on the test images too (--images all): this is not a held-out score"),
