@@ -263,7 +263,9 @@ struct DeepClusterCommand: ParsableCommand {
         case .train, .val:
             let splits = try DataSplits(trainLabels: set.train.labels, testCount: set.test.count, validationFraction: valFraction ?? 0.1,
                                         seed: splitSeed ?? 0, limit: limit)
-            images = set.train.subset(split == .train ? splits.train : splits.validation)
+            let indices = split == .train ? splits.train : splits.validation
+            guard !indices.isEmpty else { throw ValidationError("--split \(split.rawValue) holds no images with --val-fraction \(valFraction ?? 0.1)") }
+            images = set.train.subset(indices)
         case .test: images = set.test.prefix(limit)
         }
         guard k <= images.count else { throw ValidationError("--k \(k) is larger than the number of images (\(images.count))") }

@@ -67,6 +67,9 @@ struct ModelInput: ParsableArguments {
         }
         let (set, splits) = try data.load()
         let chosen = split ?? defaultSplit
+        if (chosen == .train && splits.train.isEmpty) || (chosen == .val && splits.validation.isEmpty) {
+            throw ValidationError("--split \(chosen.rawValue) holds no images with --val-fraction \(data.valFraction)")
+        }
         switch chosen {
         case .train: return (set.train.subset(splits.train), true, "train split")
         case .val: return (set.train.subset(splits.validation), true, "validation split")

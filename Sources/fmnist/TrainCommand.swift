@@ -154,6 +154,9 @@ struct TrainCommand: ParsableCommand {
         // validation draw included) mean the same images as in `set.train`.
         let images = self.images == .all ? set.train.appending(set.test) : set.train
         let trainIndices = self.images == .all ? splits.train + splits.test.map { set.train.count + $0 } : splits.train
+        guard !trainIndices.isEmpty else {
+            throw ValidationError("--val-fraction \(data.valFraction) holds out every training image: nothing is left to train on")
+        }
         var settings = TrainingSettings()
         settings.batchSize = batch
         settings.learningRate = lr

@@ -141,6 +141,11 @@ final class ModelCommandTests: XCTestCase {
             (["train", "classifier", "--lr", "-1", "--out", "\(dir)/x"], "--lr"),
             (["train", "classifier", "--out", "\(dir)/model.pt"], "--out \(dir)/model.pt: the file name must end in .safetensors"),
             (["train", "autoencoder", "--out", "/nonexistent-dir/ae.safetensors"], "directory /nonexistent-dir does not exist"),
+            // It trained on no image and saved the untouched weights with a training loss of 0.
+            (["train", "classifier", "--val-fraction", "0.99999", "--out", "\(dir)/none.safetensors"],
+             "--val-fraction 0.99999 holds out every training image: nothing is left to train on"),
+            (["cluster", "--split", "train", "--val-fraction", "0.99999", "--out", "\(dir)/x.npy"],
+             "--split train holds no images with --val-fraction 0.99999"),
         ]
         for (arguments, message) in cases {
             assertOneErrorLine(try run(arguments), containing: message, "\(arguments)")
