@@ -36,13 +36,14 @@ struct TestCommand: ParsableCommand {
     }
 
     private func test<B: ComputeBackend>(on backend: B) throws {
-        let network = try Checkpoint.load(model, backend: backend, note: note)
+        let file = try Safetensors.read(model)
+        let network = try Checkpoint.load(file, source: model, as: try Checkpoint.architecture(of: file, path: model), backend: backend, note: note)
         guard network.architecture.task != .contrastive else {
             throw ValidationError("\(model) is a contrastive encoder (\(network.architecture)): it has no test metric; "
                 + "`fmnist encode` writes its representation and `fmnist deep-cluster --method n2d|scan` clusters it")
         }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
-        if let held = source.heldOutNote(model: model, metadata: try Safetensors.read(model).metadata, defaultSplit: .test) { note(held) }
+        if let held = source.heldOutNote(model: model, metadata: file.metadata, defaultSplit: .test) { note(held) }
         let output = try network.infer(images.images, count: images.count)
         var report = Report(model: model, architecture: network.architecture.description, images: images.count)
         if network.architecture.isAutoencoder {
