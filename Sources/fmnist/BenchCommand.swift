@@ -57,13 +57,7 @@ struct BenchCommand: ParsableCommand {
             let source = backend == nil ? "FMNIST_BACKEND" : "--backend"
             throw ValidationError("\(source) '\(backendChoice)' is not one of all, auto, cpu, opencl")
         }
-        if let out {
-            let directory = URL(fileURLWithPath: out).deletingLastPathComponent().path
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw ValidationError("--out \(out): directory \(directory) does not exist")
-            }
-        }
+        try OutputPath.check(out, flag: "--out", extensions: ["json"])
         let unknown = opsList.filter { !BenchSuite.families.contains($0) }
         guard unknown.isEmpty else {
             throw ValidationError("--ops: unknown op family '\(unknown[0])'; choose from \(BenchSuite.families.joined(separator: ", "))")

@@ -84,6 +84,7 @@ final class CLITests: XCTestCase {
             (["bench", "--ops", "nope"], [:], "--ops"),
             (["bench", "--sizes", "12,x"], [:], "--sizes"),
             (["bench", "--out", "/nonexistent-dir/x.json"], [:], "/nonexistent-dir"),
+            (["bench", "--out", "/tmp/bench.txt"], [:], "--out /tmp/bench.txt: the file name must end in .json"),
             (["bench"], ["FMNIST_BACKEND": "quantum"], "FMNIST_BACKEND"),
         ]
         for (arguments, env, mention) in cases {
