@@ -4,18 +4,22 @@ import Foundation
 
 /// Where the data comes from and how it is split; shared by every command that reads Fashion-MNIST.
 struct DataOptions: ParsableArguments {
+    /// The validation draw every command makes unless told otherwise (`deep-cluster` takes them too).
+    static let defaultValFraction = 0.1
+    static let defaultSplitSeed: UInt64 = 0
+
     @Option(help: "Directory with the four Fashion-MNIST IDX files (default: $FMNIST_DATA, else \(FashionMNIST.debianDirectory)).")
     var dataDir: String?
 
     @Option(help: "Fraction of each training class held out for validation (seeded, stratified; 0 keeps all 60,000 for training).")
-    var valFraction: Double = 0.1
+    var valFraction: Double = defaultValFraction
 
     @Option(name: [.customLong("seed"), .customLong("random-state")],
             help: "Seed of the method's random draws: initialisation, sampling, batches (scikit-learn: random_state).")
     var seed: UInt64 = 0
 
     @Option(help: "Seed of the validation draw (which training images are held out), apart from --seed so that changing a method's seed never changes the images of --split train or val.")
-    var splitSeed: UInt64 = 0
+    var splitSeed: UInt64 = defaultSplitSeed
 
     @Option(help: "Keep only the first N images of each split (file order), for quick runs.")
     var limit: Int?

@@ -261,10 +261,11 @@ struct DeepClusterCommand: ParsableCommand {
         switch split {
         case .all: images = set.allImages(limit: limit)
         case .train, .val:
-            let splits = try DataSplits(trainLabels: set.train.labels, testCount: set.test.count, validationFraction: valFraction ?? 0.1,
-                                        seed: splitSeed ?? 0, limit: limit)
+            let fraction = valFraction ?? DataOptions.defaultValFraction
+            let splits = try DataSplits(trainLabels: set.train.labels, testCount: set.test.count, validationFraction: fraction,
+                                        seed: splitSeed ?? DataOptions.defaultSplitSeed, limit: limit)
             let indices = split == .train ? splits.train : splits.validation
-            guard !indices.isEmpty else { throw ValidationError("--split \(split.rawValue) holds no images with --val-fraction \(valFraction ?? 0.1)") }
+            guard !indices.isEmpty else { throw ValidationError("--split \(split.rawValue) holds no images with --val-fraction \(fraction)") }
             images = set.train.subset(indices)
         case .test: images = set.test.prefix(limit)
         }
