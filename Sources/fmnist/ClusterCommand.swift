@@ -134,9 +134,7 @@ struct ClusterCommand: ParsableCommand {
         if neighbourSearch != nil, ![.dbscan, .hdbscan, .optics, .single, .ward].contains(method) {
             throw ValidationError("--neighbour-search applies to dbscan, hdbscan, optics, single and ward, not \(method.rawValue)")
         }
-        if let dendrogram, !(dendrogram.hasSuffix(".png") || dendrogram.hasSuffix(".svg")) {
-            throw ValidationError("--dendrogram \(dendrogram) must end in .png or .svg")
-        }
+        try OutputPath.check(dendrogram, flag: "--dendrogram", extensions: OutputPath.figures)
     }
 
     /// What `--json` prints; fields that do not apply to the method are left out.

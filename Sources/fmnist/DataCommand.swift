@@ -25,6 +25,7 @@ struct DataCommand: ParsableCommand {
 
     func validate() throws {
         guard (1 ... 100).contains(perClass) else { throw ValidationError("--per-class \(perClass) must be between 1 and 100") }
+        try OutputPath.checkDirectory(outDir, flag: "--out-dir")
     }
 
     struct Report: Codable {

@@ -44,6 +44,7 @@ struct ElbowCommand: ParsableCommand {
         guard range != nil else { throw ValidationError("--k '\(k)' must look like 2...15") }
         guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
         guard sample >= 2 else { throw ValidationError("--sample must be at least 2") }
+        try OutputPath.checkDirectory(outDir, flag: "--out-dir")
     }
 
     struct Row: Codable { var k: Int, inertia: Double, silhouette: Double?, iterations: Int }

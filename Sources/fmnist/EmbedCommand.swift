@@ -143,9 +143,7 @@ struct EmbedCommand: ParsableCommand {
         guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
         guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass other features with --input") }
         guard dims >= 1 else { throw ValidationError("--dims \(dims) must be at least 1") }
-        if let scatter, !(scatter.hasSuffix(".png") || scatter.hasSuffix(".svg")) {
-            throw ValidationError("--scatter \(scatter) must end in .png or .svg")
-        }
+        try OutputPath.check(scatter, flag: "--scatter", extensions: OutputPath.figures)
         if scatter != nil && dims < 2 { throw ValidationError("--scatter needs --dims 2 or more") }
         if colorBy != nil && scatter == nil { throw ValidationError("--color-by needs --scatter") }
         guard trustK >= 1 else { throw ValidationError("--trust-k \(trustK) must be at least 1") }

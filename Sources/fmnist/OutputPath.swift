@@ -9,6 +9,8 @@ enum OutputPath {
     static let labels = ["npy", "csv"]
     /// Feature matrices, embeddings, reconstructions and merge trees.
     static let npy = ["npy"]
+    /// Figures drawn with cairo: PNG or SVG, chosen by the extension.
+    static let figures = ["png", "svg"]
 
     /// Throws one line naming `flag` and `path` when `path` (if given) has none of `extensions`
     /// (lower-case, without the dot) or its directory does not exist.
@@ -21,9 +23,30 @@ enum OutputPath {
             throw ValidationError("\(flag) \(path): the file name must end in \(list)")
         }
         var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw ValidationError("\(flag) \(path) is a directory, not a file")
+        }
         let directory = url.deletingLastPathComponent().path
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("\(flag) \(path): directory \(directory) does not exist")
+        }
+    }
+
+    /// Throws one line naming `flag` and `path` when the output directory `path` cannot be made:
+    /// it, or the nearest of its ancestors that exists, is not a directory. A directory that does not
+    /// exist yet is fine (the command creates it, with its parents, when it writes).
+    static func checkDirectory(_ path: String, flag: String) throws {
+        var url = URL(fileURLWithPath: path).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        while !FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            let parent = url.deletingLastPathComponent()
+            if parent.path == url.path { return }
+            url = parent
+        }
+        guard isDirectory.boolValue else {
+            let itself = url.path == URL(fileURLWithPath: path).standardizedFileURL.path
+            throw ValidationError(itself ? "\(flag) \(path) is a file, not a directory"
+                : "\(flag) \(path): \(url.path) is a file, not a directory")
         }
     }
 }

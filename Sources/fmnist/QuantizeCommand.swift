@@ -46,6 +46,7 @@ struct QuantizeCommand: ParsableCommand {
     func validate() throws {
         _ = try ks
         guard FileManager.default.fileExists(atPath: image) else { throw ValidationError("\(image): no such file") }
+        try OutputPath.checkDirectory(outDir, flag: "--out-dir")
     }
 
     struct Report: Codable {

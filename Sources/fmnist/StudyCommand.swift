@@ -63,10 +63,7 @@ struct StudyCommand: ParsableCommand {
             throw ValidationError("--photograph \(photograph): no such file" + (photograph == ColorQuantizer.debianPhotograph
                 ? " (install Debian's python-matplotlib-data, as `make deps` does, or pass --photograph)" : ""))
         }
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: outDir, isDirectory: &isDirectory), !isDirectory.boolValue {
-            throw ValidationError("--out-dir \(outDir) is a file, not a directory")
-        }
+        try OutputPath.checkDirectory(outDir, flag: "--out-dir")
     }
 
     struct Summary: Codable {

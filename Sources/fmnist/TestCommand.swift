@@ -30,6 +30,10 @@ struct TestCommand: ParsableCommand {
         var confusionCSV: String?, confusionPNG: String?
     }
 
+    func validate() throws {
+        try OutputPath.checkDirectory(outDir, flag: "--out-dir")
+    }
+
     func run() throws {
         let backend = try backendOptions.open(log: json ? { _ in } : note)
         try test(on: backend)

@@ -209,6 +209,34 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
+    /// Every output location is checked before any work: a figure in a missing directory failed after
+    /// the clustering or embedding (with a line not naming the flag), an `--out` that is a directory
+    /// after the clustering, and an `--out-dir` that is a file with Foundation's error text after
+    /// `elbow` had fitted every k.
+    func testOutputLocationsCheckedFirst() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-outputs-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir + "/taken.npy", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: dir + "/file", contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = ["--out", dir + "/x.npy"]
+        let cases: [([String], String)] = [
+            (["cluster", "--method", "ward", "--k", "3", "--dendrogram", dir + "/missing/d.png"] + out,
+             "--dendrogram \(dir)/missing/d.png: directory \(dir)/missing does not exist"),
+            (["embed", "--method", "pca", "--scatter", dir + "/missing/s.svg"] + out,
+             "--scatter \(dir)/missing/s.svg: directory \(dir)/missing does not exist"),
+            (["cluster", "--method", "kmeans", "--k", "3", "--out", dir + "/taken.npy"], "--out \(dir)/taken.npy is a directory, not a file"),
+            (["elbow", "--k", "2...4", "--out-dir", dir + "/file"], "--out-dir \(dir)/file is a file, not a directory"),
+            (["data", "--out-dir", dir + "/file/sub"], "--out-dir \(dir)/file/sub: \(dir)/file is a file, not a directory"),
+            (["test", "--model", dir + "/none.safetensors", "--out-dir", dir + "/file"], "--out-dir \(dir)/file is a file, not a directory"),
+        ]
+        for (arguments, message) in cases {
+            let computing = arguments[0] == "data" ? [] : ["--split", "test", "--backend", "cpu"]
+            let outcome = try FmnistProcess.run(arguments + computing + ["--limit", "60"])
+            assertOneErrorLine(outcome, containing: message, "\(arguments)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.npy"))
+    }
+
     /// The names scikit-learn users type are accepted and mean the same as ours; progress off a
     /// terminal is a few plain lines, not one per step.
     func testScikitLearnSpellings() throws {

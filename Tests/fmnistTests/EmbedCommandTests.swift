@@ -79,7 +79,7 @@ final class EmbedCommandTests: XCTestCase {
             (["--method", "tsne", "--dims", "3"], "--dims 3: t-SNE embeds in 2 dimensions"),
             (["--method", "pca", "--dens-lambda", "1"], "--dens-lambda applies to densmap, not pca"),
             (["--method", "tsne", "--perplexity", "40"], "--perplexity 40.0 must be positive and below a third of the points (50)"),
-            (["--method", "pca", "--scatter", "x.jpg"], "--scatter x.jpg must end in .png or .svg"),
+            (["--method", "pca", "--scatter", "x.jpg"], "--scatter x.jpg: the file name must end in .png or .svg"),
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(["embed", "--split", "test", "--limit", "50", "--out", "\(dir)/x.npy", "--backend", "cpu"] + arguments)
