@@ -13,11 +13,20 @@ public struct TrainingState {
     /// val-fraction 0.1, split-seed 0, limit none"): a resumed run must see the same draw. Empty when
     /// not recorded (states written before it was), and then not checked.
     public var images: String
+    /// The settings that shape the run's trajectory, as the command line spells them, in order (e.g.
+    /// `[("--batch", "256"), ("--lr", "0.001"), …]`): a resumed run must use the same ones, or it would
+    /// not continue the run but start another from its middle. Empty when not recorded (states
+    /// written before they were), and then not checked.
+    public var settings: [(flag: String, value: String)]
 
-    public init(epochsDone: Int, step: Int, bestValidationLoss: Double, epochsWithoutImprovement: Int, images: String = "") {
+    public init(epochsDone: Int, step: Int, bestValidationLoss: Double, epochsWithoutImprovement: Int, images: String = "",
+                settings: [(flag: String, value: String)] = []) {
         (self.epochsDone, self.step, self.bestValidationLoss, self.epochsWithoutImprovement) = (epochsDone, step, bestValidationLoss, epochsWithoutImprovement)
         self.images = images
+        self.settings = settings
     }
+
+    private static let settingPrefix = "fmnist.setting"
 
     public static func path(forCheckpoint checkpoint: String) -> String { checkpoint + ".state" }
 
@@ -32,13 +41,18 @@ public struct TrainingState {
         let draws = trainer.network.layers.compactMap { $0 as? DropoutLayer<B> }.map { String($0.draws) }.joined(separator: ",")
         let metadata = ["fmnist.epochs_done": "\(epochsDone)", "fmnist.step": "\(step)", "fmnist.best_val_loss": "\(bestValidationLoss)",
                         "fmnist.epochs_without_improvement": "\(epochsWithoutImprovement)", "fmnist.dropout_draws": draws,
-                        "fmnist.optimizer": trainer.settings.optimizer.rawValue, "fmnist.images": images]
+                        "fmnist.optimizer": trainer.settings.optimizer.rawValue, "fmnist.images": images,
+                        Self.settingPrefix + "s": settings.map(\.flag).joined(separator: " ")]
+            .merging(settings.map { (Self.settingPrefix + $0.flag, $0.value) }) { $1 }
         try Safetensors(tensors: tensors, metadata: metadata).write(to: Self.path(forCheckpoint: checkpoint))
     }
 
     /// Reads the state beside `checkpoint` and restores the trainer's optimizer from it; `images` (when
-    /// not empty) must be what the state recorded, if it recorded anything.
-    public static func restore<B>(_ trainer: Trainer<B>, checkpoint: String, images: String = "") throws -> TrainingState {
+    /// not empty) must be what the state recorded, if it recorded anything, and so must each of
+    /// `settings` the state recorded (one error line naming every setting that differs, with the
+    /// run's values to type).
+    public static func restore<B>(_ trainer: Trainer<B>, checkpoint: String, images: String = "",
+                                  settings: [(flag: String, value: String)] = []) throws -> TrainingState {
         let path = Self.path(forCheckpoint: checkpoint)
         let file = try Safetensors.read(path)
         let m = file.metadata
@@ -57,6 +71,15 @@ public struct TrainingState {
             throw DataError("\(path): the run trained on \(recorded); this command asks for \(images) — resume with the same "
                 + "--images, --val-fraction, --split-seed and --limit")
         }
+        let recordedFlags = (m[settingPrefix + "s"] ?? "").split(separator: " ").map(String.init)
+        let recordedSettings = recordedFlags.compactMap { flag in m[settingPrefix + flag].map { (flag: flag, value: $0) } }
+        let asked = Dictionary(settings.map { ($0.flag, $0.value) }) { $1 }
+        let differing = recordedSettings.filter { setting in asked[setting.flag].map { $0 != setting.value } ?? false }
+        guard differing.isEmpty else {
+            func spelled(_ pairs: [(flag: String, value: String)]) -> String { pairs.map { "\($0.flag) \($0.value)" }.joined(separator: " ") }
+            throw DataError("\(path): the run used \(spelled(differing)); this command asks for "
+                + "\(spelled(differing.map { ($0.flag, asked[$0.flag]!) })) — resume with the run's settings (only --epochs and --patience may change)")
+        }
         let tensors = file.byName
         let backend = trainer.network.backend
         for p in trainer.network.parameters {
@@ -69,6 +92,7 @@ public struct TrainingState {
         let draws = (m["fmnist.dropout_draws"] ?? "").split(separator: ",").compactMap { UInt64($0) }
         for (layer, count) in zip(trainer.network.layers.compactMap { $0 as? DropoutLayer<B> }, draws) { layer.draws = count }
         trainer.restoreStep(step)
-        return TrainingState(epochsDone: epochs, step: step, bestValidationLoss: best, epochsWithoutImprovement: stale, images: recorded)
+        return TrainingState(epochsDone: epochs, step: step, bestValidationLoss: best, epochsWithoutImprovement: stale, images: recorded,
+                             settings: recordedSettings)
     }
 }

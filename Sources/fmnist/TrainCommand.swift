@@ -99,6 +99,14 @@ struct TrainCommand: ParsableCommand {
         ArchitectureRequest(name: arch, task: task, latent: latent, dropout: dropout, l1: l1, l2: l2)
     }
 
+    /// What shapes the run's trajectory besides the architecture, the optimizer and the images (each
+    /// checked on its own): `--resume` refuses other values, so a resumed run continues the same run.
+    var trajectorySettings: [(flag: String, value: String)] {
+        [("--batch", "\(batch)"), ("--lr", "\(lr)"), ("--lr-schedule", schedule), ("--seed", "\(data.seed)"),
+         ("--shift", "\(shift)"), ("--no-shuffle", noShuffle ? "(given)" : "(not given)")]
+            + (task == .contrastive ? [("--temperature", "\(temperatureValue)")] : [])
+    }
+
     func validate() throws {
         do { _ = try request.fresh() } catch let error as DataError { throw ValidationError(error.description) }
         if let latent, !(1 ... Architecture.maximumLatent).contains(latent) {
@@ -185,10 +193,12 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(network: network, settings: settings)
         let imageDraw = "\(self.images.rawValue) images, val-fraction \(data.valFraction), split-seed \(data.splitSeed), "
             + "limit \(data.limit.map(String.init) ?? "none")"
-        var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0, images: imageDraw)
+        var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0, images: imageDraw,
+                                  settings: trajectorySettings)
         if resume {
-            state = try TrainingState.restore(trainer, checkpoint: out, images: imageDraw)
+            state = try TrainingState.restore(trainer, checkpoint: out, images: imageDraw, settings: trajectorySettings)
             state.images = imageDraw
+            state.settings = trajectorySettings
             guard state.epochsDone < epochs else {
                 throw ValidationError("--resume: \(out) has already trained \(state.epochsDone) epochs; pass --epochs above that to continue")
             }

@@ -17,7 +17,8 @@ final class ModelCommandTests: XCTestCase {
     }
 
     /// Two epochs in one run and one epoch plus `--resume` end with identical weights: a classifier
-    /// (dropout draws) and a contrastive encoder (its views are drawn from the seed, epoch and batch).
+    /// (dropout draws) and a contrastive encoder (its views are drawn from the seed, epoch and batch);
+    /// resuming on another draw or with other settings is refused.
     func testResumeGivesTheSameWeightsAsAnUninterruptedRun() throws {
         try resume(task: "classifier", arch: "cnn")
         try resume(task: "contrastive", arch: "simclr")
@@ -42,6 +43,10 @@ final class ModelCommandTests: XCTestCase {
         let otherDraw = try run(common + ["--epochs", "3", "--resume", "--split-seed", "1", "--out", resumed])
         assertOneErrorLine(otherDraw, containing: "the run trained on train images, val-fraction 0.1, split-seed 0, limit 600; this command "
                            + "asks for train images, val-fraction 0.1, split-seed 1, limit 600", "resume on another draw")
+        // Resuming without the run's flags continued it at the defaults' batch size and seed, silently.
+        let forgotten = try run(["train", task, "--limit", "600", "--quiet", "--epochs", "3", "--resume", "--out", resumed])
+        assertOneErrorLine(forgotten, containing: "the run used --batch 100 --seed 4; this command asks for --batch 256 --seed 0 — resume with "
+                           + "the run's settings", "resume with other settings")
     }
 
     /// `test` says when its score is not held out: another validation draw than the model's, or a
