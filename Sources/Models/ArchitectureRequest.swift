@@ -46,6 +46,19 @@ public struct ArchitectureRequest: Sendable {
         }
     }
 
+    /// Throws one line when a typed hyper-parameter has no meaning for `architecture` (the one the
+    /// command resolved: fresh, from `--init` or from `--resume`), which would otherwise be ignored:
+    /// `--latent` belongs to the autoencoders and SimCLR encoders, `--dropout` to cnn, `--l1`/`--l2` to softmax.
+    public func checkTypedValuesApply(to architecture: Architecture) throws {
+        let owners: [(flag: String, typed: Bool, architectures: [String])] = [
+            ("--latent", latent != nil, ["conv-ae", "dense-ae", "simclr", "simclr-cnn"]),
+            ("--dropout", dropout != nil, ["cnn"]), ("--l1", l1 != nil, ["softmax"]), ("--l2", l2 != nil, ["softmax"]),
+        ]
+        for owner in owners where owner.typed && !owner.architectures.contains(architecture.name) {
+            throw DataError("\(owner.flag) applies to \(owner.architectures.joined(separator: ", ")), not \(architecture.name)")
+        }
+    }
+
     /// For `--init`: the kind and bottleneck from `file`'s tensors (its metadata when the tensor
     /// names are not recognised), the other hyper-parameters from this request as `fresh()` would
     /// set them. A typed `--arch`, `--latent` or task that contradicts the tensors is an error

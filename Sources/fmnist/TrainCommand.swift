@@ -108,7 +108,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func validate() throws {
-        do { _ = try request.fresh() } catch let error as DataError { throw ValidationError(error.description) }
+        do {
+            let fresh = try request.fresh()
+            if !resume && initFrom == nil { try request.checkTypedValuesApply(to: fresh) }
+        } catch let error as DataError { throw ValidationError(error.description) }
         if let latent, !(1 ... Architecture.maximumLatent).contains(latent) {
             throw ValidationError("--latent \(latent) must be between 1 and \(Architecture.maximumLatent)")
         }
@@ -190,6 +193,7 @@ struct TrainCommand: ParsableCommand {
             network = try Network(try request.fresh(), backend: backend, seed: data.seed)
         }
         let architecture = network.architecture
+        try request.checkTypedValuesApply(to: architecture)
         let trainer = try Trainer(network: network, settings: settings)
         let imageDraw = "\(self.images.rawValue) images, val-fraction \(data.valFraction), split-seed \(data.splitSeed), "
             + "limit \(data.limit.map(String.init) ?? "none")"
