@@ -31,15 +31,19 @@ struct ClusterCommand: ParsableCommand {
     var features: String = "raw"
 
     @Option(name: [.customLong("k"), .customLong("n-clusters"), .customLong("n-components")],
-            help: "Number of clusters (K-means, agglomerative; GMM components). scikit-learn: n_clusters, n_components.")
-    var k: Int = 10
+            help: "Number of clusters (K-means, agglomerative; GMM components; default: 10). scikit-learn: n_clusters, n_components.")
+    var kOption: Int?
+    var k: Int { kOption ?? 10 }
 
     @Option(name: [.customLong("init"), .customLong("initialisation")],
-            help: "K-means initialisation: k-means++, random, or a .npy file of centres [k, D] (scikit-learn: init).")
-    var initialisation: String = "k-means++"
+            help: "K-means initialisation: k-means++ (default), random, or a .npy file of centres [k, D] (scikit-learn: init).")
+    var initialisationOption: String?
+    var initialisation: String { initialisationOption ?? "k-means++" }
 
-    @Option(help: "K-means iterations: auto (Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
-    var algorithm: KMeans.Algorithm = .automatic
+    @Option(name: .customLong("algorithm"),
+            help: "K-means iterations: auto (default: Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
+    var algorithmOption: KMeans.Algorithm?
+    var algorithm: KMeans.Algorithm { algorithmOption ?? .automatic }
 
     @Option(help: "Most iterations (default: K-means 300, mini-batch K-means epochs 100, GMM EM 100).")
     var maxIter: Int?
@@ -47,14 +51,17 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Tolerance: K-means relative centre shift, default 1e-4 (0: until labels are stable); GMM change of the mean log-likelihood, default 1e-3.")
     var tol: Double?
 
-    @Option(help: "Initialisations to run; the best (lowest inertia, highest likelihood) wins.")
-    var nInit: Int = 1
+    @Option(name: .customLong("n-init"), help: "K-means, GMM: initialisations to run; the best (lowest inertia, highest likelihood) wins (default: 1).")
+    var nInitOption: Int?
+    var nInit: Int { nInitOption ?? 1 }
 
-    @Option(help: "Mini-batch K-means: points per batch.")
-    var batchSize: Int = 1024
+    @Option(name: .customLong("batch-size"), help: "Mini-batch K-means: points per batch (default: 1024).")
+    var batchSizeOption: Int?
+    var batchSize: Int { batchSizeOption ?? 1024 }
 
-    @Option(help: "DBSCAN: neighbourhood radius (Euclidean).")
-    var eps: Double = 0.5
+    @Option(name: .customLong("eps"), help: "DBSCAN: neighbourhood radius (Euclidean; default: 0.5).")
+    var epsOption: Double?
+    var eps: Double { epsOption ?? 0.5 }
 
     @Option(help: "DBSCAN, OPTICS, HDBSCAN: neighbours (the point included) that make a core point (default: 5; HDBSCAN: --min-cluster-size).")
     var minSamples: Int?
@@ -62,15 +69,17 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "HDBSCAN and OPTICS: smallest cluster (default: HDBSCAN 5, OPTICS --min-samples).")
     var minClusterSize: Int?
 
-    @Option(help: "OPTICS: steepness xi of the reachability plot for cluster extraction.")
-    var xi: Double = 0.05
+    @Option(name: .customLong("xi"), help: "OPTICS: steepness xi of the reachability plot for cluster extraction (default: 0.05).")
+    var xiOption: Double?
+    var xi: Double { xiOption ?? 0.05 }
 
     @Option(help: "DBSCAN, HDBSCAN, OPTICS, single linkage, Ward: neighbour search on the host — auto (a k-d tree at up to 64 features on the CPU backend; HDBSCAN's and single linkage's spanning tree at up to 64 features on any backend; Ward's centroid tree at up to 32), kd-tree or brute (scikit-learn: algorithm). The same labels either way.")
     var neighbourSearch: NeighbourIndex?
 
     @Option(name: [.customLong("covariance-type"), .customLong("covariance")],
-            help: "GMM covariance: full, diag or spherical (scikit-learn: covariance_type).")
-    var covariance: GaussianMixture.CovarianceType = .full
+            help: "GMM covariance: full (default), diag or spherical (scikit-learn: covariance_type).")
+    var covarianceOption: GaussianMixture.CovarianceType?
+    var covariance: GaussianMixture.CovarianceType { covarianceOption ?? .full }
 
     @Option(help: "Agglomerative: cut where merges reach this height instead of at --k.")
     var distanceThreshold: Double?
@@ -84,8 +93,9 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Agglomerative: draw the dendrogram (.png or .svg), truncated to the last --dendrogram-leaves merges.")
     var dendrogram: String?
 
-    @Option(help: "Leaves of the truncated dendrogram.")
-    var dendrogramLeaves: Int = 30
+    @Option(name: .customLong("dendrogram-leaves"), help: "Leaves of the truncated dendrogram (default: 30).")
+    var dendrogramLeavesOption: Int?
+    var dendrogramLeaves: Int { dendrogramLeavesOption ?? 30 }
 
     @Option(help: "Labels output: .npy (int64) or .csv (a header line `label`, then one label per line); -1 is noise.")
     var out: String
@@ -126,16 +136,41 @@ struct ClusterCommand: ParsableCommand {
                 throw ValidationError("--linkage \(linkage) contradicts --method \(methodOption.rawValue)")
             }
         }
-        if method.linkage == nil {
-            for (flag, value) in [("--linkage-out", linkageOut), ("--dendrogram", dendrogram), ("--distance-threshold", distanceThreshold.map { "\($0)" })] where value != nil {
-                throw ValidationError("\(flag) applies to ward, single, complete and average, not \(method.rawValue)")
-            }
+        for option in Self.methodOptions where option.typed(self) && !option.methods.contains(method) {
+            let names = option.methods.map(\.rawValue)
+            throw ValidationError("\(option.flag) applies to \(names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names.last!), "
+                + "not \(method.rawValue)")
         }
-        if neighbourSearch != nil, ![.dbscan, .hdbscan, .optics, .single, .ward].contains(method) {
-            throw ValidationError("--neighbour-search applies to dbscan, hdbscan, optics, single and ward, not \(method.rawValue)")
+        if kOption != nil && distanceThreshold != nil {
+            throw ValidationError("--k and --distance-threshold exclude each other: the tree is cut at one or the other")
         }
+        if dendrogramLeavesOption != nil && dendrogram == nil { throw ValidationError("--dendrogram-leaves needs --dendrogram") }
         try OutputPath.check(dendrogram, flag: "--dendrogram", extensions: OutputPath.figures)
     }
+
+    /// Which methods read each method-specific option: typing one for another method is an error,
+    /// never silently ignored.
+    static let methodOptions: [(flag: String, typed: (ClusterCommand) -> Bool, methods: [Method])] = {
+        let centroid: [Method] = [.kmeans, .minibatchKMeans], linkages: [Method] = [.ward, .single, .complete, .average]
+        return [
+            ("--k", { $0.kOption != nil }, centroid + linkages + [.gmm]),
+            ("--init", { $0.initialisationOption != nil }, [.kmeans]),
+            ("--algorithm", { $0.algorithmOption != nil }, [.kmeans]),
+            ("--max-iter", { $0.maxIter != nil }, centroid + [.gmm]),
+            ("--tol", { $0.tol != nil }, [.kmeans, .gmm]),
+            ("--n-init", { $0.nInitOption != nil }, [.kmeans, .gmm]),
+            ("--batch-size", { $0.batchSizeOption != nil }, [.minibatchKMeans]),
+            ("--eps", { $0.epsOption != nil }, [.dbscan]),
+            ("--min-samples", { $0.minSamples != nil }, [.dbscan, .hdbscan, .optics]),
+            ("--min-cluster-size", { $0.minClusterSize != nil }, [.hdbscan, .optics]),
+            ("--xi", { $0.xiOption != nil }, [.optics]),
+            ("--covariance", { $0.covarianceOption != nil }, [.gmm]),
+            ("--neighbour-search", { $0.neighbourSearch != nil }, [.dbscan, .hdbscan, .optics, .single, .ward]),
+            ("--linkage-out", { $0.linkageOut != nil }, linkages),
+            ("--dendrogram", { $0.dendrogram != nil }, linkages),
+            ("--distance-threshold", { $0.distanceThreshold != nil }, linkages),
+        ]
+    }()
 
     /// What `--json` prints; fields that do not apply to the method are left out.
     struct Report: Codable {

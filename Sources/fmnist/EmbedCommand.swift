@@ -146,13 +146,17 @@ struct EmbedCommand: ParsableCommand {
         try OutputPath.check(scatter, flag: "--scatter", extensions: OutputPath.figures)
         if scatter != nil && dims < 2 { throw ValidationError("--scatter needs --dims 2 or more") }
         if colorBy != nil && scatter == nil { throw ValidationError("--color-by needs --scatter") }
+        if hideNoise && scatter == nil { throw ValidationError("--hide-noise needs --scatter") }
+        for (flag, typed) in [("--trust-k", trustK != 10), ("--sample", sample != 5000)] where typed && !trustworthiness {
+            throw ValidationError("\(flag) needs --trustworthiness")
+        }
         guard trustK >= 1 else { throw ValidationError("--trust-k \(trustK) must be at least 1") }
         guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }
         if method != .densmap && densLambda != 2 { throw ValidationError("--dens-lambda applies to densmap, not \(method.rawValue)") }
         if method != .umap && method != .densmap {
             for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil),
                                   ("--graph", graph != .knn), ("--metric", metric != .euclidean), ("--knn", knn != .auto),
-                                  ("--sgd", sgd != .auto)] where typed {
+                                  ("--sgd", sgd != .auto), ("--spread", spread != 1)] where typed {
                 throw ValidationError("\(flag) applies to umap and densmap, not \(method.rawValue)")
             }
         }
@@ -173,6 +177,9 @@ struct EmbedCommand: ParsableCommand {
             throw ValidationError("--perplexity, --early-exaggeration, --learning-rate and --tsne-gradient apply to tsne, not \(method.rawValue)")
         }
         guard (2 ... 8).contains(interpolationNodes) else { throw ValidationError("--interpolation-nodes \(interpolationNodes) must be between 2 and 8") }
+        if interpolationNodes != 3 && (method != .tsne || tsneGradient == .exact) {
+            throw ValidationError("--interpolation-nodes applies to tsne's fft gradient, not \(method == .tsne ? "--tsne-gradient exact" : method.rawValue)")
+        }
         if method == .tsne && dims != 2 { throw ValidationError("--dims \(dims): t-SNE embeds in 2 dimensions") }
         if let maxIter, maxIter < 1 { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
         guard tol >= 0 else { throw ValidationError("--tol \(tol) must not be negative") }

@@ -202,6 +202,21 @@ final class ClusterCommandTests: XCTestCase {
              "--neighbour-search applies to dbscan, hdbscan, optics, single and ward, not complete"),
             (["cluster", "--method", "dbscan", "--neighbour-search", "ball-tree", "--split", "test", "--out", "/tmp/x.npy"],
              "The value 'ball-tree' is invalid for '--neighbour-search"),
+            // Each was ignored: the method ran without it, exit 0.
+            (["cluster", "--method", "dbscan", "--k", "5", "--split", "test", "--out", "/tmp/x.npy"],
+             "--k applies to kmeans, minibatch-kmeans, ward, single, complete, average and gmm, not dbscan"),
+            (["cluster", "--method", "kmeans", "--eps", "2", "--split", "test", "--out", "/tmp/x.npy"], "--eps applies to dbscan, not kmeans"),
+            (["cluster", "--method", "optics", "--eps", "2", "--split", "test", "--out", "/tmp/x.npy"], "--eps applies to dbscan, not optics"),
+            (["cluster", "--method", "minibatch-kmeans", "--n-init", "3", "--split", "test", "--out", "/tmp/x.npy"],
+             "--n-init applies to kmeans and gmm, not minibatch-kmeans"),
+            (["cluster", "--method", "ward", "--covariance", "diag", "--split", "test", "--out", "/tmp/x.npy"], "--covariance applies to gmm, not ward"),
+            (["cluster", "--method", "hdbscan", "--max-iter", "10", "--split", "test", "--out", "/tmp/x.npy"],
+             "--max-iter applies to kmeans, minibatch-kmeans and gmm, not hdbscan"),
+            (["cluster", "--method", "kmeans", "--batch-size", "100", "--split", "test", "--out", "/tmp/x.npy"],
+             "--batch-size applies to minibatch-kmeans, not kmeans"),
+            (["cluster", "--method", "ward", "--k", "3", "--distance-threshold", "5", "--split", "test", "--out", "/tmp/x.npy"],
+             "--k and --distance-threshold exclude each other"),
+            (["cluster", "--method", "ward", "--dendrogram-leaves", "5", "--split", "test", "--out", "/tmp/x.npy"], "--dendrogram-leaves needs --dendrogram"),
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(arguments + (arguments[0] == "cluster" ? ["--backend", "cpu"] : []))

@@ -80,6 +80,14 @@ final class EmbedCommandTests: XCTestCase {
             (["--method", "pca", "--dens-lambda", "1"], "--dens-lambda applies to densmap, not pca"),
             (["--method", "tsne", "--perplexity", "40"], "--perplexity 40.0 must be positive and below a third of the points (50)"),
             (["--method", "pca", "--scatter", "x.jpg"], "--scatter x.jpg: the file name must end in .png or .svg"),
+            // Each was ignored, exit 0.
+            (["--method", "pca", "--interpolation-nodes", "5"], "--interpolation-nodes applies to tsne's fft gradient, not pca"),
+            (["--method", "tsne", "--tsne-gradient", "exact", "--interpolation-nodes", "5"],
+             "--interpolation-nodes applies to tsne's fft gradient, not --tsne-gradient exact"),
+            (["--method", "tsne", "--spread", "2"], "--spread applies to umap and densmap, not tsne"),
+            (["--method", "pca", "--trust-k", "5"], "--trust-k needs --trustworthiness"),
+            (["--method", "pca", "--sample", "50"], "--sample needs --trustworthiness"),
+            (["--method", "pca", "--hide-noise"], "--hide-noise needs --scatter"),
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(["embed", "--split", "test", "--limit", "50", "--out", "\(dir)/x.npy", "--backend", "cpu"] + arguments)
