@@ -30,7 +30,10 @@ struct BackendOptions: ParsableArguments {
     func open(log: (String) -> Void) throws -> any ComputeBackend {
         switch try choice() {
         case .cpu:
-            if let device { throw ValidationError("--device \(device) applies to the OpenCL backend, not --backend cpu") }
+            if let device {
+                throw ValidationError("--device \(device) applies to the OpenCL backend, not "
+                    + (backend == nil ? "FMNIST_BACKEND=cpu (from the environment)" : "--backend cpu"))
+            }
             let cpu = CPUBackend()
             log("backend: cpu (\(cpu.deviceDescription))")
             return cpu
