@@ -157,6 +157,7 @@ struct ClusterCommand: ParsableCommand {
             ("--init", { $0.initialisationOption != nil }, [.kmeans]),
             ("--algorithm", { $0.algorithmOption != nil }, [.kmeans]),
             ("--max-iter", { $0.maxIter != nil }, centroid + [.gmm]),
+            ("--seed", { $0.data.seedOption != nil }, centroid + [.gmm]),
             ("--tol", { $0.tol != nil }, [.kmeans, .gmm]),
             ("--n-init", { $0.nInitOption != nil }, [.kmeans, .gmm]),
             ("--batch-size", { $0.batchSizeOption != nil }, [.minibatchKMeans]),

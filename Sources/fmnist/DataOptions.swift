@@ -15,8 +15,15 @@ struct DataOptions: ParsableArguments {
     var valFraction: Double = defaultValFraction
 
     @Option(name: [.customLong("seed"), .customLong("random-state")],
-            help: "Seed of the method's random draws: initialisation, sampling, batches (scikit-learn: random_state).")
-    var seed: UInt64 = 0
+            help: "Seed of the method's random draws: initialisation, sampling, batches (scikit-learn: random_state; default: 0).")
+    var seedOption: UInt64?
+    var seed: UInt64 { seedOption ?? 0 }
+
+    /// Throws when `--seed` was typed for a run that draws nothing at random (`reason` says why),
+    /// so a seed is never silently ignored.
+    func refuseSeed(_ reason: String) throws {
+        if let seedOption { throw ValidationError("--seed \(seedOption) does not apply: \(reason)") }
+    }
 
     @Option(help: "Seed of the validation draw (which training images are held out), apart from --seed so that changing a method's seed never changes the images of --split train or val.")
     var splitSeed: UInt64 = defaultSplitSeed

@@ -33,6 +33,7 @@ struct EncodeCommand: ParsableCommand {
     func validate() throws {
         try OutputPath.check(out, flag: "--out", extensions: OutputPath.npy)
         try OutputPath.check(labelsOut, flag: "--labels-out", extensions: OutputPath.labels)
+        try source.data.refuseSeed("encoding draws nothing at random")
     }
 
     func run() throws {

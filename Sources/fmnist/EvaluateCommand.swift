@@ -35,6 +35,12 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard (truth == nil) != (split == nil) else { throw ValidationError("give exactly one of --truth and --split") }
+        if let sample {
+            guard features != nil else { throw ValidationError("--sample draws the points of the silhouette, which needs --features") }
+            guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }
+        } else {
+            try data.refuseSeed("it draws the silhouette's --sample, and there is no --sample")
+        }
     }
 
     struct Report: Codable {

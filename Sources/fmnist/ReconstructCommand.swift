@@ -26,6 +26,7 @@ struct ReconstructCommand: ParsableCommand {
     func validate() throws {
         try OutputPath.check(out, flag: "--out", extensions: OutputPath.npy)
         try OutputPath.check(png, flag: "--png", extensions: ["png"])
+        if png == nil { try source.data.refuseSeed("it draws the images of --png, and there is no --png") }
     }
 
     func run() throws {

@@ -32,6 +32,7 @@ struct TestCommand: ParsableCommand {
 
     func validate() throws {
         try OutputPath.checkDirectory(outDir, flag: "--out-dir")
+        try source.data.refuseSeed("testing draws nothing at random")
     }
 
     func run() throws {

@@ -217,6 +217,15 @@ final class ClusterCommandTests: XCTestCase {
             (["cluster", "--method", "ward", "--k", "3", "--distance-threshold", "5", "--split", "test", "--out", "/tmp/x.npy"],
              "--k and --distance-threshold exclude each other"),
             (["cluster", "--method", "ward", "--dendrogram-leaves", "5", "--split", "test", "--out", "/tmp/x.npy"], "--dendrogram-leaves needs --dendrogram"),
+            (["cluster", "--method", "dbscan", "--random-state", "2", "--split", "test", "--out", "/tmp/x.npy"],
+             "--seed applies to kmeans, minibatch-kmeans and gmm, not dbscan"),
+            (["evaluate", "--pred", labels, "--truth", labels, "--seed", "2"], "--seed 2 does not apply: it draws the silhouette's --sample"),
+            (["evaluate", "--pred", labels, "--truth", labels, "--sample", "2"], "--sample draws the points of the silhouette, which needs --features"),
+            (["encode", "--model", "/tmp/none.safetensors", "--split", "test", "--out", "/tmp/e.npy", "--seed", "1"],
+             "--seed 1 does not apply: encoding draws nothing at random"),
+            (["test", "--model", "/tmp/none.safetensors", "--split", "test", "--seed", "1"], "--seed 1 does not apply: testing draws nothing at random"),
+            (["reconstruct", "--model", "/tmp/none.safetensors", "--split", "test", "--out", "/tmp/r.npy", "--seed", "1"],
+             "--seed 1 does not apply: it draws the images of --png, and there is no --png"),
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(arguments + (arguments[0] == "cluster" ? ["--backend", "cpu"] : []))
