@@ -180,6 +180,10 @@ struct EmbedCommand: ParsableCommand {
         if interpolationNodes != 3 && (method != .tsne || tsneGradient == .exact) {
             throw ValidationError("--interpolation-nodes applies to tsne's fft gradient, not \(method == .tsne ? "--tsne-gradient exact" : method.rawValue)")
         }
+        let deterministic = (method == .pca && svdSolver == .exact) || (method == .nmf && initialisation != .random)
+        if deterministic && !trustworthiness {
+            try data.refuseSeed("\(method == .pca ? "exact PCA" : "NMF from --init \(initialisation.rawValue)") draws nothing at random")
+        }
         if method == .tsne && dims != 2 { throw ValidationError("--dims \(dims): t-SNE embeds in 2 dimensions") }
         if let maxIter, maxIter < 1 { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
         guard tol >= 0 else { throw ValidationError("--tol \(tol) must not be negative") }

@@ -88,6 +88,8 @@ final class EmbedCommandTests: XCTestCase {
             (["--method", "pca", "--trust-k", "5"], "--trust-k needs --trustworthiness"),
             (["--method", "pca", "--sample", "50"], "--sample needs --trustworthiness"),
             (["--method", "pca", "--hide-noise"], "--hide-noise needs --scatter"),
+            (["--method", "pca", "--seed", "3"], "--seed 3 does not apply: exact PCA draws nothing at random"),
+            (["--method", "nmf", "--seed", "3"], "--seed 3 does not apply: NMF from --init nndsvda draws nothing at random"),
         ]
         for (arguments, message) in cases {
             let outcome = try FmnistProcess.run(["embed", "--split", "test", "--limit", "50", "--out", "\(dir)/x.npy", "--backend", "cpu"] + arguments)
