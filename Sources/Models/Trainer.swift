@@ -99,7 +99,13 @@ public final class Trainer<B: ComputeBackend> {
     /// non-finite loss, before the bad step is applied.
     public func trainEpoch(_ data: LabeledImages, indices: [Int], epoch: Int,
                            progress: (BatchProgress) -> Void = { _ in }) throws -> [Float] {
-        let ordered = order(indices, epoch: epoch)
+        var ordered = order(indices, epoch: epoch)
+        if contrastive {
+            // NT-Xent needs negatives: a batch of one image has none (its loss is exactly 0 and its
+            // gradient nothing), so a final batch of one is left out, as drop_last would.
+            guard ordered.count >= 2 else { throw TrainingError(description: "contrastive training needs at least 2 images, got \(ordered.count)") }
+            if ordered.count % settings.batchSize == 1 { ordered.removeLast() }
+        }
         currentLearningRate = settings.learningRate(epoch: epoch)
         let batches = (ordered.count + settings.batchSize - 1) / settings.batchSize
         var losses: [Float] = []
@@ -136,10 +142,12 @@ public final class Trainer<B: ComputeBackend> {
 
     /// Mean loss (and accuracy for classifiers) over `indices`, without training.
     public func evaluate(_ data: LabeledImages, indices: [Int]) throws -> Evaluation {
-        var total = 0.0, correct = 0
+        var total = 0.0, correct = 0, counted = 0
         for start in stride(from: 0, to: indices.count, by: settings.batchSize) {
             let batchIndices = Array(indices[start ..< min(indices.count, start + settings.batchSize)])
             let n = batchIndices.count
+            if contrastive && n == 1 { continue } // no negatives: no loss to measure (see trainEpoch)
+            counted += n
             // Contrastive: the same views every evaluation (a seed of their own), so losses compare across epochs.
             let x = contrastive ? try uploadViews(data, indices: batchIndices, seed: settings.seed ^ 0x5EED_0F_E7A1 &* UInt64(start + 1))
                 : try upload(data, indices: batchIndices)
@@ -153,7 +161,7 @@ public final class Trainer<B: ComputeBackend> {
                 }
             }
         }
-        let count = max(1, indices.count)
+        let count = max(1, counted)
         return Evaluation(loss: total / Double(count), accuracy: network.architecture.task == .classifier ? Double(correct) / Double(count) : nil)
     }
 

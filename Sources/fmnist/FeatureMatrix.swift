@@ -15,7 +15,8 @@ struct FeatureMatrix {
         let array = try NPYArray.read(path)
         guard array.integers == nil else { throw ValidationError("\(flag) \(path): dtype \(array.elements.descr) is not floating point") }
         guard array.shape.count == 2, array.shape[0] >= 1, array.shape[1] >= 1 else {
-            throw ValidationError("\(flag) \(path): shape \(array.shape) is not [N, D]")
+            let empty = array.shape.count == 2 ? " (\(array.shape[0] == 0 ? "no rows" : "no features"))" : ""
+            throw ValidationError("\(flag) \(path): shape \(array.shape) is not [N, D] with N, D >= 1\(empty)")
         }
         if let expected, array.shape[0] != expected {
             throw ValidationError("\(flag) \(path): holds \(array.shape[0]) points, need \(expected)")

@@ -168,6 +168,11 @@ struct TrainCommand: ParsableCommand {
         guard !trainIndices.isEmpty else {
             throw ValidationError("--val-fraction \(data.valFraction) holds out every training image: nothing is left to train on")
         }
+        // SimCLR compares each image with the others of its batch: one image alone has no negatives.
+        let fewest = task == .contrastive ? 2 : 1
+        guard trainIndices.count >= fewest else {
+            throw ValidationError("contrastive training needs at least 2 images; \(trainIndices.count) is left to train on")
+        }
         var settings = TrainingSettings()
         settings.batchSize = batch
         settings.learningRate = lr
@@ -220,7 +225,7 @@ struct TrainCommand: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(start)
             let trainLoss = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
-            let validation = splits.validation.isEmpty ? nil : try trainer.evaluate(set.train, indices: splits.validation)
+            let validation = splits.validation.count < fewest ? nil : try trainer.evaluate(set.train, indices: splits.validation)
             let record = EpochRecord(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
                                      seconds: seconds, imagesPerSecond: Double(trainIndices.count) / seconds)
             records.append(record)

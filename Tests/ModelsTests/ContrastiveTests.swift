@@ -127,4 +127,19 @@ final class ContrastiveTests: XCTestCase {
         XCTAssertLessThan(last, first - 0.5, "epoch means \(losses.map { $0.reduce(0, +) / Float($0.count) })")
         XCTAssertEqual(try run(), losses)
     }
+
+    /// A final batch of one image has no negatives (NT-Xent exactly 0, no gradient): it is left out of
+    /// training and of the validation mean, which it dragged towards 0.
+    func testSingleImageBatchesAreLeftOut() throws {
+        let data = try ModelTests.data.get().train
+        var settings = TrainingSettings()
+        settings.batchSize = 8
+        let trainer = try Trainer(network: try Network(.simclr(features: 8), backend: CPUBackend(), seed: 1), settings: settings)
+        let losses = try trainer.trainEpoch(data, indices: Array(0 ..< 17), epoch: 0)
+        XCTAssertEqual(losses.count, 2)
+        XCTAssertTrue(losses.allSatisfy { $0 > 1 }, "\(losses)")
+        let sixteen = try trainer.evaluate(data, indices: Array(0 ..< 16)).loss
+        XCTAssertEqual(try trainer.evaluate(data, indices: Array(0 ..< 17)).loss, sixteen, accuracy: 1e-9)
+        XCTAssertThrowsError(try trainer.trainEpoch(data, indices: [0], epoch: 1))
+    }
 }
