@@ -38,7 +38,7 @@ if [ "$mode" = "--check" ]; then
   # The device scripts themselves, shrunk (SMOKE=1) and on this machine's OpenCL driver: a script
   # that breaks here would otherwise break on the rare machine with a GPU.
   smoke=$(mktemp -d)
-  for part in 1 2; do
+  for part in 1 2 3; do
     FMNIST_DEVICE_TREE=$PWD/$stage FMNIST_DATA=${FMNIST_DATA:-/usr/share/datasets/fashion-mnist} SMOKE=1 PART=$part \
       OUT=$smoke/part$part bash benchmarks/gpu/session-on-device.sh > "$smoke/part$part.log" 2>&1
   done

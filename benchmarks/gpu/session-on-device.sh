@@ -10,6 +10,8 @@
 #                     PyTorch on the device and on the CPU cores (issue 14); UMAP, NMF, K-means,
 #                     DBSCAN, HDBSCAN and OPTICS on both backends (issues 11 and 13)
 #   PART=2            issue 15's best pipeline timed: SimCLR pretraining, N2D, SCAN (+ self-labelling)
+#   PART=3            issue 15's N2D reproduction: the paper's dense autoencoder pretrained for up to its
+#                     1,000 epochs (as many as TRAIN_SECONDS allows), then N2D
 #
 # Smoke run on a machine without a GPU (PoCL): SMOKE=1 shrinks every step to a few hundred images.
 set -uo pipefail
@@ -39,7 +41,7 @@ step() { # name cap min command... — run one step under what is left of the bu
 }
 
 if [ -n "${SMOKE:-}" ]; then
-  export FMNIST_EPOCHS=0 SPLIT=test LIMIT=300 AE_EPOCHS=1 EPOCHS=1
+  export FMNIST_EPOCHS=0 SPLIT=test LIMIT=300 AE_EPOCHS=1 EPOCHS=1 DENSE_EPOCHS=1
 fi
 if [ "$part" = 1 ]; then
   FMNIST_PARITY_ONLY=1 step parity 150 30 bash "$here/run-on-device.sh"
@@ -47,8 +49,10 @@ if [ "$part" = 1 ]; then
   FMNIST_SKIP_PARITY=1 step bench 120 40 bash "$here/run-on-device.sh" "${bench[@]}"
   FMNIST_EPOCHS=${FMNIST_EPOCHS:-0} step epochs 120 60 bash "$here/train-on-device.sh"
   step reduce-density 240 90 bash "$here/reduce-density-on-device.sh"
-else
+elif [ "$part" = 2 ]; then
   step deep-cluster 600 120 bash "$here/deep-cluster-on-device.sh"
+else
+  TRAIN_SECONDS=${TRAIN_SECONDS:-$((budget - 120))} step n2d-reproduction 600 180 bash "$here/n2d-reproduction-on-device.sh"
 fi
 echo "session part $part: $(($(date +%s) - start)) s of a $budget s budget; summary in $summary"
 cat "$summary"
