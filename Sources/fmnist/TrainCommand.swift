@@ -70,7 +70,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Randomly shift training images by up to this many pixels (augmentation; 0: off).")
     var shift: Int = 0
 
-    @Option(help: "Stop when the validation loss has not improved for this many epochs (0: never).")
+    @Option(help: "Stop when the validation loss (the training loss with --val-fraction 0) has not improved for this many epochs (0: never).")
     var patience: Int = 0
 
     @Flag(help: "Take batches in file order instead of a seeded shuffle.")
@@ -170,6 +170,7 @@ struct TrainCommand: ParsableCommand {
         }
         // SimCLR compares each image with the others of its batch: one image alone has no negatives.
         let fewest = task == .contrastive ? 2 : 1
+        let validationCount = splits.validation.count
         guard trainIndices.count >= fewest else {
             throw ValidationError("contrastive training needs at least 2 images; \(trainIndices.count) is left to train on")
         }
@@ -225,7 +226,7 @@ struct TrainCommand: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(start)
             let trainLoss = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
-            let validation = splits.validation.count < fewest ? nil : try trainer.evaluate(set.train, indices: splits.validation)
+            let validation = validationCount < fewest ? nil : try trainer.evaluate(set.train, indices: splits.validation)
             let record = EpochRecord(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validation?.loss, validationAccuracy: validation?.accuracy,
                                      seconds: seconds, imagesPerSecond: Double(trainIndices.count) / seconds)
             records.append(record)
@@ -246,7 +247,9 @@ struct TrainCommand: ParsableCommand {
                 + "  (\(String(format: "%.1f", seconds)) s, \(Int(record.imagesPerSecond)) img/s)  saved \(out)")
             if patience > 0 && state.epochsWithoutImprovement >= patience {
                 stoppedEarly = true
-                log("early stop: validation loss has not improved for \(patience) epochs (best \(state.bestValidationLoss))")
+                let monitoredName = validationCount < fewest ? "training loss (no validation images)" : "validation loss"
+                log("early stop: \(monitoredName) has not improved for \(patience) epochs (best \(String(format: "%.4f", state.bestValidationLoss)) "
+                    + "after epoch \(state.epochsDone - state.epochsWithoutImprovement); \(out) holds the weights after epoch \(state.epochsDone))")
                 break
             }
         }

@@ -49,6 +49,20 @@ final class ModelCommandTests: XCTestCase {
                            + "the run's settings", "resume with other settings")
     }
 
+    /// `--patience` stops when the monitored loss stops improving, says which loss it watched (the
+    /// training loss without validation images; it used to say "validation loss") and which epoch the
+    /// checkpoint holds. A rate of 0.5 makes the second epoch worse than the first.
+    func testEarlyStoppingSaysWhatItWatchedAndKept() throws {
+        let model = "\(dir)/patience.safetensors"
+        let outcome = try run(["train", "autoencoder", "--epochs", "5", "--limit", "300", "--val-fraction", "0", "--patience", "1",
+                               "--lr", "0.5", "--out", model])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+        let epoch = try XCTUnwrap(Safetensors.read(model).metadata["fmnist.epoch"])
+        XCTAssertTrue(outcome.stderr.contains("early stop: training loss (no validation images) has not improved for 1 epochs"), outcome.stderr)
+        XCTAssertTrue(outcome.stderr.contains("\(model) holds the weights after epoch \(epoch))"), outcome.stderr)
+        XCTAssertLessThan(Int(epoch)!, 5)
+    }
+
     /// `test` says when its score is not held out: another validation draw than the model's, or a
     /// model trained on every image; it stays silent on held-out images.
     func testTestNotesScoresThatAreNotHeldOut() throws {
