@@ -103,7 +103,9 @@ public final class Trainer<B: ComputeBackend> {
         if contrastive {
             // NT-Xent needs negatives: a batch of one image has none (its loss is exactly 0 and its
             // gradient nothing), so a final batch of one is left out, as drop_last would.
-            guard ordered.count >= 2 else { throw TrainingError(description: "contrastive training needs at least 2 images, got \(ordered.count)") }
+            guard ordered.count >= 2 else {
+                throw TrainingError(description: "contrastive training needs at least 2 images, got \(ordered.count)")
+            }
             if ordered.count % settings.batchSize == 1 { ordered.removeLast() }
         }
         currentLearningRate = settings.learningRate(epoch: epoch)
