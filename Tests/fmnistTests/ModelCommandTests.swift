@@ -120,10 +120,24 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(scores["acc"] as? Double, 1, "the true labels in file order score perfectly: \(scored.stdout)")
 
         let recon = "\(dir)/recon.npy", png = "\(dir)/recon.png"
-        let reconstruct = try run(["reconstruct", "--model", ae, "--split", "test", "--limit", "200", "--out", recon, "--png", png])
+        let reconstruct = try run(["reconstruct", "--model", ae, "--split", "test", "--limit", "200", "--out", recon, "--png", png, "--json"])
         XCTAssertEqual(reconstruct.status, 0, reconstruct.stderr)
         XCTAssertEqual(try NPYArray.read(recon).shape, [200, 1, 28, 28])
         XCTAssertTrue(FileManager.default.fileExists(atPath: png))
+        let reconstructed = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(reconstruct.stdout.utf8)) as? [String: Any])
+        let original = try XCTUnwrap(FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test.prefix(200).images)
+        let mse = zip(original, try NPYArray.read(recon).floats).map { Double($0 - $1) * Double($0 - $1) }.reduce(0, +) / Double(original.count)
+        XCTAssertEqual(try XCTUnwrap(reconstructed["reconstructionMSE"] as? Double), mse, accuracy: 1e-6)
+        XCTAssertEqual(reconstructed["rows"] as? Int, 200)
+        let encodedJSON = try run(["encode", "--model", ae, "--split", "test", "--limit", "30", "--out", "\(dir)/c30.npy", "--json"])
+        let encodedReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(encodedJSON.stdout.utf8)) as? [String: Any], encodedJSON.stderr)
+        XCTAssertEqual([encodedReport["rows"] as? Int, encodedReport["features"] as? Int], [30, 10])
+        // Both were refused only after the first output had been written.
+        assertOneErrorLine(try run(["reconstruct", "--model", ae, "--input", codes, "--out", "\(dir)/r2.npy", "--png", "\(dir)/r2.png"]),
+                           containing: "--png needs --split", "reconstruct --input --png")
+        assertOneErrorLine(try run(["encode", "--model", ae, "--input", recon, "--out", "\(dir)/c4.npy", "--labels-out", "\(dir)/l4.npy"]),
+                           containing: "--labels-out needs --split", "encode --input --labels-out")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/r2.npy") || FileManager.default.fileExists(atPath: "\(dir)/c4.npy"))
 
         // The reconstruction file is a valid --input: encoding it works; a wrong shape is refused.
         XCTAssertEqual(try run(["encode", "--model", ae, "--input", recon, "--out", "\(dir)/c2.npy"]).status, 0)
