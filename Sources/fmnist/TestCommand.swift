@@ -4,6 +4,7 @@ import Dataset
 import Foundation
 import Imaging
 import Models
+import Progress
 
 /// `fmnist test`: a classifier's accuracy, per-class and macro precision / recall / F1 and confusion
 /// matrix (CSV and PNG); an autoencoder's reconstruction MSE.
@@ -21,6 +22,9 @@ struct TestCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(help: "No progress lines (the scores are still printed).")
+    var quiet = false
+
     @OptionGroup var backendOptions: BackendOptions
 
     struct Report: Codable {
@@ -36,7 +40,7 @@ struct TestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let backend = try backendOptions.open(log: json ? { _ in } : note)
+        let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
         try test(on: backend)
     }
 
@@ -47,9 +51,15 @@ struct TestCommand: ParsableCommand {
             throw ValidationError("\(model) is a contrastive encoder (\(network.architecture)): it has no test metric; "
                 + "`fmnist encode` writes its representation and `fmnist deep-cluster --method n2d|scan` clusters it")
         }
+        if !network.architecture.isAutoencoder && source.input != nil {
+            throw ValidationError("testing a classifier needs --split (an --input file has no labels)")
+        }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         if let held = source.heldOutNote(model: model, metadata: file.metadata, defaultSplit: .test) { note(held) }
-        let output = try network.infer(images.images, count: images.count)
+        let progress = ProgressReporter.standardError(silent: json || quiet)
+        progress.start("test", total: images.count, unit: "images")
+        let output = try network.infer(images.images, count: images.count) { progress.update($0) }
+        progress.finish()
         var report = Report(model: model, architecture: network.architecture.description, images: images.count)
         if network.architecture.isAutoencoder {
             report.reconstructionMSE = meanSquaredDifference(images.images, output)
