@@ -136,11 +136,7 @@ struct ClusterCommand: ParsableCommand {
                 throw ValidationError("--linkage \(linkage) contradicts --method \(methodOption.rawValue)")
             }
         }
-        for option in Self.methodOptions where option.typed(self) && !option.methods.contains(method) {
-            let names = option.methods.map(\.rawValue)
-            throw ValidationError("\(option.flag) applies to \(names.count == 1 ? names[0] : names.dropLast().joined(separator: ", ") + " and " + names.last!), "
-                + "not \(method.rawValue)")
-        }
+        try MethodOption.refuseInapplicable(methodOptions, method: method)
         if kOption != nil && distanceThreshold != nil {
             throw ValidationError("--k and --distance-threshold exclude each other: the tree is cut at one or the other")
         }
@@ -150,28 +146,28 @@ struct ClusterCommand: ParsableCommand {
 
     /// Which methods read each method-specific option: typing one for another method is an error,
     /// never silently ignored.
-    static let methodOptions: [(flag: String, typed: (ClusterCommand) -> Bool, methods: [Method])] = {
+    var methodOptions: [MethodOption<Method>] {
         let centroid: [Method] = [.kmeans, .minibatchKMeans], linkages: [Method] = [.ward, .single, .complete, .average]
         return [
-            ("--k", { $0.kOption != nil }, centroid + linkages + [.gmm]),
-            ("--init", { $0.initialisationOption != nil }, [.kmeans]),
-            ("--algorithm", { $0.algorithmOption != nil }, [.kmeans]),
-            ("--max-iter", { $0.maxIter != nil }, centroid + [.gmm]),
-            ("--seed", { $0.data.seedOption != nil }, centroid + [.gmm]),
-            ("--tol", { $0.tol != nil }, [.kmeans, .gmm]),
-            ("--n-init", { $0.nInitOption != nil }, [.kmeans, .gmm]),
-            ("--batch-size", { $0.batchSizeOption != nil }, [.minibatchKMeans]),
-            ("--eps", { $0.epsOption != nil }, [.dbscan]),
-            ("--min-samples", { $0.minSamples != nil }, [.dbscan, .hdbscan, .optics]),
-            ("--min-cluster-size", { $0.minClusterSize != nil }, [.hdbscan, .optics]),
-            ("--xi", { $0.xiOption != nil }, [.optics]),
-            ("--covariance", { $0.covarianceOption != nil }, [.gmm]),
-            ("--neighbour-search", { $0.neighbourSearch != nil }, [.dbscan, .hdbscan, .optics, .single, .ward]),
-            ("--linkage-out", { $0.linkageOut != nil }, linkages),
-            ("--dendrogram", { $0.dendrogram != nil }, linkages),
-            ("--distance-threshold", { $0.distanceThreshold != nil }, linkages),
+            .init(flag: "--k", typed: kOption != nil, methods: centroid + linkages + [.gmm]),
+            .init(flag: "--init", typed: initialisationOption != nil, methods: [.kmeans]),
+            .init(flag: "--algorithm", typed: algorithmOption != nil, methods: [.kmeans]),
+            .init(flag: "--max-iter", typed: maxIter != nil, methods: centroid + [.gmm]),
+            .init(flag: "--seed", typed: data.seedOption != nil, methods: centroid + [.gmm]),
+            .init(flag: "--tol", typed: tol != nil, methods: [.kmeans, .gmm]),
+            .init(flag: "--n-init", typed: nInitOption != nil, methods: [.kmeans, .gmm]),
+            .init(flag: "--batch-size", typed: batchSizeOption != nil, methods: [.minibatchKMeans]),
+            .init(flag: "--eps", typed: epsOption != nil, methods: [.dbscan]),
+            .init(flag: "--min-samples", typed: minSamples != nil, methods: [.dbscan, .hdbscan, .optics]),
+            .init(flag: "--min-cluster-size", typed: minClusterSize != nil, methods: [.hdbscan, .optics]),
+            .init(flag: "--xi", typed: xiOption != nil, methods: [.optics]),
+            .init(flag: "--covariance", typed: covarianceOption != nil, methods: [.gmm]),
+            .init(flag: "--neighbour-search", typed: neighbourSearch != nil, methods: [.dbscan, .hdbscan, .optics, .single, .ward]),
+            .init(flag: "--linkage-out", typed: linkageOut != nil, methods: linkages),
+            .init(flag: "--dendrogram", typed: dendrogram != nil, methods: linkages),
+            .init(flag: "--distance-threshold", typed: distanceThreshold != nil, methods: linkages),
         ]
-    }()
+    }
 
     /// What `--json` prints; fields that do not apply to the method are left out.
     struct Report: Codable {

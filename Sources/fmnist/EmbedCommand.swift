@@ -37,8 +37,9 @@ struct EmbedCommand: ParsableCommand {
     var out: String
 
     // PCA
-    @Option(name: [.customLong("svd-solver"), .customLong("solver")], help: "PCA: exact (covariance eigenvectors) or randomized (Halko et al.).")
-    var svdSolver: PCA.Solver = .exact
+    @Option(name: [.customLong("svd-solver"), .customLong("solver")], help: "PCA: exact (covariance eigenvectors) or randomized (Halko et al.). (default: exact)")
+    var svdSolverOption: PCA.Solver?
+    var svdSolver: PCA.Solver { svdSolverOption ?? .exact }
 
     @Flag(help: "PCA: scale each component to unit variance.")
     var whiten = false
@@ -50,62 +51,78 @@ struct EmbedCommand: ParsableCommand {
     var transformWith: String?
 
     // NMF
-    @Option(name: [.customLong("init"), .customLong("initialisation")], help: "NMF start: nndsvda, nndsvd or random (scikit-learn: init).")
-    var initialisation: NMF.Initialisation = .nndsvda
+    @Option(name: [.customLong("init"), .customLong("initialisation")], help: "NMF start: nndsvda, nndsvd or random (scikit-learn: init). (default: nndsvda)")
+    var initialisationOption: NMF.Initialisation?
+    var initialisation: NMF.Initialisation { initialisationOption ?? .nndsvda }
 
     @Option(name: [.customLong("nmf-solver")], help: "NMF: cd (coordinate descent, scikit-learn's default) or mu (multiplicative updates).")
-    var nmfSolver: NMF.Solver = .cd
+    var nmfSolverOption: NMF.Solver?
+    var nmfSolver: NMF.Solver { nmfSolverOption ?? .cd }
 
     @Option(name: [.customLong("nmf-inner-sweeps")],
-            help: "NMF cd: sweeps of W and of H per half-step from the same products with X: 1 (scikit-learn's cd), N, or auto (accelerated HALS, Gillis and Glineur 2012: 1 + rho / 2 each).")
-    var nmfInnerSweeps: NMF.InnerSweeps = .fixed(1)
+            help: "NMF cd: sweeps of W and of H per half-step from the same products with X: 1 (scikit-learn's cd), N, or auto (accelerated HALS, Gillis and Glineur 2012: 1 + rho / 2 each). (default: 1)")
+    var nmfInnerSweepsOption: NMF.InnerSweeps?
+    var nmfInnerSweeps: NMF.InnerSweeps { nmfInnerSweepsOption ?? .fixed(1) }
 
     @Option(help: "NMF and t-SNE: most iterations (default: NMF 200; t-SNE 750, the early-exaggeration ones included).")
     var maxIter: Int?
 
     // t-SNE
-    @Option(help: "t-SNE: perplexity (neighbours: 3 x perplexity + 1, as scikit-learn).")
-    var perplexity: Double = 30
+    @Option(name: .customLong("perplexity"), help: "t-SNE: perplexity (neighbours: 3 x perplexity + 1, as scikit-learn). (default: 30)")
+    var perplexityOption: Double?
+    var perplexity: Double { perplexityOption ?? 30 }
 
-    @Option(help: "t-SNE: early exaggeration (for the first 250 iterations).")
-    var earlyExaggeration: Double = 12
+    @Option(name: .customLong("early-exaggeration"), help: "t-SNE: early exaggeration (for the first 250 iterations). (default: 12)")
+    var earlyExaggerationOption: Double?
+    var earlyExaggeration: Double { earlyExaggerationOption ?? 12 }
 
     @Option(help: "t-SNE: learning rate in scikit-learn's units (default: openTSNE's auto, N / exaggeration in its units: scikit-learn's N / 48 while exaggerated, N / 4 after).")
     var learningRate: Double?
 
-    @Option(help: "t-SNE repulsion: auto (exact up to 2,000 points, else fft), exact or fft (FIt-SNE interpolation).")
-    var tsneGradient: TSNE.Gradient = .auto
+    @Option(name: .customLong("tsne-gradient"), help: "t-SNE repulsion: auto (exact up to 2,000 points, else fft), exact or fft (FIt-SNE interpolation). (default: auto)")
+    var tsneGradientOption: TSNE.Gradient?
+    var tsneGradient: TSNE.Gradient { tsneGradientOption ?? .auto }
 
-    @Option(help: "t-SNE fft: interpolation nodes per box (openTSNE's n_interpolation_points; more is more accurate and slower).")
-    var interpolationNodes: Int = 3
+    @Option(name: .customLong("interpolation-nodes"), help: "t-SNE fft: interpolation nodes per box (openTSNE's n_interpolation_points; more is more accurate and slower). (default: 3)")
+    var interpolationNodesOption: Int?
+    var interpolationNodes: Int { interpolationNodesOption ?? 3 }
 
-    @Option(help: "NMF: stopping tolerance (scikit-learn's tol): cd stops when an iteration's summed steps fall to this share of the first iteration's, mu when the error fell by less than this share of the initial error over 10 iterations.")
-    var tol: Double = 1e-4
+    @Option(name: .customLong("tol"), help: "NMF: stopping tolerance (scikit-learn's tol): cd stops when an iteration's summed steps fall to this share of the first iteration's, mu when the error fell by less than this share of the initial error over 10 iterations. (default: 1e-4)")
+    var tolOption: Double?
+    var tol: Double { tolOption ?? 1e-4 }
 
     // UMAP
-    @Option(name: [.customLong("n-neighbors")], help: "UMAP: neighbours of the k-NN graph (the point itself included, as umap-learn).")
-    var nNeighbors: Int = 15
+    @Option(name: [.customLong("n-neighbors")], help: "UMAP: neighbours of the k-NN graph (the point itself included, as umap-learn). (default: 15)")
+    var nNeighborsOption: Int?
+    var nNeighbors: Int { nNeighborsOption ?? 15 }
 
-    @Option(help: "UMAP: minimum distance between embedded points.")
-    var minDist: Double = 0.1
+    @Option(name: .customLong("min-dist"), help: "UMAP: minimum distance between embedded points. (default: 0.1)")
+    var minDistOption: Double?
+    var minDist: Double { minDistOption ?? 0.1 }
 
-    @Option(help: "UMAP: scale of the embedded points.")
-    var spread: Double = 1
+    @Option(name: .customLong("spread"), help: "UMAP: scale of the embedded points. (default: 1)")
+    var spreadOption: Double?
+    var spread: Double { spreadOption ?? 1 }
 
-    @Option(help: "UMAP: euclidean or cosine.")
-    var metric: UMAP.Metric = .euclidean
+    @Option(name: .customLong("metric"), help: "UMAP: euclidean or cosine. (default: euclidean)")
+    var metricOption: UMAP.Metric?
+    var metric: UMAP.Metric { metricOption ?? .euclidean }
 
-    @Option(help: "UMAP k-NN search: auto (projected on the CPU backend above 20,000 points of more than 64 features, else exact), exact, or projected (candidates from PCA-64, ranked exactly; recall reported).")
-    var knn: UMAP.NeighbourSearch = .auto
+    @Option(name: .customLong("knn"), help: "UMAP k-NN search: auto (projected on the CPU backend above 20,000 points of more than 64 features, else exact), exact, or projected (candidates from PCA-64, ranked exactly; recall reported). (default: auto)")
+    var knnOption: UMAP.NeighbourSearch?
+    var knn: UMAP.NeighbourSearch { knnOption ?? .auto }
 
-    @Option(help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL GPU for plain UMAP, else sequential), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged).")
-    var sgd: UMAP.Updates = .auto
+    @Option(name: .customLong("sgd"), help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL GPU for plain UMAP, else sequential), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged). (default: auto)")
+    var sgdOption: UMAP.Updates?
+    var sgd: UMAP.Updates { sgdOption ?? .auto }
 
-    @Option(help: "densMAP: weight of the density-preserving term (umap-learn's dens_lambda).")
-    var densLambda: Double = 2
+    @Option(name: .customLong("dens-lambda"), help: "densMAP: weight of the density-preserving term (umap-learn's dens_lambda). (default: 2)")
+    var densLambdaOption: Double?
+    var densLambda: Double { densLambdaOption ?? 2 }
 
-    @Option(help: "UMAP neighbour graph: knn, or mutual (mutual neighbours only, isolated points reconnected; Dalmia and Sia 2021).")
-    var graph: UMAP.Graph = .knn
+    @Option(name: .customLong("graph"), help: "UMAP neighbour graph: knn, or mutual (mutual neighbours only, isolated points reconnected; Dalmia and Sia 2021). (default: knn)")
+    var graphOption: UMAP.Graph?
+    var graph: UMAP.Graph { graphOption ?? .knn }
 
     @Option(name: [.customLong("epochs"), .customLong("n-epochs")], help: "UMAP: optimisation epochs (default: 200 above 10,000 points, else 500).")
     var epochs: Int?
@@ -152,33 +169,15 @@ struct EmbedCommand: ParsableCommand {
         }
         guard trustK >= 1 else { throw ValidationError("--trust-k \(trustK) must be at least 1") }
         guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }
-        if method != .densmap && densLambda != 2 { throw ValidationError("--dens-lambda applies to densmap, not \(method.rawValue)") }
-        if method != .umap && method != .densmap {
-            for (flag, typed) in [("--n-neighbors", nNeighbors != 15), ("--min-dist", minDist != 0.1), ("--epochs", epochs != nil),
-                                  ("--graph", graph != .knn), ("--metric", metric != .euclidean), ("--knn", knn != .auto),
-                                  ("--sgd", sgd != .auto), ("--spread", spread != 1)] where typed {
-                throw ValidationError("\(flag) applies to umap and densmap, not \(method.rawValue)")
-            }
-        }
-        if method != .pca && (saveModel != nil || transformWith != nil) {
-            throw ValidationError("--save-model and --transform-with apply to pca, not \(method.rawValue)")
-        }
-        if transformWith != nil && (saveModel != nil || whiten || svdSolver != .exact) {
+        try MethodOption.refuseInapplicable(methodOptions, method: method)
+        if transformWith != nil && (saveModel != nil || whiten || svdSolverOption != nil) {
             throw ValidationError("--transform-with uses a fitted model: --save-model, --whiten and --svd-solver do not apply")
         }
         try OutputPath.check(saveModel, flag: "--save-model", extensions: ["safetensors"])
-        if method != .pca && (whiten || svdSolver != .exact) { throw ValidationError("--whiten and --svd-solver apply to pca, not \(method.rawValue)") }
-        if method != .nmf && (initialisation != .nndsvda || nmfSolver != .cd || tol != 1e-4 || nmfInnerSweeps != .fixed(1)) {
-            throw ValidationError("--init, --nmf-solver, --nmf-inner-sweeps and --tol apply to nmf, not \(method.rawValue)")
-        }
-        if nmfSolver != .cd && nmfInnerSweeps != .fixed(1) { throw ValidationError("--nmf-inner-sweeps applies to --nmf-solver cd") }
-        if maxIter != nil && method != .nmf && method != .tsne { throw ValidationError("--max-iter applies to nmf and tsne, not \(method.rawValue)") }
-        if method != .tsne && (perplexity != 30 || earlyExaggeration != 12 || learningRate != nil || tsneGradient != .auto) {
-            throw ValidationError("--perplexity, --early-exaggeration, --learning-rate and --tsne-gradient apply to tsne, not \(method.rawValue)")
-        }
+        if nmfSolver != .cd && nmfInnerSweepsOption != nil { throw ValidationError("--nmf-inner-sweeps applies to --nmf-solver cd") }
         guard (2 ... 8).contains(interpolationNodes) else { throw ValidationError("--interpolation-nodes \(interpolationNodes) must be between 2 and 8") }
-        if interpolationNodes != 3 && (method != .tsne || tsneGradient == .exact) {
-            throw ValidationError("--interpolation-nodes applies to tsne's fft gradient, not \(method == .tsne ? "--tsne-gradient exact" : method.rawValue)")
+        if interpolationNodesOption != nil && tsneGradient == .exact {
+            throw ValidationError("--interpolation-nodes applies to tsne's fft gradient, not --tsne-gradient exact")
         }
         let deterministic = (method == .pca && svdSolver == .exact) || (method == .nmf && initialisation != .random)
         if deterministic && !trustworthiness {
@@ -187,6 +186,37 @@ struct EmbedCommand: ParsableCommand {
         if method == .tsne && dims != 2 { throw ValidationError("--dims \(dims): t-SNE embeds in 2 dimensions") }
         if let maxIter, maxIter < 1 { throw ValidationError("--max-iter \(maxIter) must be at least 1") }
         guard tol >= 0 else { throw ValidationError("--tol \(tol) must not be negative") }
+    }
+
+    /// Which methods read each method-specific option: typing one for another method is an error,
+    /// never silently ignored.
+    var methodOptions: [MethodOption<Method>] {
+        let umap: [Method] = [.umap, .densmap]
+        return [
+            .init(flag: "--svd-solver", typed: svdSolverOption != nil, methods: [.pca]),
+            .init(flag: "--whiten", typed: whiten, methods: [.pca]),
+            .init(flag: "--save-model", typed: saveModel != nil, methods: [.pca]),
+            .init(flag: "--transform-with", typed: transformWith != nil, methods: [.pca]),
+            .init(flag: "--init", typed: initialisationOption != nil, methods: [.nmf]),
+            .init(flag: "--nmf-solver", typed: nmfSolverOption != nil, methods: [.nmf]),
+            .init(flag: "--nmf-inner-sweeps", typed: nmfInnerSweepsOption != nil, methods: [.nmf]),
+            .init(flag: "--tol", typed: tolOption != nil, methods: [.nmf]),
+            .init(flag: "--max-iter", typed: maxIter != nil, methods: [.nmf, .tsne]),
+            .init(flag: "--perplexity", typed: perplexityOption != nil, methods: [.tsne]),
+            .init(flag: "--early-exaggeration", typed: earlyExaggerationOption != nil, methods: [.tsne]),
+            .init(flag: "--learning-rate", typed: learningRate != nil, methods: [.tsne]),
+            .init(flag: "--tsne-gradient", typed: tsneGradientOption != nil, methods: [.tsne]),
+            .init(flag: "--interpolation-nodes", typed: interpolationNodesOption != nil, methods: [.tsne]),
+            .init(flag: "--n-neighbors", typed: nNeighborsOption != nil, methods: umap),
+            .init(flag: "--min-dist", typed: minDistOption != nil, methods: umap),
+            .init(flag: "--spread", typed: spreadOption != nil, methods: umap),
+            .init(flag: "--metric", typed: metricOption != nil, methods: umap),
+            .init(flag: "--knn", typed: knnOption != nil, methods: umap),
+            .init(flag: "--sgd", typed: sgdOption != nil, methods: umap),
+            .init(flag: "--graph", typed: graphOption != nil, methods: umap),
+            .init(flag: "--epochs", typed: epochs != nil, methods: umap),
+            .init(flag: "--dens-lambda", typed: densLambdaOption != nil, methods: [.densmap]),
+        ]
     }
 
     struct Report: Codable {

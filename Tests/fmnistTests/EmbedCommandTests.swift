@@ -81,10 +81,16 @@ final class EmbedCommandTests: XCTestCase {
             (["--method", "tsne", "--perplexity", "40"], "--perplexity 40.0 must be positive and below a third of the points (50)"),
             (["--method", "pca", "--scatter", "x.jpg"], "--scatter x.jpg: the file name must end in .png or .svg"),
             // Each was ignored, exit 0.
-            (["--method", "pca", "--interpolation-nodes", "5"], "--interpolation-nodes applies to tsne's fft gradient, not pca"),
+            (["--method", "pca", "--interpolation-nodes", "5"], "--interpolation-nodes applies to tsne, not pca"),
             (["--method", "tsne", "--tsne-gradient", "exact", "--interpolation-nodes", "5"],
              "--interpolation-nodes applies to tsne's fft gradient, not --tsne-gradient exact"),
             (["--method", "tsne", "--spread", "2"], "--spread applies to umap and densmap, not tsne"),
+            // Typing the default value counts as typing it (these passed when the value equalled the default).
+            (["--method", "pca", "--perplexity", "30"], "--perplexity applies to tsne, not pca"),
+            (["--method", "tsne", "--n-neighbors", "15"], "--n-neighbors applies to umap and densmap, not tsne"),
+            (["--method", "umap", "--svd-solver", "exact"], "--svd-solver applies to pca, not umap"),
+            (["--method", "pca", "--tol", "0.0001"], "--tol applies to nmf, not pca"),
+            (["--method", "nmf", "--max-iter", "5", "--whiten"], "--whiten applies to pca, not nmf"),
             (["--method", "pca", "--trust-k", "5"], "--trust-k needs --trustworthiness"),
             (["--method", "pca", "--sample", "50"], "--sample needs --trustworthiness"),
             (["--method", "pca", "--hide-noise"], "--hide-noise needs --scatter"),
