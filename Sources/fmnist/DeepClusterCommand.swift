@@ -151,21 +151,8 @@ struct DeepClusterCommand: ParsableCommand {
             throw ValidationError("--latent \(latent) must be between 1 and \(Architecture.maximumLatent)")
         }
         if let shift, !(0 ... 8).contains(shift) { throw ValidationError("--shift \(shift) must be between 0 and 8 pixels") }
-        let n2dOnly = [("--umap-neighbors", umapNeighbors != nil), ("--umap-min-dist", umapMinDist != nil), ("--umap-dims", umapDims != nil)]
-        let selfTrainingOnly = [("--max-iterations", maxIterations != nil), ("--update-interval", updateInterval != nil), ("--tol", tol != nil),
-                                ("--optimizer", optimizer != nil), ("--lr", lr != nil)]
-        let scanOnly = [("--scan-update", scanUpdate != nil), ("--scan-epochs", scanEpochs != nil), ("--scan-heads", scanHeads != nil),
-                        ("--scan-batch", scanBatch != nil), ("--scan-views", scanViews != nil), ("--self-label", selfLabel)]
-        let notApplying: [(String, Bool)]
-        switch method {
-        case .n2d: notApplying = selfTrainingOnly + [("--gamma", gamma != nil)] + scanOnly
-        case .dec, .idec: notApplying = n2dOnly + scanOnly
-        case .scan: notApplying = n2dOnly + selfTrainingOnly + [("--gamma", gamma != nil)]
-        }
-        for (flag, typed) in notApplying where typed {
-            throw ValidationError("\(flag) does not apply to --method \(method.rawValue)")
-        }
         if method == .dec, gamma != nil { throw ValidationError("--gamma weighs IDEC's clustering loss; --method dec has no reconstruction loss") }
+        try MethodOption.refuseInapplicable(methodOptions, method: method)
         if model == nil {
             let pretrain = self.pretrain ?? (method == .scan ? .contrastive : .autoencoder)
             if pretrain == .contrastive && !method.acceptsContrastive {
@@ -199,6 +186,29 @@ struct DeepClusterCommand: ParsableCommand {
         if let lr, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr \(lr) must be positive") }
         if saveModel == out { throw ValidationError("--save-model and --out name the same file \(out)") }
         try OutputPath.check(saveModel, flag: "--save-model", extensions: ["safetensors"])
+    }
+
+    /// Which methods read each method-specific option: typing one for another method is an error,
+    /// never silently ignored (`--gamma` weighs IDEC's reconstruction loss, which DEC lacks).
+    var methodOptions: [MethodOption<DeepClustering.Method>] {
+        let selfTraining: [DeepClustering.Method] = [.dec, .idec]
+        return [
+            .init(flag: "--umap-neighbors", typed: umapNeighbors != nil, methods: [.n2d]),
+            .init(flag: "--umap-min-dist", typed: umapMinDist != nil, methods: [.n2d]),
+            .init(flag: "--umap-dims", typed: umapDims != nil, methods: [.n2d]),
+            .init(flag: "--max-iterations", typed: maxIterations != nil, methods: selfTraining),
+            .init(flag: "--update-interval", typed: updateInterval != nil, methods: selfTraining),
+            .init(flag: "--tol", typed: tol != nil, methods: selfTraining),
+            .init(flag: "--optimizer", typed: optimizer != nil, methods: selfTraining),
+            .init(flag: "--lr", typed: lr != nil, methods: selfTraining),
+            .init(flag: "--gamma", typed: gamma != nil, methods: [.idec]),
+            .init(flag: "--scan-update", typed: scanUpdate != nil, methods: [.scan]),
+            .init(flag: "--scan-epochs", typed: scanEpochs != nil, methods: [.scan]),
+            .init(flag: "--scan-heads", typed: scanHeads != nil, methods: [.scan]),
+            .init(flag: "--scan-batch", typed: scanBatch != nil, methods: [.scan]),
+            .init(flag: "--scan-views", typed: scanViews != nil, methods: [.scan]),
+            .init(flag: "--self-label", typed: selfLabel, methods: [.scan]),
+        ]
     }
 
     var configuration: DeepClustering.Configuration {

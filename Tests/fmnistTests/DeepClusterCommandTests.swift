@@ -109,7 +109,7 @@ final class DeepClusterCommandTests: XCTestCase {
             XCTAssertTrue((selfLabelReport["notes"] as? [String])?.contains { $0.contains("self-labelling changed nothing") } ?? false)
         }
         assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--self-label", "--out", "\(dir)/s.npy"]),
-                           containing: "--self-label does not apply to --method n2d", "self-labelling after n2d")
+                           containing: "--self-label applies to scan, not n2d", "self-labelling after n2d")
         assertOneErrorLine(try run(["deep-cluster", "--method", "scan", "--model", encoder, "--self-label-epochs", "3", "--out", "\(dir)/s.npy"]),
                            containing: "--self-label-epochs sets the self-labelling, which only --self-label turns on", "epochs without the step")
         let whole = try run(["deep-cluster", "--method", "scan", "--scan-update", "network", "--model", encoder, "--limit", "200",
@@ -136,7 +136,7 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual(pretrained.status, 0, pretrained.stderr)
         XCTAssertEqual(try NPYArray.read(oneCommand).integers, written)
         assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--scan-heads", "3", "--out", "\(dir)/s.npy"]),
-                           containing: "--scan-heads does not apply to --method n2d", "scan flag on n2d")
+                           containing: "--scan-heads applies to scan, not n2d", "scan flag on n2d")
         assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--model", encoder, "--limit", "200", "--out", "\(dir)/dec.npy"]),
                            containing: "a contrastive encoder serves --method n2d and scan only", "dec from a contrastive encoder")
     }
@@ -146,12 +146,12 @@ final class DeepClusterCommandTests: XCTestCase {
         let cases: [([String], String)] = [
             (["deep-cluster", "--k", "1", "--out", out], "--k 1 must be at least 2"),
             (["deep-cluster", "--model", "\(dir)/ae.safetensors", "--pretrain-epochs", "3", "--out", out], "--pretrain-epochs sets the pretraining"),
-            (["deep-cluster", "--method", "n2d", "--gamma", "0.2", "--out", out], "--gamma does not apply to --method n2d"),
+            (["deep-cluster", "--method", "n2d", "--gamma", "0.2", "--out", out], "--gamma applies to idec, not n2d"),
             (["deep-cluster", "--method", "dec", "--gamma", "0.2", "--out", out], "--method dec has no reconstruction loss"),
-            (["deep-cluster", "--method", "idec", "--umap-dims", "5", "--out", out], "--umap-dims does not apply to --method idec"),
+            (["deep-cluster", "--method", "idec", "--umap-dims", "5", "--out", out], "--umap-dims applies to n2d, not idec"),
             (["deep-cluster", "--method", "scan", "--scan-views", "simclr", "--out", out], "--scan-views sets the views of --scan-update network"),
             (["deep-cluster", "--method", "scan", "--scan-batch", "0", "--out", out], "--scan-batch 0 must be at least 1"),
-            (["deep-cluster", "--method", "n2d", "--scan-batch", "64", "--out", out], "--scan-batch does not apply to --method n2d"),
+            (["deep-cluster", "--method", "n2d", "--scan-batch", "64", "--out", out], "--scan-batch applies to scan, not n2d"),
             (["deep-cluster", "--method", "scan", "--scan-update", "network", "--scan-views", "crops", "--out", out], "crops"),
             (["deep-cluster", "--model", "\(dir)/missing.safetensors", "--out", out], "missing.safetensors: no such file"),
             (["deep-cluster", "--method", "kmeans", "--out", out], "kmeans"),
