@@ -57,7 +57,7 @@ print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 def fmnist_side(arguments):
     path = os.path.join(data, "reduce-fmnist-out.npy")
     start = time.time()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", fmnist, "embed", "--split", split, "--val-fraction", "0", "--backend", "cpu",
+    p = subprocess.run(["/usr/bin/time", "-f", "%M", fmnist, "embed", "--split", split, "--backend", "cpu",
                         "--json", "--quiet", "--out", path] + arguments, check=True, capture_output=True, text=True)
     elapsed = time.time() - start
     rss = float(p.stderr.strip().split()[-1]) / 1024

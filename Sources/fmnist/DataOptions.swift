@@ -11,8 +11,10 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Directory with the four Fashion-MNIST IDX files (default: $FMNIST_DATA, else \(FashionMNIST.debianDirectory)).")
     var dataDir: String?
 
-    @Option(help: "Fraction of each training class held out for validation (seeded, stratified; 0 keeps all 60,000 for training).")
-    var valFraction: Double = defaultValFraction
+    @Option(name: .customLong("val-fraction"),
+            help: "Fraction of each training class held out for validation (seeded, stratified; 0 keeps all 60,000 for training; default: 0.1).")
+    var valFractionOption: Double?
+    var valFraction: Double { valFractionOption ?? Self.defaultValFraction }
 
     @Option(name: [.customLong("seed"), .customLong("random-state")],
             help: "Seed of the method's random draws: initialisation, sampling, batches (scikit-learn: random_state; default: 0).")
@@ -25,8 +27,20 @@ struct DataOptions: ParsableArguments {
         if let seedOption { throw ValidationError("--seed \(seedOption) does not apply: \(reason)") }
     }
 
-    @Option(help: "Seed of the validation draw (which training images are held out), apart from --seed so that changing a method's seed never changes the images of --split train or val.")
-    var splitSeed: UInt64 = defaultSplitSeed
+    @Option(name: .customLong("split-seed"),
+            help: "Seed of the validation draw (which training images are held out), apart from --seed so that changing a method's seed never changes the images of --split train or val (default: 0).")
+    var splitSeedOption: UInt64?
+    var splitSeed: UInt64 { splitSeedOption ?? Self.defaultSplitSeed }
+
+    /// Throws when `--val-fraction` or `--split-seed` was typed for images the validation draw does not
+    /// choose: `split` test or all, or nil for a file given with `fileFlag` instead of a split.
+    func refuseDraw(for split: ModelInput.Split?, fileFlag: String = "--input") throws {
+        guard split != .train && split != .val else { return }
+        let holder = split.map { "--split \($0.rawValue)" } ?? "\(fileFlag) (a file)"
+        for (flag, typed) in [("--val-fraction", valFractionOption != nil), ("--split-seed", splitSeedOption != nil)] where typed {
+            throw ValidationError("\(flag) applies to --split train or val; \(holder) holds no validation draw")
+        }
+    }
 
     @Option(help: "Keep only the first N images of each split (file order), for quick runs.")
     var limit: Int?

@@ -35,6 +35,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         guard (truth == nil) != (split == nil) else { throw ValidationError("give exactly one of --truth and --split") }
+        try data.refuseDraw(for: split, fileFlag: "--truth")
         if let sample {
             guard features != nil else { throw ValidationError("--sample draws the points of the silhouette, which needs --features") }
             guard sample >= 2 else { throw ValidationError("--sample \(sample) must be at least 2") }

@@ -30,6 +30,8 @@ struct ModelInput: ParsableArguments {
     func validate() throws {
         if split != nil && input != nil { throw ValidationError("give --split or --input, not both") }
         if let input, !FileManager.default.fileExists(atPath: input) { throw ValidationError("--input \(input): no such file") }
+        // Every command with these options reads the test split when given neither.
+        try data.refuseDraw(for: input == nil ? split ?? .test : nil)
     }
 
     /// A note when a score on this command's images would not be held out from the checkpoint whose

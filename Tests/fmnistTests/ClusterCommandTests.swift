@@ -224,6 +224,13 @@ final class ClusterCommandTests: XCTestCase {
             (["encode", "--model", "/tmp/none.safetensors", "--split", "test", "--out", "/tmp/e.npy", "--seed", "1"],
              "--seed 1 does not apply: encoding draws nothing at random"),
             (["test", "--model", "/tmp/none.safetensors", "--split", "test", "--seed", "1"], "--seed 1 does not apply: testing draws nothing at random"),
+            // The validation draw's options where no draw chooses the images (they were ignored).
+            (["cluster", "--split", "test", "--val-fraction", "0.2", "--out", "/tmp/x.npy"],
+             "--val-fraction applies to --split train or val; --split test holds no validation draw"),
+            (["embed", "--split", "all", "--split-seed", "2", "--out", "/tmp/x.npy"], "--split-seed applies to --split train or val; --split all holds"),
+            (["cluster", "--input", floats, "--val-fraction", "0", "--out", "/tmp/x.npy"], "--val-fraction applies to --split train or val; --input (a file)"),
+            (["encode", "--model", "/tmp/none.safetensors", "--split-seed", "1", "--out", "/tmp/e.npy"], "--split test holds no validation draw"),
+            (["evaluate", "--pred", labels, "--truth", labels, "--split-seed", "1"], "--truth (a file) holds no validation draw"),
             (["reconstruct", "--model", "/tmp/none.safetensors", "--split", "test", "--out", "/tmp/r.npy", "--seed", "1"],
              "--seed 1 does not apply: it draws the images of --png, and there is no --png"),
         ]

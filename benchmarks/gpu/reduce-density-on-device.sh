@@ -13,7 +13,7 @@ f="$work/bin/fmnist"
 split=${SPLIT:-all}
 limit=(); [ -n "${LIMIT:-}" ] && limit=(--limit "$LIMIT")
 t=/tmp/reduce-density; mkdir -p $t
-"$f" embed --method pca --dims 10 --split "$split" --val-fraction 0 "${limit[@]}" --backend cpu --quiet --out $t/pca10.npy
+"$f" embed --method pca --dims 10 --split "$split" "${limit[@]}" --backend cpu --quiet --out $t/pca10.npy
 run() { # name backend command...
   local name=$1 backend=$2; shift 2
   local start=$(date +%s%N)
@@ -32,7 +32,7 @@ same() { # name: say whether both backends wrote the same labels
 images=train; [ "$split" = all ] && images=all
 "$f" train autoencoder --epochs "${AE_EPOCHS:-10}" --images $images --val-fraction 0 "${limit[@]}" --backend opencl --quiet \
   --out $t/conv-ae.safetensors 2> "$out/conv-ae.err" \
-  && "$f" encode --model $t/conv-ae.safetensors --split "$split" --val-fraction 0 "${limit[@]}" --backend opencl --quiet \
+  && "$f" encode --model $t/conv-ae.safetensors --split "$split" "${limit[@]}" --backend opencl --quiet \
     --out $t/codes.npy 2>> "$out/conv-ae.err"
 for backend in opencl cpu; do
   run dbscan $backend cluster --method dbscan --eps 1.0 --min-samples 10 --input $t/pca10.npy --out $t/dbscan-$backend.npy
@@ -43,12 +43,12 @@ for backend in opencl cpu; do
 done
 for m in dbscan dbscan-codes hdbscan hdbscan-codes; do same $m; done | tee -a "$out/reduce-density.md"
 for backend in opencl cpu; do
-  run kmeans-pixels $backend cluster --method kmeans --k 10 --max-iter 55 --tol 0 --split "$split" --val-fraction 0 \
+  run kmeans-pixels $backend cluster --method kmeans --k 10 --max-iter 55 --tol 0 --split "$split" \
     "${limit[@]}" --out $t/kmeans-pixels-$backend.npy
   run optics $backend cluster --method optics --min-samples 10 --input $t/pca10.npy --out $t/optics-$backend.npy
 done
 same optics | tee -a "$out/reduce-density.md"
 for backend in opencl cpu; do
-  run umap10 $backend embed --method umap --dims 10 --split "$split" --val-fraction 0 "${limit[@]}" --out $t/umap10-$backend.npy
-  run nmf20 $backend embed --method nmf --dims 20 --split "$split" --val-fraction 0 "${limit[@]}" --out $t/nmf20-$backend.npy
+  run umap10 $backend embed --method umap --dims 10 --split "$split" "${limit[@]}" --out $t/umap10-$backend.npy
+  run nmf20 $backend embed --method nmf --dims 20 --split "$split" "${limit[@]}" --out $t/nmf20-$backend.npy
 done
