@@ -59,6 +59,9 @@ struct StudyCommand: ParsableCommand {
 
     func validate() throws {
         let quantizing = try stages?.contains(.quantize) ?? true
+        if !quantizing && photograph != ColorQuantizer.debianPhotograph {
+            throw ValidationError("--photograph applies to the quantize stage, which --only \(only ?? "") leaves out")
+        }
         guard FileManager.default.fileExists(atPath: photograph) || !quantizing else {
             throw ValidationError("--photograph \(photograph): no such file" + (photograph == ColorQuantizer.debianPhotograph
                 ? " (install Debian's python-matplotlib-data, as `make deps` does, or pass --photograph)" : ""))

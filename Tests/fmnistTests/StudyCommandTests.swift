@@ -20,6 +20,8 @@ final class StudyCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try expectError(["study", "--only", "models,nonsense", "--out-dir", dir], "--only: 'nonsense' is not a stage")
         try expectError(["study", "--photograph", dir + "/missing.jpg", "--out-dir", dir], "--photograph \(dir)/missing.jpg: no such file")
+        try expectError(["study", "--only", "data", "--photograph", dir + "/missing.jpg", "--out-dir", dir],
+                        "--photograph applies to the quantize stage, which --only data leaves out")
         FileManager.default.createFile(atPath: dir + "/file", contents: Data("x".utf8))
         try expectError(["study", "--out-dir", dir + "/file"], "--out-dir \(dir)/file is a file, not a directory")
         try expectError(["study", "--profile", "huge"], "huge")
