@@ -65,6 +65,9 @@ struct BenchCommand: ParsableCommand {
         guard let sizes = gemmSizes, sizes.allSatisfy({ $0 >= 1 && $0 <= 16_384 }) else {
             throw ValidationError("--sizes '\(sizes)' must be comma-separated integers between 1 and 16384")
         }
+        if !opsList.contains("gemm") && sizes != BenchSuite.defaultGemmSizes.map(String.init).joined(separator: ",") {
+            throw ValidationError("--sizes sets the GEMM shapes; --ops \(ops) times no gemm")
+        }
         guard repeats >= 1, minRepeats >= 1, minRepeats <= repeats else {
             throw ValidationError("--repeats and --min-repeats must be at least 1, with --min-repeats <= --repeats")
         }

@@ -85,6 +85,7 @@ final class CLITests: XCTestCase {
             (["bench", "--sizes", "12,x"], [:], "--sizes"),
             (["bench", "--out", "/nonexistent-dir/x.json"], [:], "/nonexistent-dir"),
             (["bench", "--out", "/tmp/bench.txt"], [:], "--out /tmp/bench.txt: the file name must end in .json"),
+            (["bench", "--ops", "training", "--sizes", "64"], [:], "--sizes sets the GEMM shapes; --ops training times no gemm"),
             (["bench"], ["FMNIST_BACKEND": "quantum"], "FMNIST_BACKEND"),
             // (bench's --device with --backend cpu names the device that checks the results; elsewhere it is an error)
             (["cluster", "--split", "test", "--limit", "50", "--out", "/tmp/x.npy", "--device", "0"], ["FMNIST_BACKEND": "cpu"],
