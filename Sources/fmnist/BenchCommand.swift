@@ -24,7 +24,9 @@ struct BenchCommand: ParsableCommand {
     var ops: String = BenchSuite.families.joined(separator: ",")
 
     @Option(help: "Square GEMM sizes, comma-separated.")
-    var sizes: String = BenchSuite.defaultGemmSizes.map(String.init).joined(separator: ",")
+    var sizes: String = defaultSizes
+
+    static let defaultSizes = BenchSuite.defaultGemmSizes.map { String($0) }.joined(separator: ",")
 
     @Option(help: "Most timed runs per op.")
     var repeats: Int = 10
@@ -65,7 +67,7 @@ struct BenchCommand: ParsableCommand {
         guard let sizes = gemmSizes, sizes.allSatisfy({ $0 >= 1 && $0 <= 16_384 }) else {
             throw ValidationError("--sizes '\(sizes)' must be comma-separated integers between 1 and 16384")
         }
-        if !opsList.contains("gemm") && sizes != BenchSuite.defaultGemmSizes.map(String.init).joined(separator: ",") {
+        if !opsList.contains("gemm") && self.sizes != Self.defaultSizes {
             throw ValidationError("--sizes sets the GEMM shapes; --ops \(ops) times no gemm")
         }
         guard repeats >= 1, minRepeats >= 1, minRepeats <= repeats else {
