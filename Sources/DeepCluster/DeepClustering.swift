@@ -125,7 +125,7 @@ public enum DeepClustering {
         }
         let count = images.count
         var codes = try timed("codes") {
-            try network.infer(images.images, count: count, through: network.featureLayer, batchSize: 1024) { progress("codes", $0, count) }
+            try network.infer(images.images, count: count, through: network.featureLayer) { progress("codes", $0, count) }
         }
         let dims = network.featureSize
         switch c.method {
@@ -154,7 +154,7 @@ public enum DeepClustering {
                 throw TrainingError(description: "SCAN: \(c.scanNeighbours) neighbours need more than that many images (\(count))")
             }
             let projections = try timed("projections") {
-                try network.infer(images.images, count: count, through: network.layers.count - 1, batchSize: 1024) {
+                try network.infer(images.images, count: count, through: network.layers.count - 1) {
                     progress("projections", $0, count)
                 }
             }

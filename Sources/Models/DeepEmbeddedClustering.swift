@@ -180,7 +180,7 @@ public enum DeepEmbeddedClustering {
 
         /// `q [count, k]` for every image: codes by batches of the encoder, then one pass of the op.
         func assignments(centroids: B.Buffer) throws -> [Float] {
-            let codes = try network.infer(images, count: count, through: network.featureLayer, batchSize: 1024)
+            let codes = try network.infer(images, count: count, through: network.featureLayer)
             let q = try backend.makeBuffer(count: count * k)
             try backend.studentTClustering(codes: try backend.makeBuffer(codes), centroids: centroids, rows: count, dims: dims, clusters: k,
                                            alpha: alpha, assignments: q, target: nil, loss: nil, codesGradient: nil, centroidsGradient: nil)

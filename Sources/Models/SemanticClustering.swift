@@ -158,7 +158,7 @@ public enum SemanticClustering {
             epochLosses.append(total / Double(n))
             progress(epoch + 1, c.epochs)
         }
-        let features = try network.infer(images, count: n, through: f, batchSize: 1024)
+        let features = try network.infer(images, count: n, through: f)
         return try choose(features: features, rows: n, dim: d, heads: heads, neighbours: neighbours, perRow: kNeighbours, configuration: c,
                           epochLosses: epochLosses, backend: backend)
     }
