@@ -88,8 +88,11 @@ public final class CPUBackend: ComputeBackend {
         // Large products are cut into one slab of C per core, each multiplied by a single-threaded
         // BLAS call on one of the backend's own workers: OpenBLAS's pool would otherwise stay awake
         // spinning between calls, taking cores from the convolutions and elementwise ops around it.
-        // Each slab's entries are those of the whole single-threaded product (checked bit for bit on
-        // the training shapes with OpenBLAS 0.3.21); the split depends only on the sizes and cores.
+        // The split depends only on the sizes and the number of cores, so a run repeats bit for bit on
+        // one machine. Not across core counts: OpenBLAS computes the last rows of a call with other
+        // kernels than the rest (measured with 0.3.21's Haswell kernels: the last 4 to 8 rows differ
+        // from the whole single-threaded product in their last bits), and the slab edges move with
+        // the cores. That is why every command infers in batches of one size (`Network.inferenceBatch`).
         let lanes = Double(m) * Double(n) * Double(k) >= Self.splitGemmWork ? Self.workerCount(max(m, n) / 16) : 1
         let (lda, ldb) = (transA ? m : k, transB ? k : n)
         let (ta, tb) = (transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans)
