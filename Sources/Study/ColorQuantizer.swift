@@ -17,6 +17,20 @@ public enum ColorQuantizer {
         /// Mean squared error per channel on the 0 ... 255 scale.
         public var meanSquaredError: Double
         public var iterations: Int
+        /// Distinct colours in `image`: fewer than `k` when the photograph has fewer distinct colours
+        /// (k-means then leaves clusters empty or repeats centres) or when centres round to one byte value.
+        public var colours: Int
+    }
+
+    /// Distinct RGB colours of `raster` (gray as R = G = B, alpha ignored).
+    public static func distinctColours(_ raster: Raster) -> Int {
+        let n = raster.width * raster.height, c = raster.channels
+        var seen = Set<UInt32>(minimumCapacity: min(n, 1 << 16))
+        for i in 0 ..< n {
+            let r = UInt32(raster.pixels[i * c]), g = UInt32(raster.pixels[i * c + (c == 1 ? 0 : 1)]), b = UInt32(raster.pixels[i * c + (c == 1 ? 0 : 2)])
+            seen.insert(r << 16 | g << 8 | b)
+        }
+        return seen.count
     }
 
     /// The RGB pixels of `raster` as `[pixels, 3]` floats in [0, 1] (gray repeated, alpha dropped).
@@ -48,7 +62,8 @@ public enum ColorQuantizer {
                 error += diff * diff
             }
         }
-        return Result(image: image, k: k, meanSquaredError: error / Double(3 * n), iterations: result.iterations)
+        return Result(image: image, k: k, meanSquaredError: error / Double(3 * n), iterations: result.iterations,
+                      colours: distinctColours(image))
     }
 
     /// The original and its quantised versions side by side, each captioned.

@@ -50,7 +50,7 @@ struct QuantizeCommand: ParsableCommand {
     }
 
     struct Report: Codable {
-        struct Entry: Codable { var k: Int, meanSquaredError: Double, iterations: Int, file: String }
+        struct Entry: Codable { var k: Int, colours: Int, meanSquaredError: Double, iterations: Int, file: String }
         var image: String, width: Int, height: Int, results: [Entry], sideBySide: String
     }
 
@@ -74,10 +74,13 @@ struct QuantizeCommand: ParsableCommand {
             let file = "\(outDir)/quantized-k\(k).png"
             try PNGFile.write(result.image, to: file)
             results.append(result)
-            entries.append(.init(k: k, meanSquaredError: result.meanSquaredError, iterations: result.iterations, file: file))
+            entries.append(.init(k: k, colours: result.colours, meanSquaredError: result.meanSquaredError, iterations: result.iterations, file: file))
             if !quiet && !json {
                 note(String(format: "k %d: mean squared error %.2f per channel, %d iterations, %.2f s; wrote %@", k, result.meanSquaredError,
                             result.iterations, Date().timeIntervalSince(start), file))
+            }
+            if result.colours < k && !json {
+                note("note: k \(k) gave \(result.colours) distinct colours: the photograph has \(ColorQuantizer.distinctColours(original))")
             }
         }
         let sideBySide = "\(outDir)/quantized.png"
@@ -85,7 +88,7 @@ struct QuantizeCommand: ParsableCommand {
         if json {
             print(try jsonString(Report(image: image, width: original.width, height: original.height, results: entries, sideBySide: sideBySide)))
         } else if !quiet {
-            print("quantized \(image) (\(original.width) x \(original.height)) to \(try ks.map(String.init).joined(separator: ", ")) colours; wrote \(sideBySide)")
+            print("quantized \(image) (\(original.width) x \(original.height)) with k = \(try ks.map(String.init).joined(separator: ", ")); wrote \(sideBySide)")
         }
     }
 }

@@ -43,6 +43,13 @@ final class StudyCommandTests: XCTestCase {
         let two = try PNGFile.read(dir + "/q/quantized-k2.png")
         XCTAssertEqual(two.pixels, raster.pixels)
         XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/q/quantized.png"))
+        XCTAssertEqual(results.compactMap { $0["colours"] as? Int }, [1, 2])
+        // A photograph of two colours gives two at k = 3, and says so (it claimed "3 colours").
+        let three = try FmnistProcess.run(["quantize", dir + "/in.png", "--k", "3", "--out-dir", dir + "/q3", "--backend", "cpu"])
+        XCTAssertEqual(three.status, 0, three.stderr)
+        XCTAssertTrue(three.stderr.contains("note: k 3 gave 2 distinct colours: the photograph has 2"), three.stderr)
+        let quantized = try PNGFile.read(dir + "/q3/quantized-k3.png").pixels
+        XCTAssertEqual(Set(stride(from: 0, to: quantized.count, by: 3).map { quantized[$0] }).count, 2)
 
         try expectError(["quantize", dir + "/in.png", "--k", "2,0"], "--k '2,0': '0' is not a colour count of at least 1")
         try expectError(["quantize", dir + "/in.png", "--k", "49", "--out-dir", dir + "/q"], "--k 49 is more than the image's 48 pixels")
