@@ -27,8 +27,8 @@ public enum ColorQuantizer {
         let n = raster.width * raster.height, c = raster.channels
         var seen = Set<UInt32>(minimumCapacity: min(n, 1 << 16))
         for i in 0 ..< n {
-            let r = UInt32(raster.pixels[i * c]), g = UInt32(raster.pixels[i * c + (c == 1 ? 0 : 1)]), b = UInt32(raster.pixels[i * c + (c == 1 ? 0 : 2)])
-            seen.insert(r << 16 | g << 8 | b)
+            let (g, b) = (c == 1 ? (0, 0) : (1, 2))
+            seen.insert(UInt32(raster.pixels[i * c]) << 16 | UInt32(raster.pixels[i * c + g]) << 8 | UInt32(raster.pixels[i * c + b]))
         }
         return seen.count
     }
