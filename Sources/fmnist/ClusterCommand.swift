@@ -112,8 +112,7 @@ struct ClusterCommand: ParsableCommand {
     func validate() throws {
         try OutputPath.check(out, flag: "--out", extensions: OutputPath.labels)
         try OutputPath.check(linkageOut, flag: "--linkage-out", extensions: OutputPath.npy)
-        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
-        try data.refuseDraw(for: split)
+        try FeatureMatrix.checkSource(input: input, split: split, data: data)
         guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass encoded features with --input") }
         guard k >= 1 else { throw ValidationError("--k \(k) must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) must be at least 1") }

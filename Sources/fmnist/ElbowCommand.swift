@@ -42,8 +42,7 @@ struct ElbowCommand: ParsableCommand {
 
     func validate() throws {
         guard range != nil else { throw ValidationError("--k '\(k)' must look like 2...15") }
-        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
-        try data.refuseDraw(for: split)
+        try FeatureMatrix.checkSource(input: input, split: split, data: data)
         guard sample >= 2 else { throw ValidationError("--sample must be at least 2") }
         try OutputPath.checkDirectory(outDir, flag: "--out-dir")
     }

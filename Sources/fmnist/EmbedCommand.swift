@@ -157,8 +157,7 @@ struct EmbedCommand: ParsableCommand {
 
     func validate() throws {
         try OutputPath.check(out, flag: "--out", extensions: OutputPath.npy)
-        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
-        try data.refuseDraw(for: split)
+        try FeatureMatrix.checkSource(input: input, split: split, data: data)
         guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass other features with --input") }
         guard dims >= 1 else { throw ValidationError("--dims \(dims) must be at least 1") }
         try OutputPath.check(scatter, flag: "--scatter", extensions: OutputPath.figures)

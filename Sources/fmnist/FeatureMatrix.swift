@@ -30,6 +30,13 @@ struct FeatureMatrix {
         return FeatureMatrix(values: values, rows: array.shape[0], dim: array.shape[1], labels: nil)
     }
 
+    /// What `load` needs, checked before any work: exactly one of `--input` and `--split`, and the
+    /// validation draw's options only where a draw chooses the images.
+    static func checkSource(input: String?, split: ModelInput.Split?, data: DataOptions) throws {
+        guard (input == nil) != (split == nil) else { throw ValidationError("give exactly one of --input and --split") }
+        try data.refuseDraw(for: split)
+    }
+
     /// `--input FILE`, else the raw pixels (and labels) of `split`.
     static func load(input: String?, split: ModelInput.Split?, data: DataOptions) throws -> FeatureMatrix {
         if let input { return try read(input, flag: "--input") }
