@@ -69,6 +69,11 @@ struct EvaluateCommand: ParsableCommand {
                             v_measure: m.vMeasure, purity: m.purity, fowlkes_mallows: m.fowlkesMallows, noise_fraction: noise,
                             mapping: Dictionary(uniqueKeysWithValues: m.hungarianMapping.map { ("\($0.key)", $0.value) }))
         if let features {
+            let clusters = Set(predicted).count
+            guard clusters >= 2, clusters < predicted.count else {
+                throw ValidationError("--features: the silhouette, Calinski-Harabasz and Davies-Bouldin need 2 to n - 1 clusters "
+                                      + "(n = \(predicted.count)); --pred \(pred) holds \(clusters)")
+            }
             let points = try FeatureMatrix.read(features, flag: "--features", rows: predicted.count)
             let (x, n, d) = (points.values, points.rows, points.dim)
             let backend = try backendOptions.open(log: json || quiet ? { _ in } : note)
@@ -89,8 +94,11 @@ struct EvaluateCommand: ParsableCommand {
         let progress = ProgressReporter.standardError(silent: json || quiet)
         progress.start("silhouette", total: min(n, sample ?? n), unit: "points")
         defer { progress.finish() }
-        return try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend, sample: sample, seed: data.seed) { done, _ in
-            progress.update(done)
+        do {
+            return try InternalMetrics.silhouette(x, rows: n, dim: d, labels: labels, backend: backend, sample: sample,
+                                                  seed: data.seed) { done, _ in progress.update(done) }
+        } catch BackendError.invalidArgument(let why) where sample != nil {
+            throw ValidationError("--sample \(sample!) (drawn with --seed \(data.seed)): \(why)")
         }
     }
 

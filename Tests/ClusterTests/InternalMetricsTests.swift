@@ -18,6 +18,20 @@ final class InternalMetricsTests: XCTestCase {
         }
     }
 
+    /// Two clusters with the same centroid (points on the axes around the origin) and a third far
+    /// away: scikit-learn counts the coincident pair's distance as infinite (it contributes 0); this
+    /// returned infinity. Then scikit-learn's two zero cases: every centroid at one place, and every
+    /// cluster a single repeated point. Values from scikit-learn 1.9.1.
+    func testDaviesBouldinEdgeCasesAsScikitLearn() {
+        let axes: [Float] = [1, 0, -1, 0, 0, 1, 0, -1, 10, 10, 11, 10, 10, 11]
+        XCTAssertEqual(InternalMetrics.daviesBouldin(axes, rows: 7, dim: 2, labels: [0, 0, 1, 1, 2, 2, 2]), 0.1131853622671744, accuracy: 1e-12)
+        XCTAssertEqual(InternalMetrics.calinskiHarabasz(axes, rows: 7, dim: 2, labels: [0, 0, 1, 1, 2, 2, 2]), 137.2857142857143, accuracy: 1e-9)
+        XCTAssertEqual(InternalMetrics.daviesBouldin(Array(axes.prefix(8)), rows: 4, dim: 2, labels: [0, 0, 1, 1]), 0)
+        let repeated: [Float] = [1, 0, 1, 0, 3, 0, 3, 0]
+        XCTAssertEqual(InternalMetrics.daviesBouldin(repeated, rows: 4, dim: 2, labels: [0, 0, 1, 1]), 0)
+        XCTAssertEqual(InternalMetrics.calinskiHarabasz(repeated, rows: 4, dim: 2, labels: [0, 0, 1, 1]), 1)
+    }
+
     private func silhouette<B: ComputeBackend>(_ backend: B) throws -> Double {
         try InternalMetrics.silhouette(x, rows: 12, dim: 2, labels: labels, backend: backend)
     }

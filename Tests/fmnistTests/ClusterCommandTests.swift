@@ -171,7 +171,11 @@ final class ClusterCommandTests: XCTestCase {
         try NPYArray(shape: [3, 1], elements: .float64([0, 1, 1e300])).write(to: huge)
         let labels = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-l3-\(getpid()).npy").path
         try NPYArray(shape: [3], elements: .int64([0, 1, 1])).write(to: labels)
-        defer { for file in [floats, nan, huge, labels] { try? FileManager.default.removeItem(atPath: file) } }
+        let one = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-one-\(getpid()).npy").path
+        try NPYArray(shape: [3], elements: .int64([4, 4, 4])).write(to: one)
+        let floats2 = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-f2-\(getpid()).npy").path
+        try NPYArray(shape: [3, 2], elements: .float32([0, 1, 2, 3, 4, 5])).write(to: floats2)
+        defer { for file in [floats, nan, huge, labels, one, floats2] { try? FileManager.default.removeItem(atPath: file) } }
         let cases: [([String], String)] = [
             (["cluster", "--method", "kmeans", "--linkage-out", "/tmp/z.npy", "--split", "test", "--out", "/tmp/x.npy"], "--linkage-out applies to ward"),
             (["cluster", "--method", "gmm", "--covariance", "tied", "--split", "test", "--out", "/tmp/x.npy"], "--covariance"),
@@ -221,6 +225,11 @@ final class ClusterCommandTests: XCTestCase {
              "--seed applies to kmeans, minibatch-kmeans and gmm, not dbscan"),
             (["evaluate", "--pred", labels, "--truth", labels, "--seed", "2"], "--seed 2 does not apply: it draws the silhouette's --sample"),
             (["evaluate", "--pred", labels, "--truth", labels, "--sample", "2"], "--sample draws the points of the silhouette, which needs --features"),
+            // The internal scores of one cluster failed with a line naming neither flag nor file.
+            (["evaluate", "--pred", one, "--truth", labels, "--features", floats2],
+             "--features: the silhouette, Calinski-Harabasz and Davies-Bouldin need 2 to n - 1 clusters (n = 3); --pred \(one) holds 1"),
+            (["evaluate", "--pred", labels, "--truth", labels, "--features", floats2, "--sample", "2", "--seed", "1"],
+             "--sample 2 (drawn with --seed 1): the silhouette needs 2 to n - 1 clusters; the 2 points hold"),
             (["encode", "--model", "/tmp/none.safetensors", "--split", "test", "--out", "/tmp/e.npy", "--seed", "1"],
              "--seed 1 does not apply: encoding draws nothing at random"),
             (["test", "--model", "/tmp/none.safetensors", "--split", "test", "--seed", "1"], "--seed 1 does not apply: testing draws nothing at random"),

@@ -29,7 +29,7 @@ public enum InternalMetrics {
         }
         let clusterIDs = Array(Set(labels)).sorted()
         guard clusterIDs.count >= 2, clusterIDs.count < n else {
-            throw BackendError.invalidArgument("silhouette needs between 2 and n-1 clusters, got \(clusterIDs.count)")
+            throw BackendError.invalidArgument("the silhouette needs 2 to n - 1 clusters; the \(n) points hold \(clusterIDs.count)")
         }
         let index = Dictionary(uniqueKeysWithValues: clusterIDs.enumerated().map { ($1, $0) })
         let cluster = labels.map { index[$0]! }
@@ -119,7 +119,9 @@ public enum InternalMetrics {
     }
 
     /// Davies-Bouldin: the mean over clusters of `max_{j != i} (s_i + s_j) / |c_i - c_j|`, `s_i` the
-    /// mean distance of cluster i's points to its centroid.
+    /// mean distance of cluster i's points to its centroid. As scikit-learn's `davies_bouldin_score`:
+    /// a pair of clusters with the same centroid contributes 0 (its distance counts as infinite), and
+    /// the score is 0 when every `s_i` or every centroid distance is within 1e-8 of 0 (`np.allclose`).
     public static func daviesBouldin(_ x: [Float], rows n: Int, dim d: Int, labels: [Int64]) -> Double {
         let (centres, sizes, cluster) = centroids(x, rows: n, dim: d, labels: labels)
         let k = sizes.count
@@ -130,14 +132,21 @@ public enum InternalMetrics {
             for j in 0 ..< d { let t = Double(x[i * d + j]) - centres[cluster[i] * d + j]; s += t * t }
             scatter[cluster[i]] += s.squareRoot() / Double(sizes[cluster[i]])
         }
-        var total = 0.0
+        var separation = [Double](repeating: 0, count: k * k)
         for a in 0 ..< k {
-            var worst = 0.0
             for b in 0 ..< k where b != a {
                 var s = 0.0
                 for j in 0 ..< d { let t = centres[a * d + j] - centres[b * d + j]; s += t * t }
-                let separation = s.squareRoot()
-                worst = max(worst, separation == 0 ? .infinity : (scatter[a] + scatter[b]) / separation)
+                separation[a * k + b] = s.squareRoot()
+            }
+        }
+        let nearZero = { (value: Double) in abs(value) <= 1e-8 }
+        if scatter.allSatisfy(nearZero) || separation.allSatisfy(nearZero) { return 0 }
+        var total = 0.0
+        for a in 0 ..< k {
+            var worst = 0.0
+            for b in 0 ..< k where b != a && separation[a * k + b] != 0 {
+                worst = max(worst, (scatter[a] + scatter[b]) / separation[a * k + b])
             }
             total += worst
         }
