@@ -16,7 +16,8 @@ import Foundation
 ///
 /// Signs follow scikit-learn (>= 1.5): each component's largest-magnitude entry is positive.
 /// Explained variance is `s^2 / (n - 1)`, its ratio relative to the total variance; `whiten`
-/// divides each projected coordinate by `sqrt(explained variance)`.
+/// divides each projected coordinate by `sqrt(explained variance)`, at least float32's epsilon as
+/// scikit-learn clips it.
 public enum PCA {
     public enum Solver: String, CaseIterable, Sendable { case exact, randomized }
 
@@ -63,7 +64,9 @@ public enum PCA {
                              alpha: 1, beta: 0)
             var y = try backend.floats(out, offset: 0, count: n * k)
             if whiten {
-                let scale = explainedVariance.map { Float(1 / max($0, 1e-300).squareRoot()) }
+                // As scikit-learn: a standard deviation below float32's epsilon counts as epsilon, so a
+                // component without variance (rank-deficient data) gives ~0, not inf or NaN.
+                let scale = explainedVariance.map { 1 / max(Float($0.squareRoot()), Float.ulpOfOne) }
                 for i in 0 ..< n { for j in 0 ..< k { y[i * k + j] *= scale[j] } }
             }
             return y

@@ -37,6 +37,26 @@ final class PCATests: XCTestCase {
         }
     }
 
+    /// Whitening rank-deficient data: two of five features constant, so the last two components have
+    /// no variance. The whitened file held NaN there (1 / sqrt(0)); scikit-learn clips the standard
+    /// deviation at epsilon, which keeps those coordinates near 0 and the others at variance 1.
+    func testWhiteningRankDeficientDataStaysFinite() throws {
+        var g = SplitMix64(seed: 7)
+        let (n, d) = (300, 5)
+        let x = (0 ..< n * d).map { $0 % d < 3 ? Float(g.nextGaussian()) : 2 }
+        var c = PCA.Configuration(components: 5)
+        c.whiten = true
+        for backend in ReduceFixtures.backends() {
+            let (model, y) = try PCA.fit(x, rows: n, dim: d, configuration: c, backend: backend)
+            XCTAssertTrue(y.allSatisfy(\.isFinite), backend.name)
+            XCTAssertEqual(model.explainedVariance[4], 0, accuracy: 1e-12, backend.name)
+            for j in 0 ..< 5 {
+                let v = (0 ..< n).map { Double(y[$0 * 5 + j]) }.reduce(0) { $0 + $1 * $1 } / Double(n - 1)
+                XCTAssertEqual(v, j < 3 ? 1 : 0, accuracy: 1e-3, "\(backend.name) component \(j)")
+            }
+        }
+    }
+
     /// A saved model reads back equal and projects new data as the fitted one does; a file that
     /// is not a PCA model is one clear error.
     func testModelFileRoundTrip() throws {
