@@ -55,19 +55,37 @@ static inline unsigned char *fmnist_jpeg_decode_rgb(const unsigned char *data, u
     jpeg_create_decompress(&info);
     jpeg_mem_src(&info, data, size);
     jpeg_read_header(&info, TRUE);
-    info.out_color_space = JCS_RGB;
+    /* libjpeg converts CMYK (and YCCK) only to CMYK: those are read as CMYK and converted below. */
+    int cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
+    info.out_color_space = cmyk ? JCS_CMYK : JCS_RGB;
     jpeg_start_decompress(&info);
-    if (info.output_components != 3 || info.output_width == 0 || info.output_height == 0
+    if (info.output_components != (cmyk ? 4 : 3) || info.output_width == 0 || info.output_height == 0
         || (unsigned long)info.output_width * info.output_height > 100000000UL) {
         return fmnist_jpeg_fail(&info, &error, NULL,
                                 "unsupported JPEG (not convertible to RGB, empty, or over 100 megapixels)", message);
     }
     unsigned long stride = (unsigned long)info.output_width * 3;
-    pixels = malloc(stride * info.output_height);
+    pixels = malloc(stride * info.output_height + (cmyk ? info.output_width : 0));
     if (!pixels) return fmnist_jpeg_fail(&info, &error, NULL, "out of memory", message);
     while (info.output_scanline < info.output_height) {
         unsigned char *row = pixels + stride * info.output_scanline;
+        if (!cmyk) { jpeg_read_scanlines(&info, &row, 1); continue; }
+        /* A CMYK row is a third longer than its RGB row: it is read over this row and the next (or
+           the spare bytes after the last), then converted in place front to back with Pillow's
+           arithmetic (`cmyk2rgb`): R = (255 - K) - C (255 - K) / 255, the division rounded as its
+           MULDIV255. Adobe's files store the inks inverted (libjpeg notes the Adobe marker), as
+           Pillow reads them ("CMYK;I"). */
         jpeg_read_scanlines(&info, &row, 1);
+        for (unsigned long x = 0; x < info.output_width; x++) {
+            unsigned char *in = row + 4 * x, *out = row + 3 * x;
+            int ink[4];
+            for (int j = 0; j < 4; j++) ink[j] = info.saw_Adobe_marker ? 255 - in[j] : in[j];
+            int paper = 255 - ink[3];
+            for (int j = 0; j < 3; j++) {
+                int t = ink[j] * paper + 128;
+                out[j] = (unsigned char)(paper - (((t >> 8) + t) >> 8));
+            }
+        }
     }
     jpeg_finish_decompress(&info);
     if (error.manager.num_warnings > 0) return fmnist_jpeg_fail(&info, &error, pixels, NULL, message);

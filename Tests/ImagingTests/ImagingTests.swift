@@ -55,6 +55,20 @@ final class PNGTests: XCTestCase {
     }
 }
 
+/// A CMYK JPEG (Pillow 11 wrote `Fixtures/cmyk_adobe_8x6.jpg` from an 8 x 6 CMYK gradient, with the
+/// Adobe marker and inverted inks as every Adobe file; `cmyk_adobe_8x6.rgb` is Pillow's
+/// `convert("RGB")` of it, 144 raw bytes). libjpeg converts CMYK to nothing but CMYK, so this
+/// failed with "Unsupported color conversion request".
+final class JPEGTests: XCTestCase {
+    func testCMYKIsConvertedAsPillowConvertsIt() throws {
+        let directory = try XCTUnwrap(Bundle.module.path(forResource: "Fixtures", ofType: nil))
+        let raster = try PhotographFile.read(directory + "/cmyk_adobe_8x6.jpg")
+        XCTAssertEqual([raster.width, raster.height, raster.channels], [8, 6, 3])
+        let expected = try XCTUnwrap(FileManager.default.contents(atPath: directory + "/cmyk_adobe_8x6.rgb"))
+        XCTAssertEqual(raster.pixels, [UInt8](expected))
+    }
+}
+
 final class FigureTests: XCTestCase {
     func testFontCoversPrintableASCII() {
         for code in 32 ... 126 {
