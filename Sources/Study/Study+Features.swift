@@ -218,7 +218,7 @@ extension Study {
     /// the first lane draws progress. Returns one set per job, in their order (nil where it failed),
     /// and records each one's seconds, failure and cache use for the stage, as `attempt` does.
     func lanes(_ jobs: [LaneJob]) -> [FeatureSet?] {
-        let lanes = B.self == CPUBackend.self ? min(2, ProcessInfo.processInfo.activeProcessorCount) : 1
+        let lanes = B.self == CPUBackend.self ? min(2, CPUThreads.count) : 1
         var results = [(Result<(FeatureSet, hit: Bool), Error>, Double)?](repeating: nil, count: jobs.count)
         let order = jobs.indices.sorted { (jobs[$0].cost, -$0) > (jobs[$1].cost, -$1) }
         let lock = NSLock()

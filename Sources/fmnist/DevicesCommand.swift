@@ -25,6 +25,8 @@ struct DevicesCommand: ParsableCommand {
         /// The kernel OpenBLAS fell back to when fmnist chose `openblasCoretype` itself (nil: the user's or OpenBLAS's choice).
         var openblasFallback: String?
         var cores: Int
+        /// Threads the CPU backend uses (`FMNIST_THREADS`, else the CPUs this process may run on).
+        var threads: Int
     }
 
     struct AutoChoice: Codable {
@@ -40,7 +42,7 @@ struct DevicesCommand: ParsableCommand {
         let cpu = CPUInfo(blas: CPUBackend.blasDescription, blasCore: CPUBackend.blasCoreName, blasThreads: CPUBackend.blasThreads,
                           openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                           openblasFallback: ProcessInfo.processInfo.environment[BLASCoreChoice.restartMarker],
-                          cores: ProcessInfo.processInfo.activeProcessorCount)
+                          cores: ProcessInfo.processInfo.activeProcessorCount, threads: CPUThreads.count)
         let (backend, reason) = BackendOptions.automatic()
         let report = Report(openCLDevices: devices, openCLError: openCLError, cpu: cpu,
                             auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
@@ -65,7 +67,10 @@ struct DevicesCommand: ParsableCommand {
         if let fallback = cpu.openblasFallback {
             print("                OpenBLAS had fallen back to its generic \(fallback) kernels on this CPU; fmnist set the coretype itself")
         }
-        print("  threads       \(cpu.blasThreads) BLAS threads, \(cpu.cores) cores")
+        let source = ProcessInfo.processInfo.environment[CPUThreads.variable].map { "\(CPUThreads.variable)=\($0)" }
+            ?? "the CPUs this process may use"
+        print("  threads       \(cpu.threads) (\(source)) of \(cpu.cores) cores "
+              + "(OpenBLAS's own pool of \(cpu.blasThreads) is switched off: each BLAS call runs on one of these)")
         print("--backend auto: \(backend.name) (\(reason)): \(backend.deviceDescription)")
     }
 }

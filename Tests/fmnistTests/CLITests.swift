@@ -32,6 +32,40 @@ final class CLITests: XCTestCase {
 
     /// A user's `OPENBLAS_CORETYPE` is kept even when it names the generic kernels fmnist would
     /// otherwise replace: no restart, no fallback reported.
+    /// `FMNIST_THREADS` changes how many threads work, never a result: a dense autoencoder trained
+    /// for an epoch, its codes, UMAP of them and K-means, on 1 and 3 threads, are the same files byte
+    /// for byte (the products' cut into BLAS calls is fixed, `GemmSplit`). A bad value is one line.
+    func testResultsDoNotDependOnTheThreadCount() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-threads-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var files: [String: [Data]] = [:]
+        for threads in ["1", "3"] {
+            let out = "\(dir)/\(threads)"
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let steps = [
+                ["train", "autoencoder", "--arch", "dense-ae", "--epochs", "1", "--limit", "700", "--out", "\(out)/ae.safetensors"],
+                ["encode", "--model", "\(out)/ae.safetensors", "--split", "test", "--limit", "1500", "--out", "\(out)/codes.npy"],
+                ["embed", "--method", "umap", "--input", "\(out)/codes.npy", "--dims", "4", "--epochs", "60", "--out", "\(out)/umap.npy"],
+                ["cluster", "--input", "\(out)/umap.npy", "--out", "\(out)/labels.npy"],
+            ]
+            for step in steps {
+                let outcome = try run(step + ["--quiet", "--backend", "cpu"], environment: ["FMNIST_THREADS": threads])
+                XCTAssertEqual(outcome.status, 0, "\(step) on \(threads) threads: \(outcome.stderr)")
+            }
+            for name in ["ae.safetensors", "codes.npy", "umap.npy", "labels.npy"] {
+                files[name, default: []].append(try XCTUnwrap(FileManager.default.contents(atPath: "\(out)/\(name)")))
+            }
+        }
+        for (name, versions) in files { XCTAssertEqual(versions[0], versions[1], "\(name) differs between 1 and 3 threads") }
+        for bad in ["0", "two", "-1", "5000"] {
+            assertOneErrorLine(try run(["devices"], environment: ["FMNIST_THREADS": bad]),
+                               containing: "FMNIST_THREADS='\(bad)' must be a whole number of threads from 1 to 1024", bad)
+        }
+        let three = try run(["devices", "--json"], environment: ["FMNIST_THREADS": "3"])
+        let cpu = (try JSONSerialization.jsonObject(with: Data(three.stdout.utf8)) as? [String: Any])?["cpu"] as? [String: Any]
+        XCTAssertEqual(cpu?["threads"] as? Int, 3)
+    }
+
     func testUsersOpenBLASCoretypeStands() throws {
         let outcome = try run(["devices", "--json"], environment: ["OPENBLAS_CORETYPE": "Prescott"])
         XCTAssertEqual(outcome.status, 0, outcome.stderr)

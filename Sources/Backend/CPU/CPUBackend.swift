@@ -10,12 +10,19 @@ public final class CPUBackend: ComputeBackend {
     /// Only for the generic im2col path, which this backend's own image-by-image convolutions
     /// replace (`CPUBackend+ImageConvolution.swift`); 8 MiB was the best pass size for it on 2 cores.
     public let convolutionChunkBytes = 8 << 20
-    /// Switches OpenBLAS's own threads off for the process (see `BLASThreads`).
-    public init() { BLASThreads.useCallingThreadOnly() }
+    /// Workers the backend's products are spread over (`CPUThreads.count` unless given); their
+    /// results do not depend on it.
+    public let threads: Int
 
-    /// The BLAS library's own description and the cores the backend spreads its work over, e.g.
-    /// `OpenBLAS 0.3.21 ... Haswell, 2 cores`.
-    public var deviceDescription: String { "\(Self.blasDescription), \(ProcessInfo.processInfo.activeProcessorCount) cores" }
+    /// Switches OpenBLAS's own threads off for the process (see `BLASThreads`).
+    public init(threads: Int? = nil) {
+        BLASThreads.useCallingThreadOnly()
+        self.threads = max(1, threads ?? CPUThreads.count)
+    }
+
+    /// The BLAS library's own description and the threads the backend spreads its work over, e.g.
+    /// `OpenBLAS 0.3.21 ... Haswell, 2 threads`.
+    public var deviceDescription: String { "\(Self.blasDescription), \(threads) threads" }
 
     /// OpenBLAS's configuration string (version, build options, the kernel it picked).
     public static var blasDescription: String {
@@ -85,36 +92,22 @@ public final class CPUBackend: ComputeBackend {
             if beta == 0 { out.update(repeating: 0, count: m * n) } else { for i in 0 ..< m * n { out[i] *= beta } }
             return
         }
-        // Large products are cut into one slab of C per core, each multiplied by a single-threaded
-        // BLAS call on one of the backend's own workers: OpenBLAS's pool would otherwise stay awake
-        // spinning between calls, taking cores from the convolutions and elementwise ops around it.
-        // The split depends only on the sizes and the number of cores, so a run repeats bit for bit on
-        // one machine. Not across core counts: OpenBLAS computes the last rows of a call with other
-        // kernels than the rest (measured with 0.3.21's Haswell kernels: the last 4 to 8 rows differ
-        // from the whole single-threaded product in their last bits), and the slab edges move with
-        // the cores. That is why every command infers in batches of one size (`Network.inferenceBatch`).
-        let lanes = Double(m) * Double(n) * Double(k) >= Self.splitGemmWork ? Self.workerCount(max(m, n) / 16) : 1
         let (lda, ldb) = (transA ? m : k, transB ? k : n)
         let (ta, tb) = (transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans)
         let (pa, pb, pc) = (a.floats + aOffset, b.floats + bOffset, c.floats + cOffset)
-        let splitRows = m >= n
-        let extent = splitRows ? m : n
-        // Slab edges on multiples of 16 (the widest BLAS micro-tile), so slabs share no tile.
-        let slab = (extent + lanes * 16 - 1) / (lanes * 16) * 16
-        Self.shareOut((extent + slab - 1) / slab, lanes: lanes) { _, part in
-            let lo = part * slab, count = min(slab, extent - lo)
-            if splitRows {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(count), Int32(n), Int32(k), alpha, pa + (transA ? lo : lo * k), Int32(lda),
-                            pb, Int32(ldb), beta, pc + lo * n, Int32(n))
-            } else {
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(count), Int32(k), alpha, pa, Int32(lda),
-                            pb + (transB ? lo * k : lo), Int32(ldb), beta, pc + lo, Int32(n))
-            }
+        // Single-threaded BLAS calls on the backend's own workers (OpenBLAS's pool would stay awake
+        // spinning between calls, taking cores from the convolutions and elementwise ops around it),
+        // cut so that the result does not depend on the number of threads (`GemmSplit`).
+        let split = GemmSplit(m: m, n: n, k: k, threads: threads)
+        Self.shareOut(split.pieces.count, lanes: min(threads, split.pieces.count)) { _, index in
+            let piece = split.pieces[index]
+            let (rows, columns) = (piece.rows, piece.columns)
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(columns.count), Int32(k), alpha,
+                        pa + (transA ? rows.lowerBound : rows.lowerBound * k), Int32(lda),
+                        pb + (transB ? columns.lowerBound * k : columns.lowerBound), Int32(ldb),
+                        beta, pc + rows.lowerBound * n + columns.lowerBound, Int32(n))
         }
     }
-
-    /// Multiply-adds above which `gemm` splits a product over the cores (below, one call is faster).
-    static let splitGemmWork = Double(1 << 20)
 }
 
 /// Preconditions shared by both backends' GEMM: each operand holds its `m*k`, `k*n`, `m*n` elements.

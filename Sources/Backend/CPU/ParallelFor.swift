@@ -2,15 +2,17 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Splits `0 ..< count` into contiguous ranges of at least `grain` items and runs `body` on them
-/// across the machine's cores (serially when there is only one range).
+/// Splits `0 ..< count` into contiguous ranges of at least `grain` items (up to four per thread)
+/// and runs `body` on them on `CPUThreads.count` threads at most (serially when there is only one
+/// range). Callers make each range's work independent of the others, so the cut never shows in a
+/// result.
 public func parallelFor(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>) -> Void) {
     guard count > 0 else { return }
-    let cores = ProcessInfo.processInfo.activeProcessorCount
-    let pieces = max(1, min(cores * 4, count / max(1, grain)))
+    let threads = CPUThreads.count
+    let pieces = max(1, min(threads * 4, count / max(1, grain)))
     if pieces == 1 { body(0 ..< count); return }
     let step = (count + pieces - 1) / pieces
-    DispatchQueue.concurrentPerform(iterations: pieces) { p in
+    CPUBackend.shareOut(pieces, lanes: min(threads, pieces)) { _, p in
         let lo = p * step
         let hi = min(count, lo + step)
         if lo < hi { body(lo ..< hi) }
@@ -18,9 +20,9 @@ public func parallelFor(_ count: Int, grain: Int = 1 << 15, _ body: (Range<Int>)
 }
 
 extension CPUBackend {
-    /// Workers for `items` independent pieces of work: one per core, at most one per piece.
+    /// Workers for `items` independent pieces of work: one per thread, at most one per piece.
     static func workerCount(_ items: Int) -> Int {
-        max(1, min(ProcessInfo.processInfo.activeProcessorCount, items))
+        max(1, min(CPUThreads.count, items))
     }
 
     /// Runs `body(lane, item)` for every item of `0 ..< items` on `lanes` workers, each taking the

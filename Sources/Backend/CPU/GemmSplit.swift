@@ -1,0 +1,72 @@
+/// How `CPUBackend.gemm` cuts a row-major product `C[m, n] = A[m, k] B[k, n]` into single-threaded
+/// BLAS calls, so that its result does not depend on the number of threads.
+///
+/// OpenBLAS does not compute a row of C the same way in every call: with 0.3.21's Haswell kernels
+/// rows are taken in groups of 12 from the start of the call, and the rows of a group cut short by a
+/// call's end are computed by other kernels, which round differently in the last bits. So the cut
+/// is made in two steps:
+///
+/// 1. **Canonical pieces**, which fix the result: a product of fewer than 2^20 multiply-adds is one
+///    call; a larger one is cut along its longer side (rows when `m >= n`, else columns) into two
+///    pieces at a multiple of 16, or one when that side is shorter than 32 — the split this backend
+///    always made on two cores, so results computed on two cores before stay bit for bit the same.
+/// 2. **Row pieces**, only to feed more threads: a canonical piece is cut further into runs of rows
+///    starting at multiples of 48 from the piece's first row (48 = lcm(12, 16), a whole number of
+///    the kernels' row groups), each run of more than 10^6 multiply-adds (OpenBLAS's SkylakeX
+///    kernels take calls of up to 10^6 through a separate small-matrix path). Such a cut computes
+///    every row exactly as the piece's own call does. Measured on random shapes (M up to 40,000,
+///    both transposes, alpha and beta): identical for OpenBLAS 0.3.21's Haswell, Zen, SkylakeX,
+///    Sandybridge and Prescott kernels; cutting columns instead is not (other column blocks), which
+///    is why extra threads always cut rows. `CPUBackendThreadsTests` checks it on the machine's
+///    kernels.
+///
+/// With one thread the canonical pieces run one after the other, with more they run side by side.
+struct GemmSplit {
+    struct Piece: Equatable {
+        var rows: Range<Int>
+        var columns: Range<Int>
+    }
+
+    /// Multiply-adds from which a product is cut into canonical pieces.
+    static let splitWork = Double(1 << 20)
+    /// Row runs start at multiples of this many rows from their canonical piece's first row.
+    static let rowUnit = 48
+    /// A row run's multiply-adds must exceed this (SkylakeX's small-matrix limit).
+    static let smallMatrixWork = 1_000_000
+
+    let pieces: [Piece]
+
+    init(m: Int, n: Int, k: Int, threads: Int) {
+        let work = Double(m) * Double(n) * Double(k)
+        let splitRows = m >= n
+        let extent = splitRows ? m : n
+        let canonicalCount = work >= Self.splitWork ? max(1, min(2, extent / 16)) : 1
+        let slab = (extent + canonicalCount * 16 - 1) / (canonicalCount * 16) * 16
+        var canonical: [Piece] = []
+        for lo in stride(from: 0, to: extent, by: slab) {
+            let part = lo ..< min(extent, lo + slab)
+            canonical.append(splitRows ? Piece(rows: part, columns: 0 ..< n) : Piece(rows: 0 ..< m, columns: part))
+        }
+        guard threads > canonical.count else { pieces = canonical; return }
+        let runsPerPiece = (threads + canonical.count - 1) / canonical.count
+        pieces = canonical.flatMap { Self.rowRuns(of: $0, runs: runsPerPiece, k: k) }
+    }
+
+    /// `piece` cut into at most `runs` runs of rows at multiples of `rowUnit` from its first row,
+    /// each run above `smallMatrixWork` multiply-adds (the last run absorbs a short remainder).
+    static func rowRuns(of piece: Piece, runs: Int, k: Int) -> [Piece] {
+        let rows = piece.rows.count, perRow = piece.columns.count * k
+        let fewest = smallMatrixWork / max(1, perRow) + 1
+        var length = max((rows + runs - 1) / runs, fewest)
+        length = (length + rowUnit - 1) / rowUnit * rowUnit
+        var result: [Piece] = []
+        var lo = piece.rows.lowerBound
+        while lo < piece.rows.upperBound {
+            var hi = min(piece.rows.upperBound, lo + length)
+            if piece.rows.upperBound - hi < fewest { hi = piece.rows.upperBound }
+            result.append(Piece(rows: lo ..< hi, columns: piece.columns))
+            lo = hi
+        }
+        return result
+    }
+}
