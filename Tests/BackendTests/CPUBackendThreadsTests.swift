@@ -64,4 +64,21 @@ final class CPUBackendThreadsTests: XCTestCase {
         // Sixteen threads: each half in runs of 96 rows (512 / 8 = 64, rounded up to 48's multiple).
         XCTAssertEqual(GemmSplit(m: 1024, n: 500, k: 784, threads: 16).pieces.map(\.rows.count), [96, 96, 96, 96, 96, 32, 96, 96, 96, 96, 96, 32])
     }
+
+    /// The default count reads the affinity mask of `/proc/self/status` and cgroup v2's `cpu.max`.
+    func testAvailableCPUsFromTheMaskAndTheQuota() throws {
+        XCTAssertEqual(CPUThreads.allowedCPUs("Name:\tfmnist\nCpus_allowed:\t3\nCpus_allowed_list:\t0-1\n"), 2)
+        XCTAssertEqual(CPUThreads.allowedCPUs("Cpus_allowed:\tffffffff,ffffffff,00000000,0000000f\n"), 68)
+        XCTAssertNil(CPUThreads.allowedCPUs("Cpus_allowed:\t0\n"))
+        XCTAssertNil(CPUThreads.allowedCPUs("Name:\tfmnist\n"))
+        XCTAssertNil(CPUThreads.allowedCPUs("Cpus_allowed:\tzz\n"))
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("cpu.max-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        for (text, expected) in [("max 100000\n", nil), ("250000 100000\n", 3), ("50000 100000", 1), ("junk", nil)] as [(String, Int?)] {
+            try text.write(toFile: file, atomically: false, encoding: .utf8)
+            XCTAssertEqual(CPUThreads.cgroupQuota(file), expected, text)
+        }
+        XCTAssertNil(CPUThreads.cgroupQuota("/nonexistent/cpu.max"))
+        XCTAssertGreaterThanOrEqual(CPUThreads.available, 1)
+    }
 }
