@@ -34,15 +34,18 @@ public final class Network<B: ComputeBackend> {
                            initial: initial([64, 32, 3, 3], bias: 64)), relu(3136),
             ]
         }
-        /// The CNN classifier's trunk: conv 1>32 p1, ReLU, pool, conv 32>64 p1, ReLU, pool -> [64, 7, 7].
+        /// The CNN classifier's trunk: conv 1>32 p1, ReLU, pool, conv 32>64 p1, ReLU, pool -> [64, 7, 7],
+        /// computed as conv, pool, ReLU: the maximum of ReLUs is the ReLU of the maximum, and the
+        /// gradient reaches the same element (where the maximum is not positive both give 0), so the
+        /// values and gradients are the same bit for bit, and the ReLU runs on a quarter of the values.
         func pooledTrunk(prefix: String) throws -> [any Layer<B>] {
             [
                 try Conv2d(backend: b, name: prefix + "conv1", inChannels: 1, height: 28, width: 28, outChannels: 32, kernel: 3, stride: 1,
-                           padding: 1, initial: initial([32, 1, 3, 3], bias: 32)), relu(32 * 784),
-                try MaxPool(backend: b, channels: 32, height: 28, width: 28, kernel: 2),
+                           padding: 1, initial: initial([32, 1, 3, 3], bias: 32)),
+                try MaxPool(backend: b, channels: 32, height: 28, width: 28, kernel: 2), relu(32 * 196),
                 try Conv2d(backend: b, name: prefix + "conv2", inChannels: 32, height: 14, width: 14, outChannels: 64, kernel: 3, stride: 1,
-                           padding: 1, initial: initial([64, 32, 3, 3], bias: 64)), relu(64 * 196),
-                try MaxPool(backend: b, channels: 64, height: 14, width: 14, kernel: 2),
+                           padding: 1, initial: initial([64, 32, 3, 3], bias: 64)),
+                try MaxPool(backend: b, channels: 64, height: 14, width: 14, kernel: 2), relu(3136),
             ]
         }
         /// SimCLR's projection head on `d` features: fc d>d, ReLU, fc d>`projectionSize` (`z`).
