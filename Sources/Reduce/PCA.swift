@@ -8,11 +8,14 @@ import Foundation
 ///
 /// - `exact`: the covariance `C = Xc^T Xc / (n - 1)` (`[d, d]`, one GEMM on the backend) and its
 ///   largest eigenpairs from LAPACK's `dsyevr` in Double. Same components as an exact SVD.
-/// - `randomized`: Halko, Martinsson and Tropp (2011), Algorithm 4.4, as scikit-learn's
-///   `svd_solver="randomized"`: a Gaussian sketch `Y = Xc Omega` with `k + oversamples` columns,
-///   `powerIterations` rounds of `Y = Xc (Xc^T Q)` re-orthonormalised by QR (LAPACK `dgeqrf` /
-///   `dorgqr`), then the small SVD of `B = Q^T Xc` through the eigenpairs of `B B^T`. The products
-///   with `Xc` run on the backend.
+/// - `randomized`: Halko, Martinsson and Tropp (2011), Algorithm 4.4 with the LU normalisation of
+///   Szlam, Kluger and Tygert (2014, "An implementation of a randomized algorithm for principal
+///   component analysis"), as scikit-learn's
+///   `svd_solver="randomized"`: a Gaussian sketch with `k + oversamples` columns, `powerIterations`
+///   rounds of `Xc (Xc^T Q)` kept well conditioned by LU factors as scikit-learn's
+///   `power_iteration_normalizer="auto"`, an orthonormal basis by QR (LAPACK `dgeqrf` / `dorgqr`),
+///   then the small SVD of `B = Q^T Xc` through the eigenpairs of `B B^T`. The products with `Xc`
+///   run on the backend.
 ///
 /// Signs follow scikit-learn (>= 1.5): each component's largest-magnitude entry is positive.
 /// Explained variance is `s^2 / (n - 1)`, its ratio relative to the total variance; `whiten`
@@ -141,7 +144,13 @@ public enum PCA {
         return (rows, descending)
     }
 
-    /// Halko et al.'s randomized range finder with QR-normalised power iterations.
+    /// Halko et al.'s randomized range finder as scikit-learn's `_randomized_range_finder` with
+    /// `power_iteration_normalizer="auto"`: from a Gaussian `Omega [d, l]`, each power iteration
+    /// computes `Xc Q` and `Xc^T Q`, each made well conditioned by the `P L` of its LU factorisation
+    /// with partial pivoting (`lu(permute_l=True)`; no normalising at all for 2 iterations or
+    /// fewer), then an orthonormal basis of `Xc Q` by Householder QR in Double. The products run on
+    /// the backend; the factorisations (LAPACK `sgetrf`, `dgeqrf`) on the host, on the transposed
+    /// (column-major) copy the backend makes.
     static func randomized<B: ComputeBackend>(_ points: B.Buffer, rows n: Int, dim d: Int, configuration c: Configuration,
                                               backend: B) throws -> ([Double], [Double]) {
         let k = c.components, l = min(min(n, d), k + c.oversamples)
@@ -150,20 +159,32 @@ public enum PCA {
         var omega = [Float](repeating: 0, count: d * l)
         for i in 0 ..< omega.count { omega[i] = Float(rng.nextGaussian()) }
         let sketch = try backend.makeBuffer(count: n * l), back = try backend.makeBuffer(count: d * l)
-        let omegaBuffer = try backend.makeBuffer(omega)
-        try backend.gemm(points, aOffset: 0, omegaBuffer, bOffset: 0, into: sketch, cOffset: 0, m: n, n: l, k: d, transA: false,
-                         transB: false, alpha: 1, beta: 0)
-        var q = try orthonormalColumns(try backend.floats(sketch), rows: n, cols: l)
-        for _ in 0 ..< iterations {
-            // Y = Xc (Xc^T Q), each product on the backend, Q re-orthonormalised on the host.
-            let qBuffer = try backend.makeBuffer(q.map(Float.init))
-            try backend.gemm(points, aOffset: 0, qBuffer, bOffset: 0, into: back, cOffset: 0, m: d, n: l, k: n, transA: true,
-                             transB: false, alpha: 1, beta: 0)
-            let z = try orthonormalColumns(try backend.floats(back), rows: d, cols: l)
-            try backend.gemm(points, aOffset: 0, try backend.makeBuffer(z.map(Float.init)), bOffset: 0, into: sketch, cOffset: 0,
-                             m: n, n: l, k: d, transA: false, transB: false, alpha: 1, beta: 0)
-            q = try orthonormalColumns(try backend.floats(sketch), rows: n, cols: l)
+        let tall = try backend.makeBuffer(count: n * l), wide = try backend.makeBuffer(omega)
+        let transposed = try backend.makeBuffer(count: max(n, d) * l)
+        var host = [Float](repeating: 0, count: max(n, d) * l)
+        /// `m`-row `product [m, l]` replaced by its `P L` in `into` (unchanged when not normalising).
+        func normalise(_ product: B.Buffer, rows m: Int, into target: B.Buffer) throws {
+            guard iterations > 2 else { return try backend.copy(product, srcOffset: 0, to: target, dstOffset: 0, count: m * l) }
+            try backend.swapLeadingAxes(product, xOffset: 0, a: m, b: l, k: 1, into: transposed, yOffset: 0)
+            try host.withUnsafeMutableBufferPointer { h in
+                let columnMajor = UnsafeMutableBufferPointer(rebasing: h[0 ..< m * l])
+                try backend.download(transposed, offset: 0, into: columnMajor)
+                try permutedLowerFactor(columnMajor, rows: m, cols: l)
+                try backend.upload(UnsafeBufferPointer(columnMajor), to: transposed, offset: 0)
+            }
+            try backend.swapLeadingAxes(transposed, xOffset: 0, a: l, b: m, k: 1, into: target, yOffset: 0)
         }
+        for _ in 0 ..< iterations {
+            try backend.gemm(points, aOffset: 0, wide, bOffset: 0, into: sketch, cOffset: 0, m: n, n: l, k: d, transA: false,
+                             transB: false, alpha: 1, beta: 0)
+            try normalise(sketch, rows: n, into: tall)
+            try backend.gemm(points, aOffset: 0, tall, bOffset: 0, into: back, cOffset: 0, m: d, n: l, k: n, transA: true,
+                             transB: false, alpha: 1, beta: 0)
+            try normalise(back, rows: d, into: wide)
+        }
+        try backend.gemm(points, aOffset: 0, wide, bOffset: 0, into: sketch, cOffset: 0, m: n, n: l, k: d, transA: false,
+                         transB: false, alpha: 1, beta: 0)
+        let q = try orthonormalColumns(try backend.floats(sketch), rows: n, cols: l)
         // B^T = Xc^T Q  [d, l]; the top right singular vectors of B are the top eigenvectors of
         // B^T B = Xc^T Q Q^T Xc, obtained from the small [l, l] matrix B B^T.
         try backend.gemm(points, aOffset: 0, try backend.makeBuffer(q.map(Float.init)), bOffset: 0, into: back, cOffset: 0,
@@ -189,6 +210,27 @@ public enum PCA {
             }
         }
         return (axes, sigmaSquared.map { $0 / Double(n - 1) })
+    }
+
+    /// Replaces the column-major `a [rows, cols]` (rows >= cols) by `P L` of its LU factorisation
+    /// with partial pivoting, as SciPy's `lu(a, permute_l=True)`: LAPACK `sgetrf` gives `A = P L U`
+    /// with the row interchanges in `ipiv`; `L` (unit diagonal, zero above it) is kept and the
+    /// interchanges are applied to it last to first. An exactly singular `U` is no error here (the
+    /// factor `P L` is still well defined), as in SciPy.
+    static func permutedLowerFactor(_ a: UnsafeMutableBufferPointer<Float>, rows m: Int, cols n: Int) throws {
+        var mm = Int32(m), nn = Int32(n), lda = Int32(m), info: Int32 = 0
+        var pivots = [Int32](repeating: 0, count: n)
+        sgetrf_(&mm, &nn, a.baseAddress!, &lda, &pivots, &info)
+        guard info >= 0 else { throw ReduceError("PCA: LU failed (LAPACK sgetrf info \(info))") }
+        for j in 0 ..< n {
+            for i in 0 ..< j { a[j * m + i] = 0 }
+            a[j * m + j] = 1
+        }
+        for i in stride(from: n - 1, through: 0, by: -1) {
+            let p = Int(pivots[i]) - 1
+            guard p != i else { continue }
+            for j in 0 ..< n { a.swapAt(j * m + i, j * m + p) }
+        }
     }
 
     /// An orthonormal basis of the columns of `a [rows, cols]` (row-major floats), as row-major
