@@ -8,14 +8,13 @@ import Foundation
 ///
 /// - `exact`: the covariance `C = Xc^T Xc / (n - 1)` (`[d, d]`, one GEMM on the backend) and its
 ///   largest eigenpairs from LAPACK's `dsyevr` in Double. Same components as an exact SVD.
-/// - `randomized`: Halko, Martinsson and Tropp (2011), Algorithm 4.4 with the LU normalisation of
-///   Szlam, Kluger and Tygert (2014, "An implementation of a randomized algorithm for principal
-///   component analysis"), as scikit-learn's
-///   `svd_solver="randomized"`: a Gaussian sketch with `k + oversamples` columns, `powerIterations`
-///   rounds of `Xc (Xc^T Q)` kept well conditioned by LU factors as scikit-learn's
-///   `power_iteration_normalizer="auto"`, an orthonormal basis by QR (LAPACK `dgeqrf` / `dorgqr`),
-///   then the small SVD of `B = Q^T Xc` through the eigenpairs of `B B^T`. The products with `Xc`
-///   run on the backend.
+/// - `randomized`: as scikit-learn's `svd_solver="randomized"`, Halko, Martinsson and Tropp (2011),
+///   Algorithm 4.4, with the LU normalisation of Szlam, Kluger and Tygert (2014, "An implementation
+///   of a randomized algorithm for principal component analysis"): a Gaussian sketch with
+///   `k + oversamples` columns, `powerIterations` rounds of `Xc (Xc^T Q)` kept well conditioned by
+///   LU factors (scikit-learn's `power_iteration_normalizer="auto"`), an orthonormal basis by QR
+///   (LAPACK `dgeqrf` / `dorgqr`), then the small SVD of `B = Q^T Xc` through the eigenpairs of
+///   `B B^T`. The products with `Xc` run on the backend.
 ///
 /// Signs follow scikit-learn (>= 1.5): each component's largest-magnitude entry is positive.
 /// Explained variance is `s^2 / (n - 1)`, its ratio relative to the total variance; `whiten`

@@ -6,8 +6,8 @@ import Foundation
 /// benchmark beside another program); otherwise it is the number of CPUs this process may run on —
 /// its affinity mask (`taskset`, `numactl`), capped by a cgroup v2 CPU quota (`docker --cpus`,
 /// `/sys/fs/cgroup/cpu.max`) — rather than every CPU of the machine. Results never depend on it:
-/// the backend's products are cut the same way whatever the count (`CPUBackend.gemm`), and the
-/// tests run the same pipelines with 1, 2 and 3 threads and compare the files bit for bit.
+/// the backend's products are cut the same way whatever the count (`GemmSplit`); the tests compare
+/// products on 1 to 64 threads and a train-encode-UMAP-K-means run on 1 and 3, bit for bit.
 public enum CPUThreads {
     /// The environment variable that sets the count.
     public static let variable = "FMNIST_THREADS"

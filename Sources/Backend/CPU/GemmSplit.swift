@@ -2,8 +2,9 @@
 /// BLAS calls, so that its result does not depend on the number of threads.
 ///
 /// OpenBLAS does not compute a row of C the same way in every call: with 0.3.21's Haswell kernels
-/// rows are taken in groups of 12 from the start of the call, and the rows of a group cut short by a
-/// call's end are computed by other kernels, which round differently in the last bits. So the cut
+/// the rows go in groups of 12 from the start of the call (measured: rows 12-15 of a 16-row call
+/// differ in their last bits from the same rows inside a longer call, and cuts at multiples of 48
+/// never differ), a group cut short by the call's end being computed by other kernels. So the cut
 /// is made in two steps:
 ///
 /// 1. **Canonical pieces**, which fix the result: a product of fewer than 2^20 multiply-adds is one
