@@ -52,16 +52,30 @@ struct ModelInput: ParsableArguments {
             + "\(data.valFraction) --split-seed \(data.splitSeed)) holds images it trained on"
     }
 
+    /// Pixels in [0, 1] from an `--input` array: float32 as they are, float64 rounded to float32, and
+    /// uint8 intensities (0-255, e.g. Keras' `fashion_mnist.load_data()`) times 1/255, as the IDX files
+    /// are read, so the same images give the same floats as `--split`.
+    static func pixels(_ array: NPYArray, name: String) throws -> [Float] {
+        switch array.elements {
+        case .float32(let values): return values
+        case .float64(let values): return values.map(Float.init)
+        case .uint8(let values):
+            let scale: Float = 1 / 255
+            return values.map { Float($0) * scale }
+        default:
+            throw ValidationError("--input \(name): dtype \(array.elements.descr) is not float32, float64 or uint8")
+        }
+    }
+
     /// The images (and labels when they come from a split), `[count, 784]`.
     func load(defaultSplit: Split) throws -> (images: LabeledImages, labelled: Bool, description: String) {
         if let input {
             let array = try NPYArray.read(input)
-            guard case .float32(let values) = array.elements else {
-                throw ValidationError("--input \(input): dtype \(array.elements.descr) is not float32")
+            let shapes: [[Int]] = [[784], [28, 28], [1, 28, 28]]
+            guard array.shape.count >= 2, shapes.contains(Array(array.shape[1...])) else {
+                throw ValidationError("--input \(input): shape \(array.shape) is none of [N, 784], [N, 28, 28] and [N, 1, 28, 28]")
             }
-            guard (array.shape.count == 2 && array.shape[1] == 784) || (array.shape.count == 4 && Array(array.shape[1...]) == [1, 28, 28]) else {
-                throw ValidationError("--input \(input): shape \(array.shape) is neither [N, 784] nor [N, 1, 28, 28]")
-            }
+            let values = try Self.pixels(array, name: input)
             if let bad = values.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
                 throw ValidationError("--input \(input): value \(values[bad]) at index \(bad) is outside [0, 1]")
             }

@@ -143,7 +143,21 @@ final class ModelCommandTests: XCTestCase {
         XCTAssertEqual(try run(["encode", "--model", ae, "--input", recon, "--out", "\(dir)/c2.npy"]).status, 0)
         let bad = try run(["encode", "--model", ae, "--input", codes, "--out", "\(dir)/c3.npy"])
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("shape [300, 10] is neither [N, 784] nor [N, 1, 28, 28]"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains("shape [300, 10] is none of [N, 784], [N, 28, 28] and [N, 1, 28, 28]"), bad.stderr)
+        // The images as Keras' load_data() gives them (uint8 0-255, [N, 28, 28]) and as float64: the
+        // same codes as --split test (uint8 was refused: "dtype |u1 is not float32").
+        let testImages = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test.prefix(30).images
+        let bytes = testImages.map { UInt8(($0 * 255).rounded()) }
+        try NPYArray(shape: [30, 28, 28], elements: .uint8(bytes)).write(to: "\(dir)/keras.npy")
+        try NPYArray(shape: [30, 784], elements: .float64(testImages.map(Double.init))).write(to: "\(dir)/f64.npy")
+        for (file, out) in [("keras.npy", "c-u8.npy"), ("f64.npy", "c-f64.npy")] {
+            let encoded = try run(["encode", "--model", ae, "--input", "\(dir)/\(file)", "--out", "\(dir)/\(out)", "--quiet"])
+            XCTAssertEqual(encoded.status, 0, encoded.stderr)
+            XCTAssertEqual(try NPYArray.read("\(dir)/\(out)").floats, try NPYArray.read("\(dir)/c30.npy").floats, file)
+        }
+        try NPYArray(shape: [2, 784], elements: .int32([Int32](repeating: 0, count: 1568))).write(to: "\(dir)/i32.npy")
+        assertOneErrorLine(try run(["encode", "--model", ae, "--input", "\(dir)/i32.npy", "--out", "\(dir)/c5.npy"]),
+                           containing: "dtype <i4 is not float32, float64 or uint8", "int32 images")
 
         let test = try run(["test", "--model", ae, "--split", "test", "--limit", "200", "--json"])
         XCTAssertEqual(test.status, 0, test.stderr)
