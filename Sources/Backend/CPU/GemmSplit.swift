@@ -22,6 +22,9 @@
 ///    kernels.
 ///
 /// With one thread the canonical pieces run one after the other, with more they run side by side.
+/// The price: a product cut by columns whose pieces are too short for row runs (fewer than about
+/// 96 rows, e.g. K-means' centre update `[k, n] x [n, d]`) uses at most two threads, where the old
+/// rule gave it every core (not yet measured on a machine with more than two).
 struct GemmSplit {
     struct Piece: Equatable {
         var rows: Range<Int>
