@@ -27,6 +27,8 @@ struct DevicesCommand: ParsableCommand {
         var cores: Int
         /// Threads the CPU backend uses (`FMNIST_THREADS`, else the CPUs this process may run on).
         var threads: Int
+        /// Whether this CPU's BLAS kernels give the same products on every thread count (`GemmSplit`).
+        var productsIgnoreThreadCount: Bool
     }
 
     struct AutoChoice: Codable {
@@ -42,7 +44,8 @@ struct DevicesCommand: ParsableCommand {
         let cpu = CPUInfo(blas: CPUBackend.blasDescription, blasCore: CPUBackend.blasCoreName, blasThreads: CPUBackend.blasThreads,
                           openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                           openblasFallback: ProcessInfo.processInfo.environment[BLASCoreChoice.restartMarker],
-                          cores: ProcessInfo.processInfo.activeProcessorCount, threads: CPUThreads.count)
+                          cores: ProcessInfo.processInfo.activeProcessorCount, threads: CPUThreads.count,
+                          productsIgnoreThreadCount: try CPUBackend.productsIgnoreThreadCount())
         let (backend, reason) = BackendOptions.automatic()
         let report = Report(openCLDevices: devices, openCLError: openCLError, cpu: cpu,
                             auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
@@ -71,6 +74,10 @@ struct DevicesCommand: ParsableCommand {
             ?? "the CPUs this process may use"
         print("  threads       \(cpu.threads) (\(source)) of \(cpu.cores) cores "
               + "(OpenBLAS's own pool of \(cpu.blasThreads) is switched off: each BLAS call runs on one of these)")
+        print(cpu.productsIgnoreThreadCount
+              ? "  results       the same on every thread count (products on 2, 3 and 16 threads checked bit for bit)"
+              : "  results       may depend on the thread count: this CPU's BLAS kernels round the backend's cut differently; "
+                + "set FMNIST_THREADS to compare runs")
         print("--backend auto: \(backend.name) (\(reason)): \(backend.deviceDescription)")
     }
 }

@@ -64,6 +64,8 @@ final class CLITests: XCTestCase {
         let three = try run(["devices", "--json"], environment: ["FMNIST_THREADS": "3"])
         let cpu = (try JSONSerialization.jsonObject(with: Data(three.stdout.utf8)) as? [String: Any])?["cpu"] as? [String: Any]
         XCTAssertEqual(cpu?["threads"] as? Int, 3)
+        // The machine's own check of the rule `GemmSplit` relies on (this CPU's BLAS kernels).
+        XCTAssertEqual(cpu?["productsIgnoreThreadCount"] as? Bool, true)
     }
 
     func testUsersOpenBLASCoretypeStands() throws {
