@@ -11,6 +11,13 @@ public struct LabeledImages: Equatable {
     public var count: Int { labels.count }
     public var pixelsPerImage: Int { height * width }
 
+    /// 8-bit intensities (0-255) as the Float32 pixels in [0, 1] every image here holds: byte x (1 / 255),
+    /// the one conversion for the IDX files and for uint8 arrays given as `--input`.
+    public static func pixels(fromBytes bytes: [UInt8]) -> [Float] {
+        let scale: Float = 1 / 255
+        return bytes.map { Float($0) * scale }
+    }
+
     public init(images: [Float], labels: [Int32], height: Int, width: Int) {
         precondition(images.count == labels.count * height * width, "LabeledImages: \(images.count) pixels for \(labels.count) images")
         (self.images, self.labels, self.height, self.width) = (images, labels, height, width)
@@ -107,7 +114,6 @@ public struct FashionMNIST {
         if let bad = labels.bytes.firstIndex(where: { $0 > 9 }) {
             throw DataError("\(directory)/\(labelName): label \(labels.bytes[bad]) at index \(bad) is not a class 0-9")
         }
-        let scale: Float = 1 / 255
-        return LabeledImages(images: images.bytes.map { Float($0) * scale }, labels: labels.bytes.map { Int32($0) }, height: h, width: w)
+        return LabeledImages(images: LabeledImages.pixels(fromBytes: images.bytes), labels: labels.bytes.map { Int32($0) }, height: h, width: w)
     }
 }

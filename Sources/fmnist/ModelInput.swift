@@ -53,15 +53,13 @@ struct ModelInput: ParsableArguments {
     }
 
     /// Pixels in [0, 1] from an `--input` array: float32 as they are, float64 rounded to float32, and
-    /// uint8 intensities (0-255, e.g. Keras' `fashion_mnist.load_data()`) times 1/255, as the IDX files
-    /// are read, so the same images give the same floats as `--split`.
+    /// uint8 intensities (0-255, e.g. Keras' `fashion_mnist.load_data()`) converted as the IDX files are
+    /// (`LabeledImages.pixels(fromBytes:)`), so the same images give the same floats as `--split`.
     static func pixels(_ array: NPYArray, name: String) throws -> [Float] {
         switch array.elements {
         case .float32(let values): return values
         case .float64(let values): return values.map(Float.init)
-        case .uint8(let values):
-            let scale: Float = 1 / 255
-            return values.map { Float($0) * scale }
+        case .uint8(let values): return LabeledImages.pixels(fromBytes: values)
         default:
             throw ValidationError("--input \(name): dtype \(array.elements.descr) is not float32, float64 or uint8")
         }
