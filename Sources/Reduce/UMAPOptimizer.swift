@@ -9,11 +9,14 @@ import Foundation
 /// `2 gamma b / ((0.001 + d^2)(1 + a d^(2b))) (y_i - y_k)`; every gradient coordinate is clipped to
 /// [-4, 4], the step is `alpha = learningRate (1 - epoch / epochs)`.
 ///
-/// Negative samples come from a counter-based hash of `(seed, edge, epoch, sample)`, so both ways
-/// of applying the steps are deterministic for a seed:
-/// - `sequential` (default): umap-learn's order on one core — edges in row order, each step reading
-///   the current positions and moving both ends ("move_other"); the same layout quality as
-///   umap-learn (its parallel mode races on shared positions instead).
+/// Negative samples come from a counter-based hash of `(seed, edge, epoch, sample)`, so every way
+/// of applying the steps is deterministic for a seed:
+/// - `sequential`: umap-learn's order on one core — edges in row order, each step reading the
+///   current positions and moving both ends ("move_other"); the same layout quality as umap-learn
+///   (its parallel mode races on shared positions instead).
+/// - `blocked` (default on the CPU): the same order within blocks of rows (`blockBounds`, nearby
+///   points renumbered together by the caller), the blocks across the cores, each reading the
+///   others' points as the epoch began; as converged as `sequential` (`blockedEpoch`).
 /// - synchronous: each point's updates applied by one worker, in edge order, reading the other
 ///   points as they were when the epoch began (a Jacobi sweep across the cores); each edge is
 ///   stored in both directions, so each end moves itself, with the attraction doubled to keep
@@ -30,8 +33,12 @@ struct UMAPOptimizer {
     let learningRate: Double
     let repulsion: Double
     let seed: UInt64
-    /// umap-learn's serial order instead of the synchronous sweep.
-    let sequential: Bool
+    /// How the steps are applied: `sequential`, `blocked` or `synchronous` (resolved, never `auto`).
+    let order: UMAP.Updates
+    /// `sequential` and `blocked`: the blocks of rows (`count + 1` bounds; one block for
+    /// `sequential`), and the prefix sums of each block's edges whose tail is in another block.
+    let blockBounds: [Int]
+    private let crossStart: [Int]
     /// densMAP's regulariser, when enabled.
     var density: UMAPDensity?
     private var epochsPerSample: [Float]
@@ -39,8 +46,21 @@ struct UMAPOptimizer {
     private var nextNegative: [Float]
 
     init(set: FuzzySimplicialSet, dims: Int, curve: UMAPCurve, epochs: Int, negativeSampleRate: Int, learningRate: Double,
-         repulsion: Double, seed: UInt64, sequential: Bool = false) {
-        (self.set, self.dims, self.curve, self.epochs, self.sequential) = (set, dims, curve, epochs, sequential)
+         repulsion: Double, seed: UInt64, order: UMAP.Updates = .synchronous, blockBounds: [Int]? = nil) {
+        precondition(order != .auto, "UMAPOptimizer: resolve the order first")
+        precondition(order == .blocked || blockBounds == nil, "UMAPOptimizer: blocks are for the blocked order")
+        (self.set, self.dims, self.curve, self.epochs, self.order) = (set, dims, curve, epochs, order)
+        let bounds = blockBounds ?? [0, set.count]
+        precondition(bounds.first == 0 && bounds.last == set.count, "UMAPOptimizer: blocks must cover the rows")
+        self.blockBounds = bounds
+        var crossStart = [0]
+        for b in 0 ..< bounds.count - 1 {
+            let rows = bounds[b] ..< bounds[b + 1]
+            crossStart.append(crossStart.last! + (set.rowStart[rows.lowerBound] ..< set.rowStart[rows.upperBound]).reduce(0) {
+                $0 + (rows.contains(Int(set.columns[$1])) ? 0 : 1)
+            })
+        }
+        self.crossStart = crossStart
         (self.negativeSampleRate, self.learningRate, self.repulsion, self.seed) = (negativeSampleRate, learningRate, repulsion, seed)
         let largest = set.weights.max() ?? 1
         epochsPerSample = set.weights.map { w in
@@ -54,7 +74,7 @@ struct UMAPOptimizer {
     /// Runs every epoch from `start` (`[n, dims]`), calling `progress(epochs done)`: synchronous
     /// plain UMAP on the device where `backend` has `umapEpoch`, else on the host.
     mutating func run<B: ComputeBackend>(_ start: [Float], backend: B, progress: (Int) -> Void) throws -> [Float] {
-        if !sequential && density == nil && backend.hasUMAPEpoch(dims: dims) {
+        if order == .synchronous && density == nil && backend.hasUMAPEpoch(dims: dims) {
             return try runOnDevice(start, backend: backend, progress: progress)
         }
         return run(start, progress: progress)
@@ -91,8 +111,8 @@ struct UMAPOptimizer {
             let alpha = Float(learningRate * (1 - Double(epoch) / Double(epochs)))
             let e = Float(epoch)
             let densityState = density.flatMap { $0.active(epoch: epoch, of: epochs) ? $0.epochState(set: set, embedding: current, dims: dims, curve: curve) : nil }
-            if sequential {
-                sequentialEpoch(&current, epoch: epoch, alpha: alpha, densityState: densityState)
+            if order != .synchronous {
+                blockedEpoch(&current, snapshot: &snapshot, epoch: epoch, alpha: alpha, densityState: densityState)
                 progress(epoch + 1)
                 continue
             }
@@ -152,78 +172,118 @@ struct UMAPOptimizer {
     }
 
     /// One epoch in umap-learn's order (`_optimize_layout_euclidean_single_epoch` with
-    /// `move_other`): each due edge `(i, j)` moves `y_i` by the clipped attraction (plus densMAP's
-    /// clipped correction) and `y_j` by its opposite, then `y_i` by each negative sample's
-    /// repulsion, all from the current positions.
-    private mutating func sequentialEpoch(_ y: inout [Float], epoch: Int, alpha: Float, densityState: UMAPDensity.EpochState?) {
+    /// `move_other`), block by block (`blockBounds`: block `b` is rows `bounds[b] ..< bounds[b + 1]`):
+    /// within a block each due edge `(i, j)`, in row order, moves `y_i` by the clipped attraction
+    /// (plus densMAP's clipped correction) and `y_j` by its opposite, then `y_i` by each negative
+    /// sample's repulsion. The block's own points are read and moved as they are now; other blocks'
+    /// points are read as they were when the epoch began (`snapshot`), and the move of a tail in
+    /// another block is kept and added at the epoch's end, block after block. So the blocks of an
+    /// epoch are independent, run across the cores, and the layout does not depend on the number of
+    /// threads. With one block this is exactly umap-learn's sequential order.
+    private mutating func blockedEpoch(_ y: inout [Float], snapshot: inout [Float], epoch: Int, alpha: Float,
+                                       densityState: UMAPDensity.EpochState?) {
         let n = set.count, dims = self.dims, e = Float(epoch)
         let a = Float(curve.a), b = Float(curve.b), gamma = Float(repulsion)
         let negativeRate = Float(max(1, negativeSampleRate))
         let set = self.set, density = self.density, curve = self.curve, seed = self.seed
+        let bounds = blockBounds, crossStart = self.crossStart, blocks = bounds.count - 1
+        if blocks > 1 {
+            snapshot.withUnsafeMutableBufferPointer { s in y.withUnsafeBufferPointer { s.baseAddress!.update(from: $0.baseAddress!, count: n * dims) } }
+        }
+        // Each block's cross edges are due at most once an epoch (`epochsPerSample >= 1`), so its
+        // segment of the staging arrays always has room.
+        var staged = [Int32](repeating: 0, count: crossStart.last!), stagedMoves = [Float](repeating: 0, count: crossStart.last! * dims)
+        var stagedCount = [Int](repeating: 0, count: blocks)
         y.withUnsafeMutableBufferPointer { y in
-            epochsPerSample.withUnsafeBufferPointer { every in
-                nextSample.withUnsafeMutableBufferPointer { due in
+          snapshot.withUnsafeBufferPointer { old in
+            staged.withUnsafeMutableBufferPointer { staged in
+              stagedMoves.withUnsafeMutableBufferPointer { stagedMoves in
+               stagedCount.withUnsafeMutableBufferPointer { stagedCount in
+                epochsPerSample.withUnsafeBufferPointer { every in
+                  nextSample.withUnsafeMutableBufferPointer { due in
                     nextNegative.withUnsafeMutableBufferPointer { dueNegative in
-                        let rowBytes = dims * MemoryLayout<Float>.stride, edges = set.edgeCount
-                        /// The tail and the negative samples of an edge are random rows of the layout: they are
-                        /// asked for while the due edge before it is computed, so they load meanwhile (a hint
-                        /// only; the layout is the same).
-                        func prefetch(edge f: Int) {
-                            guard f < edges else { return }
-                            fmnist_prefetch(y.baseAddress! + Int(set.columns[f]) * dims, rowBytes)
-                            let ahead = Int((e - dueNegative[f]) / (every[f] / negativeRate))
-                            for s in 0 ..< max(0, ahead) {
-                                fmnist_prefetch(y.baseAddress! + Self.negative(seed: seed, edge: f, epoch: epoch, sample: s, count: n) * dims,
-                                                rowBytes)
-                            }
+                      parallelFor(blocks, grain: 1) { range in
+                        for block in range {
+                          let lo = bounds[block], hi = bounds[block + 1]
+                          let edges = set.rowStart[hi], rowBytes = dims * MemoryLayout<Float>.stride
+                          /// Where point `k` is read from: the block's own points as they are, the others' as the
+                          /// epoch began.
+                          @inline(__always) func row(_ k: Int) -> UnsafeMutablePointer<Float> {
+                              (lo ..< hi).contains(k) ? y.baseAddress! + k * dims : UnsafeMutablePointer(mutating: old.baseAddress! + k * dims)
+                          }
+                          /// The tail and the negative samples of an edge are random rows of the layout: they are
+                          /// asked for while the due edge before it is computed, so they load meanwhile (a hint
+                          /// only; the layout is the same).
+                          func prefetch(edge f: Int) {
+                              guard f < edges else { return }
+                              fmnist_prefetch(row(Int(set.columns[f])), rowBytes)
+                              let ahead = Int((e - dueNegative[f]) / (every[f] / negativeRate))
+                              for s in 0 ..< max(0, ahead) {
+                                  fmnist_prefetch(row(Self.negative(seed: seed, edge: f, epoch: epoch, sample: s, count: n)), rowBytes)
+                              }
+                          }
+                          /// The first edge from `f` on that is due this epoch (`edges` if none).
+                          func nextDue(from f: Int) -> Int {
+                              var f = f
+                              while f < edges && !(every[f] > 0 && due[f] <= e) { f += 1 }
+                              return f
+                          }
+                          // Edges in row order; `upcoming` is the due edge after the current one.
+                          var upcoming = nextDue(from: set.rowStart[lo]), i = lo, crossed = crossStart[block]
+                          prefetch(edge: upcoming)
+                          while upcoming < edges {
+                              let edge = upcoming
+                              while set.rowStart[i + 1] <= edge { i += 1 }
+                              upcoming = nextDue(from: edge + 1)
+                              prefetch(edge: upcoming)
+                              let head = y.baseAddress! + i * dims
+                              let j = Int(set.columns[edge])
+                              let tail = row(j), tailHere = (lo ..< hi).contains(j)
+                              let perNegative = every[edge] / negativeRate
+                              let negatives = Int((e - dueNegative[edge]) / perNegative)
+                              let d2 = Self.squaredDistance(head, tail, dims: dims)
+                              if d2 > 0 {
+                                  let coefficient = Self.attraction(d2, a: a, b: b)
+                                  let correction = Self.densityCorrection(density, densityState, i: i, j: j, weight: set.weights[edge],
+                                                                          d2: d2, curve: curve, count: n)
+                                  let move = tailHere ? tail : stagedMoves.baseAddress! + crossed * dims
+                                  if !tailHere {
+                                      staged[crossed] = Int32(j)
+                                      move.initialize(repeating: 0, count: dims)
+                                      crossed += 1
+                                  }
+                                  for t in 0 ..< dims {
+                                      let difference = head[t] - tail[t]
+                                      var g = min(4, max(-4, coefficient * difference))
+                                      if correction != 0 { g += min(4, max(-4, correction * difference)) }
+                                      head[t] += g * alpha
+                                      move[t] -= g * alpha
+                                  }
+                              }
+                              due[edge] += every[edge]
+                              for s in 0 ..< max(0, negatives) {
+                                  let other = row(Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n))
+                                  let n2 = Self.squaredDistance(head, other, dims: dims)
+                                  guard n2 > 0 else { continue }
+                                  let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
+                                  for t in 0 ..< dims { head[t] += min(4, max(-4, coefficient * (head[t] - other[t]))) * alpha }
+                              }
+                              dueNegative[edge] += Float(max(0, negatives)) * perNegative
+                          }
+                          stagedCount[block] = crossed - crossStart[block]
                         }
-                        /// The first edge from `f` on that is due this epoch (`edges` if none).
-                        func nextDue(from f: Int) -> Int {
-                            var f = f
-                            while f < edges && !(every[f] > 0 && due[f] <= e) { f += 1 }
-                            return f
-                        }
-                        // Edges in row order, as before; `upcoming` is the due edge after the current one.
-                        var upcoming = nextDue(from: 0), i = 0
-                        prefetch(edge: upcoming)
-                        while upcoming < edges {
-                            let edge = upcoming
-                            while set.rowStart[i + 1] <= edge { i += 1 }
-                            upcoming = nextDue(from: edge + 1)
-                            prefetch(edge: upcoming)
-                            do {
-                                let head = y.baseAddress! + i * dims
-                                let j = Int(set.columns[edge])
-                                let tail = y.baseAddress! + j * dims
-                                let perNegative = every[edge] / negativeRate
-                                let negatives = Int((e - dueNegative[edge]) / perNegative)
-                                let d2 = Self.squaredDistance(head, tail, dims: dims)
-                                if d2 > 0 {
-                                    let coefficient = Self.attraction(d2, a: a, b: b)
-                                    let correction = Self.densityCorrection(density, densityState, i: i, j: j, weight: set.weights[edge],
-                                                                            d2: d2, curve: curve, count: n)
-                                    for t in 0 ..< dims {
-                                        let difference = head[t] - tail[t]
-                                        var g = min(4, max(-4, coefficient * difference))
-                                        if correction != 0 { g += min(4, max(-4, correction * difference)) }
-                                        head[t] += g * alpha
-                                        tail[t] -= g * alpha
-                                    }
-                                }
-                                due[edge] += every[edge]
-                                for s in 0 ..< max(0, negatives) {
-                                    let k = Self.negative(seed: seed, edge: edge, epoch: epoch, sample: s, count: n)
-                                    let other = y.baseAddress! + k * dims
-                                    let n2 = Self.squaredDistance(head, other, dims: dims)
-                                    guard n2 > 0 else { continue }
-                                    let coefficient = Self.repulsion(n2, a: a, b: b, gamma: gamma)
-                                    for t in 0 ..< dims { head[t] += min(4, max(-4, coefficient * (head[t] - other[t]))) * alpha }
-                                }
-                                dueNegative[edge] += Float(max(0, negatives)) * perNegative
-                            }
-                        }
+                      }
                     }
+                  }
                 }
+               }
+              }
+            }
+          }
+        }
+        for block in 0 ..< blocks {
+            for m in crossStart[block] ..< crossStart[block] + stagedCount[block] {
+                for t in 0 ..< dims { y[Int(staged[m]) * dims + t] += stagedMoves[m * dims + t] }
             }
         }
     }

@@ -211,8 +211,8 @@ extension Study {
     /// Computes the layouts as `lanes` does.
     func umaps(_ requests: [UMAPRequest]) -> [FeatureSet?] { lanes(requests.map(layoutJob)) }
 
-    /// Runs the jobs two at a time on the CPU backend (UMAP's sequential optimisation keeps one core
-    /// busy and NMF and t-SNE do not fill both, so a second job uses what is left), one at a time
+    /// Runs the jobs two at a time on the CPU backend (NMF, t-SNE and UMAP's serial phases — its
+    /// graph, its spectral start — do not fill both cores, so a second job uses what is left), one at a time
     /// elsewhere, the costliest first (`LaneJob.cost`). Each result is exactly the one computed
     /// alone: its own seed and start; a shared k-NN graph is the one its own search would find. Only
     /// the first lane draws progress. Returns one set per job, in their order (nil where it failed),

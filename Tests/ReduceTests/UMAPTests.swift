@@ -119,6 +119,56 @@ final class UMAPTests: XCTestCase {
         }
     }
 
+    /// Blocked SGD's blocks: a permutation of the points into 2^levels blocks whose sizes differ by
+    /// at most one, each block ascending, and each a slab of the layout (on a line, consecutive
+    /// quantile ranges; in 2-D, the first cut along the wider axis).
+    func testLayoutBlocksCutAtMedians() {
+        var rng = SplitMix64(seed: 5)
+        let line = (0 ..< 1001).map { _ in Float(rng.nextGaussian()) }
+        let blocks = LayoutBlocks(layout: line, rows: 1001, dims: 1, levels: 4)
+        XCTAssertEqual(blocks.count, 16)
+        XCTAssertEqual(blocks.order.map(Int.init).sorted(), Array(0 ..< 1001))
+        let sizes = (0 ..< 16).map { blocks.bounds[$0 + 1] - blocks.bounds[$0] }
+        XCTAssertLessThanOrEqual(sizes.max()! - sizes.min()!, 1, "\(sizes)")
+        for b in 0 ..< 16 {
+            let members = blocks.order[blocks.bounds[b] ..< blocks.bounds[b + 1]]
+            XCTAssertEqual(Array(members), members.sorted(), "block \(b) not ascending")
+            if b < 15 {
+                let next = blocks.order[blocks.bounds[b + 1] ..< blocks.bounds[b + 2]]
+                XCTAssertLessThan(members.map { line[Int($0)] }.max()!, next.map { line[Int($0)] }.min()!, "blocks \(b), \(b + 1) overlap")
+            }
+        }
+        // 2-D, x spread 100 times wider than y: one level cuts at x's median.
+        var plane: [Float] = []
+        for i in 0 ..< 200 { plane += [Float(i % 100) * 100 + Float(i / 100), Float((i * 37) % 11)] }
+        let halves = LayoutBlocks(layout: plane, rows: 200, dims: 2, levels: 1)
+        XCTAssertEqual(halves.bounds, [0, 100, 200])
+        XCTAssertTrue(halves.order[..<100].allSatisfy { plane[Int($0) * 2] < 5000 })
+        XCTAssertEqual(LayoutBlocks(layout: [1, 2, 3], rows: 3, dims: 1, levels: 4).count, 2, "never more blocks than points")
+    }
+
+    /// Renumbering a fuzzy set moves every entry with its points: row `r` of the copy holds row
+    /// `order[r]`'s weights and distances, its columns renumbered and ascending.
+    func testRenumberedSetKeepsEveryEntry() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let graph = try CPUBackend().kNearestNeighbours(x, rows: n, dim: d, k: 8)
+        let set = FuzzySimplicialSet(graph: graph)
+        var order = (0 ..< Int32(n)).map { $0 }
+        var rng = SplitMix64(seed: 9)
+        rng.shuffle(&order)
+        let copy = set.renumbered(order)
+        XCTAssertEqual(copy.edgeCount, set.edgeCount)
+        for r in 0 ..< n {
+            let i = Int(order[r])
+            let columns = copy.columns[copy.rowStart[r] ..< copy.rowStart[r + 1]]
+            XCTAssertEqual(Array(columns), columns.sorted())
+            let moved = Set(zip(columns, copy.rowStart[r] ..< copy.rowStart[r + 1]).map { "\(order[Int($0)]) \(copy.weights[$1]) \(copy.distances[$1])" })
+            let original = Set((set.rowStart[i] ..< set.rowStart[i + 1]).map { "\(set.columns[$0]) \(set.weights[$0]) \(set.distances[$0])" })
+            XCTAssertEqual(moved, original, "row \(r) (point \(i))")
+            XCTAssertEqual(copy.sigmas[r], set.sigmas[i])
+        }
+    }
+
     /// A k-NN graph searched once and handed to `fit` gives the layout `fit` finds on its own, at two
     /// output sizes (the study shares the pixels' graph so); a graph for other settings is refused.
     func testSharedNeighboursGiveTheSameLayout() throws {

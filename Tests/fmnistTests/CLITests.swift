@@ -33,8 +33,9 @@ final class CLITests: XCTestCase {
     /// A user's `OPENBLAS_CORETYPE` is kept even when it names the generic kernels fmnist would
     /// otherwise replace: no restart, no fallback reported.
     /// `FMNIST_THREADS` changes how many threads work, never a result: a dense autoencoder trained
-    /// for an epoch, its codes, UMAP of them and K-means, on 1 and 3 threads, are the same files byte
-    /// for byte (the products' cut into BLAS calls is fixed, `GemmSplit`). A bad value is one line.
+    /// for an epoch, its codes, UMAP of them (blocked SGD across the threads) and K-means, on 1 and 3
+    /// threads, are the same files byte for byte (the products' cut into BLAS calls is fixed,
+    /// `GemmSplit`; UMAP's blocks do not depend on the threads). A bad value is one line.
     func testResultsDoNotDependOnTheThreadCount() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-threads-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -45,7 +46,8 @@ final class CLITests: XCTestCase {
             let steps = [
                 ["train", "autoencoder", "--arch", "dense-ae", "--epochs", "1", "--limit", "700", "--out", "\(out)/ae.safetensors"],
                 ["encode", "--model", "\(out)/ae.safetensors", "--split", "test", "--limit", "1500", "--out", "\(out)/codes.npy"],
-                ["embed", "--method", "umap", "--input", "\(out)/codes.npy", "--dims", "4", "--epochs", "60", "--out", "\(out)/umap.npy"],
+                ["embed", "--method", "umap", "--input", "\(out)/codes.npy", "--dims", "4", "--epochs", "60", "--sgd", "blocked",
+                 "--out", "\(out)/umap.npy"],
                 ["cluster", "--input", "\(out)/umap.npy", "--out", "\(out)/labels.npy"],
             ]
             for step in steps {
