@@ -1,3 +1,4 @@
+import CIntrinsics
 import CBLAS
 
 extension CPUBackend {
@@ -66,14 +67,19 @@ extension CPUBackend {
                     let row = src + r * cols, bv = outValues + (outRow + r) * k, bi = idx + (outRow + r) * k
                     var filled = 0
                     var threshold = Float.infinity
-                    for c in 0 ..< cols {
+                    var c = 0
+                    while c < cols {
+                        // Once k are held, most values lose to the k-th: the scan skips to the next
+                        // smaller one (the same values are considered in the same order, so the same result).
+                        if filled == k { c = fmnist_first_below(row, c, cols, threshold); if c == cols { break } }
                         let v = row[c]
+                        c += 1
                         // One comparison for the common case; NaN fails it and is never taken.
                         guard v < threshold || (filled < k && v == .infinity) else { continue }
                         var p = filled < k ? filled : k - 1
                         while p > 0 && bv[p - 1] > v { bv[p] = bv[p - 1]; bi[p] = bi[p - 1]; p -= 1 }
                         bv[p] = v
-                        bi[p] = Int32(c + columnOffset)
+                        bi[p] = Int32(c - 1 + columnOffset)
                         if filled < k { filled += 1 }
                         if filled == k { threshold = bv[k - 1] }
                     }
