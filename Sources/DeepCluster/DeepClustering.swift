@@ -50,6 +50,8 @@ public enum DeepClustering {
         public var umapNeighbours = 20
         public var umapMinDist = 0.0
         public var umapDims: Int?
+        /// How N2D's UMAP takes its gradient steps (`UMAP.Updates`; `auto`: blocked on the CPU).
+        public var umapUpdates = UMAP.Updates.auto
         /// DEC / IDEC's self-training (its `variant` is set from `method`).
         public var selfTraining = DeepEmbeddedClustering.Configuration()
         /// K-means restarts for DEC's initial centroids.
@@ -132,6 +134,7 @@ public enum DeepClustering {
         case .n2d:
             var u = UMAP.Configuration()
             (u.dims, u.neighbours, u.minDist, u.seed) = (c.umapDims ?? c.clusters, c.umapNeighbours, c.umapMinDist, c.seed)
+            u.updates = c.umapUpdates
             let layout = try timed("UMAP") {
                 try UMAP.fit(codes, rows: count, dim: dims, configuration: u, backend: backend) { stage, done, total in
                     progress("UMAP \(stage)", done, total)

@@ -6,6 +6,7 @@ import DeepCluster
 import Foundation
 import Models
 import Progress
+import Reduce
 
 /// `fmnist deep-cluster`: N2D, DEC or IDEC on Fashion-MNIST images, labels only to score.
 struct DeepClusterCommand: ParsableCommand {
@@ -69,6 +70,10 @@ struct DeepClusterCommand: ParsableCommand {
 
     @Option(help: "N2D: UMAP dimensions (default: --k).")
     var umapDims: Int?
+
+    @Option(help: ArgumentHelp("N2D: UMAP's gradient steps, as embed's --sgd: auto, blocked, sequential (the default before "
+        + "blocked existed) or synchronous (default: auto)."))
+    var umapSgd: UMAP.Updates?
 
     @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
         + "50 epochs) or the encoder with one head on augmented images (network, SCAN's MNIST setting: batch 48, 5 epochs; "
@@ -196,6 +201,7 @@ struct DeepClusterCommand: ParsableCommand {
             .init(flag: "--umap-neighbors", typed: umapNeighbors != nil, methods: [.n2d]),
             .init(flag: "--umap-min-dist", typed: umapMinDist != nil, methods: [.n2d]),
             .init(flag: "--umap-dims", typed: umapDims != nil, methods: [.n2d]),
+            .init(flag: "--umap-sgd", typed: umapSgd != nil, methods: [.n2d]),
             .init(flag: "--max-iterations", typed: maxIterations != nil, methods: selfTraining),
             .init(flag: "--update-interval", typed: updateInterval != nil, methods: selfTraining),
             .init(flag: "--tol", typed: tol != nil, methods: selfTraining),
@@ -221,6 +227,7 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapNeighbors { c.umapNeighbours = umapNeighbors }
         if let umapMinDist { c.umapMinDist = umapMinDist }
         c.umapDims = umapDims
+        if let umapSgd { c.umapUpdates = umapSgd }
         c.scanUpdate = scanUpdate ?? .heads
         if scanEpochs != nil || scanHeads != nil || scanBatch != nil || scanViews != nil {
             var s: SemanticClustering.Configuration = c.scanUpdate == .network ? .wholeNetwork : SemanticClustering.Configuration()
