@@ -20,6 +20,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--points", type=int, default=10000, choices=[10000, 70000])
 parser.add_argument("--only", default="umap,tsne,pca,nmf")
 parser.add_argument("--dims", type=int, default=10, help="UMAP dimensions")
+parser.add_argument("--sgd", default="auto", help="comma-separated fmnist --sgd orders, each timed in every repeat (e.g. auto,sequential)")
 parser.add_argument("--repeats", type=int, default=1, help="UMAP runs per tool (fmnist with --seed 0, 1, ...; umap-learn "
                     "in its default parallel mode, which has no fixed seed); the table adds the mean and spread of the NMI")
 parser.add_argument("--out", default=os.path.join(root, "benchmarks", "results", time.strftime("%Y-%m-%d") + "-reduce"))
@@ -27,7 +28,7 @@ args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 data = os.path.join(root, "benchmarks", ".data")
 os.makedirs(data, exist_ok=True)
-fmnist = os.path.join(root, ".build", "release", "fmnist")
+fmnist = os.environ.get("FMNIST_BIN", os.path.join(root, ".build", "release", "fmnist"))
 
 
 (train, ytrain), (test, ytest) = images("train"), images("t10k")
@@ -88,13 +89,17 @@ rows = Rows()
 methods = args.only.split(",")
 if "umap" in methods:
     d = args.dims
-    nmis = {"fmnist": [], "umap-learn": []}
+    nmis = {"umap-learn": []}
     for repeat in range(args.repeats):
-        ft, frss, fy, fj = fmnist_side(["--method", "umap", "--dims", str(d), "--seed", str(repeat)])
+        for order in args.sgd.split(","):
+            ft, frss, fy, fj = fmnist_side(["--method", "umap", "--dims", str(d), "--seed", str(repeat), "--sgd", order])
+            fs = scores(fy)
+            tool = "fmnist" if order == "auto" else f"fmnist --sgd {order}"
+            nmis.setdefault(tool, []).append(fs[1])
+            rows.append((f"UMAP-{d}", f"{tool} --seed {repeat}", ft, frss, *fs, json.dumps(fj.get("seconds"))))
         ut, urss, uy = python_side(f"import umap\nY = umap.UMAP(n_components={d}, n_neighbors=15, min_dist=0.1).fit_transform(X)")
-        fs, us = scores(fy), scores(uy)
-        nmis["fmnist"].append(fs[1]); nmis["umap-learn"].append(us[1])
-        rows.append((f"UMAP-{d}", f"fmnist --seed {repeat}", ft, frss, *fs, json.dumps(fj.get("seconds"))))
+        us = scores(uy)
+        nmis["umap-learn"].append(us[1])
         rows.append((f"UMAP-{d}", f"umap-learn run {repeat + 1}", ut, urss, *us, "includes numba JIT"))
     if args.repeats > 1:
         for tool, values in nmis.items():

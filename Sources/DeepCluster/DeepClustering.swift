@@ -50,8 +50,10 @@ public enum DeepClustering {
         public var umapNeighbours = 20
         public var umapMinDist = 0.0
         public var umapDims: Int?
-        /// How N2D's UMAP takes its gradient steps (`UMAP.Updates`; `auto`: blocked on the CPU).
-        public var umapUpdates = UMAP.Updates.auto
+        /// How N2D's UMAP takes its gradient steps (`UMAP.Updates`): umap-learn's sequential order.
+        /// Measured on six SimCLR encoders (seeds 0-5, all 70,000 images), N2D after the blocked
+        /// order scored lower on five: NMI 0.672 against 0.681, accuracy 0.634 against 0.667 (means).
+        public var umapUpdates = UMAP.Updates.sequential
         /// DEC / IDEC's self-training (its `variant` is set from `method`).
         public var selfTraining = DeepEmbeddedClustering.Configuration()
         /// K-means restarts for DEC's initial centroids.

@@ -22,6 +22,9 @@ struct UMAPRequest {
     var name: String
     var neighbours = 15
     var minDist = 0.1
+    /// The gradient steps' order (`UMAP.Updates`): `auto`, except N2D's row, which takes the
+    /// sequential order as `deep-cluster --method n2d` does (`DeepClustering.Configuration.umapUpdates`).
+    var updates = UMAP.Updates.auto
     /// The k-NN graph it shares with other layouts of the same input (searched once).
     var shared: SharedNeighbours?
 
@@ -104,7 +107,8 @@ extension Study {
             // N2D (McConville et al. 2020): the dense autoencoder's codes, UMAP with 20 neighbours and
             // min-dist 0 into as many dimensions as clusters; the clustering stage adds its GMM.
             if let codes = features.first(where: { $0.name == "dense-AE-\(latent)" }) {
-                layouts.append(UMAPRequest(input: codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0))
+                layouts.append(UMAPRequest(input: codes, dims: 10, name: "dense-AE-\(latent) → UMAP-10 (N2D)", neighbours: 20, minDist: 0,
+                                          updates: .sequential))
             }
         }
         // NMF and the UMAP layouts two at a time, the longest first; the views' 2-D layouts (UMAP and
@@ -256,7 +260,7 @@ extension Study {
     /// whether it came from the cache.
     private func layout(_ r: UMAPRequest, reporting: Bool) throws -> (FeatureSet, Bool) {
         var c = UMAP.Configuration()
-        (c.dims, c.seed, c.neighbours, c.minDist) = (r.dims, settings.seed, r.neighbours, r.minDist)
+        (c.dims, c.seed, c.neighbours, c.minDist, c.updates) = (r.dims, settings.seed, r.neighbours, r.minDist, r.updates)
         let key = r.input.key.with("umap \(r.dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.resolved(backend: backend, dims: c.dims, densityLambda: c.densityLambda).rawValue)")
         var hit = false
         let m = try cache.matrix("features-\(r.name)", key, hit: &hit) {

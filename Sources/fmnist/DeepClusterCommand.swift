@@ -71,8 +71,8 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "N2D: UMAP dimensions (default: --k).")
     var umapDims: Int?
 
-    @Option(help: ArgumentHelp("N2D: UMAP's gradient steps, as embed's --sgd: auto, blocked, sequential (the default before "
-        + "blocked existed) or synchronous (default: auto)."))
+    @Option(help: ArgumentHelp("N2D: UMAP's gradient steps, as embed's --sgd: sequential (umap-learn's order; N2D scored "
+        + "higher after it than after blocked), blocked, synchronous or auto (default: sequential)."))
     var umapSgd: UMAP.Updates?
 
     @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
