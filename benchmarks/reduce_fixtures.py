@@ -63,3 +63,15 @@ squared = np.take_along_axis(full, order, axis=1) ** 2
 graph = csr_matrix((squared.ravel().astype(np.float32), order.ravel(), np.arange(0, 300 * kk + 1, kk)), shape=(300, 300))
 P = _joint_probabilities_nn(graph, perplexity, 0).tocoo()
 np.save(os.path.join(out, "tsne-p-coo.npy"), np.stack([P.row, P.col, P.data]).astype(np.float64))
+
+# UMAP's layout of a graph's components (umap-learn's component_layout): 12 components of 5 points in
+# 5-d, their centroids' spectral embedding in 2-d, euclidean and cosine. Its own generator, so the
+# fixtures above do not change.
+from umap.spectral import component_layout
+rng_components = np.random.default_rng(77)
+component_labels = np.repeat(np.arange(12), 5)
+component_data = (rng_components.normal(0, 1, (12, 5))[component_labels] + rng_components.normal(0, 0.1, (60, 5))).astype(np.float32)
+np.save(os.path.join(out, "components-data.npy"), component_data)
+np.save(os.path.join(out, "components-layout.npy"), np.stack([
+    component_layout(component_data, 12, component_labels, 2, np.random.RandomState(0), metric=metric)
+    for metric in ("euclidean", "cosine")]).astype(np.float64))  # [2 metrics, 12, 2]

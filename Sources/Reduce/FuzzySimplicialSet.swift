@@ -28,6 +28,12 @@ public struct FuzzySimplicialSet: Sendable {
     public static let smoothKTolerance = 1e-5
     public static let minimumKDistanceScale = 1e-3
 
+    /// An empty set of `count` points whose rows the caller appends (`rowStart` holds `[0]`).
+    init(count: Int) {
+        self.count = count
+        (rowStart, columns, weights, distances, sigmas, rhos) = ([0], [], [], [], [], [])
+    }
+
     /// Builds the set from a k-NN graph whose rows list each point itself first; entries with index
     /// -1 (a mutual graph's removed edges, at the ends of their rows) are skipped. The bisection
     /// target stays `log2(k)` with the graph's `k`.

@@ -5,8 +5,9 @@ import Foundation
 /// UMAP (McInnes, Healy and Melville 2018), following umap-learn's `UMAP.fit`:
 /// exact k-NN on the backend (`kNearestNeighbours`, the point itself first), optionally reduced to
 /// mutual neighbours (`MutualNeighbours`), the fuzzy simplicial set (`FuzzySimplicialSet`), `a`/`b` from `minDist` and `spread` (`UMAPCurve`), edges with
-/// weight below `max / epochs` dropped, spectral initialisation scaled to `[0, 10]` per axis (random
-/// uniform in `[-10, 10]` when the graph is not connected, reported in `Result.notes`), then SGD
+/// weight below `max / epochs` dropped, spectral initialisation scaled to `[0, 10]` per axis (a
+/// graph of several components laid out as umap-learn does, `ComponentLayout`; random uniform in
+/// `[-10, 10]` for too few points; both reported in `Result.notes`), then SGD
 /// with negative sampling (`UMAPOptimizer`).
 ///
 /// Defaults are umap-learn's: 15 neighbours, `minDist` 0.1, `spread` 1, 200 epochs above 10,000
@@ -201,14 +202,21 @@ public enum UMAP {
         let curve = UMAPCurve(minDist: c.minDist, spread: c.spread)
         lap("graph")
         var start: [Float]
-        if let spectral = try SpectralLayout.compute(set, dims: c.dims, seed: c.seed) {
+        let parts = ComponentLayout.components(set)
+        if let spectral = parts.count > 1
+            ? try ComponentLayout.layout(set, components: parts, x: x, dim: d, metric: c.metric, dims: c.dims, seed: c.seed)
+            : try SpectralLayout.compute(set, dims: c.dims, seed: c.seed) {
+            if parts.count > 1 {
+                notes.append("note: the k-NN graph has \(parts.count) connected components; each starts from its own spectral layout, "
+                             + "placed by a layout of the components (umap-learn's multi_component_layout)")
+            }
             start = spectral
             // umap-learn: scale to a maximum magnitude of 10, add N(0, 1e-4) noise.
             let largest = start.map(abs).max() ?? 1
             var rng = SplitMix64(seed: c.seed ^ 0x9015E)
             start = start.map { $0 * Float(10 / Double(max(largest, 1e-30))) + Float(1e-4 * rng.nextGaussian()) }
         } else {
-            notes.append("note: the k-NN graph is not connected; UMAP starts from a random layout instead of the spectral one")
+            notes.append("note: \(n) points are too few for a spectral start in \(c.dims) dimensions; UMAP starts from a random layout")
             var rng = SplitMix64(seed: c.seed ^ 0x4A4D)
             start = (0 ..< n * c.dims).map { _ in Float(Double(rng.next() >> 11) / Double(1 << 53) * 20 - 10) }
         }
