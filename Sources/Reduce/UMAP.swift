@@ -118,6 +118,8 @@ public enum UMAP {
         /// With the projected search: the share of true k nearest neighbours found, measured by brute
         /// force on 500 sampled points.
         public var neighbourRecall: Double?
+        /// The order the gradient steps took (`Configuration.updates` resolved: never `auto`).
+        public var updates: Updates
     }
 
     /// What `fit` reports while it runs: phase name, units done, units in the phase.
@@ -259,7 +261,7 @@ public enum UMAP {
         }
         lap("optimisation")
         return Result(embedding: embedding, curve: curve, epochs: epochs, edges: set.edgeCount, seconds: seconds, notes: notes,
-                      neighbourRecall: recall)
+                      neighbourRecall: recall, updates: order)
     }
 
     /// The share of each sampled row's true k nearest neighbours (brute force over all features on

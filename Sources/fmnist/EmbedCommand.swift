@@ -222,7 +222,7 @@ struct EmbedCommand: ParsableCommand {
     struct Report: Codable {
         var method: String, points: Int, features: Int, dims: Int, seconds: [String: Double]
         var explainedVarianceRatio: [Double]?
-        var a: Double?, b: Double?, epochs: Int?, edges: Int?, neighbourRecall: Double?
+        var a: Double?, b: Double?, epochs: Int?, edges: Int?, neighbourRecall: Double?, sgd: String?
         var reconstructionError: Double?, iterations: Int?, klDivergence: Double?
         var trustworthiness: Trustworthiness.Result?
         var output: String
@@ -295,7 +295,7 @@ struct EmbedCommand: ParsableCommand {
                 result.notes.forEach(note)
                 embedding = result.embedding
                 (report.a, report.b, report.epochs, report.edges, report.seconds) = (result.curve.a, result.curve.b, result.epochs, result.edges, result.seconds)
-                report.neighbourRecall = result.neighbourRecall
+                (report.neighbourRecall, report.sgd) = (result.neighbourRecall, result.updates.rawValue)
             }
         } catch let error as ReduceError {
             throw ValidationError(error.description)

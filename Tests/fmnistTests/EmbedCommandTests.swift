@@ -32,6 +32,9 @@ final class EmbedCommandTests: XCTestCase {
             let ur = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(u.stdout.utf8)) as? [String: Any])
             let trust = try XCTUnwrap((ur["trustworthiness"] as? [String: Any])?["trustworthiness"] as? Double)
             XCTAssertGreaterThan(trust, 0.9, "UMAP-2 of 600 test images keeps neighbourhoods")
+            // The order --sgd auto took: the blocked order on CPU cores (the device sweep on a GPU).
+            let order = try XCTUnwrap(ur["sgd"] as? String)
+            XCTAssertTrue(backend == "cpu" ? order == "blocked" : ["blocked", "synchronous"].contains(order), "\(backend): \(order)")
             XCTAssertEqual(Set((try XCTUnwrap(ur["seconds"] as? [String: Double])).keys),
                            ["k-NN", "graph", "initialisation", "optimisation", "total", "trustworthiness"])
             let image = try PNGFile.read(png)
