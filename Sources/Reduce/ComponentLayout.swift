@@ -59,7 +59,7 @@ enum ComponentLayout {
             let size = members[c].count
             var local: [Float]?
             if size >= 2 * dims && size > dims + 1 {
-                local = try SpectralLayout.compute(set.restricted(to: members[c]), dims: dims, seed: seed &+ UInt64(c))
+                local = try SpectralLayout.compute(set.selecting(members[c]), dims: dims, seed: seed &+ UInt64(c))
             }
             let largest = local.map { Double($0.map(abs).max() ?? 0) } ?? 0
             for (r, i) in members[c].enumerated() {
@@ -131,25 +131,5 @@ enum ComponentLayout {
         }
         let largest = out.max() ?? 1
         return largest > 0 ? out.map { $0 / largest } : out
-    }
-}
-
-extension FuzzySimplicialSet {
-    /// The set's entries among `members` (ascending point indices), renumbered `0 ..< members.count`.
-    func restricted(to members: [Int32]) -> FuzzySimplicialSet {
-        var position = [Int32](repeating: -1, count: count)
-        for (r, i) in members.enumerated() { position[Int(i)] = Int32(r) }
-        var copy = FuzzySimplicialSet(count: members.count)
-        for i in members.map(Int.init) {
-            for e in rowStart[i] ..< rowStart[i + 1] where position[Int(columns[e])] >= 0 {
-                copy.columns.append(position[Int(columns[e])])
-                copy.weights.append(weights[e])
-                copy.distances.append(distances[e])
-            }
-            copy.rowStart.append(copy.columns.count)
-        }
-        copy.sigmas = members.map { sigmas[Int($0)] }
-        copy.rhos = members.map { rhos[Int($0)] }
-        return copy
     }
 }

@@ -135,3 +135,27 @@ public struct FuzzySimplicialSet: Sendable {
         return weights[at]
     }
 }
+
+extension FuzzySimplicialSet {
+    /// The set's entries among `points` (distinct indices, in any order), point `r` of the copy
+    /// being `points[r]`; each row's entries in ascending column order. A permutation of every point
+    /// renumbers the set (UMAP's blocked SGD); ascending members give a subgraph (one component).
+    func selecting(_ points: [Int32]) -> FuzzySimplicialSet {
+        var position = [Int32](repeating: -1, count: count)
+        for (r, i) in points.enumerated() { position[Int(i)] = Int32(r) }
+        var copy = FuzzySimplicialSet(count: points.count)
+        for i in points.map(Int.init) {
+            let entries = (rowStart[i] ..< rowStart[i + 1]).filter { position[Int(columns[$0])] >= 0 }
+                .sorted { position[Int(columns[$0])] < position[Int(columns[$1])] }
+            for e in entries {
+                copy.columns.append(position[Int(columns[e])])
+                copy.weights.append(weights[e])
+                copy.distances.append(distances[e])
+            }
+            copy.rowStart.append(copy.columns.count)
+        }
+        copy.sigmas = points.map { sigmas[Int($0)] }
+        copy.rhos = points.map { rhos[Int($0)] }
+        return copy
+    }
+}

@@ -39,30 +39,3 @@ struct LayoutBlocks {
         bounds = groups.reduce(into: [0]) { $0.append($0.last! + $1.count) }
     }
 }
-
-extension FuzzySimplicialSet {
-    /// The same set with its points renumbered: new point `r` is old point `order[r]` (a
-    /// permutation of `0 ..< count`); each row's entries stay in ascending column order.
-    func renumbered(_ order: [Int32]) -> FuzzySimplicialSet {
-        precondition(order.count == count, "renumbered: \(order.count) for \(count) points")
-        var position = [Int32](repeating: 0, count: count)
-        for (r, i) in order.enumerated() { position[Int(i)] = Int32(r) }
-        var copy = self
-        copy.rowStart = [0]
-        copy.columns.removeAll(keepingCapacity: true)
-        copy.weights.removeAll(keepingCapacity: true)
-        copy.distances.removeAll(keepingCapacity: true)
-        for i in order.map(Int.init) {
-            let entries = (rowStart[i] ..< rowStart[i + 1]).sorted { position[Int(columns[$0])] < position[Int(columns[$1])] }
-            for e in entries {
-                copy.columns.append(position[Int(columns[e])])
-                copy.weights.append(weights[e])
-                copy.distances.append(distances[e])
-            }
-            copy.rowStart.append(copy.columns.count)
-        }
-        copy.sigmas = order.map { sigmas[Int($0)] }
-        copy.rhos = order.map { rhos[Int($0)] }
-        return copy
-    }
-}

@@ -243,7 +243,7 @@ public enum UMAP {
         let order = c.updates.resolved(backend: backend, points: n, dims: c.dims, densityLambda: c.densityLambda)
         // Blocked SGD works on the points renumbered block after block (each block a range of rows).
         let blocks = order == .blocked ? LayoutBlocks(layout: start, rows: n, dims: c.dims, levels: Self.blockLevels) : nil
-        let working = blocks.map { set.renumbered($0.order) } ?? set
+        let working = blocks.map { set.selecting($0.order) } ?? set
         if let blocks { start = blocks.order.flatMap { start[(Int($0) * c.dims) ..< ((Int($0) + 1) * c.dims)] } }
         var optimizer = UMAPOptimizer(set: working, dims: c.dims, curve: curve, epochs: epochs, negativeSampleRate: c.negativeSampleRate,
                                       learningRate: c.learningRate, repulsion: c.repulsionStrength, seed: c.seed, order: order,

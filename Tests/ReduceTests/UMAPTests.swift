@@ -155,7 +155,8 @@ final class UMAPTests: XCTestCase {
     }
 
     /// Renumbering a fuzzy set moves every entry with its points: row `r` of the copy holds row
-    /// `order[r]`'s weights and distances, its columns renumbered and ascending.
+    /// `order[r]`'s weights and distances, its columns renumbered and ascending; a subset keeps the
+    /// entries between its points.
     func testRenumberedSetKeepsEveryEntry() throws {
         let (x, n, d) = try ReduceFixtures.points()
         let graph = try CPUBackend().kNearestNeighbours(x, rows: n, dim: d, k: 8)
@@ -163,7 +164,7 @@ final class UMAPTests: XCTestCase {
         var order = (0 ..< Int32(n)).map { $0 }
         var rng = SplitMix64(seed: 9)
         rng.shuffle(&order)
-        let copy = set.renumbered(order)
+        let copy = set.selecting(order)
         XCTAssertEqual(copy.edgeCount, set.edgeCount)
         for r in 0 ..< n {
             let i = Int(order[r])
@@ -173,6 +174,20 @@ final class UMAPTests: XCTestCase {
             let original = Set((set.rowStart[i] ..< set.rowStart[i + 1]).map { "\(set.columns[$0]) \(set.weights[$0]) \(set.distances[$0])" })
             XCTAssertEqual(moved, original, "row \(r) (point \(i))")
             XCTAssertEqual(copy.sigmas[r], set.sigmas[i])
+        }
+        // A subset (every third point): only the entries between its points, renumbered.
+        let members = (0 ..< Int32(n)).filter { $0 % 3 == 0 }
+        let part = set.selecting(members)
+        var inside = 0
+        for i in members { for e in set.rowStart[Int(i)] ..< set.rowStart[Int(i) + 1] where set.columns[e] % 3 == 0 { inside += 1 } }
+        XCTAssertEqual(part.count, members.count)
+        XCTAssertEqual(part.edgeCount, inside)
+        for r in 0 ..< part.count {
+            for e in part.rowStart[r] ..< part.rowStart[r + 1] {
+                let (i, j) = (Int(members[r]), Int(members[Int(part.columns[e])]))
+                let original = (set.rowStart[i] ..< set.rowStart[i + 1]).first { Int(set.columns[$0]) == j }
+                XCTAssertEqual(original.map { set.weights[$0] }, part.weights[e], "entry \(i), \(j)")
+            }
         }
     }
 
