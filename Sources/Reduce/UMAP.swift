@@ -219,8 +219,8 @@ public enum UMAP {
             ? try ComponentLayout.layout(set, components: parts, x: x, dim: d, metric: c.metric, dims: c.dims, seed: c.seed)
             : try SpectralLayout.compute(set, dims: c.dims, seed: c.seed) {
             if parts.count > 1 {
-                notes.append("note: the k-NN graph has \(parts.count) connected components; each starts from its own spectral layout, "
-                             + "placed by a layout of the components (umap-learn's multi_component_layout)")
+                notes.append("note: the k-NN graph has \(parts.count) connected components; each is laid out on its own around its "
+                             + "place in a layout of the components (umap-learn's multi_component_layout)")
             }
             start = spectral
             // umap-learn: scale to a maximum magnitude of 10, add N(0, 1e-4) noise.
