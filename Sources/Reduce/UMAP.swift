@@ -43,7 +43,8 @@ public enum UMAP {
         /// blocks' points as the epoch began, and its moves of their points wait for the epoch's end
         /// (`UMAPOptimizer.blockedEpoch`). Deterministic for a seed on any number of cores; as
         /// converged as `sequential` by UMAP-10 of the 70,000 images (3 seeds: K-means NMI 0.638,
-        /// trustworthiness 0.987, as sequential and umap-learn) in about 0.6x its time on 2 cores.
+        /// trustworthiness 0.987, as sequential and umap-learn) in about 0.6x its time on 2 cores
+        /// (10 to 80 dimensions of 70,000 points: 0.49x to 0.66x).
         /// N2D's UMAP (min-dist 0, then a GMM) scored lower after it on 5 of 6 encoders, so
         /// `DeepClustering` keeps `sequential`.
         case blocked
@@ -52,24 +53,14 @@ public enum UMAP {
         /// backend with `umapEpoch` (OpenCL) the epochs run on the device.
         case synchronous
         /// `synchronous` where the backend runs the epochs on a GPU (OpenCL, plain UMAP), else
-        /// `blocked` for layouts of at most `blockedLayoutLimit` values and `sequential` above (on
-        /// OpenCL over CPU cores, e.g. PoCL, the device sweep is slower than the host's: 19.8
-        /// against 7.2 s for 500 epochs of 10,000 points on 2 cores, sequential).
+        /// `blocked` (on OpenCL over CPU cores, e.g. PoCL, the device sweep is slower than the
+        /// host's: 19.8 against 7.2 s for 500 epochs of 10,000 points on 2 cores, sequential).
         case auto
 
-        /// The largest layout (`points x dims` values) `auto` takes the blocked order for. The blocked
-        /// order keeps a copy of the layout from each epoch's start, and once the two no longer fit in
-        /// the cache it loses: 70,000 points on the 2-core dev VM (32 MiB L3), optimisation time
-        /// against the sequential order's, 10-D 0.60x, 20-D 0.80x, 40-D 0.91x, 80-D 1.13x. A size rule,
-        /// not a thread rule, so the layout never depends on the number of threads.
-        public static let blockedLayoutLimit = 1 << 22
-
-        /// The order `auto` stands for with `backend`, a layout of `points x dims` and densMAP's
-        /// weight `densityLambda`.
-        public func resolved<B: ComputeBackend>(backend: B, points: Int, dims: Int, densityLambda: Double) -> Updates {
+        /// The order `auto` stands for with `backend`, `dims` and densMAP's weight `densityLambda`.
+        public func resolved<B: ComputeBackend>(backend: B, dims: Int, densityLambda: Double) -> Updates {
             guard self == .auto else { return self }
-            if densityLambda == 0 && backend.runsOnGPU && backend.hasUMAPEpoch(dims: dims) { return .synchronous }
-            return points * dims <= Self.blockedLayoutLimit ? .blocked : .sequential
+            return densityLambda == 0 && backend.runsOnGPU && backend.hasUMAPEpoch(dims: dims) ? .synchronous : .blocked
         }
     }
 
@@ -240,7 +231,7 @@ public enum UMAP {
             for i in 0 ..< n { start[i * c.dims + axis] = (start[i * c.dims + axis] - lo) * scale }
         }
         lap("initialisation")
-        let order = c.updates.resolved(backend: backend, points: n, dims: c.dims, densityLambda: c.densityLambda)
+        let order = c.updates.resolved(backend: backend, dims: c.dims, densityLambda: c.densityLambda)
         // Blocked SGD works on the points renumbered block after block (each block a range of rows).
         let blocks = order == .blocked ? LayoutBlocks(layout: start, rows: n, dims: c.dims, levels: Self.blockLevels) : nil
         let working = blocks.map { set.selecting($0.order) } ?? set

@@ -14,7 +14,7 @@ import Foundation
 /// - `sequential`: umap-learn's order on one core — edges in row order, each step reading the
 ///   current positions and moving both ends ("move_other"); the same layout quality as umap-learn
 ///   (its parallel mode races on shared positions instead).
-/// - `blocked` (`auto`'s choice on the CPU up to `UMAP.Updates.blockedLayoutLimit`): the same order
+/// - `blocked` (`auto`'s choice on the CPU): the same order
 ///   within blocks of rows (`blockBounds`, nearby points renumbered together by the caller), the
 ///   blocks across the cores, each reading the others' points as the epoch began; as converged as
 ///   `sequential` (`blockedEpoch`).
@@ -106,6 +106,11 @@ struct UMAPOptimizer {
         let n = set.count, dims = self.dims
         var current = start
         var snapshot = start
+        // The blocked order's staging of moves to other blocks' points, made once for every epoch:
+        // each block's cross edges are due at most once an epoch (`epochsPerSample >= 1`), so its
+        // segment (from `crossStart`) always has room.
+        var staged = [Int32](repeating: 0, count: order == .synchronous ? 0 : crossStart.last!)
+        var stagedMoves = [Float](repeating: 0, count: staged.count * dims)
         let a = Float(curve.a), b = Float(curve.b), gamma = Float(repulsion)
         let negativeRate = Float(max(1, negativeSampleRate))
         for epoch in 0 ..< epochs {
@@ -113,7 +118,8 @@ struct UMAPOptimizer {
             let e = Float(epoch)
             let densityState = density.flatMap { $0.active(epoch: epoch, of: epochs) ? $0.epochState(set: set, embedding: current, dims: dims, curve: curve) : nil }
             if order != .synchronous {
-                blockedEpoch(&current, snapshot: &snapshot, epoch: epoch, alpha: alpha, densityState: densityState)
+                blockedEpoch(&current, snapshot: &snapshot, staged: &staged, stagedMoves: &stagedMoves, epoch: epoch, alpha: alpha,
+                             densityState: densityState)
                 progress(epoch + 1)
                 continue
             }
@@ -181,8 +187,9 @@ struct UMAPOptimizer {
     /// another block is kept and added at the epoch's end, block after block. So the blocks of an
     /// epoch are independent, run across the cores, and the layout does not depend on the number of
     /// threads. With one block this is exactly umap-learn's sequential order.
-    private mutating func blockedEpoch(_ y: inout [Float], snapshot: inout [Float], epoch: Int, alpha: Float,
-                                       densityState: UMAPDensity.EpochState?) {
+    /// `staged` / `stagedMoves`: room for every cross edge's tail and move (`crossStart`), reused.
+    private mutating func blockedEpoch(_ y: inout [Float], snapshot: inout [Float], staged: inout [Int32], stagedMoves: inout [Float],
+                                       epoch: Int, alpha: Float, densityState: UMAPDensity.EpochState?) {
         let n = set.count, dims = self.dims, e = Float(epoch)
         let a = Float(curve.a), b = Float(curve.b), gamma = Float(repulsion)
         let negativeRate = Float(max(1, negativeSampleRate))
@@ -191,9 +198,6 @@ struct UMAPOptimizer {
         if blocks > 1 {
             snapshot.withUnsafeMutableBufferPointer { s in y.withUnsafeBufferPointer { s.baseAddress!.update(from: $0.baseAddress!, count: n * dims) } }
         }
-        // Each block's cross edges are due at most once an epoch (`epochsPerSample >= 1`), so its
-        // segment of the staging arrays always has room.
-        var staged = [Int32](repeating: 0, count: crossStart.last!), stagedMoves = [Float](repeating: 0, count: crossStart.last! * dims)
         var stagedCount = [Int](repeating: 0, count: blocks)
         y.withUnsafeMutableBufferPointer { y in
           snapshot.withUnsafeBufferPointer { old in

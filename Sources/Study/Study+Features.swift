@@ -261,7 +261,7 @@ extension Study {
     private func layout(_ r: UMAPRequest, reporting: Bool) throws -> (FeatureSet, Bool) {
         var c = UMAP.Configuration()
         (c.dims, c.seed, c.neighbours, c.minDist, c.updates) = (r.dims, settings.seed, r.neighbours, r.minDist, r.updates)
-        let key = r.input.key.with("umap \(r.dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.resolved(backend: backend, points: r.input.rows, dims: c.dims, densityLambda: c.densityLambda).rawValue)")
+        let key = r.input.key.with("umap \(r.dims) k \(c.neighbours) min-dist \(c.minDist) seed \(settings.seed) sgd \(c.updates.resolved(backend: backend, dims: c.dims, densityLambda: c.densityLambda).rawValue)")
         var hit = false
         let m = try cache.matrix("features-\(r.name)", key, hit: &hit) {
             let given = try r.shared?.get()

@@ -112,7 +112,7 @@ struct EmbedCommand: ParsableCommand {
     var knnOption: UMAP.NeighbourSearch?
     var knn: UMAP.NeighbourSearch { knnOption ?? .auto }
 
-    @Option(name: .customLong("sgd"), help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL GPU for plain UMAP, else blocked for layouts of up to 4,194,304 values — 70,000 points x 59 dimensions — and sequential above), blocked (umap-learn's order within 16 blocks of nearby points, the blocks across the cores; the same layout on any number of cores), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged). (default: auto)")
+    @Option(name: .customLong("sgd"), help: "UMAP / densMAP gradient steps: auto (synchronous on an OpenCL GPU for plain UMAP, else blocked), blocked (umap-learn's order within 16 blocks of nearby points, the blocks across the cores; the same layout on any number of cores), sequential (umap-learn's order, one core) or synchronous (a sweep from each epoch's start, across the cores or on the device; faster, less converged). (default: auto)")
     var sgdOption: UMAP.Updates?
     var sgd: UMAP.Updates { sgdOption ?? .auto }
 
