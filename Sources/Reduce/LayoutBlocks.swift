@@ -6,8 +6,8 @@
 /// UMAP's blocked SGD (`UMAPOptimizer`, `--sgd blocked`) renumbers the points block after block
 /// (`order`), so each block is a range of rows, and gives each block to one worker; points close
 /// in the starting layout are mostly neighbours in the graph, so most edges stay inside a block
-/// (two thirds of them for UMAP-10 of Fashion-MNIST with 16 blocks). The split depends only on the
-/// layout, never on the number of threads.
+/// (three quarters for UMAP-10 of the 70,000 images with 16 blocks: 1,194,056 of 1,587,634). The
+/// split depends only on the layout, never on the number of threads.
 struct LayoutBlocks {
     /// The points block after block, each block's in ascending index order: new row `r` is point
     /// `order[r]`.
