@@ -125,7 +125,7 @@ enum TSNEGradient {
         // The four charges' convolutions are independent: one per worker (FFTW's execute on new
         // arrays is thread-safe).
         potentials.withUnsafeMutableBufferPointer { out in
-            DispatchQueue.concurrentPerform(iterations: 4) { c in
+            parallelFor(4, grain: 1) { group in for c in group {
                 let field = fftw_alloc_real(size * size)!, fieldHat = fftw_alloc_complex(complexCount)!
                 defer { fftw_free(field); fftw_free(fieldHat) }
                 field.update(repeating: 0, count: size * size)
@@ -137,7 +137,7 @@ enum TSNEGradient {
                 }
                 fftw_execute_dft_c2r(plans.backward, fieldHat, field)
                 for a in 0 ..< grid { for b in 0 ..< grid { out[(c * grid + a) * grid + b] = field[a * size + b] * normalisation } }
-            }
+            } }
         }
         // Back to the points; Z and the repulsion from the four potentials.
         var partial = [Double](repeating: 0, count: n)

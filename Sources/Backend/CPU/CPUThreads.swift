@@ -16,6 +16,31 @@ public enum CPUThreads {
     /// (`checkEnvironment` turns it into an error first in the command-line tool).
     public static let count: Int = (try? fromEnvironment()) ?? available
 
+    /// The threads that work started on the calling thread may spread over (`parallelFor`,
+    /// `shareOut`, the CPU backend's products): `count`, or fewer inside `limited(to:_:)`.
+    public static var current: Int {
+        guard let width = pthread_getspecific(widthKey) else { return count }
+        return Int(bitPattern: width)
+    }
+
+    /// Runs `body` with `current` at most `threads` (at least 1) on the calling thread, e.g. for two
+    /// jobs run side by side on a share of the cores each instead of both on every core (the
+    /// study's lanes); results do not depend on it, only the time does. Work that `body` hands to
+    /// other threads itself takes `count` there.
+    public static func limited<T>(to threads: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = pthread_getspecific(widthKey)
+        pthread_setspecific(widthKey, UnsafeRawPointer(bitPattern: max(1, min(threads, current))))
+        defer { pthread_setspecific(widthKey, previous) }
+        return try body()
+    }
+
+    /// The thread-specific slot of `limited(to:_:)`'s width (absent: `count`).
+    private static let widthKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "CPUThreads: no thread-specific key left")
+        return key
+    }()
+
     /// Throws one line naming `FMNIST_THREADS` and its value when it is set but not a whole number
     /// from 1 to 1024.
     public static func checkEnvironment() throws { _ = try fromEnvironment() }
