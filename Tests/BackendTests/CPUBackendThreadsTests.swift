@@ -82,6 +82,7 @@ final class CPUBackendThreadsTests: XCTestCase {
         XCTAssertNil(CPUThreads.cgroupQuota("/nonexistent/cpu.max"))
         XCTAssertGreaterThanOrEqual(CPUThreads.available, 1)
     }
+
     /// `limited(to:)` caps the threads of work started on the calling thread, only there and only
     /// inside it (nested limits never widen), and the products under it are the same bits.
     func testLimitedWidthStaysOnItsThread() throws {
