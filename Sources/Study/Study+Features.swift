@@ -217,12 +217,10 @@ extension Study {
 
     /// Runs the jobs two at a time on the CPU backend (NMF, t-SNE and UMAP's serial phases — its
     /// graph, its spectral start — do not fill both cores, so a second job uses what is left), one at a time
-    /// elsewhere, the costliest first (`LaneJob.cost`). Each lane's jobs spread over its share of the
-    /// threads (`CPUThreads.limited`), not over all of them beside the other lane's. Each result is
-    /// exactly the one computed alone: its own seed and start; a shared k-NN graph is the one its own
-    /// search would find. Only the first lane draws progress. Returns one set per job, in their order
-    /// (nil where it failed), and records each one's seconds, failure and cache use for the stage, as
-    /// `attempt` does.
+    /// elsewhere, the costliest first (`LaneJob.cost`). Each result is exactly the one computed
+    /// alone: its own seed and start; a shared k-NN graph is the one its own search would find. Only
+    /// the first lane draws progress. Returns one set per job, in their order (nil where it failed),
+    /// and records each one's seconds, failure and cache use for the stage, as `attempt` does.
     func lanes(_ jobs: [LaneJob]) -> [FeatureSet?] {
         let lanes = B.self == CPUBackend.self ? min(2, CPUThreads.count) : 1
         var results = [(Result<(FeatureSet, hit: Bool), Error>, Double)?](repeating: nil, count: jobs.count)
@@ -235,8 +233,7 @@ extension Study {
                 guard taken < jobs.count else { return }
                 let i = order[taken]
                 let start = Date()
-                let share = (CPUThreads.count + lanes - 1 - lane) / lanes   // lane 0 takes an odd thread
-                let result = Result { try CPUThreads.limited(to: share) { try jobs[i].run(lane == 0) } }
+                let result = Result { try jobs[i].run(lane == 0) }
                 lock.withLock { results[i] = (result, Date().timeIntervalSince(start)) }
             }
         }

@@ -1,6 +1,5 @@
 @testable import Backend
 import Foundation
-import Synchronization
 import XCTest
 
 /// The CPU backend's products do not depend on its number of threads (`GemmSplit`): the same
@@ -81,47 +80,5 @@ final class CPUBackendThreadsTests: XCTestCase {
         }
         XCTAssertNil(CPUThreads.cgroupQuota("/nonexistent/cpu.max"))
         XCTAssertGreaterThanOrEqual(CPUThreads.available, 1)
-    }
-
-    /// `limited(to:)` caps the threads of work started on the calling thread, only there and only
-    /// inside it (nested limits never widen), and the products under it are the same bits.
-    func testLimitedWidthStaysOnItsThread() throws {
-        let full = CPUThreads.current
-        XCTAssertEqual(full, CPUThreads.count)
-        CPUThreads.limited(to: 1) {
-            XCTAssertEqual(CPUThreads.current, 1)
-            CPUThreads.limited(to: 4) { XCTAssertEqual(CPUThreads.current, 1, "a nested limit widened the outer one") }
-            // One thread: every range runs on the calling thread (each lasts 5 ms, long enough for a
-            // second worker, were there one, to take some).
-            let caller = pthread_self()
-            let ranges = Mutex<[Bool]>([])
-            parallelFor(8, grain: 1) { _ in
-                usleep(5000)
-                let here = pthread_equal(pthread_self(), caller) != 0
-                ranges.withLock { $0.append(here) }
-            }
-            XCTAssertTrue(ranges.withLock { $0.allSatisfy { $0 } && !$0.isEmpty })
-            XCTAssertEqual(CPUBackend.workerCount(16), 1)
-        }
-        XCTAssertEqual(CPUThreads.current, full, "the width was not restored")
-        // Another thread never sees this thread's limit.
-        CPUThreads.limited(to: 1) {
-            final class Seen: @unchecked Sendable { var width = 0 }   // written before `done` is signalled
-            let seen = Seen(), done = DispatchSemaphore(value: 0)
-            Thread { seen.width = CPUThreads.current; done.signal() }.start()
-            done.wait()
-            XCTAssertEqual(seen.width, full)
-        }
-        let a = randomFloats(300 * 200, seed: 5), b = randomFloats(200 * 100, seed: 6)
-        func product() throws -> [Float] {
-            let backend = CPUBackend(threads: 4)
-            let out = try backend.makeBuffer(count: 300 * 100)
-            try backend.gemm(try backend.makeBuffer(a), try backend.makeBuffer(b), into: out, m: 300, n: 100, k: 200,
-                             transA: false, transB: false, alpha: 1, beta: 0)
-            return try backend.floats(out)
-        }
-        let wide = try product()
-        let narrow = try CPUThreads.limited(to: 1) { try product() }
-        XCTAssertEqual(wide.map(\.bitPattern), narrow.map(\.bitPattern))
     }
 }

@@ -99,7 +99,7 @@ public final class CPUBackend: ComputeBackend {
         // spinning between calls, taking cores from the convolutions and elementwise ops around it),
         // cut so that the result does not depend on the number of threads (`GemmSplit`).
         let split = GemmSplit(m: m, n: n, k: k, threads: threads)
-        Self.shareOut(split.pieces.count, lanes: min(threads, CPUThreads.current, split.pieces.count)) { _, index in
+        Self.shareOut(split.pieces.count, lanes: min(threads, split.pieces.count)) { _, index in
             let piece = split.pieces[index]
             let (rows, columns) = (piece.rows, piece.columns)
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(rows.count), Int32(columns.count), Int32(k), alpha,

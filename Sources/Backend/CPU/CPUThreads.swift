@@ -1,4 +1,3 @@
-import CIntrinsics
 import Foundation
 
 /// How many threads the CPU backend and the host-side loops (`parallelFor`, `shareOut`) use.
@@ -16,26 +15,6 @@ public enum CPUThreads {
     /// The count, read once per process; an unusable `FMNIST_THREADS` counts as unset here
     /// (`checkEnvironment` turns it into an error first in the command-line tool).
     public static let count: Int = (try? fromEnvironment()) ?? available
-
-    /// The threads that work started on the calling thread may spread over (`parallelFor`,
-    /// `shareOut`, the CPU backend's products): `count`, or fewer inside `limited(to:_:)`.
-    public static var current: Int {
-        let width = Int(fmnist_thread_width())
-        return width > 0 ? width : count
-    }
-
-    /// Runs `body` with `current` at most `threads` (at least 1) on the calling thread, e.g. for two
-    /// jobs run side by side on a share of the cores each instead of both on every core (the
-    /// study's lanes); results do not depend on it, only the time does. Work that `body` hands to
-    /// other threads itself takes `count` there. (The cap lives in C thread-local storage,
-    /// `thread_width.h`: a POSIX thread-specific key, tried first, read back a pointer nobody here
-    /// stored in the packaged release test bundle beside PoCL.)
-    public static func limited<T>(to threads: Int, _ body: () throws -> T) rethrows -> T {
-        let previous = fmnist_thread_width()
-        fmnist_set_thread_width(Int32(max(1, min(threads, current))))
-        defer { fmnist_set_thread_width(previous) }
-        return try body()
-    }
 
     /// Throws one line naming `FMNIST_THREADS` and its value when it is set but not a whole number
     /// from 1 to 1024.
