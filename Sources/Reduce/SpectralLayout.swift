@@ -13,12 +13,14 @@ import Foundation
 /// `maxIterations` (100). umap-learn asks ARPACK for a loose 1e-4 tolerance too: the layout only
 /// seeds the SGD. On the 70,000 raw images, 100 iterations (1.8 s) and 300 (7.2 s) end in the
 /// same quality (trustworthiness 0.9855 / 0.9847, K-means NMI 0.627 / 0.629).
-/// Nil when the graph is not connected (several zero eigenvalues make the vectors meaningless;
-/// `ComponentLayout` lays out each component) or has `dims + 5` points or fewer.
+/// The graph must be connected — several zero eigenvalues would make the vectors meaningless — and
+/// the callers know it already (`UMAP.fit` counts the components, `ComponentLayout` passes one
+/// component); nil when it has `dims + 5` points or fewer.
 enum SpectralLayout {
     static func compute(_ set: FuzzySimplicialSet, dims: Int, seed: UInt64, maxIterations: Int = 100) throws -> [Float]? {
         let n = set.count
-        guard n > dims + 5, ComponentLayout.components(set).count == 1 else { return nil }
+        assert(ComponentLayout.components(set).count <= 1, "SpectralLayout: a graph of several components")
+        guard n > dims + 5 else { return nil }
         var degree = [Double](repeating: 0, count: n)
         for i in 0 ..< n { for e in set.rowStart[i] ..< set.rowStart[i + 1] { degree[i] += Double(set.weights[e]) } }
         guard degree.allSatisfy({ $0 > 0 }) else { return nil }

@@ -14,10 +14,9 @@ import Foundation
 /// - `sequential`: umap-learn's order on one core — edges in row order, each step reading the
 ///   current positions and moving both ends ("move_other"); the same layout quality as umap-learn
 ///   (its parallel mode races on shared positions instead).
-/// - `blocked` (`auto`'s choice on the CPU): the same order
-///   within blocks of rows (`blockBounds`, nearby points renumbered together by the caller), the
-///   blocks across the cores, each reading the others' points as the epoch began; as converged as
-///   `sequential` (`blockedEpoch`).
+/// - `blocked` (`auto`'s choice on the CPU): the same order within blocks of rows (`blockBounds`,
+///   nearby points renumbered together by the caller), the blocks across the cores, each reading
+///   the others' points as the epoch began; as converged as `sequential` (`blockedEpoch`).
 /// - synchronous: each point's updates applied by one worker, in edge order, reading the other
 ///   points as they were when the epoch began (a Jacobi sweep across the cores); each edge is
 ///   stored in both directions, so each end moves itself, with the attraction doubled to keep

@@ -153,10 +153,10 @@ final class UMAPTests: XCTestCase {
         XCTAssertEqual(UMAP.Updates.sequential.resolved(backend: CPUBackend(), dims: 2, densityLambda: 0), .sequential)
     }
 
-    /// Renumbering a fuzzy set moves every entry with its points: row `r` of the copy holds row
-    /// `order[r]`'s weights and distances, its columns renumbered and ascending; a subset keeps the
-    /// entries between its points.
-    func testRenumberedSetKeepsEveryEntry() throws {
+    /// Selecting every point in another order (a renumbering) moves every entry with its points:
+    /// row `r` of the copy holds row `order[r]`'s weights and distances, its columns renumbered and
+    /// ascending; a subset keeps the entries between its points.
+    func testSelectingKeepsEveryEntry() throws {
         let (x, n, d) = try ReduceFixtures.points()
         let graph = try CPUBackend().kNearestNeighbours(x, rows: n, dim: d, k: 8)
         let set = FuzzySimplicialSet(graph: graph)
