@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sourced by the scripts in this folder on the GPU machine: unpacks what pack.sh built into
 # /tmp/fmnist-device, puts its libraries on LD_LIBRARY_PATH and registers NVIDIA's OpenCL driver
-# with the ICD loader. Sets $work (the unpacked tree) and $out ($OUT, or ./out). The bundle is
+# with the ICD loader. Sets $work (the unpacked tree) and $out ($OUT, or ./out), and FMNIST_DATA
+# from the data pack.sh --with-data carried. The bundle is
 # unpacked once per bundle (a stamp of its size and time), so scripts run one after another share it.
 # FMNIST_DEVICE_TREE names an unpacked tree to use instead (pack.sh --check runs the scripts so).
 out=${OUT:-$PWD/out}; mkdir -p "$out"
@@ -20,4 +21,22 @@ mkdir -p "$work/vendors"
 cp /etc/OpenCL/vendors/*.icd "$work/vendors/" 2>/dev/null || true
 if [ -n "$nv" ] && ! grep -qs nvidia "$work"/vendors/*.icd; then echo "$nv" > "$work/vendors/nvidia.icd"; fi
 export OCL_ICD_VENDORS="$work/vendors"
+# The data pack.sh --with-data carried (image files as xz): the four .gz files the tool and the
+# PyTorch scripts read, written once per machine outside the tree (a later call re-sends .device and
+# would drop anything made inside it). FMNIST_DATA, when set, wins; the test bundle's CLI tests read
+# it too.
+if [ -z "${FMNIST_DATA:-}" ] && ls .device/data/*.xz > /dev/null 2>&1; then
+  data=/tmp/fmnist-data
+  if [ ! -s "$data/t10k-images-idx3-ubyte.gz" ]; then
+    mkdir -p "$data" && cp .device/data/*.gz "$data/"
+    for xz in .device/data/*.xz; do
+      python3 -c 'import gzip, lzma, shutil, sys
+with lzma.open(sys.argv[1]) as i, gzip.open(sys.argv[2] + ".partial", "wb", compresslevel=1) as o: shutil.copyfileobj(i, o)' \
+        "$xz" "$data/$(basename "$xz" .xz).gz" && mv "$data/$(basename "$xz" .xz).gz.partial" "$data/$(basename "$xz" .xz).gz"
+    done
+  fi
+  export FMNIST_DATA=$data
+elif [ -z "${FMNIST_DATA:-}" ] && [ -d .device/data ]; then
+  export FMNIST_DATA=$PWD/.device/data
+fi
 echo "ICD vendors: $(cat "$work"/vendors/*.icd 2>/dev/null | tr '\n' ' ')"
