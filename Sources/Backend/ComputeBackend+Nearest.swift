@@ -1,8 +1,8 @@
 /// Nearest-row search in bounded memory, built from the distance and argmin ops.
 extension ComputeBackend {
     /// Rows of the distance block processed at once so that it holds at most `budgetBytes`
-    /// (`[chunk, yRows]` floats), at least one row, at most `rows`.
-    public static func nearestChunkRows(rows: Int, yRows: Int, budgetBytes: Int = 64 << 20) -> Int {
+    /// (`[chunk, yRows]` floats; default `DistanceBlocks.bytes`), at least one row, at most `rows`.
+    public static func nearestChunkRows(rows: Int, yRows: Int, budgetBytes: Int = DistanceBlocks.bytes) -> Int {
         max(1, min(rows, budgetBytes / max(1, yRows * MemoryLayout<Float>.stride)))
     }
 
@@ -11,7 +11,7 @@ extension ComputeBackend {
     /// distance (in `minima`).
     ///
     /// Memory beyond the inputs and outputs: the two norm vectors and one `[chunkRows, yRows]`
-    /// distance block (default: 64 MiB worth of rows), whatever `rows` is. Callers that search the
+    /// distance block (default: `DistanceBlocks.bytes` worth of rows), whatever `rows` is. Callers that search the
     /// same `x` repeatedly (K-means) pass its row norms in `xNorms` so they are computed once.
     public func nearestRows(x: Buffer, rows: Int, y: Buffer, yRows: Int, dim: Int,
                             indices: Buffer, minima: Buffer, chunkRows: Int? = nil, xNorms knownNorms: Buffer? = nil) throws {
@@ -79,7 +79,7 @@ extension ComputeBackend {
     /// distances in `x`. That trades exactness (the result's recall) for a search `dim / searchDim`
     /// times cheaper. `progress(rows done, rows)` follows the blocks.
     public func kNearestNeighbours(_ x: [Float], rows n: Int, dim d: Int, k: Int, excludeSelf: Bool = false, extra: Int = 8,
-                                   searchSpace: (values: [Float], dim: Int)? = nil, budgetBytes: Int = 64 << 20,
+                                   searchSpace: (values: [Float], dim: Int)? = nil, budgetBytes: Int = DistanceBlocks.bytes,
                                    progress: (Int, Int) -> Void = { _, _ in }) throws -> NeighbourGraph {
         precondition(x.count == n * d, "kNearestNeighbours: \(x.count) values for \(n) x \(d)")
         let wanted = k + (excludeSelf ? 1 : 0)
@@ -94,7 +94,7 @@ extension ComputeBackend {
 
     /// `[rows, count]` row indices of each row's `count` nearest rows by float32 squared distance,
     /// from backend distance blocks and the device top-k.
-    public func candidateNeighbours(_ x: [Float], rows n: Int, dim d: Int, count candidates: Int, budgetBytes: Int = 64 << 20,
+    public func candidateNeighbours(_ x: [Float], rows n: Int, dim d: Int, count candidates: Int, budgetBytes: Int = DistanceBlocks.bytes,
                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> [Int32] {
         let points = try makeBuffer(x)
         let norms = try makeBuffer(count: n)

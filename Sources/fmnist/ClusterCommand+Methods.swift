@@ -35,6 +35,7 @@ extension ClusterCommand {
             progress.finish()
             var report = try finish(result.labels, points)
             (report.minSamples, report.minClusterSize) = (c.minSamples ?? c.minClusterSize, c.minClusterSize)
+            report.phases = result.phaseSeconds.map { Report.Phase(phase: $0.phase, seconds: $0.seconds) }
             return report
         case .optics:
             var c = OPTICS.Configuration()

@@ -177,7 +177,11 @@ struct ClusterCommand: ParsableCommand {
         var eps: Double?, minSamples: Int?, minClusterSize: Int?, corePoints: Int?
         var logLikelihood: Double?, bic: Double?, aic: Double?, converged: Bool?
         var distanceThreshold: Double?, linkageFile: String?
+        /// Seconds of each step where the method reports them (HDBSCAN), in order.
+        var phases: [Phase]?
         var metrics: ExternalMetrics?
+
+        struct Phase: Codable { var phase: String, seconds: Double }
     }
 
     func run() throws {

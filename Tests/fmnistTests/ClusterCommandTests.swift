@@ -162,6 +162,42 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertGreaterThan(png.width, 100)
     }
 
+    /// `FMNIST_DISTANCE_BLOCK_MB` changes how many rows each distance block holds, never a result:
+    /// HDBSCAN by brute force (core distances and spanning tree from blocks; Borůvka's device rounds
+    /// on OpenCL) on 1,500 PCA-5 points gives the same labels with 1 MiB blocks (174 rows) as with the
+    /// default (all rows in one block), and its JSON times the three phases. A bad value is one line.
+    func testDistanceBlockSizeNeverChangesALabel() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-blocks-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pca = try FmnistProcess.run(["embed", "--method", "pca", "--dims", "5", "--split", "test", "--limit", "1500", "--quiet",
+                                         "--backend", "cpu", "--out", "\(dir)/pca.npy"])
+        XCTAssertEqual(pca.status, 0, pca.stderr)
+        let backends = ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" ? ["cpu", "opencl"] : ["cpu"]
+        for backend in backends {
+            var labels: [[Int64]] = []
+            for megabytes in ["", "1"] {
+                let outcome = try FmnistProcess.run(["cluster", "--method", "hdbscan", "--min-cluster-size", "20", "--neighbour-search",
+                                                     "brute", "--input", "\(dir)/pca.npy", "--out", "\(dir)/l.npy", "--json",
+                                                     "--backend", backend], environment: ["FMNIST_DISTANCE_BLOCK_MB": megabytes])
+                XCTAssertEqual(outcome.status, 0, "\(backend), \(megabytes) MiB: \(outcome.stderr)")
+                let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+                let phases = try XCTUnwrap(report["phases"] as? [[String: Any]], "\(backend)")
+                XCTAssertEqual(phases.compactMap { $0["phase"] as? String }, ["core distances", "spanning tree", "condensed tree"])
+                let seconds = phases.compactMap { $0["seconds"] as? Double }
+                XCTAssertEqual(seconds.count, 3)
+                XCTAssertLessThanOrEqual(seconds.reduce(0, +), try XCTUnwrap(report["seconds"] as? Double) + 1e-6)
+                labels.append(try XCTUnwrap(NPYArray.read("\(dir)/l.npy").integers))
+            }
+            XCTAssertEqual(labels[0], labels[1], "\(backend): labels differ with 1 MiB distance blocks")
+            XCTAssertGreaterThan(Set(labels[0]).count, 2, "\(backend): HDBSCAN found no clusters to compare")
+        }
+        for bad in ["0", "big", "-4", "70000"] {
+            assertOneErrorLine(try FmnistProcess.run(["devices"], environment: ["FMNIST_DISTANCE_BLOCK_MB": bad]),
+                               containing: "FMNIST_DISTANCE_BLOCK_MB='\(bad)' must be a whole number of MiB from 1 to 65536", bad)
+        }
+    }
+
     func testBadClusterInputs() throws {
         let floats = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-f-\(getpid()).npy").path
         try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)

@@ -3,6 +3,10 @@
 layers` (batch 256), forward and backward (input and weight gradients), on the CPU with one thread
 per core and on CUDA when present, and prints them beside fmnist's numbers from a bench JSON file.
 
+Also times square float32 products (torch.matmul; on CUDA cuBLAS with TF32 off, so the same
+arithmetic as fmnist's SGEMM) at the `gemm NxNxN` sizes the bench JSON holds, and prints fmnist's
+rate as a share of PyTorch's (issue 14's "OpenCL SGEMM >= 60 % of cuBLAS").
+
 Usage: layers.py FMNIST_BENCH.json [--batch 256] [--repeats 20] [--out torch.json]
 Ratios are fmnist time / PyTorch time on the same machine (below 1: fmnist is faster).
 """
@@ -63,6 +67,31 @@ def time_layers(device, batch, repeats):
     return rows
 
 
+def time_products(device, sizes, repeats):
+    """Median ms of an n x n x n float32 product per size (cuBLAS with TF32 off on CUDA)."""
+    sync = torch.cuda.synchronize if device == "cuda" else (lambda: None)
+    torch.backends.cuda.matmul.allow_tf32 = False
+    rows = []
+    for n in sizes:
+        a = torch.randn(n, n, device=device)
+        b = torch.randn(n, n, device=device)
+        rows.append({"op": "gemm", "shape": f"{n}x{n}x{n}", "device": device,
+                     "medianMs": median_ms(lambda: torch.matmul(a, b), repeats, sync)})
+    return rows
+
+
+def print_products(rows, fm, devices):
+    print("square float32 products: ms, and fmnist's rate as a share of PyTorch's (cuBLAS, TF32 off, on CUDA)")
+    for r in rows:
+        n = int(r["shape"].split("x")[0])
+        f = fm.get(("gemm", r["shape"], "opencl" if r["device"] == "cuda" else "cpu"))
+        if f is None:
+            continue
+        tflops = lambda ms: 2 * n ** 3 / ms / 1e9
+        print(f"gemm {r['shape']:<16} {r['device']:<5} fmnist {f:9.3f} ms ({tflops(f):6.1f} TFLOP/s)  "
+              f"torch {r['medianMs']:9.3f} ms ({tflops(r['medianMs']):6.1f} TFLOP/s)  share {r['medianMs'] / f:6.1%}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("bench_json")
@@ -72,12 +101,16 @@ def main():
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    rows = []
+    fm = {(r["op"], r["shape"], r["backend"]): r["medianMs"] for r in json.load(open(args.bench_json))["rows"]}
+    sizes = sorted({int(shape.split("x")[0]) for op, shape, _ in fm
+                    if op == "gemm" and len(set(shape.split("x"))) == 1 and shape.split("x")[0].isdigit()})
+    rows, products = [], []
     for device in devices:
         rows += time_layers(device, args.batch, args.repeats)
+        products += time_products(device, sizes, args.repeats)
     if args.out:
-        json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows}, open(args.out, "w"), indent=1)
-    fm = {(r["op"], r["shape"], r["backend"]): r["medianMs"] for r in json.load(open(args.bench_json))["rows"]}
+        json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "rows": rows + products},
+                  open(args.out, "w"), indent=1)
     print(f"PyTorch {torch.__version__}, {torch.get_num_threads()} CPU threads"
           + (f", {torch.cuda.get_device_name()}" if "cuda" in devices else ""))
     header = f"{'op':<11}{'shape':<24}{'fmnist cpu':>11}{'torch cpu':>10}{'ratio':>7}"
@@ -104,6 +137,7 @@ def main():
         f, t = totals[device]
         if t > 0:
             print(f"autoencoder's four layers, forward + backward, {device}: fmnist {f:.2f} ms, torch {t:.2f} ms, ratio {f / t:.2f}")
+    print_products(products, fm, devices)
 
 
 if __name__ == "__main__":

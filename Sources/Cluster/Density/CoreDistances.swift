@@ -25,7 +25,7 @@ enum CoreDistances {
         try backend.rowSquaredNorms(points, offset: 0, rows: n, cols: d, into: norms, outOffset: 0)
         let hostNorms = try backend.floats(norms)
         let largestNorm = Double(hostNorms.max() ?? 0)
-        let block = max(1, min(n, blockRows ?? (64 << 20) / (4 * n)))
+        let block = blockRows.map { max(1, min(n, $0)) } ?? B.nearestChunkRows(rows: n, yRows: n)
         let distances = try backend.makeBuffer(count: block * n)
         let indices = try backend.makeBuffer(count: n * count), values = try backend.makeBuffer(count: n * count)
         for start in stride(from: 0, to: n, by: block) {

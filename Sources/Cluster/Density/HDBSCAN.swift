@@ -31,6 +31,9 @@ public enum HDBSCAN {
         /// The single-linkage tree of mutual reachability.
         public var tree: LinkageTree
         public var condensed: CondensedTree
+        /// Wall-clock seconds of each step, in order: "core distances", "spanning tree" and
+        /// "condensed tree" (the linkage tree, its condensation, excess of mass and the labels).
+        public var phaseSeconds: [(phase: String, seconds: Double)] = []
     }
 
     public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
@@ -42,12 +45,27 @@ public enum HDBSCAN {
         guard n >= 2 else { throw BackendError.invalidArgument("HDBSCAN needs at least 2 points, got \(n)") }
         guard minSamples <= n else { throw BackendError.invalidArgument("--min-samples \(minSamples) is larger than the number of points (\(n))") }
         try requireFinite(x, dim: d, method: "HDBSCAN")
-        let core = try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: c.index)
-        let edges = try MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, backend: backend, progress: progress)
-        let tree = LinkageTree(points: n, unorderedMerges: edges, sourceLeft: true)
-        let condensed = CondensedTree(tree, minClusterSize: c.minClusterSize)
-        let labels = condensed.labels(selected: condensed.excessOfMass())
-        return Result(labels: labels, coreDistances: core, tree: tree, condensed: condensed)
+        var phases: [(phase: String, seconds: Double)] = []
+        func timed<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+            let start = ContinuousClock.now
+            defer {
+                let elapsed = (ContinuousClock.now - start).components
+                phases.append((phase, Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18))
+            }
+            return try body()
+        }
+        let core = try timed("core distances") {
+            try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: c.index)
+        }
+        let edges = try timed("spanning tree") {
+            try MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, backend: backend, progress: progress)
+        }
+        let (tree, condensed, labels) = timed("condensed tree") {
+            let tree = LinkageTree(points: n, unorderedMerges: edges, sourceLeft: true)
+            let condensed = CondensedTree(tree, minClusterSize: c.minClusterSize)
+            return (tree, condensed, condensed.labels(selected: condensed.excessOfMass()))
+        }
+        return Result(labels: labels, coreDistances: core, tree: tree, condensed: condensed, phaseSeconds: phases)
     }
 }
 
