@@ -21,11 +21,5 @@ public enum DistanceBlocks {
     /// whole number from 1 to 65,536.
     public static func checkEnvironment() throws { _ = try fromEnvironment() }
 
-    static func fromEnvironment() throws -> Int? {
-        guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else { return nil }
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), (1 ... 65536).contains(value) else {
-            throw BackendError.invalidArgument("\(variable)='\(text)' must be a whole number of MiB from 1 to 65536")
-        }
-        return value << 20
-    }
+    static func fromEnvironment() throws -> Int? { try EnvironmentNumber.read(variable, in: 1 ... 65536, of: "MiB").map { $0 << 20 } }
 }

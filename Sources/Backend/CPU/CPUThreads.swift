@@ -20,13 +20,7 @@ public enum CPUThreads {
     /// from 1 to 1024.
     public static func checkEnvironment() throws { _ = try fromEnvironment() }
 
-    static func fromEnvironment() throws -> Int? {
-        guard let text = ProcessInfo.processInfo.environment[variable], !text.isEmpty else { return nil }
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), (1 ... 1024).contains(value) else {
-            throw BackendError.invalidArgument("\(variable)='\(text)' must be a whole number of threads from 1 to 1024")
-        }
-        return value
-    }
+    static func fromEnvironment() throws -> Int? { try EnvironmentNumber.read(variable, in: 1 ... 1024, of: "threads") }
 
     /// CPUs in the affinity mask, at most the cgroup quota, at least 1.
     static var available: Int {
