@@ -11,8 +11,9 @@ extension ComputeBackend {
     /// distance (in `minima`).
     ///
     /// Memory beyond the inputs and outputs: the two norm vectors and one `[chunkRows, yRows]`
-    /// distance block (default: `DistanceBlocks.bytes` worth of rows), whatever `rows` is. Callers that search the
-    /// same `x` repeatedly (K-means) pass its row norms in `xNorms` so they are computed once.
+    /// distance block (default: `DistanceBlocks.bytes` worth of rows), whatever `rows` is. Callers
+    /// that search the same `x` repeatedly (K-means) pass its row norms in `xNorms` so they are
+    /// computed once.
     public func nearestRows(x: Buffer, rows: Int, y: Buffer, yRows: Int, dim: Int,
                             indices: Buffer, minima: Buffer, chunkRows: Int? = nil, xNorms knownNorms: Buffer? = nil) throws {
         precondition(x.count >= rows * dim && y.count >= yRows * dim, "nearestRows: x or y smaller than rows*dim")
@@ -94,7 +95,8 @@ extension ComputeBackend {
 
     /// `[rows, count]` row indices of each row's `count` nearest rows by float32 squared distance,
     /// from backend distance blocks and the device top-k.
-    public func candidateNeighbours(_ x: [Float], rows n: Int, dim d: Int, count candidates: Int, budgetBytes: Int = DistanceBlocks.bytes,
+    public func candidateNeighbours(_ x: [Float], rows n: Int, dim d: Int, count candidates: Int,
+                                    budgetBytes: Int = DistanceBlocks.bytes,
                                     progress: (Int, Int) -> Void = { _, _ in }) throws -> [Int32] {
         let points = try makeBuffer(x)
         let norms = try makeBuffer(count: n)

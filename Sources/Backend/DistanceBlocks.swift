@@ -21,5 +21,7 @@ public enum DistanceBlocks {
     /// whole number from 1 to 65,536.
     public static func checkEnvironment() throws { _ = try fromEnvironment() }
 
-    static func fromEnvironment() throws -> Int? { try EnvironmentNumber.read(variable, in: 1 ... 65536, of: "MiB").map { $0 << 20 } }
+    static func fromEnvironment() throws -> Int? {
+        try EnvironmentNumber.read(variable, in: 1 ... 65536, of: "MiB").map { $0 << 20 }
+    }
 }

@@ -163,8 +163,8 @@ final class ClusterCommandTests: XCTestCase {
     }
 
     /// `FMNIST_DISTANCE_BLOCK_MB` changes how many rows each distance block holds, never a result:
-    /// HDBSCAN by brute force (core distances and spanning tree from blocks; Borůvka's device rounds
-    /// on OpenCL) on 1,500 PCA-5 points gives the same labels with 1 MiB blocks (174 rows) as with the
+    /// HDBSCAN by brute force (its core distances from blocks on both backends, Borůvka's rounds too on
+    /// OpenCL) on 1,500 PCA-5 points gives the same labels with 1 MiB blocks (174 rows) as with the
     /// default (all rows in one block), and its JSON times the three phases. A bad value is one line.
     func testDistanceBlockSizeNeverChangesALabel() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-blocks-\(getpid())").path
