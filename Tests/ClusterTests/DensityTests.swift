@@ -46,6 +46,24 @@ final class DensityTests: XCTestCase {
         }
     }
 
+    /// HDBSCAN's `auto` search on a GPU: the host's k-d tree at up to 16 features with at least 8 host
+    /// threads (where it measured faster than the device route), the device otherwise; an asked-for
+    /// search and the CPU backend's choice are left alone.
+    func testHDBSCANSearchOnAGPU() throws {
+        let gpu = ClusterFixtures.backends().first { $0.runsOnGPU }
+        func search(_ backend: some ComputeBackend, _ index: NeighbourIndex, dim: Int, threads: Int) -> NeighbourIndex {
+            HDBSCAN.neighbourSearch(index, dim: dim, backend: backend, threads: threads)
+        }
+        XCTAssertEqual(search(CPUBackend(), .auto, dim: 10, threads: 16), .auto)
+        guard let gpu else { throw XCTSkip("no backend with GPU kernels (needs OpenCL)") }
+        XCTAssertEqual(search(gpu, .auto, dim: 10, threads: 16), .kdTree)
+        XCTAssertEqual(search(gpu, .auto, dim: 16, threads: 8), .kdTree)
+        XCTAssertEqual(search(gpu, .auto, dim: 17, threads: 16), .auto)
+        XCTAssertEqual(search(gpu, .auto, dim: 10, threads: 7), .auto)
+        XCTAssertEqual(search(gpu, .bruteForce, dim: 10, threads: 16), .bruteForce)
+        XCTAssertEqual(search(gpu, .kdTree, dim: 40, threads: 2), .kdTree)
+    }
+
     /// scikit-learn's `OPTICS(min_samples=8)`: the same ordering, reachability and labels, on every
     /// backend and route.
     func testOPTICSMatchesScikitLearn() throws {

@@ -4,7 +4,8 @@ import Backend
 /// (Euclidean, alpha 1, excess-of-mass selection, no single cluster, epsilon 0):
 ///
 /// 1. core distance of each point: distance to its `minSamples`-th nearest point, itself counted
-///    (`CoreDistances`: a k-d tree at few features on the CPU, backend distance blocks otherwise);
+///    (`CoreDistances`: a k-d tree at few features on the CPU, and on a GPU with enough host threads
+///    (`neighbourSearch`), backend distance blocks otherwise);
 /// 2. minimum spanning tree of the mutual reachability `max(d(a, b), core_a, core_b)` (Prim from
 ///    the coordinates, O(n) memory; over a k-d tree at few features, same edges; on a device,
 ///    Borůvka with each round's search there), sorted into a single-linkage tree;
@@ -54,11 +55,12 @@ public enum HDBSCAN {
             }
             return try body()
         }
+        let index = neighbourSearch(c.index, dim: d, backend: backend)
         let core = try timed("core distances") {
-            try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: c.index)
+            try CoreDistances.compute(x, rows: n, dim: d, k: minSamples, backend: backend, index: index)
         }
         let edges = try timed("spanning tree") {
-            try MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: c.index, backend: backend, progress: progress)
+            try MinimumSpanningTree.edges(x, rows: n, dim: d, coreDistances: core, index: index, backend: backend, progress: progress)
         }
         let (tree, condensed, labels) = timed("condensed tree") {
             let tree = LinkageTree(points: n, unorderedMerges: edges, sourceLeft: true)
@@ -66,6 +68,28 @@ public enum HDBSCAN {
             return (tree, condensed, condensed.labels(selected: condensed.excessOfMass()))
         }
         return Result(labels: labels, coreDistances: core, tree: tree, condensed: condensed, phaseSeconds: phases)
+    }
+}
+
+extension HDBSCAN {
+    /// Most features at which `auto` runs HDBSCAN's neighbour work on the host's k-d tree even on a GPU.
+    public static let hostTreeMaxDimensionsOnGPU = 16
+    /// Fewest host threads (`CPUThreads.count`) for that.
+    public static let hostTreeMinThreadsOnGPU = 8
+
+    /// The neighbour search HDBSCAN runs for `index`: as asked, except that `auto` on a GPU takes the
+    /// host's k-d tree (core distances and Borůvka's spanning tree, as on the CPU backend) at up to
+    /// `hostTreeMaxDimensionsOnGPU` features when the host has at least `hostTreeMinThreadsOnGPU`
+    /// threads. Measured on an H200 machine with 16 cores (`benchmarks/results/2026-11-30-h200`),
+    /// 70,000 points, min-cluster-size 200: the device route (top-k core distances and Borůvka rounds
+    /// over distance blocks) took 2.96 s on PCA-10 and 2.85 s on 10-D codes, the k-d tree on the CPU
+    /// backend 1.39 s and 2.03 s. The tree's time grows with the features (2 cores: 3.9, 6.2 and 9.2 s
+    /// at 10, 16 and 24) and falls with the threads (2.8x from 2 to 16 cores at 10), so at 16 features
+    /// and 8 threads it is about even with the device; `--neighbour-search brute` keeps the device route.
+    static func neighbourSearch<B: ComputeBackend>(_ index: NeighbourIndex, dim d: Int, backend: B,
+                                                   threads: Int = CPUThreads.count) -> NeighbourIndex {
+        guard index == .auto, backend.runsOnGPU, d <= hostTreeMaxDimensionsOnGPU, threads >= hostTreeMinThreadsOnGPU else { return index }
+        return .kdTree
     }
 }
 
