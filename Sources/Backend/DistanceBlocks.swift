@@ -5,7 +5,7 @@ import Foundation
 /// (K-means' assignment), HDBSCAN's core distances and its device Borůvka rounds. Each block is one
 /// GEMM and one row-wise reduction, so the block's rows are the work-groups a GPU has to fill.
 ///
-/// Default 64 MiB (239 rows of a 70,000-point block); `FMNIST_DISTANCE_BLOCK_MB=N` (1 to 65,536)
+/// Default 64 MiB (239 rows of a 70,000-point block); `FMNIST_DISTANCE_BLOCK_MB=N` (1 to 4,096)
 /// sets another size, e.g. to time larger blocks on a GPU. Results never depend on it: every row's
 /// answer comes from its own row of the block.
 public enum DistanceBlocks {
@@ -18,10 +18,10 @@ public enum DistanceBlocks {
     public static let bytes: Int = (try? fromEnvironment()) ?? defaultBytes
 
     /// Throws one line naming `FMNIST_DISTANCE_BLOCK_MB` and its value when it is set but not a
-    /// whole number from 1 to 65,536.
+    /// whole number from 1 to 4,096 (a block is allocated whole: 4 GiB of host or device memory at most).
     public static func checkEnvironment() throws { _ = try fromEnvironment() }
 
     static func fromEnvironment() throws -> Int? {
-        try EnvironmentNumber.read(variable, in: 1 ... 65536, of: "MiB").map { $0 << 20 }
+        try EnvironmentNumber.read(variable, in: 1 ... 4096, of: "MiB").map { $0 << 20 }
     }
 }
