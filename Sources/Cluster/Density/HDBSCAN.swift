@@ -88,8 +88,8 @@ extension HDBSCAN {
     /// and 8 threads it is about even with the device; `--neighbour-search brute` keeps the device route.
     static func neighbourSearch<B: ComputeBackend>(_ index: NeighbourIndex, dim d: Int, backend: B,
                                                    threads: Int = CPUThreads.count) -> NeighbourIndex {
-        guard index == .auto, backend.runsOnGPU, d <= hostTreeMaxDimensionsOnGPU, threads >= hostTreeMinThreadsOnGPU else { return index }
-        return .kdTree
+        let hostTreeWins = d <= hostTreeMaxDimensionsOnGPU && threads >= hostTreeMinThreadsOnGPU
+        return index == .auto && backend.runsOnGPU && hostTreeWins ? .kdTree : index
     }
 }
 
