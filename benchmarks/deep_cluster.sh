@@ -19,6 +19,7 @@
 #   PIPELINES=contrastive TEMPERATURE=0.1 TAG=-t01 CONTRASTIVE_ROWS="n2d scan" bash benchmarks/deep_cluster.sh
 #   PIPELINES=contrastive CONTRASTIVE_BATCH=512 CONTRASTIVE_LR=2e-3 TAG=-b512 CONTRASTIVE_ROWS="n2d scan" \
 #     bash benchmarks/deep_cluster.sh                                      # SimCLR's linear lr scaling with the batch
+#   PIPELINES=contrastive CROP_AREA=0.08 TAG=-crop008 CONTRASTIVE_ROWS="n2d scan" bash benchmarks/deep_cluster.sh
 #
 # The hyper-parameters are fixed in advance (README, "Deep clustering"): none is chosen by a score.
 set -euo pipefail
@@ -37,6 +38,7 @@ CONTRASTIVE_ARCH=${CONTRASTIVE_ARCH:-simclr}    # or simclr-cnn
 TEMPERATURE=${TEMPERATURE:-}                    # NT-Xent temperature (empty: fmnist's default, 0.5)
 CONTRASTIVE_BATCH=${CONTRASTIVE_BATCH:-}        # images per batch (empty: fmnist's default, 256)
 CONTRASTIVE_LR=${CONTRASTIVE_LR:-}              # Adam learning rate (empty: fmnist's default, 1e-3)
+CROP_AREA=${CROP_AREA:-}                        # smallest crop area of SimCLR's views (empty: fmnist's default, 0.2)
 CONTRASTIVE_ROWS=${CONTRASTIVE_ROWS:-"n2d scan scan-network scan-selflabel"}
 mkdir -p "$OUT" "$MODELS"
 for s in $SEEDS; do
@@ -63,7 +65,7 @@ for s in $SEEDS; do
     rm -f "$encoder" "$encoder.state"
     "$FMNIST" train contrastive --arch "$CONTRASTIVE_ARCH" --images all --val-fraction 0 --epochs "$CONTRASTIVE_EPOCHS" \
       ${TEMPERATURE:+--temperature "$TEMPERATURE"} ${CONTRASTIVE_BATCH:+--batch "$CONTRASTIVE_BATCH"} \
-      ${CONTRASTIVE_LR:+--lr "$CONTRASTIVE_LR"} --seed "$s" --out "$encoder" --json --quiet \
+      ${CONTRASTIVE_LR:+--lr "$CONTRASTIVE_LR"} ${CROP_AREA:+--crop-area "$CROP_AREA"} --seed "$s" --out "$encoder" --json --quiet \
       > "$OUT/pretrain-$name-seed$s.json"
   fi
   for row in $CONTRASTIVE_ROWS; do

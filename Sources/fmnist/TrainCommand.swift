@@ -28,6 +28,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Contrastive: NT-Xent temperature (default: 0.5).")
     var temperature: Float?
 
+    @Option(help: ArgumentHelp("Contrastive: the smallest area of a view's random crop, as a fraction of the image (default: 0.2, "
+        + "SCAN's SimCLR setting for 32-pixel images; SimCLR's own: 0.08)."))
+    var cropArea: Double?
+
     @Option(help: "Dropout after the classifier's fc1, training only (default: 0.25, also with --init).")
     var dropout: Float?
 
@@ -59,6 +63,7 @@ struct TrainCommand: ParsableCommand {
     /// CNN reaches 0.9103 test accuracy with 10 constant-rate epochs, 0.9196 with 20 cosine ones.
     var epochs: Int { epochsOption ?? (task == .autoencoder ? 10 : 20) }
     var temperatureValue: Float { temperature ?? TrainingSettings().temperature }
+    var cropAreaValue: Double { cropArea ?? TrainingSettings().views.minimumArea }
     var schedule: String { lrSchedule ?? (task == .autoencoder ? "constant" : "cosine") }
 
     enum Images: String, ExpressibleByArgument, CaseIterable { case train, all }
@@ -104,7 +109,7 @@ struct TrainCommand: ParsableCommand {
     var trajectorySettings: [(flag: String, value: String)] {
         [("--batch", "\(batch)"), ("--lr", "\(lr)"), ("--lr-schedule", schedule), ("--seed", "\(data.seed)"),
          ("--shift", "\(shift)"), ("--no-shuffle", noShuffle ? "(given)" : "(not given)")]
-            + (task == .contrastive ? [("--temperature", "\(temperatureValue)")] : [])
+            + (task == .contrastive ? [("--temperature", "\(temperatureValue)"), ("--crop-area", "\(cropAreaValue)")] : [])
     }
 
     func validate() throws {
@@ -131,6 +136,10 @@ struct TrainCommand: ParsableCommand {
         if let temperature {
             guard task == .contrastive else { throw ValidationError("--temperature applies to `train contrastive` only") }
             guard temperature > 0, temperature.isFinite else { throw ValidationError("--temperature \(temperature) must be positive") }
+        }
+        if let cropArea {
+            guard task == .contrastive else { throw ValidationError("--crop-area applies to `train contrastive` only") }
+            guard cropArea > 0, cropArea <= 1 else { throw ValidationError("--crop-area \(cropArea) must be in (0, 1]") }
         }
         if images == .all && task == .classifier {
             throw ValidationError("--images all is for autoencoders and contrastive encoders: a classifier would train on the test labels")
@@ -184,6 +193,7 @@ struct TrainCommand: ParsableCommand {
         settings.epochs = epochs
         settings.shiftPixels = shift
         settings.temperature = temperatureValue
+        settings.views.minimumArea = cropAreaValue
         let network: Network<B>
         var origin = ""
         if resume {

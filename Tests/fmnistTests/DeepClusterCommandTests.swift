@@ -173,6 +173,10 @@ final class DeepClusterCommandTests: XCTestCase {
             (["train", "contrastive", "--shift", "2", "--out", "\(dir)/c.safetensors"], "--shift does not apply to contrastive training"),
             (["train", "autoencoder", "--temperature", "0.5", "--out", "\(dir)/c.safetensors"], "--temperature applies to `train contrastive` only"),
             (["train", "contrastive", "--temperature", "0", "--out", "\(dir)/c.safetensors"], "--temperature 0.0 must be positive"),
+            (["train", "autoencoder", "--crop-area", "0.1", "--out", "\(dir)/c.safetensors"], "--crop-area applies to `train contrastive` only"),
+            (["train", "contrastive", "--crop-area", "0", "--out", "\(dir)/c.safetensors"], "--crop-area 0.0 must be in (0, 1]"),
+            (["train", "contrastive", "--crop-area", "1.5", "--out", "\(dir)/c.safetensors"], "--crop-area 1.5 must be in (0, 1]"),
+            (["train", "contrastive", "--crop-area", "nan", "--out", "\(dir)/c.safetensors"], "--crop-area nan must be in (0, 1]"),
             (["train", "contrastive", "--arch", "cnn", "--out", "\(dir)/c.safetensors"], "--arch cnn does not fit `train contrastive`"),
         ]
         for (arguments, message) in cases {

@@ -47,6 +47,11 @@ final class ModelCommandTests: XCTestCase {
         let forgotten = try run(["train", task, "--limit", "600", "--quiet", "--epochs", "3", "--resume", "--out", resumed])
         assertOneErrorLine(forgotten, containing: "the run used --batch 100 --seed 4; this command asks for --batch 256 --seed 0 — resume with "
                            + "the run's settings", "resume with other settings")
+        if task == "contrastive" {
+            // The views' crops shape the run too (the run recorded the default, 0.2).
+            let otherCrops = try run(common + ["--epochs", "3", "--resume", "--crop-area", "0.08", "--out", resumed])
+            assertOneErrorLine(otherCrops, containing: "the run used --crop-area 0.2; this command asks for --crop-area 0.08", "other crops")
+        }
     }
 
     /// `--patience` stops when the monitored loss stops improving, says which loss it watched (the
