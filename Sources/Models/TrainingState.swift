@@ -50,9 +50,12 @@ public struct TrainingState {
     /// Reads the state beside `checkpoint` and restores the trainer's optimizer from it; `images` (when
     /// not empty) must be what the state recorded, if it recorded anything, and so must each of
     /// `settings` the state recorded (one error line naming every setting that differs, with the
-    /// run's values to type).
+    /// run's values to type). `predating`: settings added after some states were written, with the
+    /// value every such run had; a state that recorded settings but not one of these counts as having
+    /// recorded that value.
     public static func restore<B>(_ trainer: Trainer<B>, checkpoint: String, images: String = "",
-                                  settings: [(flag: String, value: String)] = []) throws -> TrainingState {
+                                  settings: [(flag: String, value: String)] = [],
+                                  predating: [(flag: String, value: String)] = []) throws -> TrainingState {
         let path = Self.path(forCheckpoint: checkpoint)
         let file = try Safetensors.read(path)
         let m = file.metadata
@@ -73,6 +76,7 @@ public struct TrainingState {
         }
         let recordedFlags = (m[settingPrefix + "s"] ?? "").split(separator: " ").map(String.init)
         let recordedSettings = recordedFlags.compactMap { flag in m[settingPrefix + flag].map { (flag: flag, value: $0) } }
+            + (recordedFlags.isEmpty ? [] : predating.filter { !recordedFlags.contains($0.flag) })
         let asked = Dictionary(settings.map { ($0.flag, $0.value) }) { $1 }
         let differing = recordedSettings.filter { setting in asked[setting.flag].map { $0 != setting.value } ?? false }
         guard differing.isEmpty else {

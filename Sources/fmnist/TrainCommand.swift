@@ -216,7 +216,10 @@ struct TrainCommand: ParsableCommand {
         var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0, images: imageDraw,
                                   settings: trajectorySettings)
         if resume {
-            state = try TrainingState.restore(trainer, checkpoint: out, images: imageDraw, settings: trajectorySettings)
+            // Runs from before --crop-area existed recorded no crops; they all used the default.
+            let predating = task == .contrastive ? [("--crop-area", "\(TrainingSettings().views.minimumArea)")] : []
+            state = try TrainingState.restore(trainer, checkpoint: out, images: imageDraw, settings: trajectorySettings,
+                                              predating: predating)
             state.images = imageDraw
             state.settings = trajectorySettings
             guard state.epochsDone < epochs else {

@@ -51,6 +51,14 @@ final class ModelCommandTests: XCTestCase {
             // The views' crops shape the run too (the run recorded the default, 0.2).
             let otherCrops = try run(common + ["--epochs", "3", "--resume", "--crop-area", "0.08", "--out", resumed])
             assertOneErrorLine(otherCrops, containing: "the run used --crop-area 0.2; this command asks for --crop-area 0.08", "other crops")
+            // A state written before --crop-area was recorded: its run had the default crops, and says so.
+            var state = try Safetensors.read(resumed + ".state")
+            state.metadata["fmnist.setting--crop-area"] = nil
+            state.metadata["fmnist.settings"] = state.metadata["fmnist.settings"]?.replacingOccurrences(of: " --crop-area", with: "")
+            XCTAssertEqual(state.metadata["fmnist.settings"]?.contains("--crop-area"), false)
+            try state.write(to: resumed + ".state")
+            let olderRun = try run(common + ["--epochs", "3", "--resume", "--crop-area", "0.08", "--out", resumed])
+            assertOneErrorLine(olderRun, containing: "the run used --crop-area 0.2; this command asks for --crop-area 0.08", "an older run's crops")
         }
     }
 
