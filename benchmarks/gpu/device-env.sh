@@ -27,14 +27,14 @@ export OCL_ICD_VENDORS="$work/vendors"
 # it too.
 if [ -z "${FMNIST_DATA:-}" ] && ls .device/data/*.xz > /dev/null 2>&1; then
   data=/tmp/fmnist-data
-  if [ ! -s "$data/t10k-images-idx3-ubyte.gz" ]; then
-    mkdir -p "$data" && cp .device/data/*.gz "$data/"
-    for xz in .device/data/*.xz; do
-      python3 -c 'import gzip, lzma, shutil, sys
-with lzma.open(sys.argv[1]) as i, gzip.open(sys.argv[2] + ".partial", "wb", compresslevel=1) as o: shutil.copyfileobj(i, o)' \
-        "$xz" "$data/$(basename "$xz" .xz).gz" && mv "$data/$(basename "$xz" .xz).gz.partial" "$data/$(basename "$xz" .xz).gz"
-    done
-  fi
+  mkdir -p "$data" && cp .device/data/*.gz "$data/"
+  for xz in .device/data/*.xz; do  # each file once; a .gz appears only complete (written aside, then renamed)
+    gz="$data/$(basename "$xz" .xz).gz"
+    [ -s "$gz" ] && continue
+    python3 -c 'import gzip, lzma, shutil, sys
+with lzma.open(sys.argv[1]) as i, gzip.open(sys.argv[2], "wb", compresslevel=1) as o: shutil.copyfileobj(i, o)' \
+      "$xz" "$gz.partial" && mv "$gz.partial" "$gz"
+  done
   export FMNIST_DATA=$data
 elif [ -z "${FMNIST_DATA:-}" ] && [ -d .device/data ]; then
   export FMNIST_DATA=$PWD/.device/data
