@@ -17,7 +17,9 @@ struct FMNIST: ParsableCommand {
         var command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         do {
-            do { try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment() } catch { throw ValidationError("\(error)") }
+            do {
+                try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment(); try TopKSelection.checkEnvironment()
+            } catch { throw ValidationError("\(error)") }
             try command.run()
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))

@@ -6,14 +6,27 @@ import XCTest
 final class NeighbourParityTests: XCTestCase {
     /// The k smallest per row, ascending, lower column first on ties, NaN never taken, +infinity
     /// taken only to fill k, short rows padded with -1 / +infinity; exact against a plain stable sort.
+    /// On OpenCL, each GPU selection kernel (`FMNIST_TOPK`) is checked at every shape, including the
+    /// gather kernel's fallback (more than its 2,048 local entries tie under its bound).
     func testRowTopKExact() throws {
-        for backend in availableBackends() { try topK(backend) }
+        for backend in availableBackends() {
+            guard let device = backend as? OpenCLBackend else { try topK(backend); continue }
+            let chosen = device.topKSelection
+            defer { device.topKSelection = chosen }
+            for selection in TopKSelection.allCases {
+                device.topKSelection = selection
+                try topK(device, label: "\(device.name) \(selection)")
+            }
+        }
     }
 
-    private func topK<B: ComputeBackend>(_ backend: B) throws {
-        for (rows, cols, k) in [(1, 1, 1), (7, 3, 5), (33, 257, 15), (5, 1000, 90), (3, 4097, 17), (2, 300, 300)] {
+    private func topK<B: ComputeBackend>(_ backend: B, label: String? = nil) throws {
+        let name = label ?? backend.name
+        for (rows, cols, k) in [(1, 1, 1), (7, 3, 5), (33, 257, 15), (5, 1000, 90), (3, 4097, 17), (2, 300, 300), (4, 3000, 208),
+                                (2, 5000, 100)] {
             var d = randomFloats(rows * cols, in: 0 ... 4, seed: UInt64(rows * 11 + cols))
             d = d.map { ($0 * 8).rounded() / 8 } // many ties
+            if cols == 5000 { for i in d.indices where i % 5 != 0 { d[i] = 0 } } // 4,000 ties at the bound: the fallback
             for r in 0 ..< rows where cols > 2 { d[r * cols + (r * 7) % cols] = .nan }
             for r in 0 ..< rows where cols > 20 { for c in stride(from: 3, to: cols, by: 19) { d[r * cols + c] = .infinity } }
             let indices = try backend.makeBuffer(count: (rows + 1) * k), values = try backend.makeBuffer(count: (rows + 1) * k)
@@ -29,9 +42,9 @@ final class NeighbourParityTests: XCTestCase {
                 }
             }
             let gotValues = try backend.floats(values)
-            XCTAssertEqual(Array(try backend.ints(indices)[k...]), expectedIndices, "\(backend.name) topK indices \(rows)x\(cols) k \(k)")
-            XCTAssertEqual(Array(gotValues[k...]), expectedValues, "\(backend.name) topK values \(rows)x\(cols) k \(k)")
-            XCTAssertEqual(Array(gotValues[..<k]), [Float](repeating: -7, count: k), "\(backend.name): wrote before outRow")
+            XCTAssertEqual(Array(try backend.ints(indices)[k...]), expectedIndices, "\(name) topK indices \(rows)x\(cols) k \(k)")
+            XCTAssertEqual(Array(gotValues[k...]), expectedValues, "\(name) topK values \(rows)x\(cols) k \(k)")
+            XCTAssertEqual(Array(gotValues[..<k]), [Float](repeating: -7, count: k), "\(name): wrote before outRow")
         }
     }
 

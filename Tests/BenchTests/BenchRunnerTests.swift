@@ -68,9 +68,9 @@ final class BenchRunnerTests: XCTestCase {
         XCTAssertEqual(BenchSuite.workloads(families: ["gemm"], gemmSizes: [4, 8]).map(\.shape), ["4x4x4", "8x8x8"])
         XCTAssertTrue(BenchSuite.workloads(families: ["distances"], gemmSizes: []).allSatisfy { $0.op == "nearest" })
         XCTAssertEqual(BenchSuite.workloads(families: BenchSuite.families, gemmSizes: [1]).count,
-                       1 + 8 + 16 + 3 + 4 + 2 + 3 + 2)
+                       1 + 8 + 16 + 3 + 4 + 2 + 3 + 3)
         XCTAssertEqual(BenchSuite.workloads(families: ["clustering"], gemmSizes: []).map(\.op), ["kmeans step", "kmeans step", "radius counts"])
-        XCTAssertEqual(BenchSuite.workloads(families: ["neighbours"], gemmSizes: []).map(\.op), ["knn graph", "knn graph"])
+        XCTAssertEqual(BenchSuite.workloads(families: ["neighbours"], gemmSizes: []).map(\.op), ["knn graph", "knn graph", "knn graph"])
     }
 
     /// The k-NN workload agrees across backends (selected distances) on a small shape.

@@ -198,6 +198,19 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
+    /// `FMNIST_TOPK` names the GPU top-k kernel (the kernels' own parity is `NeighbourParityTests`):
+    /// its three values run, anything else is one error line naming the variable and the choices.
+    func testTopKKernelChoiceIsChecked() throws {
+        for good in ["automatic", "insertion", "gather", ""] {
+            let outcome = try FmnistProcess.run(["devices"], environment: ["FMNIST_TOPK": good])
+            XCTAssertEqual(outcome.status, 0, "FMNIST_TOPK='\(good)': \(outcome.stderr)")
+        }
+        for bad in ["fast", "GATHER", "1"] {
+            assertOneErrorLine(try FmnistProcess.run(["devices"], environment: ["FMNIST_TOPK": bad]),
+                               containing: "FMNIST_TOPK='\(bad)' must be one of automatic, insertion, gather", bad)
+        }
+    }
+
     func testBadClusterInputs() throws {
         let floats = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-f-\(getpid()).npy").path
         try NPYArray(shape: [3], elements: .float32([0, 1, 2])).write(to: floats)

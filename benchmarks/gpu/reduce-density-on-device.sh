@@ -3,7 +3,7 @@
 # command on `--backend opencl` and on `--backend cpu` (all the machine's cores) in one run, same
 # binary: DBSCAN and HDBSCAN on PCA-10 of the images and on the codes of a conv-AE trained AE_EPOCHS
 # (default 10) on the device (DBSCAN eps 1.5 there) — issue 13's table —, HDBSCAN's device route
-# with 64, 256 and 1,024 MiB distance blocks and every HDBSCAN run's phases, K-means of the pixels,
+# with 64, 256 and 1,024 MiB distance blocks and both top-k kernels, every HDBSCAN run's phases, K-means of the pixels,
 # OPTICS on PCA-10, UMAP-10 of the images (k-NN graph and device epochs: --sgd auto) and NMF-20, in
 # that order (a run stopped by a time limit keeps the first). JSON reports and a summary table in $OUT (or ./out). SPLIT=test (10,000 images) for a short run; default all 70,000;
 # LIMIT=N keeps the first N images of each split (smoke runs).
@@ -46,15 +46,19 @@ for m in dbscan dbscan-codes hdbscan hdbscan-codes; do same $m; done | tee -a "$
 # HDBSCAN's device route was slower than the 16-core k-d tree on the H200 (2.96 s against 1.39 s,
 # benchmarks/results/2026-11-30-h200), so `auto` now takes the host's tree there (the rows above);
 # the device route itself (--neighbour-search brute) with 64, 256 and 1,024 MiB distance blocks (more
-# rows, so more work-groups, per launch), then each run's phases (core distances, spanning tree,
-# condensed tree).
+# rows, so more work-groups, per launch), each with the core distances' top-k selected by the
+# insertion kernel (the route measured slow) and by the gather kernel (FMNIST_TOPK), then each run's
+# phases (core distances, spanning tree, condensed tree).
 for mb in 64 256 1024; do
-  export FMNIST_DISTANCE_BLOCK_MB=$mb
-  run hdbscan-device$mb opencl cluster --method hdbscan --min-cluster-size 200 --neighbour-search brute --input $t/pca10.npy \
-    --out $t/hdbscan-device$mb-opencl.npy
-  unset FMNIST_DISTANCE_BLOCK_MB
-  cmp -s $t/hdbscan-device$mb-opencl.npy $t/hdbscan-opencl.npy && echo "hdbscan, device route, $mb MiB blocks: the same labels" \
-    || echo "hdbscan, device route, $mb MiB blocks: labels differ from auto's"
+  for topk in insertion gather; do
+    export FMNIST_DISTANCE_BLOCK_MB=$mb FMNIST_TOPK=$topk
+    run hdbscan-device$mb-$topk opencl cluster --method hdbscan --min-cluster-size 200 --neighbour-search brute \
+      --input $t/pca10.npy --out $t/hdbscan-device$mb-$topk-opencl.npy
+    unset FMNIST_DISTANCE_BLOCK_MB FMNIST_TOPK
+    cmp -s $t/hdbscan-device$mb-$topk-opencl.npy $t/hdbscan-opencl.npy \
+      && echo "hdbscan, device route, $mb MiB blocks, $topk top-k: the same labels" \
+      || echo "hdbscan, device route, $mb MiB blocks, $topk top-k: labels differ from auto's"
+  done
 done | tee -a "$out/reduce-density.md"
 python3 - "$out" <<'PY' | tee -a "$out/reduce-density.md"
 import glob, json, os, sys

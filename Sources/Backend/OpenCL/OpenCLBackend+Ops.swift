@@ -108,8 +108,14 @@ extension OpenCLBackend {
                                            .buffer(values), .int(outRow)]
         // The group kernel keeps the list in local memory: K rounded up to a power of two (one
         // program per size class), up to 1,024 entries (8 KiB).
+        let gatherLimit = min(1024, info.maxWorkGroupSize)
         if prefersSerialRows(cols: cols) || k > 1024 {
             try launch(try kernel("row_topk_serial", in: NeighbourKernels.source), arguments, global: [rows])
+        } else if topKSelection.usesGather(k: k, maxGroup: gatherLimit) {
+            // The gathered entries stay in local memory: 2,048 (16 KiB), about 1.4 x the group at most on average.
+            let group = TopKSelection.gatherGroup(k: k, reductionGroup: reductionGroupSize)
+            try launch(try kernel("row_topk_gather", in: NeighbourKernels.source, options: "-DWG=\(group) -DC=2048"), arguments,
+                       global: [rows * group], local: [group])
         } else {
             let group = reductionGroupSize, capacity = max(16, 1 << (Int.bitWidth - (k - 1).leadingZeroBitCount))
             try launch(try kernel("row_topk", in: NeighbourKernels.source, options: "-DWG=\(group) -DK=\(capacity)"), arguments,

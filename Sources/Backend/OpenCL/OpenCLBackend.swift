@@ -18,6 +18,8 @@ public final class OpenCLBackend: ComputeBackend {
     public let gemmStrategy: GemmStrategy
     /// Work-group size of the row reductions (a power of two within the device's limit).
     let reductionGroupSize: Int
+    /// Which GPU kernel selects a row's k smallest entries (default: `FMNIST_TOPK`, else automatic).
+    public var topKSelection: TopKSelection = .current
 
     let device: cl_device_id
     let context: OpenCLContext
