@@ -40,14 +40,10 @@ inline void insert_sorted(__global float* bv, __global int* bi, int* filled, con
     if (*filled < k) (*filled)++;
 }
 
-__kernel void row_topk_serial(const int rows, const int cols, const int colOffset, __global const float* d, const int k,
-                              __global int* indices, __global float* values, const int outRow)
+/* One row's k smallest by one work-item, the sorted list kept in the output (bv, bi) itself. */
+inline void serial_topk_row(__global const float* row, const int cols, const int colOffset, const int k,
+                            __global float* bv, __global int* bi)
 {
-    const int r = get_global_id(0);
-    if (r >= rows) return;
-    __global const float* row = d + (size_t)r * cols;
-    __global float* bv = values + (size_t)(outRow + r) * k;
-    __global int* bi = indices + (size_t)(outRow + r) * k;
     int filled = 0;
     for (int c = 0; c < cols; c++) {
         const float v = row[c];
@@ -55,6 +51,14 @@ __kernel void row_topk_serial(const int rows, const int cols, const int colOffse
         if (filled < k || v < bv[k - 1]) insert_sorted(bv, bi, &filled, k, v, c + colOffset);
     }
     for (int j = filled; j < k; j++) { bv[j] = INFINITY; bi[j] = -1; }
+}
+
+__kernel void row_topk_serial(const int rows, const int cols, const int colOffset, __global const float* d, const int k,
+                              __global int* indices, __global float* values, const int outRow)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    serial_topk_row(d + (size_t)r * cols, cols, colOffset, k, values + (size_t)(outRow + r) * k, indices + (size_t)(outRow + r) * k);
 }
 
 __kernel void row_topk(const int rows, const int cols, const int colOffset, __global const float* d, const int k,
@@ -172,14 +176,7 @@ __kernel void row_topk_gather(const int rows, const int cols, const int colOffse
             oi[j] = j < n ? si[j] + colOffset : -1;
         }
     } else if (lid == 0) {
-        // More than C columns at or below t (heavy ties): the serial insertion, into the output.
-        int filled = 0;
-        for (int c = 0; c < cols; c++) {
-            const float v = row[c];
-            if (isnan(v)) continue;
-            if (filled < k || v < ov[k - 1]) insert_sorted(ov, oi, &filled, k, v, c + colOffset);
-        }
-        for (int j = filled; j < k; j++) { ov[j] = INFINITY; oi[j] = -1; }
+        serial_topk_row(row, cols, colOffset, k, ov, oi); // more than C columns at or below t (heavy ties)
     }
 }
 """#)
