@@ -75,6 +75,10 @@ struct DeepClusterCommand: ParsableCommand {
         + "higher after it than after blocked), blocked, synchronous or auto (default: sequential)."))
     var umapSgd: UMAP.Updates?
 
+    @Option(help: ArgumentHelp("N2D: UMAP + mixture runs (seeds --seed, --seed + 100, ...) combined into one clustering by "
+        + "consensus, K-means on their one-hot labels (Topchy, Jain and Punch 2005; default: 1, the paper's single run)."))
+    var n2dRuns: Int?
+
     @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
         + "50 epochs) or the encoder with one head on augmented images (network, SCAN's MNIST setting: batch 48, 5 epochs; "
         + "its CIFAR-10 setting is --scan-batch 128 --scan-epochs 50)."))
@@ -183,6 +187,7 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapNeighbors, umapNeighbors < 2 { throw ValidationError("--umap-neighbors \(umapNeighbors) must be at least 2") }
         if let umapMinDist, !(umapMinDist >= 0 && umapMinDist.isFinite) { throw ValidationError("--umap-min-dist \(umapMinDist) must not be negative") }
         if let umapDims, umapDims < 1 { throw ValidationError("--umap-dims \(umapDims) must be at least 1") }
+        if let n2dRuns, n2dRuns < 1 { throw ValidationError("--n2d-runs \(n2dRuns) must be at least 1") }
         if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations \(maxIterations) must not be negative") }
         if let updateInterval, updateInterval < 1 { throw ValidationError("--update-interval \(updateInterval) must be at least 1") }
         if let tol, !(tol >= 0 && tol <= 1) { throw ValidationError("--tol \(tol) must be in [0, 1]") }
@@ -202,6 +207,7 @@ struct DeepClusterCommand: ParsableCommand {
             .init(flag: "--umap-min-dist", typed: umapMinDist != nil, methods: [.n2d]),
             .init(flag: "--umap-dims", typed: umapDims != nil, methods: [.n2d]),
             .init(flag: "--umap-sgd", typed: umapSgd != nil, methods: [.n2d]),
+            .init(flag: "--n2d-runs", typed: n2dRuns != nil, methods: [.n2d]),
             .init(flag: "--max-iterations", typed: maxIterations != nil, methods: selfTraining),
             .init(flag: "--update-interval", typed: updateInterval != nil, methods: selfTraining),
             .init(flag: "--tol", typed: tol != nil, methods: selfTraining),
@@ -228,6 +234,7 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapMinDist { c.umapMinDist = umapMinDist }
         c.umapDims = umapDims
         if let umapSgd { c.umapUpdates = umapSgd }
+        if let n2dRuns { c.n2dRuns = n2dRuns }
         c.scanUpdate = scanUpdate ?? .heads
         if scanEpochs != nil || scanHeads != nil || scanBatch != nil || scanViews != nil {
             var s: SemanticClustering.Configuration = c.scanUpdate == .network ? .wholeNetwork : SemanticClustering.Configuration()

@@ -40,6 +40,26 @@ final class DeepClusteringTests: XCTestCase {
         XCTAssertGreaterThan(metrics.nmi, 0.4, "N2D NMI on 1,500 test images")
     }
 
+    /// N2D with three runs is the consensus of the three single runs seeded 1, 101 and 201 on the same
+    /// codes (the N2D run's autoencoder, given), stage by stage, and still finds the classes.
+    func testN2DConsensusOfRuns() throws {
+        let images = try Self.test.get()
+        let (_, trained) = try Self.n2d.get()
+        var c = DeepClustering.Configuration()
+        (c.method, c.seed, c.n2dRuns) = (.n2d, 1, 3)
+        let combined = try DeepClustering.run(images: images, network: trained, configuration: c, backend: CPUBackend()).result
+        XCTAssertEqual(combined.seconds.map(\.stage), ["codes", "UMAP", "GMM", "UMAP", "GMM", "UMAP", "GMM", "consensus"])
+        var singles: [[Int32]] = []
+        for seed: UInt64 in [1, 101, 201] {
+            (c.seed, c.n2dRuns) = (seed, 1)
+            singles.append(try DeepClustering.run(images: images, network: trained, configuration: c, backend: CPUBackend()).result.labels)
+        }
+        let consensus = try ConsensusClustering.fit(singles, clusters: 10, seed: 1, backend: CPUBackend())
+        XCTAssertEqual(combined.labels, consensus.labels)
+        let metrics = ExternalMetrics(truth: images.labels.map(Int64.init), predicted: combined.labels.map(Int64.init))
+        XCTAssertGreaterThan(metrics.nmi, 0.4, "N2D consensus NMI on 1,500 test images")
+    }
+
     /// DEC from a given autoencoder (a copy of the N2D run's): K-means starts it, self-training
     /// changes some labels and the network passed in is the one fine-tuned.
     func testDECFromAGivenAutoencoder() throws {

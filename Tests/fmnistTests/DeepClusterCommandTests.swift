@@ -161,6 +161,8 @@ final class DeepClusterCommandTests: XCTestCase {
             (["deep-cluster", "--method", "dec", "--gamma", "0.2", "--out", out], "--method dec has no reconstruction loss"),
             (["deep-cluster", "--method", "idec", "--umap-dims", "5", "--out", out], "--umap-dims applies to n2d, not idec"),
             (["deep-cluster", "--method", "scan", "--umap-sgd", "sequential", "--out", out], "--umap-sgd applies to n2d, not scan"),
+            (["deep-cluster", "--method", "dec", "--n2d-runs", "5", "--out", out], "--n2d-runs applies to n2d, not dec"),
+            (["deep-cluster", "--n2d-runs", "0", "--out", out], "--n2d-runs 0 must be at least 1"),
             (["deep-cluster", "--method", "scan", "--scan-views", "simclr", "--out", out], "--scan-views sets the views of --scan-update network"),
             (["deep-cluster", "--method", "scan", "--scan-batch", "0", "--out", out], "--scan-batch 0 must be at least 1"),
             (["deep-cluster", "--method", "n2d", "--scan-batch", "64", "--out", out], "--scan-batch applies to scan, not n2d"),
