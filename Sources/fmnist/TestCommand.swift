@@ -19,6 +19,10 @@ struct TestCommand: ParsableCommand {
     @Option(help: "Directory for the confusion matrix CSV and PNG (classifiers).")
     var outDir: String = "out"
 
+    @Option(help: ArgumentHelp("Classifiers: write each image's predicted class (the largest output) here (.npy of int64, or .csv); "
+        + "with --input, only this is written (the images have no labels to score against)."))
+    var predictions: String?
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -31,11 +35,12 @@ struct TestCommand: ParsableCommand {
         var model: String, architecture: String, images: Int
         var reconstructionMSE: Double?
         var classification: ClassificationReport?
-        var confusionCSV: String?, confusionPNG: String?
+        var confusionCSV: String?, confusionPNG: String?, predictions: String?
     }
 
     func validate() throws {
         try OutputPath.checkDirectory(outDir, flag: "--out-dir")
+        if let predictions { try OutputPath.check(predictions, flag: "--predictions", extensions: ["npy", "csv"]) }
         try source.data.refuseSeed("testing draws nothing at random")
     }
 
@@ -51,8 +56,11 @@ struct TestCommand: ParsableCommand {
             throw ValidationError("\(model) is a contrastive encoder (\(network.architecture)): it has no test metric; "
                 + "`fmnist encode` writes its representation and `fmnist deep-cluster --method n2d|scan` clusters it")
         }
-        if !network.architecture.isAutoencoder && source.input != nil {
-            throw ValidationError("testing a classifier needs --split (an --input file has no labels)")
+        if network.architecture.isAutoencoder && predictions != nil {
+            throw ValidationError("--predictions writes a classifier's classes; \(model) is an autoencoder (\(network.architecture))")
+        }
+        if !network.architecture.isAutoencoder && source.input != nil && predictions == nil {
+            throw ValidationError("testing a classifier needs --split (an --input file has no labels), or --predictions to write its classes")
         }
         let (images, labelled, what) = try source.load(defaultSplit: .test)
         if let held = source.heldOutNote(model: model, metadata: file.metadata, defaultSplit: .test) { note(held) }
@@ -64,10 +72,17 @@ struct TestCommand: ParsableCommand {
         if network.architecture.isAutoencoder {
             report.reconstructionMSE = meanSquaredDifference(images.images, output)
         } else {
-            guard labelled else { throw ValidationError("testing a classifier needs --split (an --input file has no labels)") }
             let predicted = (0 ..< images.count).map { r -> Int32 in
                 let row = output[(r * 10) ..< ((r + 1) * 10)]
                 return Int32(row.firstIndex(of: row.max()!)! - r * 10)
+            }
+            if let predictions {
+                try LabelFile.write(predicted.map(Int64.init), to: predictions)
+                report.predictions = predictions
+            }
+            guard labelled else {
+                if json { print(try jsonString(report)) } else { print("wrote the predicted classes of \(images.count) images to \(predictions!)") }
+                return
             }
             let classification = ClassificationReport(truth: images.labels, predicted: predicted, classes: 10)
             try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
@@ -90,7 +105,7 @@ struct TestCommand: ParsableCommand {
                     + String(format: "%9.4f %9.4f %9.4f", c.precision[i], c.recall[i], c.f1[i]))
             }
             print("macro".padding(toLength: 14, withPad: " ", startingAt: 0) + String(format: "%9.4f %9.4f %9.4f", c.macroPrecision, c.macroRecall, c.macroF1))
-            print("wrote \(report.confusionCSV!) and \(report.confusionPNG!)")
+            print("wrote \(report.confusionCSV!) and \(report.confusionPNG!)" + (predictions.map { " and \($0)" } ?? ""))
         }
     }
 }

@@ -72,6 +72,11 @@ struct TrainCommand: ParsableCommand {
         + "autoencoders and contrastive models only, as N2D and DEC pretrain: labels are never read)."))
     var images: Images = .train
 
+    @Option(help: ArgumentHelp("Classifier: train on these classes instead of the true labels — e.g. a clustering's "
+        + "(`fmnist cluster`, `deep-cluster`) — an .npy of integers 0-9 (-1 leaves an image out), one per image of --images "
+        + "in file order (.npy or .csv). The true labels are then never read, so --images all is allowed; needs --val-fraction 0."))
+    var targets: String?
+
     @Option(help: "Randomly shift training images by up to this many pixels (augmentation; 0: off).")
     var shift: Int = 0
 
@@ -141,8 +146,16 @@ struct TrainCommand: ParsableCommand {
             guard task == .contrastive else { throw ValidationError("--crop-area applies to `train contrastive` only") }
             guard cropArea > 0, cropArea <= 1 else { throw ValidationError("--crop-area \(cropArea) must be in (0, 1]") }
         }
-        if images == .all && task == .classifier {
-            throw ValidationError("--images all is for autoencoders and contrastive encoders: a classifier would train on the test labels")
+        if let targets {
+            guard task == .classifier else { throw ValidationError("--targets applies to `train classifier` only") }
+            guard data.valFraction == 0 else {
+                throw ValidationError("--targets needs --val-fraction 0: validation would score the held-out images against their true labels")
+            }
+            guard FileManager.default.fileExists(atPath: targets) else { throw ValidationError("--targets \(targets): no such file") }
+        }
+        if images == .all && task == .classifier && targets == nil {
+            throw ValidationError("--images all is for autoencoders and contrastive encoders: a classifier would train on the test labels "
+                + "(--targets trains it on other labels)")
         }
         guard patience >= 0 else { throw ValidationError("--patience must not be negative") }
         if resume && initFrom != nil { throw ValidationError("--resume and --init exclude each other") }
@@ -172,8 +185,12 @@ struct TrainCommand: ParsableCommand {
         let (set, splits) = try data.load()
         // With --images all the test images follow the training images; indices below 60,000 (the
         // validation draw included) mean the same images as in `set.train`.
-        let images = self.images == .all ? set.train.appending(set.test) : set.train
-        let trainIndices = self.images == .all ? splits.train + splits.test.map { set.train.count + $0 } : splits.train
+        var images = self.images == .all ? set.train.appending(set.test) : set.train
+        var trainIndices = self.images == .all ? splits.train + splits.test.map { set.train.count + $0 } : splits.train
+        if let targets {
+            images.labels = try Self.readTargets(targets, count: images.count, classes: FashionMNIST.classNames.count)
+            trainIndices = trainIndices.filter { images.labels[$0] >= 0 }
+        }
         guard !trainIndices.isEmpty else {
             throw ValidationError("--val-fraction \(data.valFraction) holds out every training image: nothing is left to train on")
         }
@@ -212,7 +229,7 @@ struct TrainCommand: ParsableCommand {
         try request.checkTypedValuesApply(to: architecture)
         let trainer = try Trainer(network: network, settings: settings)
         let imageDraw = "\(self.images.rawValue) images, val-fraction \(data.valFraction), split-seed \(data.splitSeed), "
-            + "limit \(data.limit.map(String.init) ?? "none")"
+            + "limit \(data.limit.map(String.init) ?? "none")" + (targets.map { ", targets \($0)" } ?? "")
         var state = TrainingState(epochsDone: 0, step: 0, bestValidationLoss: .infinity, epochsWithoutImprovement: 0, images: imageDraw,
                                   settings: trajectorySettings)
         if resume {
@@ -270,6 +287,23 @@ struct TrainCommand: ParsableCommand {
             print(try jsonString(Report(architecture: architecture.description, backend: backend.name, checkpoint: out,
                                         epochs: records, stoppedEarly: stoppedEarly)))
         }
+    }
+}
+
+extension TrainCommand {
+    /// `--targets`: one class in `0 ..< classes` or -1 (left out) per image, from a label file (`.npy`
+    /// or `.csv`, `LabelFile`) of exactly `count` entries; anything else is one error line naming the file.
+    static func readTargets(_ path: String, count: Int, classes: Int) throws -> [Int32] {
+        let values: [Int64]
+        do { values = try LabelFile.read(path) } catch let error as DataError { throw ValidationError("--targets \(error)") }
+        guard values.count == count else {
+            throw ValidationError("--targets \(path): \(values.count) labels for the \(count) images of --images (file order)")
+        }
+        if let bad = values.firstIndex(where: { $0 < -1 || $0 >= Int64(classes) }) {
+            throw ValidationError("--targets \(path): label \(values[bad]) at image \(bad); classes are 0 to \(classes - 1), -1 leaves an image out")
+        }
+        guard values.contains(where: { $0 >= 0 }) else { throw ValidationError("--targets \(path): every image is left out (-1)") }
+        return values.map { Int32($0) }
     }
 }
 
