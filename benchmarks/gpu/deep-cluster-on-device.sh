@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On the GPU machine (after `pack.sh --with-data`): issue 15's best pipeline timed on `--backend
 # opencl` — SimCLR pretraining of the encoder on all 70,000 images (EPOCHS, default 50, as in
-# benchmarks/deep_cluster.sh), then N2D, SCAN and SCAN + self-labelling on its representation — and, for the same command,
-# one contrastive epoch on `--backend cpu` (all the machine's cores). JSON reports, labels and a
+# benchmarks/deep_cluster.sh), then N2D, N2D's consensus of five runs (--n2d-runs 5), SCAN and SCAN + self-labelling
+# on its representation — and, for the same command, one contrastive epoch on `--backend cpu` (all the
+# machine's cores). JSON reports, labels and a
 # summary table in $OUT (or ./out). EPOCHS=1 LIMIT=500 for a smoke run (the first 500 images of each split).
 # ARCH=simclr-cnn trains the encoder on the CNN's pooled trunk instead (the larger encoder a GPU affords).
 set -uo pipefail
@@ -25,6 +26,8 @@ echo "|---|---|---|---|" >> "$out/deep-cluster.md"
 run simclr-1-epoch cpu train contrastive --arch "$arch" --images all --val-fraction 0 --epochs 1 --seed 0 --out $t/simclr-cpu.safetensors
 run simclr-$epochs-epochs opencl train contrastive --arch "$arch" --images all --val-fraction 0 --epochs "$epochs" --seed 0 --out $t/simclr.safetensors
 run n2d-simclr opencl deep-cluster --method n2d --model $t/simclr.safetensors --seed 0 --out "$out/n2d-simclr-seed0.npy"
+run n2d-consensus5-simclr opencl deep-cluster --method n2d --n2d-runs 5 --model $t/simclr.safetensors --seed 0 \
+  --out "$out/n2d-consensus5-simclr-seed0.npy"
 run scan-simclr opencl deep-cluster --method scan --model $t/simclr.safetensors --seed 0 --out "$out/scan-simclr-seed0.npy"
 run scan-selflabel-simclr opencl deep-cluster --method scan --self-label --model $t/simclr.safetensors --seed 0 \
   --out "$out/scan-selflabel-simclr-seed0.npy"
