@@ -98,10 +98,17 @@ public enum DeepClustering {
 
     /// Clusters `images [count, 784]`; `network`, when given, must be an autoencoder (it is fine-tuned
     /// in place by DEC / IDEC); otherwise a dense autoencoder is pretrained and returned in `trained`.
-    public static func run<B: ComputeBackend>(images: LabeledImages, network given: Network<B>?, configuration c: Configuration,
-                                              backend: B, progress: Progress = { _, _, _ in }) throws -> (result: Result, trained: Network<B>) {
+    ///
+    /// N2D only: `companions` are further given networks of the same kind (see `ensembleCodes`); N2D
+    /// then clusters their representations side by side with `network`'s.
+    public static func run<B: ComputeBackend>(images: LabeledImages, network given: Network<B>?, companions: [Network<B>] = [],
+                                              configuration c: Configuration, backend: B,
+                                              progress: Progress = { _, _, _ in }) throws -> (result: Result, trained: Network<B>) {
         guard c.clusters >= 2, c.clusters <= images.count else {
             throw TrainingError(description: "--k \(c.clusters) must be between 2 and the number of images (\(images.count))")
+        }
+        guard companions.isEmpty || (c.method == .n2d && given != nil) else {
+            throw TrainingError(description: "several networks combine their representations for N2D only, beside a given one")
         }
         var seconds: [(String, Double)] = [], notes: [String] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
@@ -134,10 +141,20 @@ public enum DeepClustering {
             pretrainLoss = try timed("pretraining") { try pretrain(network, images: images, configuration: c, progress: progress) }
         }
         let count = images.count
-        var codes = try timed("codes") {
-            try network.infer(images.images, count: count, through: network.featureLayer) { progress("codes", $0, count) }
+        let all = [network] + companions
+        if let odd = companions.first(where: { $0.architecture.task != network.architecture.task }) {
+            throw TrainingError(description: "\(odd.architecture) and \(network.architecture) are different kinds of network; "
+                + "N2D combines encoders of one kind")
         }
-        let dims = network.featureSize
+        var codes = try timed("codes") {
+            let each = try all.enumerated().map { i, net in
+                try net.infer(images.images, count: count, through: net.featureLayer) {
+                    progress(all.count == 1 ? "codes" : "codes \(i + 1)/\(all.count)", $0, count)
+                }
+            }
+            return each.count == 1 ? each[0] : ensembleCodes(each, rows: count)
+        }
+        let dims = all.map(\.featureSize).reduce(0, +)
         switch c.method {
         case .n2d:
             guard c.n2dRuns >= 1 else { throw TrainingError(description: "--n2d-runs \(c.n2dRuns) must be at least 1") }
@@ -233,6 +250,26 @@ public enum DeepClustering {
                            notes: notes),
                     network)
         }
+    }
+
+    /// Several networks' representations `[rows, d_i]` side by side, `[rows, sum d_i]`: each divided by
+    /// its root-mean-square row norm `sqrt(mean_r |h_r|^2)` (in Double), so every network weighs the
+    /// same in the distances whatever its scale. N2D on this concatenation clusters an ensemble of
+    /// encoders (e.g. SimCLR runs of several seeds): its neighbour graph keeps what they agree on.
+    public static func ensembleCodes(_ parts: [[Float]], rows: Int) -> [Float] {
+        let widths = parts.map { $0.count / max(1, rows) }, total = widths.reduce(0, +)
+        var out = [Float](repeating: 0, count: rows * total)
+        var offset = 0
+        for (part, width) in zip(parts, widths) {
+            precondition(part.count == rows * width, "ensembleCodes: \(part.count) values for \(rows) rows")
+            let meanSquare = part.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, rows))
+            let norm = meanSquare > 0 ? meanSquare.squareRoot() : 1
+            for r in 0 ..< rows {
+                for j in 0 ..< width { out[r * total + offset + j] = Float(Double(part[r * width + j]) / norm) }
+            }
+            offset += width
+        }
+        return out
     }
 
     /// Adam (lr 0.001, batch 256, seeded shuffle) on the network's loss (reconstruction MSE at a constant

@@ -25,9 +25,13 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "n2d, dec, idec or scan.")
     var method: DeepClustering.Method = .n2d
 
-    @Option(help: ArgumentHelp("Pretrained autoencoder checkpoint (safetensors), or for n2d a contrastive encoder "
-        + "(`fmnist train contrastive`); without it an autoencoder is pretrained here."))
-    var model: String?
+    @Option(name: .customLong("model"), help: ArgumentHelp("Pretrained autoencoder checkpoint (safetensors), or for n2d a contrastive encoder "
+        + "(`fmnist train contrastive`); without it an autoencoder is pretrained here. N2D takes several (--model A "
+        + "--model B ...): their representations, each scaled to unit mean square row norm, side by side."))
+    var models: [String] = []
+
+    /// The one network given, when there is one.
+    var model: String? { models.first }
 
     @Option(help: "Number of clusters.")
     var k = 10
@@ -149,6 +153,13 @@ struct DeepClusterCommand: ParsableCommand {
             }
         }
         if let valFraction, !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction \(valFraction) must be in [0, 1)") }
+        if models.count > 1 {
+            guard method == .n2d else { throw ValidationError("several --model combine representations for --method n2d, not \(method.rawValue)") }
+            if saveModel != nil { throw ValidationError("--save-model saves one network; with several --model N2D trains none to save") }
+            if let twice = Dictionary(grouping: models, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
+                throw ValidationError("--model \(twice) is given twice")
+            }
+        }
         if let model {
             for (flag, typed) in [("--pretrain", pretrain != nil), ("--pretrain-epochs", pretrainEpochs != nil), ("--latent", latent != nil),
                                   ("--shift", shift != nil)] where typed {
@@ -297,8 +308,8 @@ struct DeepClusterCommand: ParsableCommand {
         if method == .n2d, configuration.umapNeighbours >= images.count {
             throw ValidationError("--umap-neighbors \(configuration.umapNeighbours) must be below the number of images (\(images.count))")
         }
-        var network: Network<B>?
-        if let model {
+        var networks: [Network<B>] = []
+        for model in models {
             let loaded = try Checkpoint.load(model, backend: backend, note: note)
             let contrastive = loaded.architecture.task == .contrastive
             guard loaded.architecture.isAutoencoder || (method.acceptsContrastive && contrastive) else {
@@ -308,11 +319,13 @@ struct DeepClusterCommand: ParsableCommand {
             guard method != .scan || contrastive else {
                 throw ValidationError("--method scan needs a contrastive encoder; --model \(model) holds \(loaded.architecture)")
             }
-            network = loaded
+            networks.append(loaded)
         }
+        let network = networks.first
         let progress = ProgressReporter.standardError(silent: json || quiet)
         let start = Date()
-        let (result, trained) = try DeepClustering.run(images: images, network: network, configuration: configuration, backend: backend) {
+        let (result, trained) = try DeepClustering.run(images: images, network: network, companions: Array(networks.dropFirst()),
+                                                       configuration: configuration, backend: backend) {
             stage, done, total in progress.update(phase: stage, done: done, total: total)
         }
         progress.finish()
@@ -334,7 +347,8 @@ struct DeepClusterCommand: ParsableCommand {
             notes.append("note: \(empty) of the \(k) clusters \(empty == 1 ? "is" : "are") empty: the images fell into fewer groups")
         }
         let fitted = result.selfTraining
-        let report = Report(method: method.rawValue, split: split.rawValue, images: images.count, clusters: k, backend: backend.name, model: model,
+        let report = Report(method: method.rawValue, split: split.rawValue, images: images.count, clusters: k, backend: backend.name,
+                            model: models.isEmpty ? nil : models.joined(separator: ","),
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
                             clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
                             iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates,

@@ -60,6 +60,38 @@ final class DeepClusteringTests: XCTestCase {
         XCTAssertGreaterThan(metrics.nmi, 0.4, "N2D consensus NMI on 1,500 test images")
     }
 
+    /// Representations side by side, each scaled to unit mean square row norm (in Double).
+    func testEnsembleCodesScaleEachNetworkAlike() {
+        let a: [Float] = [3, 4, 0, 0], b: [Float] = [1, 1, 1, 1, 1, 1] // rows 2; widths 2 and 3
+        let joined = DeepClustering.ensembleCodes([a, b], rows: 2)
+        let na = (25.0 / 2).squareRoot(), nb = (6.0 / 2).squareRoot()
+        XCTAssertEqual(joined, [Float(3 / na), Float(4 / na), Float(1 / nb), Float(1 / nb), Float(1 / nb),
+                                0, 0, Float(1 / nb), Float(1 / nb), Float(1 / nb)])
+    }
+
+    /// Two networks for N2D: both representations are clustered; DEC refuses a second network, and
+    /// networks of two kinds are refused.
+    func testN2DOnTwoNetworks() throws {
+        let images = try Self.test.get()
+        let (_, trained) = try Self.n2d.get()
+        let backend = CPUBackend()
+        let other = try Network(.denseAutoencoder(latent: 10), backend: backend, seed: 9)
+        var c = DeepClustering.Configuration()
+        (c.method, c.seed) = (.n2d, 1)
+        let result = try DeepClustering.run(images: images, network: trained, companions: [other], configuration: c, backend: backend).result
+        XCTAssertEqual(result.labels.count, images.count)
+        XCTAssertEqual(result.seconds.map(\.stage), ["codes", "UMAP", "GMM"])
+        c.method = .dec
+        XCTAssertThrowsError(try DeepClustering.run(images: images, network: trained, companions: [other], configuration: c, backend: backend)) {
+            XCTAssertTrue("\($0)".contains("N2D only"), "\($0)")
+        }
+        c.method = .n2d
+        let encoder = try Network(.simclr(features: 16), backend: backend, seed: 2)
+        XCTAssertThrowsError(try DeepClustering.run(images: images, network: trained, companions: [encoder], configuration: c, backend: backend)) {
+            XCTAssertTrue("\($0)".contains("different kinds of network"), "\($0)")
+        }
+    }
+
     /// DEC from a given autoencoder (a copy of the N2D run's): K-means starts it, self-training
     /// changes some labels and the network passed in is the one fine-tuned.
     func testDECFromAGivenAutoencoder() throws {
