@@ -54,11 +54,12 @@ public enum DeepClustering {
         /// Measured on six SimCLR encoders (seeds 0-5, all 70,000 images), N2D after the blocked
         /// order scored lower on five: NMI 0.672 against 0.681, accuracy 0.634 against 0.667 (means).
         public var umapUpdates = UMAP.Updates.sequential
-        /// N2D's UMAP + mixture runs (1: the paper's one). With `R > 1`, run `r` seeds both with
-        /// `seed + 100 r` and the `R` partitions are combined by `ConsensusClustering` (K-means on the
-        /// concatenated one-hot labels, 10 starts, `seed`): one run's labels move by up to ±0.06
-        /// accuracy with the seed alone, and the consensus of five agrees better with another
-        /// consensus of five than single runs with each other (README, "Deep clustering").
+        /// N2D's UMAP + mixture runs per network (1: the paper's one). Run `r` on network `i` (0: the
+        /// given one, then the companions) seeds both with `seed + 100 r + i`; when there is more than
+        /// one run in all, the partitions (network by network, run by run) are combined by
+        /// `ConsensusClustering` (K-means on the concatenated one-hot labels, 10 starts, `seed`). One
+        /// run's labels move by up to ±0.06 accuracy with the seed alone; consensuses agree better with
+        /// each other than single runs do, and score higher (README, "Deep clustering").
         public var n2dRuns = 1
         /// DEC / IDEC's self-training (its `variant` is set from `method`).
         public var selfTraining = DeepEmbeddedClustering.Configuration()
@@ -99,8 +100,9 @@ public enum DeepClustering {
     /// Clusters `images [count, 784]`; `network`, when given, must be an autoencoder (it is fine-tuned
     /// in place by DEC / IDEC); otherwise a dense autoencoder is pretrained and returned in `trained`.
     ///
-    /// N2D only: `companions` are further given networks of the same kind (see `ensembleCodes`); N2D
-    /// then clusters their representations side by side with `network`'s.
+    /// N2D only: `companions` are further given networks of the same kind (e.g. SimCLR encoders of
+    /// other seeds); N2D then runs on each one's representation and combines every run by consensus
+    /// (see `Configuration.n2dRuns`).
     public static func run<B: ComputeBackend>(images: LabeledImages, network given: Network<B>?, companions: [Network<B>] = [],
                                               configuration c: Configuration, backend: B,
                                               progress: Progress = { _, _, _ in }) throws -> (result: Result, trained: Network<B>) {
@@ -146,42 +148,31 @@ public enum DeepClustering {
             throw TrainingError(description: "\(odd.architecture) and \(network.architecture) are different kinds of network; "
                 + "N2D combines encoders of one kind")
         }
+        let codeStage = { (i: Int) in all.count == 1 ? "codes" : "codes \(i + 1)/\(all.count)" }
         var codes = try timed("codes") {
-            let each = try all.enumerated().map { i, net in
-                try net.infer(images.images, count: count, through: net.featureLayer) {
-                    progress(all.count == 1 ? "codes" : "codes \(i + 1)/\(all.count)", $0, count)
-                }
-            }
-            return each.count == 1 ? each[0] : ensembleCodes(each, rows: count)
+            try network.infer(images.images, count: count, through: network.featureLayer) { progress(codeStage(0), $0, count) }
         }
-        let dims = all.map(\.featureSize).reduce(0, +)
+        let dims = network.featureSize
         switch c.method {
         case .n2d:
             guard c.n2dRuns >= 1 else { throw TrainingError(description: "--n2d-runs \(c.n2dRuns) must be at least 1") }
             var partitions: [[Int32]] = []
-            for run in 0 ..< c.n2dRuns {
-                let runSeed = c.seed &+ 100 &* UInt64(run)
-                let named = { (stage: String) in c.n2dRuns == 1 ? stage : "\(stage) \(run + 1)/\(c.n2dRuns)" }
-                var u = UMAP.Configuration()
-                (u.dims, u.neighbours, u.minDist, u.seed) = (c.umapDims ?? c.clusters, c.umapNeighbours, c.umapMinDist, runSeed)
-                u.updates = c.umapUpdates
-                let layout = try timed("UMAP") {
-                    try UMAP.fit(codes, rows: count, dim: dims, configuration: u, backend: backend) { stage, done, total in
-                        progress(named("UMAP \(stage)"), done, total)
+            let runs = all.count * c.n2dRuns
+            for (i, net) in all.enumerated() {
+                if i > 0 {
+                    codes = try timed("codes") {
+                        try net.infer(images.images, count: count, through: net.featureLayer) { progress(codeStage(i), $0, count) }
                     }
                 }
-                notes += layout.notes
-                var g = GaussianMixture.Configuration()
-                (g.components, g.covariance, g.seed) = (c.clusters, .full, runSeed)
-                partitions.append(try timed("GMM") {
-                    let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: u.dims, configuration: g, backend: backend) { i, _ in
-                        progress(named("GMM"), i, g.maxIterations)
-                    }
-                    if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
-                    return model.predict(layout.embedding, rows: count).map(Int32.init)
-                })
+                for run in 0 ..< c.n2dRuns {
+                    let runSeed = c.seed &+ 100 &* UInt64(run) &+ UInt64(i)
+                    let done = partitions.count + 1
+                    let named = { (stage: String) in runs == 1 ? stage : "\(stage) \(done)/\(runs)" }
+                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: runSeed, configuration: c, backend: backend,
+                                                 notes: &notes, record: { seconds.append(($0, $1)) }) { progress(named($0), $1, $2) })
+                }
             }
-            let labels = c.n2dRuns == 1 ? partitions[0] : try timed("consensus") {
+            let labels = runs == 1 ? partitions[0] : try timed("consensus") {
                 try ConsensusClustering.fit(partitions, clusters: c.clusters, seed: c.seed, backend: backend).labels
             }
             return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: nil,
@@ -252,24 +243,30 @@ public enum DeepClustering {
         }
     }
 
-    /// Several networks' representations `[rows, d_i]` side by side, `[rows, sum d_i]`: each divided by
-    /// its root-mean-square row norm `sqrt(mean_r |h_r|^2)` (in Double), so every network weighs the
-    /// same in the distances whatever its scale. N2D on this concatenation clusters an ensemble of
-    /// encoders (e.g. SimCLR runs of several seeds): its neighbour graph keeps what they agree on.
-    public static func ensembleCodes(_ parts: [[Float]], rows: Int) -> [Float] {
-        let widths = parts.map { $0.count / max(1, rows) }, total = widths.reduce(0, +)
-        var out = [Float](repeating: 0, count: rows * total)
-        var offset = 0
-        for (part, width) in zip(parts, widths) {
-            precondition(part.count == rows * width, "ensembleCodes: \(part.count) values for \(rows) rows")
-            let meanSquare = part.reduce(0.0) { $0 + Double($1) * Double($1) } / Double(max(1, rows))
-            let norm = meanSquare > 0 ? meanSquare.squareRoot() : 1
-            for r in 0 ..< rows {
-                for j in 0 ..< width { out[r * total + offset + j] = Float(Double(part[r * width + j]) / norm) }
-            }
-            offset += width
+    /// One N2D run on `codes [rows, dim]`: UMAP (N2D's settings, `seed`), then a full-covariance GMM
+    /// (`seed`) on the layout; its labels. `record(stage, seconds)` gets "UMAP" and "GMM".
+    static func n2dRun<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seed: UInt64, configuration c: Configuration,
+                                          backend: B, notes: inout [String], record: (String, Double) -> Void,
+                                          progress: (String, Int, Int) -> Void) throws -> [Int32] {
+        var u = UMAP.Configuration()
+        (u.dims, u.neighbours, u.minDist, u.seed) = (c.umapDims ?? c.clusters, c.umapNeighbours, c.umapMinDist, seed)
+        u.updates = c.umapUpdates
+        var start = Date()
+        let layout = try UMAP.fit(codes, rows: count, dim: dim, configuration: u, backend: backend) { stage, done, total in
+            progress("UMAP \(stage)", done, total)
         }
-        return out
+        record("UMAP", Date().timeIntervalSince(start))
+        notes += layout.notes
+        var g = GaussianMixture.Configuration()
+        (g.components, g.covariance, g.seed) = (c.clusters, .full, seed)
+        start = Date()
+        let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: u.dims, configuration: g, backend: backend) { i, _ in
+            progress("GMM", i, g.maxIterations)
+        }
+        if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
+        let labels = model.predict(layout.embedding, rows: count).map(Int32.init)
+        record("GMM", Date().timeIntervalSince(start))
+        return labels
     }
 
     /// Adam (lr 0.001, batch 256, seeded shuffle) on the network's loss (reconstruction MSE at a constant

@@ -27,7 +27,7 @@ struct DeepClusterCommand: ParsableCommand {
 
     @Option(name: .customLong("model"), help: ArgumentHelp("Pretrained autoencoder checkpoint (safetensors), or for n2d a contrastive encoder "
         + "(`fmnist train contrastive`); without it an autoencoder is pretrained here. N2D takes several (--model A "
-        + "--model B ...): their representations, each scaled to unit mean square row norm, side by side."))
+        + "--model B ...), e.g. SimCLR encoders of several seeds: --n2d-runs runs on each, all combined by consensus."))
     var models: [String] = []
 
     /// The one network given, when there is one.
@@ -80,7 +80,8 @@ struct DeepClusterCommand: ParsableCommand {
     var umapSgd: UMAP.Updates?
 
     @Option(help: ArgumentHelp("N2D: UMAP + mixture runs (seeds --seed, --seed + 100, ...) combined into one clustering by "
-        + "consensus, K-means on their one-hot labels (Topchy, Jain and Punch 2005; default: 1, the paper's single run)."))
+        + "consensus, K-means on their one-hot labels (Topchy, Jain and Punch 2005; default: 1, the paper's single run). "
+        + "With several --model: runs per encoder (seeds + 100 r + i for the i-th)."))
     var n2dRuns: Int?
 
     @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
@@ -154,7 +155,7 @@ struct DeepClusterCommand: ParsableCommand {
         }
         if let valFraction, !(valFraction >= 0 && valFraction < 1) { throw ValidationError("--val-fraction \(valFraction) must be in [0, 1)") }
         if models.count > 1 {
-            guard method == .n2d else { throw ValidationError("several --model combine representations for --method n2d, not \(method.rawValue)") }
+            guard method == .n2d else { throw ValidationError("several --model combine N2D runs; they serve --method n2d, not \(method.rawValue)") }
             if saveModel != nil { throw ValidationError("--save-model saves one network; with several --model N2D trains none to save") }
             if let twice = Dictionary(grouping: models, by: { $0 }).first(where: { $0.value.count > 1 })?.key {
                 throw ValidationError("--model \(twice) is given twice")

@@ -60,17 +60,8 @@ final class DeepClusteringTests: XCTestCase {
         XCTAssertGreaterThan(metrics.nmi, 0.4, "N2D consensus NMI on 1,500 test images")
     }
 
-    /// Representations side by side, each scaled to unit mean square row norm (in Double).
-    func testEnsembleCodesScaleEachNetworkAlike() {
-        let a: [Float] = [3, 4, 0, 0], b: [Float] = [1, 1, 1, 1, 1, 1] // rows 2; widths 2 and 3
-        let joined = DeepClustering.ensembleCodes([a, b], rows: 2)
-        let na = (25.0 / 2).squareRoot(), nb = (6.0 / 2).squareRoot()
-        XCTAssertEqual(joined, [Float(3 / na), Float(4 / na), Float(1 / nb), Float(1 / nb), Float(1 / nb),
-                                0, 0, Float(1 / nb), Float(1 / nb), Float(1 / nb)])
-    }
-
-    /// Two networks for N2D: both representations are clustered; DEC refuses a second network, and
-    /// networks of two kinds are refused.
+    /// Two networks for N2D: one run on each (seeds 1 and 2), combined by consensus — the consensus
+    /// of the two single runs; DEC refuses a second network, and networks of two kinds are refused.
     func testN2DOnTwoNetworks() throws {
         let images = try Self.test.get()
         let (_, trained) = try Self.n2d.get()
@@ -79,9 +70,12 @@ final class DeepClusteringTests: XCTestCase {
         var c = DeepClustering.Configuration()
         (c.method, c.seed) = (.n2d, 1)
         let result = try DeepClustering.run(images: images, network: trained, companions: [other], configuration: c, backend: backend).result
-        XCTAssertEqual(result.labels.count, images.count)
-        XCTAssertEqual(result.seconds.map(\.stage), ["codes", "UMAP", "GMM"])
-        c.method = .dec
+        XCTAssertEqual(result.seconds.map(\.stage), ["codes", "UMAP", "GMM", "codes", "UMAP", "GMM", "consensus"])
+        let first = try DeepClustering.run(images: images, network: trained, configuration: c, backend: backend).result.labels
+        c.seed = 2
+        let second = try DeepClustering.run(images: images, network: other, configuration: c, backend: backend).result.labels
+        XCTAssertEqual(result.labels, try ConsensusClustering.fit([first, second], clusters: 10, seed: 1, backend: backend).labels)
+        (c.method, c.seed) = (.dec, 1)
         XCTAssertThrowsError(try DeepClustering.run(images: images, network: trained, companions: [other], configuration: c, backend: backend)) {
             XCTAssertTrue("\($0)".contains("N2D only"), "\($0)")
         }

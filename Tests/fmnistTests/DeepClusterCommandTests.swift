@@ -92,7 +92,7 @@ final class DeepClusterCommandTests: XCTestCase {
         let written = try XCTUnwrap(try NPYArray.read(labels).integers)
         XCTAssertEqual(written.count, 400)
         XCTAssertTrue(written.allSatisfy { (0 ..< 10).contains($0) })
-        // Two encoders (a second seed) side by side: N2D on both representations.
+        // Two encoders (a second seed): an N2D run on each, combined by consensus.
         let second = "\(dir)/simclr-b.safetensors"
         XCTAssertEqual(try run(["train", "contrastive", "--latent", "16", "--images", "all", "--limit", "200", "--val-fraction", "0",
                                 "--epochs", "1", "--seed", "1", "--quiet", "--out", second]).status, 0)
@@ -101,10 +101,11 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual(pair.status, 0, pair.stderr)
         let pairReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(pair.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(pairReport["model"] as? String, "\(encoder),\(second)")
-        XCTAssertEqual((pairReport["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String }, ["codes", "UMAP", "GMM"])
+        XCTAssertEqual((pairReport["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String },
+                       ["codes", "UMAP", "GMM", "codes", "UMAP", "GMM", "consensus"])
         XCTAssertEqual(try XCTUnwrap(try NPYArray.read("\(dir)/pair.npy").integers).count, 400)
         for (arguments, message) in [
-            (["--method", "scan"], "several --model combine representations for --method n2d, not scan"),
+            (["--method", "scan"], "several --model combine N2D runs; they serve --method n2d, not scan"),
             (["--save-model", "\(dir)/saved.safetensors"], "--save-model saves one network; with several --model N2D trains none to save"),
         ] {
             assertOneErrorLine(try run(["deep-cluster", "--model", encoder, "--model", second, "--out", "\(dir)/x.npy"] + arguments),
