@@ -164,12 +164,21 @@ public enum DeepClustering {
                         try net.infer(images.images, count: count, through: net.featureLayer) { progress(codeStage(i), $0, count) }
                     }
                 }
+                // The runs on one network share its k-NN graph (it depends on no seed: the same layouts).
+                let shared = c.n2dRuns == 1 ? nil : try timed("k-NN") {
+                    try UMAP.neighbours(codes, rows: count, dim: net.featureSize, configuration: umapConfiguration(c, seed: c.seed),
+                                        backend: backend) { _, done, total in
+                        progress(all.count == 1 ? "k-NN" : "k-NN \(i + 1)/\(all.count)", done, total)
+                    }
+                }
                 for run in 0 ..< c.n2dRuns {
                     let runSeed = c.seed &+ 100 &* UInt64(run) &+ UInt64(i)
                     let done = partitions.count + 1
                     let named = { (stage: String) in runs == 1 ? stage : "\(stage) \(done)/\(runs)" }
-                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: runSeed, configuration: c, backend: backend,
-                                                 notes: &notes, record: { seconds.append(($0, $1)) }) { progress(named($0), $1, $2) })
+                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: runSeed, neighbours: shared, configuration: c,
+                                                 backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) {
+                        progress(named($0), $1, $2)
+                    })
                 }
             }
             let labels = runs == 1 ? partitions[0] : try timed("consensus") {
@@ -243,16 +252,23 @@ public enum DeepClustering {
         }
     }
 
-    /// One N2D run on `codes [rows, dim]`: UMAP (N2D's settings, `seed`), then a full-covariance GMM
-    /// (`seed`) on the layout; its labels. `record(stage, seconds)` gets "UMAP" and "GMM".
-    static func n2dRun<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seed: UInt64, configuration c: Configuration,
-                                          backend: B, notes: inout [String], record: (String, Double) -> Void,
-                                          progress: (String, Int, Int) -> Void) throws -> [Int32] {
+    /// N2D's UMAP settings (`Configuration`'s), seeded `seed`.
+    static func umapConfiguration(_ c: Configuration, seed: UInt64) -> UMAP.Configuration {
         var u = UMAP.Configuration()
         (u.dims, u.neighbours, u.minDist, u.seed) = (c.umapDims ?? c.clusters, c.umapNeighbours, c.umapMinDist, seed)
         u.updates = c.umapUpdates
+        return u
+    }
+
+    /// One N2D run on `codes [rows, dim]`: UMAP (N2D's settings, `seed`; on `neighbours` when given,
+    /// else searching its own), then a full-covariance GMM (`seed`) on the layout; its labels.
+    /// `record(stage, seconds)` gets "UMAP" and "GMM".
+    static func n2dRun<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seed: UInt64, neighbours: UMAP.Neighbours?,
+                                          configuration c: Configuration, backend: B, notes: inout [String],
+                                          record: (String, Double) -> Void, progress: (String, Int, Int) -> Void) throws -> [Int32] {
+        let u = umapConfiguration(c, seed: seed)
         var start = Date()
-        let layout = try UMAP.fit(codes, rows: count, dim: dim, configuration: u, backend: backend) { stage, done, total in
+        let layout = try UMAP.fit(codes, rows: count, dim: dim, configuration: u, backend: backend, neighbours: neighbours) { stage, done, total in
             progress("UMAP \(stage)", done, total)
         }
         record("UMAP", Date().timeIntervalSince(start))
