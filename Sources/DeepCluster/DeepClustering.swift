@@ -110,7 +110,7 @@ public enum DeepClustering {
             throw TrainingError(description: "--k \(c.clusters) must be between 2 and the number of images (\(images.count))")
         }
         guard companions.isEmpty || (c.method == .n2d && given != nil) else {
-            throw TrainingError(description: "several networks combine their representations for N2D only, beside a given one")
+            throw TrainingError(description: "several networks serve N2D only (runs on each, combined by consensus), beside a given one")
         }
         var seconds: [(String, Double)] = [], notes: [String] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
@@ -184,6 +184,7 @@ public enum DeepClustering {
             let labels = runs == 1 ? partitions[0] : try timed("consensus") {
                 try ConsensusClustering.fit(partitions, clusters: c.clusters, seed: c.seed, backend: backend).labels
             }
+            notes = notes.reduce(into: []) { kept, note in if !kept.contains(note) { kept.append(note) } } // once, not once per run
             return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: nil,
                            selfLabeling: nil, notes: notes), network)
         case .scan:
