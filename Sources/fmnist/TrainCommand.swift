@@ -73,8 +73,9 @@ struct TrainCommand: ParsableCommand {
     var images: Images = .train
 
     @Option(help: ArgumentHelp("Classifier: train on these classes instead of the true labels — e.g. a clustering's "
-        + "(`fmnist cluster`, `deep-cluster`) — an .npy of integers 0-9 (-1 leaves an image out), one per image of --images "
-        + "in file order (.npy or .csv). The true labels are then never read, so --images all is allowed; needs --val-fraction 0."))
+        + "(`fmnist cluster`, `deep-cluster`): a label file (.npy or .csv) of integers 0-9 (-1 leaves an image out), one per "
+        + "image of --images in file order. The true labels are then never read, so --images all is allowed; needs "
+        + "--val-fraction 0."))
     var targets: String?
 
     @Option(help: "Randomly shift training images by up to this many pixels (augmentation; 0: off).")
