@@ -171,11 +171,15 @@ public enum DeepClustering {
                         progress(all.count == 1 ? "k-NN" : "k-NN \(i + 1)/\(all.count)", done, total)
                     }
                 }
-                for run in 0 ..< c.n2dRuns {
-                    let runSeed = c.seed &+ 100 &* UInt64(run) &+ UInt64(i)
-                    let done = partitions.count + 1
-                    let named = { (stage: String) in runs == 1 ? stage : "\(stage) \(done)/\(runs)" }
-                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: runSeed, neighbours: shared, configuration: c,
+                let seeds = (0 ..< c.n2dRuns).map { c.seed &+ 100 &* UInt64($0) &+ UInt64(i) }
+                if let shared {
+                    partitions += try n2dRunsTogether(codes, rows: count, dim: net.featureSize, seeds: seeds, neighbours: shared, configuration: c,
+                                                      backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) {
+                        progress(all.count == 1 ? $0 : "\($0) (encoder \(i + 1)/\(all.count))", $1, $2)
+                    }
+                } else {
+                    let named = { (stage: String) in runs == 1 ? stage : "\(stage) \(i + 1)/\(runs)" }
+                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: seeds[0], neighbours: nil, configuration: c,
                                                  backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) {
                         progress(named($0), $1, $2)
                     })
@@ -251,6 +255,55 @@ public enum DeepClustering {
                            notes: notes),
                     network)
         }
+    }
+
+    /// Several N2D runs on the same `codes` and k-NN graph, one per seed: each layout is prepared
+    /// (`UMAP.prepare`: the graph's fuzzy set and the seeded spectral start), then their gradient
+    /// steps — independent, single-threaded in umap-learn's sequential order, and on no backend — run
+    /// at once on the host's cores, then a GMM on each layout. Labels in `seeds`' order, each exactly
+    /// `n2dRun`'s. `record` gets "UMAP start", "UMAP steps" (wall time of the concurrent steps) and "GMM".
+    static func n2dRunsTogether<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seeds: [UInt64], neighbours: UMAP.Neighbours,
+                                                   configuration c: Configuration, backend: B, notes: inout [String],
+                                                   record: (String, Double) -> Void,
+                                                   progress: (String, Int, Int) -> Void) throws -> [[Int32]] {
+        var clock = Date()
+        var prepared: [UMAP.Prepared] = []
+        for (r, seed) in seeds.enumerated() {
+            prepared.append(try UMAP.prepare(codes, rows: count, dim: dim, configuration: umapConfiguration(c, seed: seed), backend: backend,
+                                             neighbours: neighbours))
+            progress("UMAP start", r + 1, seeds.count)
+        }
+        record("UMAP start", Date().timeIntervalSince(clock))
+        clock = Date()
+        var layouts: [UMAP.Result]
+        if prepared.allSatisfy(\.runsOnHost) {
+            // Each thread writes only its own slot and its own prepared layout.
+            var done: [UMAP.Result?] = Array(repeating: nil, count: seeds.count)
+            done.withUnsafeMutableBufferPointer { slots in
+                prepared.withUnsafeMutableBufferPointer { runs in
+                    DispatchQueue.concurrentPerform(iterations: runs.count) { r in slots[r] = runs[r].optimiseOnHost() }
+                }
+            }
+            layouts = done.map { $0! }
+            progress("UMAP steps", seeds.count, seeds.count)
+        } else {
+            layouts = []
+            for r in prepared.indices { layouts.append(try prepared[r].optimise(backend: backend)); progress("UMAP steps", r + 1, seeds.count) }
+        }
+        record("UMAP steps", Date().timeIntervalSince(clock))
+        clock = Date()
+        var labels: [[Int32]] = []
+        for (layout, seed) in zip(layouts, seeds) {
+            notes += layout.notes
+            var g = GaussianMixture.Configuration()
+            (g.components, g.covariance, g.seed) = (c.clusters, .full, seed)
+            let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: c.umapDims ?? c.clusters, configuration: g, backend: backend)
+            if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
+            labels.append(model.predict(layout.embedding, rows: count).map(Int32.init))
+            progress("GMM", labels.count, seeds.count)
+        }
+        record("GMM", Date().timeIntervalSince(clock))
+        return labels
     }
 
     /// N2D's UMAP settings (`Configuration`'s), seeded `seed`.

@@ -181,6 +181,62 @@ public enum UMAP {
     public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
                                               neighbours given: Neighbours? = nil,
                                               progress: Progress = { _, _, _ in }) throws -> Result {
+        var prepared = try prepare(x, rows: n, dim: d, configuration: c, backend: backend, neighbours: given, progress: progress)
+        let epochs = prepared.epochs
+        return try prepared.optimise(backend: backend) { progress("optimisation", $0, epochs) }
+    }
+
+    /// A layout up to its gradient steps: the graph, the fuzzy set and the start (`fit` is `prepare`,
+    /// then `optimise`). With `runsOnHost` the steps touch no backend, so several prepared layouts
+    /// may `optimiseOnHost` at once, each on its own thread (N2D's runs do), with the same result.
+    public struct Prepared: Sendable {
+        var optimizer: UMAPOptimizer
+        var start: [Float]
+        let blocks: LayoutBlocks?
+        let dims: Int, rows: Int
+        public let epochs: Int
+        let curve: UMAPCurve, edges: Int
+        var seconds: [String: Double]
+        let notes: [String], recall: Double?, order: Updates
+
+        /// Whether the gradient steps run on the host whatever the backend (every order but the
+        /// synchronous one, which a device runs).
+        public var runsOnHost: Bool { order != .synchronous }
+
+        /// The gradient steps and the result, on `backend` where the order runs there.
+        public mutating func optimise<B: ComputeBackend>(backend: B, progress: (Int) -> Void = { _ in }) throws -> Result {
+            let clock = Date()
+            let embedding = try optimizer.run(start, backend: backend, progress: progress)
+            return finish(embedding, seconds: Date().timeIntervalSince(clock))
+        }
+
+        /// The gradient steps on the host (`runsOnHost` must hold), touching no backend.
+        public mutating func optimiseOnHost(progress: (Int) -> Void = { _ in }) -> Result {
+            precondition(runsOnHost, "UMAP: the synchronous order's steps run on a backend")
+            let clock = Date()
+            let embedding = optimizer.run(start, progress: progress)
+            return finish(embedding, seconds: Date().timeIntervalSince(clock))
+        }
+
+        private func finish(_ steps: [Float], seconds optimisation: Double) -> Result {
+            var embedding = steps
+            if let blocks {
+                let renumbered = embedding
+                for (r, i) in blocks.order.enumerated() {
+                    for t in 0 ..< dims { embedding[Int(i) * dims + t] = renumbered[r * dims + t] }
+                }
+            }
+            var seconds = self.seconds
+            seconds["optimisation"] = optimisation
+            return Result(embedding: embedding, curve: curve, epochs: epochs, edges: edges, seconds: seconds, notes: notes,
+                          neighbourRecall: recall, updates: order)
+        }
+    }
+
+    /// Everything of `fit` before the gradient steps.
+    public static func prepare<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
+                                                  neighbours given: Neighbours? = nil,
+                                                  progress: Progress = { _, _, _ in }) throws -> Prepared {
         try validate(x, rows: n, dim: d, configuration: c)
         if let given, given.graph.rows != n || given.graph.k != c.neighbours || given.metric != c.metric || given.search != c.neighbourSearch {
             throw ReduceError("UMAP: the given k-NN graph (\(given.graph.rows) rows, \(given.graph.k) neighbours, \(given.metric.rawValue), "
@@ -243,16 +299,8 @@ public enum UMAP {
             optimizer.density = UMAPDensity(set: working, lambda: c.densityLambda, fraction: c.densityFraction,
                                             varianceShift: c.densityVarianceShift)
         }
-        var embedding = try optimizer.run(start, backend: backend) { progress("optimisation", $0, epochs) }
-        if let blocks {
-            let renumbered = embedding
-            for (r, i) in blocks.order.enumerated() {
-                for t in 0 ..< c.dims { embedding[Int(i) * c.dims + t] = renumbered[r * c.dims + t] }
-            }
-        }
-        lap("optimisation")
-        return Result(embedding: embedding, curve: curve, epochs: epochs, edges: set.edgeCount, seconds: seconds, notes: notes,
-                      neighbourRecall: recall, updates: order)
+        return Prepared(optimizer: optimizer, start: start, blocks: blocks, dims: c.dims, rows: n, epochs: epochs, curve: curve,
+                        edges: set.edgeCount, seconds: seconds, notes: notes, recall: recall, order: order)
     }
 
     /// The share of each sampled row's true k nearest neighbours (brute force over all features on
