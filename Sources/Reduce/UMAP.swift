@@ -193,7 +193,7 @@ public enum UMAP {
         var optimizer: UMAPOptimizer
         var start: [Float]
         let blocks: LayoutBlocks?
-        let dims: Int, rows: Int
+        let dims: Int
         public let epochs: Int
         let curve: UMAPCurve, edges: Int
         var seconds: [String: Double]
@@ -299,7 +299,7 @@ public enum UMAP {
             optimizer.density = UMAPDensity(set: working, lambda: c.densityLambda, fraction: c.densityFraction,
                                             varianceShift: c.densityVarianceShift)
         }
-        return Prepared(optimizer: optimizer, start: start, blocks: blocks, dims: c.dims, rows: n, epochs: epochs, curve: curve,
+        return Prepared(optimizer: optimizer, start: start, blocks: blocks, dims: c.dims, epochs: epochs, curve: curve,
                         edges: set.edgeCount, seconds: seconds, notes: notes, recall: recall, order: order)
     }
 
