@@ -179,7 +179,7 @@ public enum DeepClustering {
                     }
                 } else {
                     let named = { (stage: String) in runs == 1 ? stage : "\(stage) \(i + 1)/\(runs)" }
-                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: seeds[0], neighbours: nil, configuration: c,
+                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: seeds[0], configuration: c,
                                                  backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) {
                         progress(named($0), $1, $2)
                     })
@@ -295,11 +295,7 @@ public enum DeepClustering {
         var labels: [[Int32]] = []
         for (layout, seed) in zip(layouts, seeds) {
             notes += layout.notes
-            var g = GaussianMixture.Configuration()
-            (g.components, g.covariance, g.seed) = (c.clusters, .full, seed)
-            let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: c.umapDims ?? c.clusters, configuration: g, backend: backend)
-            if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
-            labels.append(model.predict(layout.embedding, rows: count).map(Int32.init))
+            labels.append(try mixtureLabels(layout, rows: count, seed: seed, configuration: c, backend: backend, notes: &notes))
             progress("GMM", labels.count, seeds.count)
         }
         record("GMM", Date().timeIntervalSince(clock))
@@ -314,29 +310,36 @@ public enum DeepClustering {
         return u
     }
 
-    /// One N2D run on `codes [rows, dim]`: UMAP (N2D's settings, `seed`; on `neighbours` when given,
-    /// else searching its own), then a full-covariance GMM (`seed`) on the layout; its labels.
-    /// `record(stage, seconds)` gets "UMAP" and "GMM".
-    static func n2dRun<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seed: UInt64, neighbours: UMAP.Neighbours?,
-                                          configuration c: Configuration, backend: B, notes: inout [String],
-                                          record: (String, Double) -> Void, progress: (String, Int, Int) -> Void) throws -> [Int32] {
-        let u = umapConfiguration(c, seed: seed)
+    /// One N2D run on `codes [rows, dim]`: UMAP (N2D's settings, `seed`), then a full-covariance GMM
+    /// (`seed`) on the layout; its labels. `record(stage, seconds)` gets "UMAP" and "GMM".
+    static func n2dRun<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seed: UInt64, configuration c: Configuration,
+                                          backend: B, notes: inout [String], record: (String, Double) -> Void,
+                                          progress: (String, Int, Int) -> Void) throws -> [Int32] {
         var start = Date()
-        let layout = try UMAP.fit(codes, rows: count, dim: dim, configuration: u, backend: backend, neighbours: neighbours) { stage, done, total in
-            progress("UMAP \(stage)", done, total)
+        let layout = try UMAP.fit(codes, rows: count, dim: dim, configuration: umapConfiguration(c, seed: seed), backend: backend) {
+            stage, done, total in progress("UMAP \(stage)", done, total)
         }
         record("UMAP", Date().timeIntervalSince(start))
         notes += layout.notes
-        var g = GaussianMixture.Configuration()
-        (g.components, g.covariance, g.seed) = (c.clusters, .full, seed)
         start = Date()
-        let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: u.dims, configuration: g, backend: backend) { i, _ in
-            progress("GMM", i, g.maxIterations)
+        let labels = try mixtureLabels(layout, rows: count, seed: seed, configuration: c, backend: backend, notes: &notes) {
+            progress("GMM", $0, $1)
         }
-        if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
-        let labels = model.predict(layout.embedding, rows: count).map(Int32.init)
         record("GMM", Date().timeIntervalSince(start))
         return labels
+    }
+
+    /// N2D's clusters of a layout: a full-covariance GMM of `clusters` components (`seed`), each
+    /// point's most likely one; a note when EM did not converge. `progress(iteration, most)`.
+    static func mixtureLabels<B: ComputeBackend>(_ layout: UMAP.Result, rows count: Int, seed: UInt64, configuration c: Configuration,
+                                                 backend: B, notes: inout [String],
+                                                 progress: (Int, Int) -> Void = { _, _ in }) throws -> [Int32] {
+        var g = GaussianMixture.Configuration()
+        (g.components, g.covariance, g.seed) = (c.clusters, .full, seed)
+        let model = try GaussianMixture.fit(layout.embedding, rows: count, dim: c.umapDims ?? c.clusters, configuration: g,
+                                            backend: backend) { i, _ in progress(i, g.maxIterations) }
+        if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
+        return model.predict(layout.embedding, rows: count).map(Int32.init)
     }
 
     /// Adam (lr 0.001, batch 256, seeded shuffle) on the network's loss (reconstruction MSE at a constant
