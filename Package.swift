@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Backend"], path: "Tests/BenchTests"),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Backend", "Dataset"], path: "Tests/ModelsTests",
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Backend", "Dataset"], path: "Tests/ClusterTests",
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Backend", "Dataset", "Kernels"], path: "Tests/ClusterTests",
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "ReduceTests", dependencies: ["Reduce", "Backend", "Dataset", "CIntrinsics"], path: "Tests/ReduceTests",
                     resources: [.copy("Fixtures")]),

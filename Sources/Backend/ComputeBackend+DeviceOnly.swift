@@ -41,4 +41,10 @@ extension ComputeBackend {
 
     /// Whether `umapEpoch` runs on this backend for `dims`-dimensional layouts.
     public func hasUMAPEpoch(dims: Int) -> Bool { false }
+
+    /// Backends without the device kernel return false: the caller measures distance blocks.
+    public func pointsNearestOtherComponent(_ points: Buffer, rows: Int, dim: Int, components: Buffer, core: Buffer,
+                                            into indices: Buffer) throws -> Bool {
+        false
+    }
 }

@@ -14,6 +14,16 @@ extension ComputeBackend {
         return buffer
     }
 
+    /// A new buffer holding `values` as doubles: each value's 64 bits as two Int32 elements, low
+    /// half first (what an OpenCL `double*` argument reads on a little-endian device).
+    public func makeBuffer(doubles values: [Double]) throws -> Buffer {
+        let halves = values.flatMap { value -> [Int32] in
+            let bits = value.bitPattern
+            return [Int32(truncatingIfNeeded: bits), Int32(truncatingIfNeeded: bits >> 32)]
+        }
+        return try makeBuffer(halves)
+    }
+
     /// Overwrites the start of `buffer` with `values`.
     public func upload(_ values: [Float], to buffer: Buffer) throws {
         try values.withUnsafeBufferPointer { try upload($0, to: buffer, offset: 0) }

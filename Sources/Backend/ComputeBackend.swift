@@ -88,6 +88,17 @@ public protocol ComputeBackend: AnyObject {
     func opticsOrdering(_ points: Buffer, rows: Int, dim: Int, coreDistances: [Double],
                         progress: (Int) -> Void) throws -> (ordering: [Int], reachability: [Double], predecessor: [Int])?
 
+    /// Borůvka's step from the points themselves (`Kernels.BoruvkaKernels`): for every point `r` of
+    /// `points [rows, dim]`, the point `c` in another component (`components`, Int32) with the
+    /// smallest `(w, c)`, `w = max(|x_r - x_c|, core[r], core[c])` computed exactly as the host does
+    /// (double sums in feature order; `core` holds doubles, `makeBuffer(doubles:)`, all zero for
+    /// plain distances), at `indices[r]` (Int32, -1 when every point is in `r`'s component). Only the
+    /// `rows` indices are written. Returns false, doing nothing, where the backend has no such kernel
+    /// (the CPU backend; OpenCL without double precision, above `BoruvkaKernels.maxDimensions`
+    /// features, or with `FMNIST_BORUVKA=blocks`): the caller then measures distance blocks.
+    func pointsNearestOtherComponent(_ points: Buffer, rows: Int, dim: Int, components: Buffer, core: Buffer,
+                                     into indices: Buffer) throws -> Bool
+
     /// Neighbourhoods within `radius` over a block of squared distances `d [rows, cols]` whose row
     /// `r` is point `rowBase + r`: column `c` counts when `d[r, c] <= radius` (NaN never), when
     /// `columnMask[c] != 0` (Int32; every column without a mask) and when `columns` allows it.

@@ -19,6 +19,7 @@ struct FMNIST: ParsableCommand {
         do {
             do {
                 try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment(); try TopKSelection.checkEnvironment()
+                try BoruvkaSearch.checkEnvironment()
             } catch { throw ValidationError("\(error)") }
             try command.run()
         } catch let error as ValidationError {

@@ -1,4 +1,5 @@
 import Backend
+import Kernels
 @testable import Cluster
 import Dataset
 import XCTest
@@ -76,29 +77,48 @@ final class KDTreeTests: XCTestCase {
         }
     }
 
-    /// Borůvka with its searches on the backend (`rowNearestOtherComponent` over distance blocks of 37
-    /// rows, so several blocks per round) against brute-force Prim, on every backend: a spanning
-    /// tree, the same merge heights, the same clusters at every height.
+    /// Borůvka with its searches on the backend against brute-force Prim, on every backend: a spanning
+    /// tree, the same merge heights, the same clusters at every height. On OpenCL both searches run:
+    /// over distance blocks of 37 rows (`rowNearestOtherComponent`, several blocks per round) and from
+    /// the points (`pointsNearestOtherComponent`, exact), whose tree must be the k-d tree's edge for
+    /// edge — ties included (the grids), since both keep each component's lightest edge by the same
+    /// exact key. The 33-feature set is past the points' kernel, so it takes the blocks either way.
     func testBoruvkaOnTheBackendGivesPrimsHierarchy() throws {
         for backend in ClusterFixtures.backends() {
-            for (trial, (n, d, grid)) in [(500, 2, false), (300, 4, true), (400, 10, false), (200, 3, true)].enumerated() {
-                let x = points(n, d, seed: 100 + UInt64(trial), grid: grid)
-                let core = try CoreDistances.compute(x, rows: n, dim: d, k: 4, backend: CPUBackend(), index: .bruteForce)
-                for withCore in [false, true] {
-                    let what = "\(backend.name) trial \(trial) core \(withCore)"
-                    let brute = MinimumSpanningTree.prim(x, rows: n, dim: d, coreDistances: withCore ? core : nil)
-                    let device = try MinimumSpanningTree.boruvkaOnBackend(x, rows: n, dim: d, coreDistances: withCore ? core : nil,
-                                                                          backend: backend, chunkRows: 37)
-                    XCTAssertEqual(device.count, n - 1, what)
-                    var parent = Array(0 ..< n)
-                    func find(_ i: Int) -> Int { parent[i] == i ? i : find(parent[i]) }
-                    for e in device { let (a, b) = (find(e.a), find(e.b)); XCTAssertNotEqual(a, b, "\(what): no cycle"); parent[a] = b }
-                    XCTAssertEqual(device.map(\.height).sorted(), brute.map(\.height).sorted(), what)
-                    let (treeDevice, treeBrute) = (LinkageTree(points: n, unorderedMerges: device), LinkageTree(points: n, unorderedMerges: brute))
-                    for height in Set(brute.map(\.height)) {
-                        XCTAssertEqual(treeDevice.labels(threshold: height.nextUp), treeBrute.labels(threshold: height.nextUp),
-                                       "\(what): clusters above \(height)")
-                    }
+            let openCL = backend as? OpenCLBackend
+            for search in openCL == nil ? [BoruvkaSearch.blocks] : BoruvkaSearch.allCases {
+                openCL?.boruvkaSearch = search
+                defer { openCL?.boruvkaSearch = .current }
+                try checkBoruvkaOnTheBackend(backend, search: search)
+            }
+        }
+    }
+
+    private func checkBoruvkaOnTheBackend<B: ComputeBackend>(_ backend: B, search: BoruvkaSearch) throws {
+        let shapes = [(500, 2, false), (300, 4, true), (400, 10, false), (200, 3, true), (150, 33, false), (250, 6, true)]
+        for (trial, (n, d, grid)) in shapes.enumerated() {
+            let x = points(n, d, seed: 100 + UInt64(trial), grid: grid)
+            let core = try CoreDistances.compute(x, rows: n, dim: d, k: 4, backend: CPUBackend(), index: .bruteForce)
+            for withCore in [false, true] {
+                let what = "\(backend.name) \(search) trial \(trial) core \(withCore)"
+                let brute = MinimumSpanningTree.prim(x, rows: n, dim: d, coreDistances: withCore ? core : nil)
+                let device = try MinimumSpanningTree.boruvkaOnBackend(x, rows: n, dim: d, coreDistances: withCore ? core : nil,
+                                                                      backend: backend, chunkRows: 37)
+                XCTAssertEqual(device.count, n - 1, what)
+                var parent = Array(0 ..< n)
+                func find(_ i: Int) -> Int { parent[i] == i ? i : find(parent[i]) }
+                for e in device { let (a, b) = (find(e.a), find(e.b)); XCTAssertNotEqual(a, b, "\(what): no cycle"); parent[a] = b }
+                XCTAssertEqual(device.map(\.height).sorted(), brute.map(\.height).sorted(), what)
+                let (treeDevice, treeBrute) = (LinkageTree(points: n, unorderedMerges: device), LinkageTree(points: n, unorderedMerges: brute))
+                for height in Set(brute.map(\.height)) {
+                    XCTAssertEqual(treeDevice.labels(threshold: height.nextUp), treeBrute.labels(threshold: height.nextUp),
+                                   "\(what): clusters above \(height)")
+                }
+                if backend is OpenCLBackend && search == .automatic && d <= BoruvkaKernels.maxDimensions {
+                    let tree = KDTree(x, rows: n, dim: d, leafSize: 16).boruvkaEdges(coreDistances: withCore ? core : nil)
+                    let (fromDevice, fromTree) = (Set(device.map { [min($0.a, $0.b), max($0.a, $0.b)] }),
+                                                  Set(tree.map { [min($0.a, $0.b), max($0.a, $0.b)] }))
+                    XCTAssertEqual(fromDevice.subtracting(fromTree).count, 0, "\(what): edges the k-d tree's tree lacks")
                 }
             }
         }

@@ -198,16 +198,20 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
-    /// `FMNIST_TOPK` names the GPU top-k kernel (the kernels' own parity is `NeighbourParityTests`):
-    /// its three values run, anything else is one error line naming the variable and the choices.
-    func testTopKKernelChoiceIsChecked() throws {
-        for good in ["automatic", "insertion", "gather", ""] {
-            let outcome = try FmnistProcess.run(["devices"], environment: ["FMNIST_TOPK": good])
-            XCTAssertEqual(outcome.status, 0, "FMNIST_TOPK='\(good)': \(outcome.stderr)")
-        }
-        for bad in ["fast", "GATHER", "1"] {
-            assertOneErrorLine(try FmnistProcess.run(["devices"], environment: ["FMNIST_TOPK": bad]),
-                               containing: "FMNIST_TOPK='\(bad)' must be one of automatic, insertion, gather", bad)
+    /// `FMNIST_TOPK` names the GPU top-k kernel and `FMNIST_BORUVKA` the device's Borůvka search (the
+    /// kernels' own checks are `NeighbourParityTests` and `KDTreeTests`): their values run, anything
+    /// else is one error line naming the variable and the choices.
+    func testKernelChoicesAreChecked() throws {
+        let choices = [("FMNIST_TOPK", ["automatic", "insertion", "gather"]), ("FMNIST_BORUVKA", ["automatic", "blocks"])]
+        for (variable, names) in choices {
+            for good in names + [""] {
+                let outcome = try FmnistProcess.run(["devices"], environment: [variable: good])
+                XCTAssertEqual(outcome.status, 0, "\(variable)='\(good)': \(outcome.stderr)")
+            }
+            for bad in ["fast", names[1].uppercased(), "1"] {
+                assertOneErrorLine(try FmnistProcess.run(["devices"], environment: [variable: bad]),
+                                   containing: "\(variable)='\(bad)' must be one of \(names.joined(separator: ", "))", bad)
+            }
         }
     }
 

@@ -3,7 +3,7 @@
 # command on `--backend opencl` and on `--backend cpu` (all the machine's cores) in one run, same
 # binary: DBSCAN and HDBSCAN on PCA-10 of the images and on the codes of a conv-AE trained AE_EPOCHS
 # (default 10) on the device (DBSCAN eps 1.5 there) — issue 13's table —, HDBSCAN's device route
-# with 64, 256 and 1,024 MiB distance blocks and both top-k kernels, every HDBSCAN run's phases, K-means of the pixels,
+# with 64, 256 and 1,024 MiB distance blocks, both top-k kernels and both Borůvka searches, every HDBSCAN run's phases, K-means of the pixels,
 # OPTICS on PCA-10, UMAP-10 of the images (k-NN graph and device epochs: --sgd auto) and NMF-20, in
 # that order (a run stopped by a time limit keeps the first). JSON reports and a summary table in $OUT (or ./out). SPLIT=test (10,000 images) for a short run; default all 70,000;
 # LIMIT=N keeps the first N images of each split (smoke runs).
@@ -47,17 +47,22 @@ for m in dbscan dbscan-codes hdbscan hdbscan-codes; do same $m; done | tee -a "$
 # benchmarks/results/2026-11-30-h200), so `auto` now takes the host's tree there (the rows above);
 # the device route itself (--neighbour-search brute) with 64, 256 and 1,024 MiB distance blocks (more
 # rows, so more work-groups, per launch), each with the core distances' top-k selected by the
-# insertion kernel (the route measured slow) and by the gather kernel (FMNIST_TOPK), then each run's
-# phases (core distances, spanning tree, condensed tree).
+# insertion kernel (the route measured slow) and by the gather kernel (FMNIST_TOPK), and Borůvka's
+# rounds searched from the points (exact, in double: FMNIST_BORUVKA=automatic) and over the distance
+# blocks (FMNIST_BORUVKA=blocks, the route measured slow), then each run's phases (core distances,
+# spanning tree, condensed tree).
 for mb in 64 256 1024; do
   for topk in insertion gather; do
-    export FMNIST_DISTANCE_BLOCK_MB=$mb FMNIST_TOPK=$topk
-    run hdbscan-device$mb-$topk opencl cluster --method hdbscan --min-cluster-size 200 --neighbour-search brute \
-      --input $t/pca10.npy --out $t/hdbscan-device$mb-$topk-opencl.npy
-    unset FMNIST_DISTANCE_BLOCK_MB FMNIST_TOPK
-    cmp -s $t/hdbscan-device$mb-$topk-opencl.npy $t/hdbscan-opencl.npy \
-      && echo "hdbscan, device route, $mb MiB blocks, $topk top-k: the same labels" \
-      || echo "hdbscan, device route, $mb MiB blocks, $topk top-k: labels differ from auto's"
+    for boruvka in automatic blocks; do
+      name=hdbscan-device$mb-$topk-$boruvka
+      export FMNIST_DISTANCE_BLOCK_MB=$mb FMNIST_TOPK=$topk FMNIST_BORUVKA=$boruvka
+      run $name opencl cluster --method hdbscan --min-cluster-size 200 --neighbour-search brute \
+        --input $t/pca10.npy --out $t/$name-opencl.npy
+      unset FMNIST_DISTANCE_BLOCK_MB FMNIST_TOPK FMNIST_BORUVKA
+      cmp -s $t/$name-opencl.npy $t/hdbscan-opencl.npy \
+        && echo "hdbscan, device route, $mb MiB blocks, $topk top-k, $boruvka Borůvka: the same labels" \
+        || echo "hdbscan, device route, $mb MiB blocks, $topk top-k, $boruvka Borůvka: labels differ from auto's"
+    done
   done
 done | tee -a "$out/reduce-density.md"
 python3 - "$out" <<'PY' | tee -a "$out/reduce-density.md"

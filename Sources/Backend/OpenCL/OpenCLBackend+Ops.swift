@@ -283,18 +283,8 @@ extension OpenCLBackend {
                                progress: (Int) -> Void) throws -> (ordering: [Int], reachability: [Double], predecessor: [Int])? {
         guard info.doublePrecision, n >= 1 else { return nil }
         precondition(points.count >= n * dim && coreDistances.count == n, "opticsOrdering: \(points.count) values, \(coreDistances.count) core distances for \(n) x \(dim)")
-        /// Doubles travel as pairs of 4-byte elements.
-        func doubles(_ values: [Double]) throws -> OpenCLBuffer {
-            let buffer = try makeBuffer(count: 2 * values.count)
-            let bits = values.flatMap { value -> [Int32] in
-                let pattern = value.bitPattern
-                return [Int32(truncatingIfNeeded: pattern), Int32(truncatingIfNeeded: pattern >> 32)]
-            }
-            try bits.withUnsafeBufferPointer { try upload($0, to: buffer, offset: 0) }
-            return buffer
-        }
         let group = usesGPUKernels ? reductionGroupSize : 64, groups = (n + group - 1) / group
-        let core = try doubles(coreDistances), reach = try doubles([Double](repeating: .infinity, count: n))
+        let core = try makeBuffer(doubles: coreDistances), reach = try makeBuffer(doubles: [Double](repeating: .infinity, count: n))
         let pred = try makeBuffer([Int32](repeating: -1, count: n))
         var visited = [Int32](repeating: 0, count: n)
         visited[0] = 1 // the ordering starts at point 0, as the host's
@@ -320,5 +310,20 @@ extension OpenCLBackend {
             Double(bitPattern: UInt64(UInt32(bitPattern: reachBits[2 * $0])) | UInt64(UInt32(bitPattern: reachBits[2 * $0 + 1])) << 32)
         }
         return (ordering, reachability, try ints(pred).map { Int($0) })
+    }
+}
+
+extension OpenCLBackend {
+    public func pointsNearestOtherComponent(_ points: OpenCLBuffer, rows n: Int, dim: Int, components: OpenCLBuffer, core: OpenCLBuffer,
+                                            into indices: OpenCLBuffer) throws -> Bool {
+        guard boruvkaSearch == .automatic, info.doublePrecision, (1 ... BoruvkaKernels.maxDimensions).contains(dim) else { return false }
+        precondition(points.count >= n * dim && components.count >= n && core.count >= 2 * n && indices.count >= n,
+                     "pointsNearestOtherComponent: buffers too small for \(n) x \(dim)")
+        guard n > 0 else { return true }
+        let group = usesGPUKernels ? reductionGroupSize : 64
+        try launch(try kernel("points_nearest_other_component", in: BoruvkaKernels.source, options: "-DWG=\(group) -DDIM=\(dim)"),
+                   [.int(n), .buffer(points), .buffer(components), .buffer(core), .buffer(indices)],
+                   global: [(n + group - 1) / group * group], local: [group])
+        return true
     }
 }

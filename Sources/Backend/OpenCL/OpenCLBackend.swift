@@ -20,6 +20,8 @@ public final class OpenCLBackend: ComputeBackend {
     let reductionGroupSize: Int
     /// Which GPU kernel selects a row's k smallest entries (default: `FMNIST_TOPK`, else automatic).
     public var topKSelection: TopKSelection = .current
+    /// How Borůvka's rounds search on this device (default: `FMNIST_BORUVKA`, else automatic).
+    public var boruvkaSearch: BoruvkaSearch = .current
 
     let device: cl_device_id
     let context: OpenCLContext

@@ -31,12 +31,7 @@ public enum TopKSelection: String, CaseIterable, Sendable {
     public static func checkEnvironment() throws { _ = try fromEnvironment() }
 
     static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws -> TopKSelection? {
-        guard let text = environment[variable], !text.isEmpty else { return nil }
-        guard let choice = TopKSelection(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
-            throw BackendError.invalidArgument(
-                "\(variable)='\(text)' must be one of \(allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        return choice
+        try EnvironmentChoice.read(variable, environment: environment)
     }
 
     /// Whether a row selection of `k` takes the gather kernel, given the largest usable work-group
