@@ -158,32 +158,41 @@ public enum DeepClustering {
             guard c.n2dRuns >= 1 else { throw TrainingError(description: "--n2d-runs \(c.n2dRuns) must be at least 1") }
             var partitions: [[Int32]] = []
             let runs = all.count * c.n2dRuns
+            // Several runs: each encoder's runs share its k-NN graph (it depends on no seed: the same
+            // layouts) and are prepared as its codes come; their steps then go at once, in waves of
+            // whole encoders' runs that fill the host's threads (so memory holds about that many).
+            var prepared: [UMAP.Prepared] = [], seeds: [UInt64] = []
+            func runPrepared() throws {
+                partitions += try n2dRunsTogether(prepared, rows: count, seeds: seeds, configuration: c, backend: backend, notes: &notes,
+                                                  record: { seconds.append(($0, $1)) }, progress: progress)
+                (prepared, seeds) = ([], [])
+            }
             for (i, net) in all.enumerated() {
                 if i > 0 {
                     codes = try timed("codes") {
                         try net.infer(images.images, count: count, through: net.featureLayer) { progress(codeStage(i), $0, count) }
                     }
                 }
-                // The runs on one network share its k-NN graph (it depends on no seed: the same layouts).
-                let shared = c.n2dRuns == 1 ? nil : try timed("k-NN") {
+                let ownSeeds = (0 ..< c.n2dRuns).map { c.seed &+ 100 &* UInt64($0) &+ UInt64(i) }
+                if runs == 1 {
+                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: ownSeeds[0], configuration: c,
+                                                 backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) { progress($0, $1, $2) })
+                    break
+                }
+                let encoder = all.count == 1 ? "" : " \(i + 1)/\(all.count)"
+                let shared = try timed("k-NN") {
                     try UMAP.neighbours(codes, rows: count, dim: net.featureSize, configuration: umapConfiguration(c, seed: c.seed),
-                                        backend: backend) { _, done, total in
-                        progress(all.count == 1 ? "k-NN" : "k-NN \(i + 1)/\(all.count)", done, total)
+                                        backend: backend) { _, done, total in progress("k-NN" + encoder, done, total) }
+                }
+                prepared += try timed("UMAP start") {
+                    try ownSeeds.enumerated().map { r, seed in
+                        defer { progress("UMAP start" + encoder, r + 1, ownSeeds.count) }
+                        return try UMAP.prepare(codes, rows: count, dim: net.featureSize, configuration: umapConfiguration(c, seed: seed),
+                                                backend: backend, neighbours: shared)
                     }
                 }
-                let seeds = (0 ..< c.n2dRuns).map { c.seed &+ 100 &* UInt64($0) &+ UInt64(i) }
-                if let shared {
-                    partitions += try n2dRunsTogether(codes, rows: count, dim: net.featureSize, seeds: seeds, neighbours: shared, configuration: c,
-                                                      backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) {
-                        progress(all.count == 1 ? $0 : "\($0) (encoder \(i + 1)/\(all.count))", $1, $2)
-                    }
-                } else {
-                    let named = { (stage: String) in runs == 1 ? stage : "\(stage) \(i + 1)/\(runs)" }
-                    partitions.append(try n2dRun(codes, rows: count, dim: net.featureSize, seed: seeds[0], configuration: c,
-                                                 backend: backend, notes: &notes, record: { seconds.append(($0, $1)) }) {
-                        progress(named($0), $1, $2)
-                    })
-                }
+                seeds += ownSeeds
+                if prepared.count >= CPUThreads.count || i == all.count - 1 { try runPrepared() }
             }
             let labels = runs == 1 ? partitions[0] : try timed("consensus") {
                 try ConsensusClustering.fit(partitions, clusters: c.clusters, seed: c.seed, backend: backend).labels
@@ -257,24 +266,17 @@ public enum DeepClustering {
         }
     }
 
-    /// Several N2D runs on the same `codes` and k-NN graph, one per seed: each layout is prepared
-    /// (`UMAP.prepare`: the graph's fuzzy set and the seeded spectral start), then their gradient
-    /// steps — independent, single-threaded in umap-learn's sequential order, and on no backend — run
-    /// at once on the host's cores, then a GMM on each layout. Labels in `seeds`' order, each exactly
-    /// `n2dRun`'s. `record` gets "UMAP start", "UMAP steps" (wall time of the concurrent steps) and "GMM".
-    static func n2dRunsTogether<B: ComputeBackend>(_ codes: [Float], rows count: Int, dim: Int, seeds: [UInt64], neighbours: UMAP.Neighbours,
-                                                   configuration c: Configuration, backend: B, notes: inout [String],
-                                                   record: (String, Double) -> Void,
+    /// N2D runs prepared by `UMAP.prepare` (each encoder's on its k-NN graph: the fuzzy set and the
+    /// seeded spectral start), one per seed: their gradient steps — independent, single-threaded in
+    /// umap-learn's sequential order, and on no backend — run at once on the host's cores, then a GMM
+    /// on each layout. Labels in `seeds`' order, each exactly `n2dRun`'s. `record` gets "UMAP steps"
+    /// (wall time of the concurrent steps) and "GMM".
+    static func n2dRunsTogether<B: ComputeBackend>(_ prepared: [UMAP.Prepared], rows count: Int, seeds: [UInt64], configuration c: Configuration,
+                                                   backend: B, notes: inout [String], record: (String, Double) -> Void,
                                                    progress: (String, Int, Int) -> Void) throws -> [[Int32]] {
+        precondition(prepared.count == seeds.count, "n2dRunsTogether: \(prepared.count) layouts for \(seeds.count) seeds")
+        var prepared = prepared
         var clock = Date()
-        var prepared: [UMAP.Prepared] = []
-        for (r, seed) in seeds.enumerated() {
-            prepared.append(try UMAP.prepare(codes, rows: count, dim: dim, configuration: umapConfiguration(c, seed: seed), backend: backend,
-                                             neighbours: neighbours))
-            progress("UMAP start", r + 1, seeds.count)
-        }
-        record("UMAP start", Date().timeIntervalSince(clock))
-        clock = Date()
         var layouts: [UMAP.Result]
         if prepared.allSatisfy(\.runsOnHost) {
             // Each thread writes only its own slot and its own prepared layout.
