@@ -163,7 +163,7 @@ public enum DeepClustering {
             // whole encoders' runs that fill the host's threads (so memory holds about that many).
             var prepared: [UMAP.Prepared] = [], seeds: [UInt64] = []
             func runPrepared() throws {
-                partitions += try n2dRunsTogether(prepared, rows: count, seeds: seeds, configuration: c, backend: backend, notes: &notes,
+                partitions += try n2dRunsTogether(&prepared, rows: count, seeds: seeds, configuration: c, backend: backend, notes: &notes,
                                                   record: { seconds.append(($0, $1)) }, progress: progress)
                 (prepared, seeds) = ([], [])
             }
@@ -267,15 +267,14 @@ public enum DeepClustering {
     }
 
     /// N2D runs prepared by `UMAP.prepare` (each encoder's on its k-NN graph: the fuzzy set and the
-    /// seeded spectral start), one per seed: their gradient steps — independent, single-threaded in
-    /// umap-learn's sequential order, and on no backend — run at once on the host's cores, then a GMM
-    /// on each layout. Labels in `seeds`' order, each exactly `n2dRun`'s. `record` gets "UMAP steps"
-    /// (wall time of the concurrent steps) and "GMM".
-    static func n2dRunsTogether<B: ComputeBackend>(_ prepared: [UMAP.Prepared], rows count: Int, seeds: [UInt64], configuration c: Configuration,
-                                                   backend: B, notes: inout [String], record: (String, Double) -> Void,
+    /// seeded spectral start; `inout`, so the layouts move in place, never copied), one per seed: their
+    /// gradient steps — independent, single-threaded in umap-learn's sequential order, and on no
+    /// backend — run at once on the host's cores, then a GMM on each layout. Labels in `seeds`' order,
+    /// each exactly `n2dRun`'s. `record` gets "UMAP steps" (wall time of the concurrent steps) and "GMM".
+    static func n2dRunsTogether<B: ComputeBackend>(_ prepared: inout [UMAP.Prepared], rows count: Int, seeds: [UInt64],
+                                                   configuration c: Configuration, backend: B, notes: inout [String], record: (String, Double) -> Void,
                                                    progress: (String, Int, Int) -> Void) throws -> [[Int32]] {
         precondition(prepared.count == seeds.count, "n2dRunsTogether: \(prepared.count) layouts for \(seeds.count) seeds")
-        var prepared = prepared
         var clock = Date()
         var layouts: [UMAP.Result]
         if prepared.allSatisfy(\.runsOnHost) {
