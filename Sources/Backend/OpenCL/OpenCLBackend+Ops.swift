@@ -320,7 +320,9 @@ extension OpenCLBackend {
         precondition(points.count >= n * dim && components.count >= n && core.count >= 2 * n && indices.count >= n,
                      "pointsNearestOtherComponent: buffers too small for \(n) x \(dim)")
         guard n > 0 else { return true }
-        let group = usesGPUKernels ? reductionGroupSize : 64
+        // A tile of `group` points (coordinates, component, core distance) must fit the local memory.
+        var group = usesGPUKernels ? reductionGroupSize : 64
+        while group > 1 && group * (4 * dim + 12) > info.localMemoryBytes { group /= 2 }
         try launch(try kernel("points_nearest_other_component", in: BoruvkaKernels.source, options: "-DWG=\(group) -DDIM=\(dim)"),
                    [.int(n), .buffer(points), .buffer(components), .buffer(core), .buffer(indices)],
                    global: [(n + group - 1) / group * group], local: [group])
