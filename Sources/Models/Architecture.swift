@@ -7,8 +7,15 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// Conv autoencoder: encoder conv 1>32 s2, conv 32>64 s2, fc 3136>latent; decoder fc latent>3136,
     /// deconv 64>32, deconv 32>1, sigmoid. MSE loss.
     case convAutoencoder(latent: Int)
-    /// Dense autoencoder 784-500-500-2000-latent and its mirror, sigmoid output. MSE loss.
+    /// Dense autoencoder 784-500-500-2000-latent and its mirror, sigmoid output, PyTorch's default
+    /// initialisation. MSE loss.
     case denseAutoencoder(latent: Int)
+    /// The same dense autoencoder as the reference implementations of N2D (McConville et al. 2020,
+    /// github.com/rymc/n2d, `autoencoder()`), DEC-Keras and IDEC build it with Keras: the same layers
+    /// and tensors as `denseAutoencoder`, but a linear output layer (no sigmoid) and Keras's default
+    /// initialisation — Glorot-uniform weights, uniform in `±sqrt(6 / (fanIn + fanOut))`, and zero
+    /// biases. MSE loss. `--arch n2d-ae`.
+    case n2dAutoencoder(latent: Int)
     /// CNN classifier: conv 1>32 p1, pool, conv 32>64 p1, pool, fc1 3136>128 (the feature layer),
     /// dropout, fc2 128>10. Softmax cross-entropy.
     case cnn(dropout: Float)
@@ -27,6 +34,18 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// (section 4, figure 7). Tensors `backbone.conv1`, `backbone.conv2`, `backbone.fc`, `head.*`.
     case simclrCNN(features: Int)
 
+    /// Every `--arch` name, in the order help texts list them.
+    public static let names = "conv-ae, dense-ae, n2d-ae, cnn, softmax, simclr or simclr-cnn"
+
+    /// Whether `other` has the same tensors (names and shapes), so that one's checkpoint holds the
+    /// other's weights: true for equal architectures and for `dense-ae` / `n2d-ae` of one latent size.
+    public func hasSameTensors(as other: Architecture) -> Bool {
+        switch (self, other) {
+        case (.denseAutoencoder(let a), .n2dAutoencoder(let b)), (.n2dAutoencoder(let a), .denseAutoencoder(let b)): return a == b
+        default: return self == other
+        }
+    }
+
     /// Output size of the SimCLR projection head (`z`).
     public static let projectionSize = 64
 
@@ -35,6 +54,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .convAutoencoder: return "conv-ae"
         case .denseAutoencoder: return "dense-ae"
+        case .n2dAutoencoder: return "n2d-ae"
         case .cnn: return "cnn"
         case .softmax: return "softmax"
         case .simclr: return "simclr"
@@ -46,7 +66,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// (softmax cross-entropy over 10 classes) or contrastive (NT-Xent over two augmented views).
     public var task: TrainingTask {
         switch self {
-        case .convAutoencoder, .denseAutoencoder: return .autoencoder
+        case .convAutoencoder, .denseAutoencoder, .n2dAutoencoder: return .autoencoder
         case .cnn, .softmax: return .classifier
         case .simclr, .simclrCNN: return .contrastive
         }
@@ -64,6 +84,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         switch self {
         case .convAutoencoder(let d): return "conv-ae (latent \(d))"
         case .denseAutoencoder(let d): return "dense-ae (latent \(d))"
+        case .n2dAutoencoder(let d): return "n2d-ae (latent \(d))"
         case .cnn(let p): return "cnn (dropout \(p))"
         case .softmax(let l1, let l2): return "softmax (l1 \(l1), l2 \(l2))"
         case .simclr(let d): return "simclr (features \(d))"
@@ -74,7 +95,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     /// Hyper-parameters as strings, for checkpoint metadata.
     public var metadata: [String: String] {
         switch self {
-        case .convAutoencoder(let d), .denseAutoencoder(let d), .simclr(let d), .simclrCNN(let d):
+        case .convAutoencoder(let d), .denseAutoencoder(let d), .n2dAutoencoder(let d), .simclr(let d), .simclrCNN(let d):
             return ["fmnist.arch": name, "fmnist.latent": "\(d)"]
         case .cnn(let p): return ["fmnist.arch": name, "fmnist.dropout": "\(p)"]
         case .softmax(let l1, let l2): return ["fmnist.arch": name, "fmnist.l1": "\(l1)", "fmnist.l2": "\(l2)"]
@@ -113,6 +134,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         switch name {
         case "conv-ae": return .convAutoencoder(latent: try latent())
         case "dense-ae": return .denseAutoencoder(latent: try latent())
+        case "n2d-ae": return .n2dAutoencoder(latent: try latent())
         case "cnn":
             let p = try number("fmnist.dropout", Float.self) ?? 0.25
             guard p >= 0, p < 1 else { throw DataError("\(source): metadata fmnist.dropout = \(p) must be in [0, 1)") }
@@ -120,7 +142,7 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
         case "softmax": return .softmax(l1: try coefficient("fmnist.l1"), l2: try coefficient("fmnist.l2"))
         case "simclr": return .simclr(features: try latent())
         case "simclr-cnn": return .simclrCNN(features: try latent())
-        default: throw DataError("\(source): metadata fmnist.arch = '\(name)' is not conv-ae, dense-ae, cnn, softmax, simclr or simclr-cnn")
+        default: throw DataError("\(source): metadata fmnist.arch = '\(name)' is not \(names)")
         }
     }
 }

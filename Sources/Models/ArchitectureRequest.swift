@@ -9,7 +9,7 @@ import Dataset
 /// command line with the fresh defaults), or from `--resume` (the checkpoint's own architecture;
 /// a typed value that differs is an error, since a resumed run continues exactly).
 public struct ArchitectureRequest: Sendable {
-    /// `--arch`: conv-ae, dense-ae, cnn, softmax, simclr or simclr-cnn.
+    /// `--arch`: conv-ae, dense-ae, n2d-ae, cnn, softmax, simclr or simclr-cnn.
     public var name: String?
     /// `train autoencoder`, `train classifier` or `train contrastive`.
     public var task: TrainingTask
@@ -35,14 +35,15 @@ public struct ArchitectureRequest: Sendable {
         switch (task, chosen) {
         case (.autoencoder, "conv-ae"): return .convAutoencoder(latent: d)
         case (.autoencoder, "dense-ae"): return .denseAutoencoder(latent: d)
+        case (.autoencoder, "n2d-ae"): return .n2dAutoencoder(latent: d)
         case (.classifier, "cnn"): return .cnn(dropout: dropout ?? Self.defaultDropout)
         case (.classifier, "softmax"): return .softmax(l1: l1 ?? 0, l2: l2 ?? 0)
         case (.contrastive, "simclr"): return .simclr(features: latent ?? Self.defaultFeatures)
         case (.contrastive, "simclr-cnn"): return .simclrCNN(features: latent ?? Self.defaultFeatures)
-        case (_, "conv-ae"), (_, "dense-ae"), (_, "cnn"), (_, "softmax"), (_, "simclr"), (_, "simclr-cnn"):
+        case (_, "conv-ae"), (_, "dense-ae"), (_, "n2d-ae"), (_, "cnn"), (_, "softmax"), (_, "simclr"), (_, "simclr-cnn"):
             throw DataError("--arch \(chosen) does not fit `train \(task.rawValue)`")
         default:
-            throw DataError("--arch '\(chosen)' is unknown; use conv-ae, dense-ae, cnn, softmax, simclr or simclr-cnn")
+            throw DataError("--arch '\(chosen)' is unknown; use \(Architecture.names)")
         }
     }
 
@@ -51,7 +52,7 @@ public struct ArchitectureRequest: Sendable {
     /// `--latent` belongs to the autoencoders and SimCLR encoders, `--dropout` to cnn, `--l1`/`--l2` to softmax.
     public func checkTypedValuesApply(to architecture: Architecture) throws {
         let owners: [(flag: String, typed: Bool, architectures: [String])] = [
-            ("--latent", latent != nil, ["conv-ae", "dense-ae", "simclr", "simclr-cnn"]),
+            ("--latent", latent != nil, ["conv-ae", "dense-ae", "n2d-ae", "simclr", "simclr-cnn"]),
             ("--dropout", dropout != nil, ["cnn"]), ("--l1", l1 != nil, ["softmax"]), ("--l2", l2 != nil, ["softmax"]),
         ]
         for owner in owners where owner.typed && !owner.architectures.contains(architecture.name) {
@@ -65,20 +66,27 @@ public struct ArchitectureRequest: Sendable {
     /// naming both; a stored hyper-parameter that differs from the one used is a note.
     public func initialising(from file: Safetensors, path: String) throws -> (architecture: Architecture, notes: [String]) {
         let stored = try Architecture.parse(metadata: file.metadata, source: path)
-        guard let weights = Checkpoint.recognise(file.byName) ?? stored else {
+        let recognised = Checkpoint.recognise(file.byName)
+        // The metadata tells apart what the tensors cannot (dense-ae from n2d-ae); where the two
+        // disagree on the tensors, the tensors win.
+        var weights = recognised
+        if let stored, recognised.map({ stored.hasSameTensors(as: $0) }) ?? true { weights = stored }
+        guard let weights else {
             if name != nil { return (try fresh(), []) }
             throw DataError("\(path): cannot tell the architecture from the tensor names; pass --arch")
         }
-        if let name, name != weights.name {
+        // dense-ae and n2d-ae have the same tensors: either may start from the other's weights.
+        let sameTensors: Set = ["dense-ae", "n2d-ae"]
+        if let name, name != weights.name, !(sameTensors.contains(name) && sameTensors.contains(weights.name)) {
             throw DataError("--arch \(name) contradicts --init \(path), which holds \(weights.name) weights")
         }
         guard weights.task == task else {
             throw DataError("--init \(path) holds \(weights.name) weights, which `train \(task.rawValue)` cannot start from")
         }
         var request = self
-        request.name = weights.name
+        request.name = name ?? weights.name
         switch weights {
-        case .convAutoencoder(let d), .denseAutoencoder(let d), .simclr(let d), .simclrCNN(let d):
+        case .convAutoencoder(let d), .denseAutoencoder(let d), .n2dAutoencoder(let d), .simclr(let d), .simclrCNN(let d):
             if let latent, latent != d {
                 throw DataError("--latent \(latent) contradicts --init \(path), whose encoder has a \(d)-d bottleneck")
             }
@@ -90,6 +98,8 @@ public struct ArchitectureRequest: Sendable {
         if let stored, stored != architecture, stored.name == architecture.name {
             notes.append("note: --init \(path) was trained as \(stored); training \(architecture) "
                 + "(--init takes only the weights; hyper-parameters come from the command line)")
+        } else if weights.name != architecture.name {
+            notes.append("note: --init \(path) holds \(weights.name) weights; training them as \(architecture) (--arch)")
         }
         return (architecture, notes)
     }
@@ -101,6 +111,7 @@ public struct ArchitectureRequest: Sendable {
         switch held {
         case .convAutoencoder(let d): typed = .convAutoencoder(latent: latent ?? d)
         case .denseAutoencoder(let d): typed = .denseAutoencoder(latent: latent ?? d)
+        case .n2dAutoencoder(let d): typed = .n2dAutoencoder(latent: latent ?? d)
         case .cnn(let p): typed = .cnn(dropout: dropout ?? p)
         case .softmax(let a, let b): typed = .softmax(l1: l1 ?? a, l2: l2 ?? b)
         case .simclr(let d): typed = .simclr(features: latent ?? d)

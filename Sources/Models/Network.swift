@@ -15,7 +15,7 @@ public final class Network<B: ComputeBackend> {
     public var outputSize: Int { layers[layers.count - 1].outputSize }
     public var featureSize: Int { layers[featureLayer].outputSize }
 
-    /// A freshly initialised network (PyTorch's default initialisation, drawn from `seed`).
+    /// A freshly initialised network (PyTorch's default initialisation, drawn from `seed`; n2d-ae: Keras's).
     public init(_ architecture: Architecture, backend b: B, seed: UInt64) throws {
         self.architecture = architecture
         backend = b
@@ -65,17 +65,24 @@ public final class Network<B: ComputeBackend> {
                                     padding: 1, outputPadding: 1, initial: initial([32, 1, 3, 3], bias: 1)),
                 ActivationLayer(backend: b, .sigmoid, size: 784),
             ]
-        case .denseAutoencoder(let d):
+        case .denseAutoencoder(let d), .n2dAutoencoder(let d):
+            // n2d-ae: Keras's initialisation and a linear output, as N2D's and DEC-Keras's reference code.
+            let keras = architecture == .n2dAutoencoder(latent: d)
+            func dense(_ name: String, _ i: Int, _ o: Int) throws -> Linear<B> {
+                guard keras else { return try linear(name, i, o) }
+                return try Linear(backend: b, name: name, input: i, output: o,
+                                  initial: Initialization.kerasDefault(shape: [o, i], biasCount: o, generator: &rng))
+            }
             let widths = [784, 500, 500, 2000, d]
             for i in 0 ..< 4 {
-                list.append(try linear("encoder.fc\(i + 1)", widths[i], widths[i + 1]))
+                list.append(try dense("encoder.fc\(i + 1)", widths[i], widths[i + 1]))
                 if i < 3 { list.append(relu(widths[i + 1])) }
             }
             featureLayer = list.count - 1
             let back = Array(widths.reversed())
             for i in 0 ..< 4 {
-                list.append(try linear("decoder.fc\(i + 1)", back[i], back[i + 1]))
-                list.append(i < 3 ? relu(back[i + 1]) : ActivationLayer(backend: b, .sigmoid, size: 784))
+                list.append(try dense("decoder.fc\(i + 1)", back[i], back[i + 1]))
+                if i < 3 { list.append(relu(back[i + 1])) } else if !keras { list.append(ActivationLayer(backend: b, .sigmoid, size: 784)) }
             }
         case .cnn(let dropout):
             list = try pooledTrunk(prefix: "") + [try linear("fc1", 3136, 128), relu(128)]

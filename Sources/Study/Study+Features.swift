@@ -65,6 +65,7 @@ extension ModelPlan {
         switch architecture {
         case .convAutoencoder(let l): return "conv-AE-\(l)"
         case .denseAutoencoder(let l): return "dense-AE-\(l)"
+        case .n2dAutoencoder(let l): return "N2D-AE-\(l)"
         default: return "CNN fc1"
         }
     }

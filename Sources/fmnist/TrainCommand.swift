@@ -17,7 +17,8 @@ struct TrainCommand: ParsableCommand {
     @Argument(help: "What to train: autoencoder, classifier or contrastive (SimCLR: labels are never read).")
     var task: TrainingTask
 
-    @Option(help: ArgumentHelp("Architecture: conv-ae or dense-ae (autoencoder), cnn or softmax (classifier), "
+    @Option(help: ArgumentHelp("Architecture: conv-ae, dense-ae or n2d-ae (autoencoder; n2d-ae: dense-ae as N2D's and "
+        + "DEC-Keras's reference code builds it, linear output and Keras's initialisation), cnn or softmax (classifier), "
         + "simclr or simclr-cnn (contrastive; simclr-cnn: the cnn's pooled trunk, 2.7x the time). Default: conv-ae / cnn / simclr."))
     var arch: String?
 

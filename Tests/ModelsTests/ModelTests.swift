@@ -29,6 +29,29 @@ final class ModelTests: XCTestCase {
         XCTAssertGreaterThan(deconv2.map(abs).max()!, 0.8 / Float(9).squareRoot())
     }
 
+    /// n2d-ae: dense-ae's tensors, Keras's initialisation (Glorot-uniform weights, zero biases) and
+    /// no activation on the output, so reconstructions are not confined to (0, 1).
+    func testReferenceAutoencoderIsDenseAEWithKerasInitialisationAndLinearOutput() throws {
+        let backend = CPUBackend()
+        let reference = try Network(.n2dAutoencoder(latent: 10), backend: backend, seed: 1)
+        let dense = try Network(.denseAutoencoder(latent: 10), backend: backend, seed: 1)
+        XCTAssertEqual(reference.parameters.map(\.name), dense.parameters.map(\.name))
+        XCTAssertEqual(reference.parameters.map(\.shape), dense.parameters.map(\.shape))
+        XCTAssertEqual(reference.layers.count, dense.layers.count - 1, "one layer fewer: no sigmoid")
+        for p in reference.parameters {
+            let values = try backend.floats(p.value)
+            if p.shape.count == 1 { XCTAssertEqual(values.map(abs).max(), 0, p.name); continue }
+            let bound = (6 / Float(p.shape[0] + p.shape[1])).squareRoot()
+            XCTAssertLessThanOrEqual(values.map(abs).max()!, bound, p.name)
+            XCTAssertGreaterThan(values.map(abs).max()!, 0.95 * bound, p.name)
+        }
+        let batch = 8
+        let x = try backend.makeBuffer((0 ..< batch * 784).map { Float(($0 * 37) % 101) / 101 })
+        let out = try backend.floats(try reference.forward(x, batch: batch, training: false))
+        XCTAssertTrue(out.contains { $0 < 0 }, "a linear output layer gives negative values too")
+        XCTAssertTrue(try backend.floats(try dense.forward(x, batch: batch, training: false)).allSatisfy { $0 > 0 && $0 < 1 })
+    }
+
     /// One epoch on 1,000 images in file order with the same seed: the same per-batch losses
     /// (1e-4 relative) and final weights (NMSE 1e-6) on the CPU and OpenCL backends.
     func testOneEpochIsTheSameOnCPUAndOpenCL() throws {
@@ -37,7 +60,8 @@ final class ModelTests: XCTestCase {
             return
         }
         let data = try Self.data.get().train
-        for architecture in [Architecture.convAutoencoder(latent: 10), .cnn(dropout: 0.25), .simclr(features: 128), .simclrCNN(features: 128)] {
+        for architecture in [Architecture.convAutoencoder(latent: 10), .cnn(dropout: 0.25), .simclr(features: 128), .simclrCNN(features: 128),
+                             .n2dAutoencoder(latent: 10)] {
             var settings = TrainingSettings()
             settings.shuffle = false
             settings.seed = 3
@@ -123,6 +147,7 @@ final class ModelTests: XCTestCase {
             (["fmnist.arch": "conv-ae", "fmnist.latent": "-3"], "metadata fmnist.latent = -3 must be between 1 and 4096"),
             (["fmnist.arch": "conv-ae", "fmnist.latent": "99999999"], "fmnist.latent = 99999999 must be between 1 and 4096"),
             (["fmnist.arch": "dense-ae"], "metadata fmnist.latent is missing for dense-ae"),
+            (["fmnist.arch": "n2d-ae", "fmnist.latent": "0"], "metadata fmnist.latent = 0 must be between 1 and 4096"),
             (["fmnist.arch": "conv-ae", "fmnist.latent": "ten"], "metadata fmnist.latent = 'ten' is not a number"),
             (["fmnist.arch": "cnn", "fmnist.dropout": "1.5"], "metadata fmnist.dropout = 1.5 must be in [0, 1)"),
             (["fmnist.arch": "softmax", "fmnist.l1": "nan"], "metadata fmnist.l1 = nan must be finite and not negative"),

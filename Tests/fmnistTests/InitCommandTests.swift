@@ -107,4 +107,30 @@ final class InitCommandTests: XCTestCase {
         let same = try train(["autoencoder", "--init", ae, "--limit", "16", "--out", "\(dir)/y.safetensors"])
         XCTAssertTrue(same.stderr.contains("conv-ae (latent 6)"), same.stderr)
     }
+
+    /// dense-ae and n2d-ae hold the same tensors: the metadata tells which a file holds, `--init`
+    /// continues as that one, and `--arch` may switch between the two (with a note), never to another kind.
+    func testInitKeepsTheReferenceAutoencoderApartFromDenseAE() throws {
+        let reference = "\(dir)/n2d.safetensors"
+        let first = try train(["autoencoder", "--arch", "n2d-ae", "--latent", "4", "--limit", "16", "--quiet", "--out", reference])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        XCTAssertEqual(try Safetensors.read(reference).metadata["fmnist.arch"], "n2d-ae")
+
+        let continued = try train(["autoencoder", "--init", reference, "--limit", "16", "--out", "\(dir)/a.safetensors"])
+        XCTAssertEqual(continued.status, 0, continued.stderr)
+        XCTAssertTrue(continued.stderr.contains("n2d-ae (latent 4)"), continued.stderr)
+        XCTAssertFalse(continued.stderr.contains("note:"), continued.stderr)
+        XCTAssertEqual(try Safetensors.read("\(dir)/a.safetensors").metadata["fmnist.arch"], "n2d-ae")
+
+        let switched = try train(["autoencoder", "--arch", "dense-ae", "--init", reference, "--limit", "16", "--out", "\(dir)/b.safetensors"])
+        XCTAssertEqual(switched.status, 0, switched.stderr)
+        XCTAssertTrue(switched.stderr.contains("note: --init \(reference) holds n2d-ae weights; training them as dense-ae (latent 4)"),
+                      switched.stderr)
+        XCTAssertEqual(try Safetensors.read("\(dir)/b.safetensors").metadata["fmnist.arch"], "dense-ae")
+
+        let refused = try train(["autoencoder", "--arch", "conv-ae", "--init", reference, "--limit", "16", "--out", "\(dir)/c.safetensors"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--arch conv-ae contradicts --init \(reference), which holds n2d-ae weights"), refused.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/c.safetensors"))
+    }
 }
