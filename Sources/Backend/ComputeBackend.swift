@@ -195,11 +195,13 @@ public protocol ComputeBackend: AnyObject {
     func studentTClustering(codes: Buffer, centroids: Buffer, rows: Int, dims: Int, clusters: Int, alpha: Float,
                             assignments: Buffer, target: Buffer?, loss: Buffer?, codesGradient: Buffer?, centroidsGradient: Buffer?) throws
 
-    /// One Adam step (PyTorch's algorithm and defaults) on `count` parameters, in place.
+    /// One Adam step (PyTorch's algorithm and defaults) on `count` parameters, in place. Moments that
+    /// fall below the smallest normal float (2^-126) are stored as 0 (see `Float.flushedToZero`).
     func adamStep(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int,
                   settings: AdamSettings, step: Int) throws
     /// One SGD step (PyTorch's algorithm) on `count` parameters, in place; `momentumBuffer` is needed
-    /// when `settings.momentum != 0`, and `firstStep` seeds it with the gradient.
+    /// when `settings.momentum != 0`, and `firstStep` seeds it with the gradient (subnormal values
+    /// stored as 0, as Adam's moments).
     func sgdStep(parameters: Buffer, gradients: Buffer, momentumBuffer: Buffer?, count: Int,
                  settings: SGDSettings, firstStep: Bool) throws
     /// Inverted dropout: `mask[i]` is `1/(1-p)` with probability `1-p`, else 0, drawn from a

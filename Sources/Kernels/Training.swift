@@ -9,9 +9,9 @@
 ///   `grad = (p - t) / max(p (1 - p), 1e-12) / count` (PyTorch's `BCELoss` clamps).
 /// - `adam_step`: PyTorch's Adam: `g = grad + wd p; m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2;
 ///   p -= stepSize * m / (sqrt(v) / sqrtBias2 + eps)` with `stepSize = lr / (1 - b1^t)` and
-///   `sqrtBias2 = sqrt(1 - b2^t)` computed on the host.
+///   `sqrtBias2 = sqrt(1 - b2^t)` computed on the host; subnormal `m`, `v` are stored as 0.
 /// - `sgd_step`: PyTorch's SGD: `g = grad + wd p`; with momentum `buf = first ? g : mu buf +
-///   (1 - dampening) g`, `g = nesterov ? g + mu buf : buf`; `p -= lr g`.
+///   (1 - dampening) g` (0 when subnormal), `g = nesterov ? g + mu buf : buf`; `p -= lr g`.
 /// - `student_t_rows` / `student_t_centroid_grad`: DEC's soft assignments and KL loss (see
 ///   `ComputeBackend.studentTClustering`): one work-item per row writes `q[i, :]`, its loss term,
 ///   the weights `g_ij` and `dL/dz_i`; one work-item per centroid entry sums `-g_ij (z_id - mu_jd)`.
@@ -61,6 +61,10 @@ __kernel void bce(__global const float* p, __global const float* t, const int co
     if (wantGradient) grad[i] = (x - y) / fmax(x * (1.0f - x), 1e-12f) / (float)count;
 }
 
+// Subnormal moments become zero, as on the CPU backend (`Float.flushedToZero`: x86 computes on
+// subnormals slowly, and a moment that decays through them never affects a float parameter).
+inline float flushed(const float x) { return fabs(x) < FLT_MIN ? 0.0f : x; }
+
 __kernel void adam_step(__global float* param, __global const float* grad, __global float* m, __global float* v,
                         const int count, const float stepSize, const float beta1, const float beta2, const float eps,
                         const float sqrtBias2, const float weightDecay)
@@ -69,8 +73,8 @@ __kernel void adam_step(__global float* param, __global const float* grad, __glo
     if (i >= count) return;
     const float p = param[i];
     const float g = weightDecay != 0.0f ? grad[i] + weightDecay * p : grad[i];
-    const float mi = m[i] + (1.0f - beta1) * (g - m[i]);
-    const float vi = beta2 * v[i] + (1.0f - beta2) * g * g;
+    const float mi = flushed(m[i] + (1.0f - beta1) * (g - m[i]));
+    const float vi = flushed(beta2 * v[i] + (1.0f - beta2) * g * g);
     m[i] = mi;
     v[i] = vi;
     param[i] = p - stepSize * (mi / (sqrt(vi) / sqrtBias2 + eps));
@@ -85,7 +89,7 @@ __kernel void sgd_step(__global float* param, __global const float* grad, __glob
     const float p = param[i];
     float g = weightDecay != 0.0f ? grad[i] + weightDecay * p : grad[i];
     if (momentum != 0.0f) {
-        const float b = first ? g : momentum * buf[i] + (1.0f - dampening) * g;
+        const float b = flushed(first ? g : momentum * buf[i] + (1.0f - dampening) * g);
         buf[i] = b;
         g = nesterov ? g + momentum * b : b;
     }

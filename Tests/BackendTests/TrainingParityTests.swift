@@ -177,6 +177,43 @@ final class TrainingParityTests: XCTestCase {
         }
     }
 
+    /// Where the gradient is zero the moments decay geometrically; they pass from normal floats to
+    /// zero without ever holding a subnormal (slow on x86), on every backend alike, and the
+    /// parameters move exactly as without the flush (each skipped update is below 1e-30).
+    func testOptimiserMomentsSkipSubnormals() throws {
+        var results: [[Float]] = []
+        for backend in availableBackends() { results.append(try decayedMoments(backend)) }
+        for other in results.dropFirst() { XCTAssertEqual(other, results[0], "the backends' moments differ") }
+    }
+
+    /// Sixty Adam and SGD-momentum steps with zero gradients from moments at 1-8 times the smallest
+    /// normal float; returns the final `v` and momentum buffer.
+    private func decayedMoments<B: ComputeBackend>(_ backend: B) throws -> [Float] {
+        let count = 64
+        let start: [Float] = (0 ..< count).map { (i: Int) -> Float in
+            let magnitude = Float.leastNormalMagnitude * Float(1 + i % 8)
+            return i % 2 == 0 ? magnitude : -magnitude
+        }
+        let p = try backend.makeBuffer([Float](repeating: 0.5, count: count)), zero = try backend.makeBuffer([Float](repeating: 0, count: count))
+        let (m, v, buf) = (try backend.makeBuffer(start), try backend.makeBuffer(start.map(abs)), try backend.makeBuffer(start))
+        var sawZero = false
+        for step in 1 ... 60 {
+            try backend.adamStep(parameters: p, gradients: zero, firstMoment: m, secondMoment: v, count: count,
+                                 settings: AdamSettings(), step: step)
+            try backend.sgdStep(parameters: p, gradients: zero, momentumBuffer: buf, count: count,
+                                settings: SGDSettings(learningRate: 0.1, momentum: 0.9), firstStep: false)
+            for (name, buffer) in [("m", m), ("v", v), ("buf", buf)] {
+                let values = try backend.floats(buffer)
+                XCTAssertFalse(values.contains { $0.isSubnormal }, "\(backend.name) step \(step): subnormal \(name)")
+                sawZero = sawZero || values.contains(0)
+            }
+        }
+        XCTAssertTrue(sawZero, backend.name)
+        XCTAssertEqual(try backend.floats(m), [Float](repeating: 0, count: count), "\(backend.name): 0.9^60 leaves no normal m")
+        XCTAssertEqual(try backend.floats(p), [Float](repeating: 0.5, count: count), "\(backend.name): parameters")
+        return try backend.floats(v) + backend.floats(buf)
+    }
+
     /// The same seed gives the same mask on every backend; the kept fraction is 1 - p; kept values
     /// are scaled by 1 / (1 - p).
     func testDropoutIsSeededAndIdenticalAcrossBackends() throws {

@@ -76,8 +76,8 @@ extension CPUBackend {
         parallelFor(count) { range in
             for i in range {
                 let gi = s.weightDecay != 0 ? g[i] + s.weightDecay * p[i] : g[i]
-                let mi = m[i] + (1 - s.beta1) * (gi - m[i])
-                let vi = s.beta2 * v[i] + (1 - s.beta2) * gi * gi
+                let mi = (m[i] + (1 - s.beta1) * (gi - m[i])).flushedToZero
+                let vi = (s.beta2 * v[i] + (1 - s.beta2) * gi * gi).flushedToZero
                 m[i] = mi
                 v[i] = vi
                 p[i] = p[i] - stepSize * (mi / (vi.squareRoot() / sqrtBias2 + s.epsilon))
@@ -94,7 +94,7 @@ extension CPUBackend {
             for i in range {
                 var gi = s.weightDecay != 0 ? g[i] + s.weightDecay * p[i] : g[i]
                 if s.momentum != 0, let buf {
-                    let b = firstStep ? gi : s.momentum * buf[i] + (1 - s.dampening) * gi
+                    let b = (firstStep ? gi : s.momentum * buf[i] + (1 - s.dampening) * gi).flushedToZero
                     buf[i] = b
                     gi = s.nesterov ? gi + s.momentum * b : b
                 }
@@ -194,4 +194,15 @@ extension CPUBackend {
             }
         }
     }
+}
+
+extension Float {
+    /// Zero in place of a subnormal value (|x| < 2^-126). The optimisers' moments decay
+    /// geometrically wherever the gradient is zero (dead ReLU units, always-blank pixels), and
+    /// arithmetic on subnormals takes a slow microcode path on x86 CPUs: measured on the dense
+    /// autoencoder, a fifth of Adam's moments were subnormal after 20 epochs and Adam's step took 75 %
+    /// of the epoch. Flushed, a moment stays at zero until a gradient arrives; the parameter update
+    /// it would have made is below 1e-33 (`m / eps`), so the trained weights are the same to float
+    /// precision. The OpenCL kernels flush the same values, so the backends agree bit for bit.
+    @inline(__always) var flushedToZero: Float { abs(self) < .leastNormalMagnitude ? 0 : self }
 }
