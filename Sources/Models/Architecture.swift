@@ -38,10 +38,12 @@ public enum Architecture: Equatable, Sendable, CustomStringConvertible {
     public static let names = "conv-ae, dense-ae, n2d-ae, cnn, softmax, simclr or simclr-cnn"
 
     /// Whether `other` has the same tensors (names and shapes), so that one's checkpoint holds the
-    /// other's weights: true for equal architectures and for `dense-ae` / `n2d-ae` of one latent size.
+    /// other's weights: the same kind and size, whatever the training-only settings (dropout, elastic
+    /// net), and `dense-ae` / `n2d-ae` of one latent size.
     public func hasSameTensors(as other: Architecture) -> Bool {
         switch (self, other) {
         case (.denseAutoencoder(let a), .n2dAutoencoder(let b)), (.n2dAutoencoder(let a), .denseAutoencoder(let b)): return a == b
+        case (.cnn, .cnn), (.softmax, .softmax): return true
         default: return self == other
         }
     }

@@ -75,11 +75,6 @@ public struct ArchitectureRequest: Sendable {
             if name != nil { return (try fresh(), []) }
             throw DataError("\(path): cannot tell the architecture from the tensor names; pass --arch")
         }
-        // dense-ae and n2d-ae have the same tensors: either may start from the other's weights.
-        let sameTensors: Set = ["dense-ae", "n2d-ae"]
-        if let name, name != weights.name, !(sameTensors.contains(name) && sameTensors.contains(weights.name)) {
-            throw DataError("--arch \(name) contradicts --init \(path), which holds \(weights.name) weights")
-        }
         guard weights.task == task else {
             throw DataError("--init \(path) holds \(weights.name) weights, which `train \(task.rawValue)` cannot start from")
         }
@@ -93,7 +88,10 @@ public struct ArchitectureRequest: Sendable {
             request.latent = d
         case .cnn, .softmax: break
         }
-        let architecture = try request.fresh()
+        // A typed --arch may differ from the file's only where the tensors are the same (dense-ae, n2d-ae).
+        guard let architecture = try? request.fresh(), architecture.hasSameTensors(as: weights) else {
+            throw DataError("--arch \(request.name ?? "") contradicts --init \(path), which holds \(weights.name) weights")
+        }
         var notes: [String] = []
         if let stored, stored != architecture, stored.name == architecture.name {
             notes.append("note: --init \(path) was trained as \(stored); training \(architecture) "

@@ -252,7 +252,7 @@ final class ModelCommandTests: XCTestCase {
              "--split train holds no images with --val-fraction 0.99999"),
             // Each was ignored: the model trained without it, exit 0.
             (["train", "autoencoder", "--dropout", "0.5", "--out", "\(dir)/x.safetensors"], "--dropout applies to cnn, not conv-ae"),
-            (["train", "classifier", "--latent", "5", "--out", "\(dir)/x.safetensors"], "--latent applies to conv-ae, dense-ae, simclr, simclr-cnn, not cnn"),
+            (["train", "classifier", "--latent", "5", "--out", "\(dir)/x.safetensors"], "--latent applies to conv-ae, dense-ae, n2d-ae, simclr, simclr-cnn, not cnn"),
             (["train", "classifier", "--arch", "softmax", "--dropout", "0.3", "--out", "\(dir)/x.safetensors"], "--dropout applies to cnn, not softmax"),
             (["train", "contrastive", "--l2", "0.1", "--out", "\(dir)/x.safetensors"], "--l2 applies to softmax, not simclr"),
         ]
