@@ -180,6 +180,8 @@ struct ClusterCommand: ParsableCommand {
         /// Seconds of each step where the method reports them (HDBSCAN), in order.
         var phases: [Phase]?
         var metrics: ExternalMetrics?
+        /// What the user should know about the result (fewer clusters than asked for, EM not converged).
+        var notes: [String]?
 
         struct Phase: Codable { var phase: String, seconds: Double }
     }
@@ -194,7 +196,10 @@ struct ClusterCommand: ParsableCommand {
         let start = Date()
         var report = try fit(points, backend: backend, progress: .standardError(silent: json || quiet))
         report.seconds = Date().timeIntervalSince(start)
+        let notes = Self.notes(on: report)
+        report.notes = notes.isEmpty ? nil : notes
         if json { print(try jsonString(report)); return }
+        notes.forEach(note)
         var line = "\(method.rawValue): \(points.rows) points x \(points.dim): \(report.clusters) clusters"
         if report.noise > 0 { line += ", \(report.noise) noise points" }
         if let i = report.iterations { line += ", \(i) \(method == .minibatchKMeans ? "batches" : "iterations")" }
@@ -204,6 +209,23 @@ struct ClusterCommand: ParsableCommand {
         if let m = report.metrics {
             print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f  purity %.4f  V %.4f", m.ari, m.nmi, m.ami, m.accuracy, m.purity, m.vMeasure))
         }
+    }
+
+    /// Notes on a result that is not what the flags asked for: K-means or a mixture asked for `--k` clusters
+    /// that left some empty (as scikit-learn's "Number of distinct clusters found smaller than n_clusters"
+    /// warning), and EM stopped by `--max-iter` before `--tol` (scikit-learn's ConvergenceWarning).
+    static func notes(on report: Report) -> [String] {
+        var notes: [String] = []
+        if let k = report.k, report.distanceThreshold == nil, report.noise == 0 {
+            let held = report.clusterSizes.filter { $0 > 0 }.count
+            if held < k {
+                notes.append("note: only \(held) of the --k \(k) clusters hold points (the data has fewer distinct points or groups than k)")
+            }
+        }
+        if report.converged == false, let iterations = report.iterations {
+            notes.append("note: EM did not converge in \(iterations) iteration\(iterations == 1 ? "" : "s") (raise --max-iter or --tol)")
+        }
+        return notes
     }
 
     /// Writes the labels and fills the method-independent part of the report.

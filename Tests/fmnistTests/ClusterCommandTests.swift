@@ -306,6 +306,37 @@ final class ClusterCommandTests: XCTestCase {
     /// the clustering or embedding (with a line not naming the flag), an `--out` that is a directory
     /// after the clustering, and an `--out-dir` that is a file with Foundation's error text after
     /// `elbow` had fitted every k.
+    /// A result that is not what the flags asked for says so, on standard error and in `--json`'s notes:
+    /// K-means and the mixture on 40 copies of 2 points asked for 3 clusters fill 2 (scikit-learn warns the
+    /// same), and EM stopped by `--max-iter 1` has not converged; an ordinary run has no notes.
+    func testNotesWhenTheResultFallsShortOfTheFlags() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-notes-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let twoPoints = "\(dir)/two.npy", spread = "\(dir)/spread.npy"
+        try NPYArray(shape: [40, 2], elements: .float32((0 ..< 40).flatMap { $0 % 2 == 0 ? [Float(0), 0] : [5, 5] })).write(to: twoPoints)
+        try NPYArray(shape: [60, 2], elements: .float32((0 ..< 120).map { Float(($0 * 37) % 101) / 10 })).write(to: spread)
+        for method in ["kmeans", "minibatch-kmeans", "gmm"] {
+            let arguments = ["cluster", "--method", method, "--input", twoPoints, "--k", "3", "--out", "\(dir)/l.npy", "--backend", "cpu"]
+            let text = try FmnistProcess.run(arguments + ["--quiet"])
+            XCTAssertEqual(text.status, 0, text.stderr)
+            XCTAssertTrue(text.stderr.contains("note: only 2 of the --k 3 clusters hold points"), "\(method): \(text.stderr)")
+            let json = try FmnistProcess.run(arguments + ["--json"])
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stderr)
+            XCTAssertEqual((report["notes"] as? [String])?.count, 1, "\(method): \(json.stdout)")
+            XCTAssertEqual(report["clusterSizes"] as? [Int], [20, 20, 0].sorted(by: >), method)
+        }
+        let stopped = try FmnistProcess.run(["cluster", "--method", "gmm", "--input", spread, "--k", "3", "--max-iter", "1", "--out",
+                                             "\(dir)/l.npy", "--backend", "cpu", "--quiet"])
+        XCTAssertEqual(stopped.status, 0, stopped.stderr)
+        XCTAssertTrue(stopped.stderr.contains("note: EM did not converge in 1 iteration ("), stopped.stderr)
+        let ordinary = try FmnistProcess.run(["cluster", "--method", "gmm", "--input", spread, "--k", "3", "--out", "\(dir)/l.npy",
+                                              "--backend", "cpu", "--json"])
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(ordinary.stdout.utf8)) as? [String: Any], ordinary.stderr)
+        XCTAssertEqual(report["converged"] as? Bool, true)
+        XCTAssertNil(report["notes"], ordinary.stdout)
+    }
+
     func testOutputLocationsCheckedFirst() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-outputs-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir + "/taken.npy", withIntermediateDirectories: true)
