@@ -5,7 +5,8 @@
 # Adam; the table gives each side's best and median over the rounds and their ratio.
 # Usage: benchmarks/train_side_by_side.sh [ROUNDS=3] [OUT_DIR] (environment, OPENBLAS_CORETYPE
 # included, left as it is; FMNIST_BIN overrides the binary; FMNIST_BACKEND the backend, default cpu;
-# FMNIST_BASELINE_BIN adds another fmnist binary, e.g. an older commit's, to every round as "baseline").
+# FMNIST_BASELINE_BIN adds another fmnist binary, e.g. an older commit's, to every round as "baseline";
+# MODELS="conv-ae cnn" by default, dense-ae (N2D's 784-500-500-2000-10 autoencoder) may be added).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -13,6 +14,8 @@ out=${2:-benchmarks/results/$(date -u +%Y-%m-%d)-train-epochs}
 data=${FMNIST_DATA:-/usr/share/datasets/fashion-mnist}
 bin=${FMNIST_BIN:-.build/release/fmnist}
 backend=${FMNIST_BACKEND:-cpu}
+models=${MODELS:-conv-ae cnn}
+task_of() { case $1 in cnn) echo classifier ;; *) echo autoencoder ;; esac; }
 venv=benchmarks/.venv
 if ! "$venv/bin/python" -c "import torch" 2>/dev/null; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
@@ -24,7 +27,7 @@ log="$out/rounds.tsv"
 printf 'round\tside\tmodel\tseconds\n' > "$log"
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 for round in $(seq "$rounds"); do
-  "$venv/bin/python" benchmarks/torch/train_epoch.py "$data" --epochs 1 --device cpu --out "$scratch/torch.json" > /dev/null
+  "$venv/bin/python" benchmarks/torch/train_epoch.py "$data" --epochs 1 --device cpu --models "${models// /,}" --out "$scratch/torch.json" > /dev/null
   "$venv/bin/python" - "$scratch/torch.json" "$round" >> "$log" <<'PY'
 import json, sys
 for row in json.load(open(sys.argv[1])):
@@ -32,8 +35,8 @@ for row in json.load(open(sys.argv[1])):
 PY
   sides=("fmnist=$bin"); [ -n "${FMNIST_BASELINE_BIN:-}" ] && sides+=("baseline=$FMNIST_BASELINE_BIN")
   for side in "${sides[@]}"; do
-    for spec in "autoencoder conv-ae" "classifier cnn"; do
-      set -- $spec
+    for model in $models; do
+      set -- "$(task_of "$model")" "$model"
       "${side#*=}" train "$1" --arch "$2" --epochs 1 --val-fraction 0 --backend "$backend" --data-dir "$data" \
         --out "$scratch/model.safetensors" --json > "$scratch/fmnist.json"
       "$venv/bin/python" -c "import json,sys; print(f'$round\t${side%%=*}\t$2\t{json.load(open(sys.argv[1]))[\"epochs\"][0][\"seconds\"]:.3f}')" \
@@ -41,14 +44,14 @@ PY
     done
   done
 done
-"$venv/bin/python" - "$log" "$backend" <<'PY' | tee "$out/table.md"
+"$venv/bin/python" - "$log" "$backend" $models <<'PY' | tee "$out/table.md"
 import csv, statistics, sys
 rows = list(csv.DictReader(open(sys.argv[1]), delimiter="\t"))
 sides = [s for s in ("fmnist", "baseline") if any(r["side"] == s for r in rows)]
 def seconds(model, side): return [float(r["seconds"]) for r in rows if r["model"] == model and r["side"] == side]
 print("| model | side | best / median s | ratio to PyTorch (bests) | ratio to PyTorch (medians) |")
 print("|---|---|---|---|---|")
-for model in ("conv-ae", "cnn"):
+for model in sys.argv[3:]:
     t = seconds(model, "torch")
     print(f"| {model} | PyTorch CPU | {min(t):.2f} / {statistics.median(t):.2f} | 1 | 1 |")
     for side in sides:

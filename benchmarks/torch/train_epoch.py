@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Seconds per training epoch of fmnist's conv autoencoder and CNN classifier in PyTorch, on the
-same 60,000 Fashion-MNIST training images, batch 256, Adam lr 1e-3 (the models are the same
-modules, tensor names included), on the CPU (one thread per core) and on CUDA when present.
+"""Seconds per training epoch of fmnist's conv autoencoder and CNN classifier (and, with --models, N2D's dense
+autoencoder) in PyTorch, on the same 60,000 Fashion-MNIST training images, batch 256, Adam lr 1e-3 (the models
+are the same modules, tensor names included), on the CPU (one thread per core) and on CUDA when present.
 
-Usage: train_epoch.py DATA_DIR [--epochs 1] [--device all|cpu|cuda] [--out torch-epochs.json]
+Usage: train_epoch.py DATA_DIR [--epochs 1] [--device all|cpu|cuda] [--models conv-ae,cnn] [--out torch-epochs.json]
 """
 import argparse, gzip, json, os, time
 import numpy as np
@@ -35,6 +35,29 @@ class ConvAE(nn.Module):
         super().__init__(); self.encoder = Encoder(d); self.decoder = Decoder(d)
     def forward(self, x):
         return self.decoder(self.encoder(x))
+
+
+class DenseStack(nn.Module):
+    """Linear layers fc1..fcN (fmnist's tensor names), ReLU between them; `last` applied to the output."""
+    def __init__(self, dims, last):
+        super().__init__()
+        self.count, self.last = len(dims) - 1, last
+        for i, (a, b) in enumerate(zip(dims, dims[1:])):
+            setattr(self, f"fc{i + 1}", nn.Linear(a, b))
+    def forward(self, h):
+        for i in range(1, self.count + 1):
+            h = getattr(self, f"fc{i}")(h)
+            h = self.last(h) if i == self.count else F.relu(h)
+        return h
+
+
+class DenseAE(nn.Module):
+    """fmnist's dense-ae: N2D's / DEC's 784-500-500-2000-10 encoder, the mirrored decoder, ReLU, sigmoid output."""
+    def __init__(self, dims=(784, 500, 500, 2000, 10)):
+        super().__init__()
+        self.encoder = DenseStack(dims, lambda h: h); self.decoder = DenseStack(dims[::-1], torch.sigmoid)
+    def forward(self, x):
+        return self.decoder(self.encoder(x.flatten(1))).view_as(x)
 
 
 class CNN(nn.Module):
@@ -77,6 +100,7 @@ def main():
     ap.add_argument("data_dir"); ap.add_argument("--epochs", type=int, default=1); ap.add_argument("--out")
     ap.add_argument("--device", choices=["all", "cpu", "cuda"], default="all")
     ap.add_argument("--limit", type=int, help="keep the first N training images (smoke runs)")
+    ap.add_argument("--models", default="conv-ae,cnn", help="comma-separated: conv-ae, cnn, dense-ae")
     args = ap.parse_args()
     torch.set_num_threads(os.cpu_count())
     x, y = load(args.data_dir)
@@ -85,7 +109,11 @@ def main():
     rows = []
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in [d for d in devices if args.device in ("all", d)]:
-        for name, make, ae in (("conv-ae", ConvAE, True), ("cnn", CNN, False)):
+        models = {"conv-ae": (ConvAE, True), "cnn": (CNN, False), "dense-ae": (DenseAE, True)}
+        for name in args.models.split(","):
+            if name not in models:
+                ap.error(f"--models: unknown model {name!r} (known: {', '.join(models)})")
+            make, ae = models[name]
             t = epoch_seconds(make(), x, y, device, ae, args.epochs)
             rows.append({"model": name, "device": device, "secondsPerEpoch": min(t), "epochs": t})
             print(f"torch {torch.__version__} {device:5s} {name:8s} {min(t):7.2f} s/epoch ({len(x):,} images, batch 256)", flush=True)

@@ -99,6 +99,13 @@ extension CPUBackend {
     public func addBias(_ x: CPUBuffer, bias: CPUBuffer, outer: Int, channels: Int, inner: Int) throws {
         precondition(x.count >= outer * channels * inner && bias.count >= channels, "addBias: buffers too small")
         let dst = x.floats, b = bias.floats
+        if inner == 1 {
+            // Rows of a linear layer's output: the bias vector added to each, eight channels at a time.
+            parallelFor(outer, grain: max(1, 16_384 / max(1, channels))) { range in
+                for o in range { addVector(b, to: dst + o * channels, count: channels) }
+            }
+            return
+        }
         parallelFor(outer * channels, grain: max(1, 16_384 / max(1, inner))) { range in
             for oc in range {
                 let value = b[oc % channels]
@@ -111,6 +118,25 @@ extension CPUBackend {
     public func biasGradient(_ dy: CPUBuffer, outer: Int, channels: Int, inner: Int, into db: CPUBuffer) throws {
         precondition(dy.count >= outer * channels * inner && db.count >= channels, "biasGradient: buffers too small")
         let src = dy.floats, dst = db.floats
+        if inner == 1 {
+            // A linear layer's rows: each channel's sum over the rows in row order (the general loop's
+            // additions, so the same bits), eight channels at a time along the contiguous rows.
+            parallelFor(channels, grain: max(8, 65_536 / max(1, outer))) { range in
+                var c = range.lowerBound
+                while c + 8 <= range.upperBound {
+                    var sum = SIMD8<Float>(repeating: 0)
+                    for o in 0 ..< outer { sum += UnsafeRawPointer(src + o * channels + c).loadUnaligned(as: SIMD8<Float>.self) }
+                    UnsafeMutableRawPointer(dst + c).storeBytes(of: sum, as: SIMD8<Float>.self)
+                    c += 8
+                }
+                for c in c ..< range.upperBound {
+                    var sum: Float = 0
+                    for o in 0 ..< outer { sum += src[o * channels + c] }
+                    dst[c] = sum
+                }
+            }
+            return
+        }
         parallelFor(channels, grain: max(1, 65_536 / max(1, outer * inner))) { range in
             for c in range {
                 var sum: Float = 0
@@ -119,6 +145,18 @@ extension CPUBackend {
             }
         }
     }
+}
+
+/// `row[0 ..< count] += bias[0 ..< count]`, eight lanes at a time.
+@inline(__always)
+private func addVector(_ bias: UnsafeMutablePointer<Float>, to row: UnsafeMutablePointer<Float>, count: Int) {
+    var c = 0
+    while c + 8 <= count {
+        let sum = UnsafeRawPointer(row + c).loadUnaligned(as: SIMD8<Float>.self) + UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(row + c).storeBytes(of: sum, as: SIMD8<Float>.self)
+        c += 8
+    }
+    while c < count { row[c] += bias[c]; c += 1 }
 }
 
 /// Output columns `lo ..< hi` whose input column `xo * stride + offset` lies in `0 ..< inputs`

@@ -74,13 +74,23 @@ extension CPUBackend {
         let (stepSize, sqrtBias2) = s.biasCorrections(step: step)
         let p = parameters.floats, g = gradients.floats, m = firstMoment.floats, v = secondMoment.floats
         parallelFor(count) { range in
-            for i in range {
+            // Eight parameters at a time, then one at a time: the same operations in the same order on
+            // every element (lane-wise IEEE arithmetic, no fused multiply-add), so the same bits.
+            var i = range.lowerBound
+            while i + 8 <= range.upperBound {
+                var step = AdamLanes(p: p + i, g: g + i, m: m + i, v: v + i)
+                step.update(s, stepSize: stepSize, sqrtBias2: sqrtBias2)
+                step.store(p: p + i, m: m + i, v: v + i)
+                i += 8
+            }
+            while i < range.upperBound {
                 let gi = s.weightDecay != 0 ? g[i] + s.weightDecay * p[i] : g[i]
                 let mi = (m[i] + (1 - s.beta1) * (gi - m[i])).flushedToZero
                 let vi = (s.beta2 * v[i] + (1 - s.beta2) * gi * gi).flushedToZero
                 m[i] = mi
                 v[i] = vi
                 p[i] = p[i] - stepSize * (mi / (vi.squareRoot() / sqrtBias2 + s.epsilon))
+                i += 1
             }
         }
     }
@@ -205,4 +215,36 @@ extension Float {
     /// it would have made is below 1e-33 (`m / eps`), so the trained weights are the same to float
     /// precision. The OpenCL kernels flush the same values, so the backends agree bit for bit.
     @inline(__always) var flushedToZero: Float { abs(self) < .leastNormalMagnitude ? 0 : self }
+}
+
+/// Eight consecutive parameters of one Adam step (`CPUBackend.adamStep`), updated lane by lane with
+/// exactly the scalar loop's operations: m ← m + (1 − β1)(g − m), v ← β2 v + (1 − β2) g g (both
+/// flushed to zero below the smallest normal float), p ← p − stepSize · m / (√v / √(1 − β2^t) + ε).
+private struct AdamLanes {
+    var p: SIMD8<Float>, g: SIMD8<Float>, m: SIMD8<Float>, v: SIMD8<Float>
+
+    @inline(__always) init(p: UnsafeMutablePointer<Float>, g: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+                           v: UnsafeMutablePointer<Float>) {
+        self.p = UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+        self.g = UnsafeRawPointer(g).loadUnaligned(as: SIMD8<Float>.self)
+        self.m = UnsafeRawPointer(m).loadUnaligned(as: SIMD8<Float>.self)
+        self.v = UnsafeRawPointer(v).loadUnaligned(as: SIMD8<Float>.self)
+    }
+
+    @inline(__always) static func flushed(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        x.replacing(with: 0, where: (x .< Float.leastNormalMagnitude) .& (x .> -Float.leastNormalMagnitude))
+    }
+
+    @inline(__always) mutating func update(_ s: AdamSettings, stepSize: Float, sqrtBias2: Float) {
+        let gi = s.weightDecay != 0 ? g + s.weightDecay * p : g
+        m = Self.flushed(m + (1 - s.beta1) * (gi - m))
+        v = Self.flushed(s.beta2 * v + (1 - s.beta2) * gi * gi)
+        p = p - stepSize * (m / (v.squareRoot() / sqrtBias2 + s.epsilon))
+    }
+
+    @inline(__always) func store(p: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self.p, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(m).storeBytes(of: self.m, as: SIMD8<Float>.self)
+        UnsafeMutableRawPointer(v).storeBytes(of: self.v, as: SIMD8<Float>.self)
+    }
 }
