@@ -216,11 +216,9 @@ struct ClusterCommand: ParsableCommand {
     /// warning), and EM stopped by `--max-iter` before `--tol` (scikit-learn's ConvergenceWarning).
     static func notes(on report: Report) -> [String] {
         var notes: [String] = []
-        if let k = report.k, report.distanceThreshold == nil, report.noise == 0 {
-            let held = report.clusterSizes.filter { $0 > 0 }.count
-            if held < k {
-                notes.append("note: only \(held) of the --k \(k) clusters hold points (the data has fewer distinct points or groups than k)")
-            }
+        // `k` is set only where --k is the number of clusters asked for (never with --distance-threshold).
+        if let k = report.k, case let held = report.clusterSizes.filter({ $0 > 0 }).count, held < k {
+            notes.append("note: only \(held) of the --k \(k) clusters hold points (the data has fewer distinct points or groups than k)")
         }
         if report.converged == false, let iterations = report.iterations {
             notes.append("note: EM did not converge in \(iterations) iteration\(iterations == 1 ? "" : "s") (raise --max-iter or --tol)")
