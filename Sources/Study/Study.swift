@@ -62,11 +62,15 @@ public final class Study<B: ComputeBackend> {
     var clusterings: [String: [Int64]] = [:]
 
     /// Runs every stage asked for, then writes `results.csv`, `results.json` and `report.html`.
+    /// Every stage but `quantize` reads the data set: when it cannot be read this throws before anything
+    /// is written, rather than failing each stage and replacing a previous run's report with an empty one.
     public func run() throws -> StudyRecord {
         let start = Date()
         let wanted = settings.only ?? Set(StudyStage.allCases)
+        let running = StudyStage.allCases.filter { $0 != .report && (wanted.contains($0) || needed($0, by: wanted)) }
+        if running.contains(where: { $0 != .quantize }) { _ = try dataset.get() }
         for stage in StudyStage.allCases where stage != .report {
-            guard wanted.contains(stage) || needed(stage, by: wanted) else {
+            guard running.contains(stage) else {
                 record.stages.append(StageRecord(name: stage.rawValue, seconds: 0, status: .skipped))
                 continue
             }

@@ -34,14 +34,22 @@ struct ElbowCommand: ParsableCommand {
     @OptionGroup var data: DataOptions
     @OptionGroup var backendOptions: BackendOptions
 
-    var range: ClosedRange<Int>? {
-        let parts = k.components(separatedBy: "...").compactMap { Int($0) }
-        guard parts.count == 2, parts[0] >= 1, parts[0] <= parts[1] else { return nil }
-        return parts[0] ... parts[1]
+    /// The range `--k` names, or nil when it does not parse (`validate` says why).
+    var range: ClosedRange<Int>? { try? Self.parseRange(k) }
+
+    /// Parses FIRST...LAST with 1 <= FIRST <= LAST; the error names the flag and what is wrong.
+    static func parseRange(_ text: String) throws -> ClosedRange<Int> {
+        let parts = text.components(separatedBy: "...")
+        guard parts.count == 2, let first = Int(parts[0]), let last = Int(parts[1]) else {
+            throw ValidationError("--k '\(text)' must be FIRST...LAST, e.g. 2...15")
+        }
+        guard first >= 1 else { throw ValidationError("--k '\(text)': FIRST must be at least 1") }
+        guard first <= last else { throw ValidationError("--k '\(text)': FIRST (\(first)) is larger than LAST (\(last))") }
+        return first ... last
     }
 
     func validate() throws {
-        guard range != nil else { throw ValidationError("--k '\(k)' must look like 2...15") }
+        _ = try Self.parseRange(k)
         try FeatureMatrix.checkSource(input: input, split: split, data: data)
         guard sample >= 2 else { throw ValidationError("--sample must be at least 2") }
         try OutputPath.checkDirectory(outDir, flag: "--out-dir")

@@ -27,9 +27,10 @@ enum OutputPath {
             throw ValidationError("\(flag) \(path) is a directory, not a file")
         }
         let directory = url.deletingLastPathComponent().path
-        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) else {
             throw ValidationError("\(flag) \(path): directory \(directory) does not exist")
         }
+        guard isDirectory.boolValue else { throw ValidationError("\(flag) \(path): \(directory) is a file, not a directory") }
     }
 
     /// Throws one line naming `flag` and `path` when the output directory `path` cannot be made:

@@ -111,9 +111,13 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(inertia, inertia.sorted(by: >), "inertia decreases with k")
         XCTAssertTrue(rows.allSatisfy { ($0["silhouette"] as? Double).map { $0 > -1 && $0 < 1 } ?? false })
         for name in ["elbow-inertia.png", "elbow-silhouette.png", "elbow-inertia.svg", "elbow-silhouette.svg"] { XCTAssertTrue(FileManager.default.fileExists(atPath: "\(dir)/\(name)"), name) }
-        let bad = try FmnistProcess.run(["elbow", "--split", "test", "--k", "5-2"])
-        XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("--k '5-2' must look like 2...15"), bad.stderr)
+        for (k, message) in [("5-2", "--k '5-2' must be FIRST...LAST, e.g. 2...15"),
+                             ("0...3", "--k '0...3': FIRST must be at least 1"),
+                             ("5...2", "--k '5...2': FIRST (5) is larger than LAST (2)")] {
+            let bad = try FmnistProcess.run(["elbow", "--split", "test", "--k", k])
+            XCTAssertNotEqual(bad.status, 0)
+            XCTAssertTrue(bad.stderr.contains(message), bad.stderr)
+        }
         // Refused before any k is fitted (the error used to come after k 2...50 had run and printed).
         let tooMany = try FmnistProcess.run(["elbow", "--split", "test", "--limit", "50", "--k", "2...100", "--out-dir", dir, "--backend", "cpu"])
         assertOneErrorLine(tooMany, containing: "--k 2...100 reaches 100 clusters, more than the 50 points", "k beyond n")
@@ -349,6 +353,7 @@ final class ClusterCommandTests: XCTestCase {
             (["embed", "--method", "pca", "--scatter", dir + "/missing/s.svg"] + out,
              "--scatter \(dir)/missing/s.svg: directory \(dir)/missing does not exist"),
             (["cluster", "--method", "kmeans", "--k", "3", "--out", dir + "/taken.npy"], "--out \(dir)/taken.npy is a directory, not a file"),
+            (["cluster", "--method", "kmeans", "--k", "3", "--out", dir + "/file/x.npy"], "--out \(dir)/file/x.npy: \(dir)/file is a file, not a directory"),
             (["elbow", "--k", "2...4", "--out-dir", dir + "/file"], "--out-dir \(dir)/file is a file, not a directory"),
             (["data", "--out-dir", dir + "/file/sub"], "--out-dir \(dir)/file/sub: \(dir)/file is a file, not a directory"),
             (["test", "--model", dir + "/none.safetensors", "--out-dir", dir + "/file"], "--out-dir \(dir)/file is a file, not a directory"),

@@ -27,6 +27,26 @@ final class StudyCommandTests: XCTestCase {
         try expectError(["study", "--profile", "huge"], "huge")
     }
 
+    /// A study that cannot read the data set stops at once with the loader's error and leaves the
+    /// previous run's report and results as they were (it used to run the photograph's stage, fail
+    /// every other one and overwrite them with an empty report).
+    func testStudyWithoutTheDataSetStopsBeforeWritingAnything() throws {
+        let dir = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let empty = dir + "/no-data"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        let previous = Data("<html>the previous report</html>".utf8)
+        try FileManager.default.createDirectory(atPath: dir + "/out", withIntermediateDirectories: true)
+        for name in ["report.html", "results.json"] { try previous.write(to: URL(fileURLWithPath: dir + "/out/" + name)) }
+        let outcome = try FmnistProcess.run(["study", "--data-dir", empty, "--out-dir", dir + "/out", "--backend", "cpu", "--quiet"])
+        assertOneErrorLine(outcome, containing: "\(empty)/train-images-idx3-ubyte.gz: no such file", "missing data set")
+        XCTAssertEqual(outcome.stdout, "")
+        for name in ["report.html", "results.json"] {
+            XCTAssertEqual(FileManager.default.contents(atPath: dir + "/out/" + name), previous, name)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out/results.csv"))
+    }
+
     func testQuantizeWritesEveryKAndRejectsBadInput() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
