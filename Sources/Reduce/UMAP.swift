@@ -167,7 +167,8 @@ public enum UMAP {
         guard c.neighbours >= 2, c.neighbours < n else {
             throw ReduceError("--n-neighbors \(c.neighbours) must be at least 2 and below the number of points (\(n))")
         }
-        guard c.minDist >= 0, c.spread > 0, c.minDist <= c.spread else {
+        guard c.spread > 0, c.spread.isFinite else { throw ReduceError("--spread \(c.spread) must be positive") }
+        guard c.minDist >= 0, c.minDist <= c.spread else {
             throw ReduceError("--min-dist \(c.minDist) must be in [0, --spread \(c.spread)]")
         }
         if let e = c.epochs, e < 1 { throw ReduceError("--epochs \(e) must be at least 1") }

@@ -15,7 +15,7 @@ struct FMNIST: ParsableCommand {
     static func main() {
         BLASCoreChoice.restartWithBetterKernelsIfNeeded()
         var command: ParsableCommand
-        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        do { command = try parseAsRoot(NegativeValues.joined(Array(CommandLine.arguments.dropFirst()))) } catch { exit(withError: error) }
         do {
             do {
                 try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment(); try TopKSelection.checkEnvironment()

@@ -308,6 +308,7 @@ final class UMAPTests: XCTestCase {
             ({ var c = UMAP.Configuration(); c.neighbours = 1; return c }(), "--n-neighbors 1 must be at least 2 and below the number of points (300)"),
             ({ var c = UMAP.Configuration(); c.dims = 0; return c }(), "--dims 0 must be between 1 and 298 for UMAP of 300 x 20 features"),
             ({ var c = UMAP.Configuration(); c.minDist = 2; return c }(), "--min-dist 2.0 must be in [0, --spread 1.0]"),
+            ({ var c = UMAP.Configuration(); c.spread = -1; return c }(), "--spread -1.0 must be positive"),
             ({ var c = UMAP.Configuration(); c.epochs = 0; return c }(), "--epochs 0 must be at least 1"),
         ]
         for (c, message) in cases {

@@ -242,7 +242,10 @@ final class ModelCommandTests: XCTestCase {
             (["train", "classifier", "--arch", "resnet", "--out", "\(dir)/x"], "--arch 'resnet' is unknown"),
             (["train", "classifier", "--resume", "--out", "\(dir)/missing.safetensors"], "--resume: no interrupted run"),
             (["encode", "--model", "\(dir)/missing.safetensors", "--out", "\(dir)/x.npy"], "missing.safetensors: no such file"),
-            (["train", "classifier", "--lr", "-1", "--out", "\(dir)/x"], "--lr"),
+            // A negative value reaches the option's own check (the parser used to say "Missing value for '--lr'").
+            (["train", "classifier", "--lr", "-1", "--out", "\(dir)/x"], "--lr -1.0 must be positive"),
+            (["train", "autoencoder", "--epochs", "-1", "--out", "\(dir)/x.safetensors"], "--epochs -1 must be at least 1"),
+            (["train", "autoencoder", "--shift", "-2", "--out", "\(dir)/x.safetensors"], "--shift -2 must be between 0 and 8 pixels"),
             (["train", "classifier", "--out", "\(dir)/model.pt"], "--out \(dir)/model.pt: the file name must end in .safetensors"),
             (["train", "autoencoder", "--out", "/nonexistent-dir/ae.safetensors"], "directory /nonexistent-dir does not exist"),
             // It trained on no image and saved the untouched weights with a training loss of 0.
