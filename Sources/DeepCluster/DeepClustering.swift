@@ -30,7 +30,8 @@ import Reduce
 /// the dense autoencoder (Adam lr 0.001, batch 256, constant rate), or with `pretraining
 /// .contrastive` the SimCLR encoder exactly as `fmnist train contrastive --images all` trains it
 /// (cosine schedule, NT-Xent), so `deep-cluster --pretrain contrastive` is the whole pipeline in
-/// one command.
+/// one command; with `encoders` > 1 N2D pretrains that many (seeds `seed`, `seed + 1`, ...) and combines
+/// its runs on all of them, the README's recommended consensus in one command.
 public enum DeepClustering {
     public enum Method: String, CaseIterable, Sendable { case n2d, dec, idec, scan }
 
@@ -46,6 +47,10 @@ public enum DeepClustering {
         public var pretrainEpochs = 50
         /// Random shifts of up to this many pixels while pretraining (0: off).
         public var pretrainShift = 0
+        /// N2D without a given network: networks to pretrain, network `i` with seed `seed + i` (each as
+        /// `train` with that seed trains it); N2D's runs on all of them are combined as with companions,
+        /// so `encoders` 9 is the same clustering as the nine networks given (1: one network).
+        public var encoders = 1
         /// N2D's UMAP: neighbours, minimum distance and dimensions (nil: `clusters`).
         public var umapNeighbours = 20
         public var umapMinDist = 0.0
@@ -83,8 +88,9 @@ public enum DeepClustering {
         /// "self-training", "projections", "k-NN", "SCAN"; N2D's "UMAP" and "GMM" once per run).
         public var seconds: [(stage: String, seconds: Double)]
         /// Mean loss of the last pretraining epoch: reconstruction MSE per pixel, or NT-Xent per view
-        /// (nil when the network was given).
+        /// (nil when the network was given), and that of every network pretrained (`encoders`).
         public var pretrainLoss: Double?
+        public var pretrainLosses: [Double] = []
         /// DEC / IDEC only.
         public var selfTraining: DeepEmbeddedClustering.Result?
         /// SCAN only.
@@ -102,9 +108,12 @@ public enum DeepClustering {
     ///
     /// N2D only: `companions` are further given networks of the same kind (e.g. SimCLR encoders of
     /// other seeds); N2D then runs on each one's representation and combines every run by consensus
-    /// (see `Configuration.n2dRuns`).
+    /// (see `Configuration.n2dRuns`). Without a given network N2D pretrains `Configuration.encoders`
+    /// networks, handing each to `pretrained` (its index, the network) as soon as it is trained, so a
+    /// caller can save it before the next one starts; `trained` is the first.
     public static func run<B: ComputeBackend>(images: LabeledImages, network given: Network<B>?, companions: [Network<B>] = [],
                                               configuration c: Configuration, backend: B,
+                                              pretrained: (Int, Network<B>) throws -> Void = { _, _ in },
                                               progress: Progress = { _, _, _ in }) throws -> (result: Result, trained: Network<B>) {
         guard c.clusters >= 2, c.clusters <= images.count else {
             throw TrainingError(description: "--k \(c.clusters) must be between 2 and the number of images (\(images.count))")
@@ -112,14 +121,18 @@ public enum DeepClustering {
         guard companions.isEmpty || (c.method == .n2d && given != nil) else {
             throw TrainingError(description: "several networks serve N2D only (runs on each, combined by consensus), beside a given one")
         }
+        guard c.encoders >= 1, c.encoders == 1 || (c.method == .n2d && given == nil) else {
+            throw TrainingError(description: "--encoders \(c.encoders): several pretrained networks serve N2D only, "
+                + "without a given one")
+        }
         var seconds: [(String, Double)] = [], notes: [String] = []
         func timed<T>(_ stage: String, _ body: () throws -> T) rethrows -> T {
             let start = Date()
             defer { seconds.append((stage, Date().timeIntervalSince(start))) }
             return try body()
         }
-        var pretrainLoss: Double?
-        let network: Network<B>
+        var pretrainLosses: [Double] = []
+        var network: Network<B>, others = companions
         if let given {
             guard given.architecture.isAutoencoder || (c.method.acceptsContrastive && given.architecture.task == .contrastive) else {
                 throw TrainingError(description: "\(given.architecture) is not an autoencoder (a contrastive encoder serves N2D and SCAN only)")
@@ -139,12 +152,24 @@ public enum DeepClustering {
             }
             let architecture: Architecture = pretraining == .contrastive ? .simclr(features: c.latent ?? ArchitectureRequest.defaultFeatures)
                 : .denseAutoencoder(latent: c.latent ?? ArchitectureRequest.defaultLatent)
-            network = try Network(architecture, backend: backend, seed: c.seed)
-            pretrainLoss = try timed("pretraining") { try pretrain(network, images: images, configuration: c, progress: progress) }
+            var networks: [Network<B>] = []
+            for e in 0 ..< c.encoders {
+                var own = c
+                own.seed = c.seed &+ UInt64(e)
+                let net = try Network(architecture, backend: backend, seed: own.seed)
+                let which = c.encoders == 1 ? "" : " \(e + 1)/\(c.encoders)"
+                pretrainLosses.append(try timed("pretraining") {
+                    try pretrain(net, images: images, configuration: own, which: which, progress: progress)
+                })
+                try pretrained(e, net)
+                networks.append(net)
+            }
+            (network, others) = (networks[0], Array(networks.dropFirst()))
         }
+        let pretrainLoss = pretrainLosses.first
         let count = images.count
-        let all = [network] + companions
-        if let odd = companions.first(where: { $0.architecture.task != network.architecture.task }) {
+        let all = [network] + others
+        if let odd = others.first(where: { $0.architecture.task != network.architecture.task }) {
             throw TrainingError(description: "\(odd.architecture) and \(network.architecture) are different kinds of network; "
                 + "N2D combines encoders of one kind")
         }
@@ -198,8 +223,8 @@ public enum DeepClustering {
                 try ConsensusClustering.fit(partitions, clusters: c.clusters, seed: c.seed, backend: backend).labels
             }
             notes = notes.reduce(into: []) { kept, note in if !kept.contains(note) { kept.append(note) } } // once, not once per run
-            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: nil,
-                           selfLabeling: nil, notes: notes), network)
+            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, pretrainLosses: pretrainLosses,
+                           selfTraining: nil, semantic: nil, selfLabeling: nil, notes: notes), network)
         case .scan:
             guard c.scanNeighbours >= 1, c.scanNeighbours < count else {
                 throw TrainingError(description: "SCAN: \(c.scanNeighbours) neighbours need more than that many images (\(count))")
@@ -241,8 +266,8 @@ public enum DeepClustering {
                     notes.append("note: no image was predicted with probability above \(l.threshold); self-labelling changed nothing")
                 }
             }
-            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: nil, semantic: fitted,
-                           selfLabeling: selfLabeled, notes: notes), network)
+            return (Result(labels: labels, seconds: seconds, pretrainLoss: pretrainLoss, pretrainLosses: pretrainLosses,
+                           selfTraining: nil, semantic: fitted, selfLabeling: selfLabeled, notes: notes), network)
         case .dec, .idec:
             var k = KMeans.Configuration()
             (k.k, k.restarts, k.seed) = (c.clusters, c.kMeansRestarts, c.seed)
@@ -260,9 +285,8 @@ public enum DeepClustering {
                 notes.append("note: \(c.method.rawValue.uppercased()) stopped at \(s.maxIterations) batches before fewer than "
                     + "\(s.tolerance * 100) % of labels changed")
             }
-            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, selfTraining: fitted, semantic: nil, selfLabeling: nil,
-                           notes: notes),
-                    network)
+            return (Result(labels: fitted.labels, seconds: seconds, pretrainLoss: pretrainLoss, pretrainLosses: pretrainLosses,
+                           selfTraining: fitted, semantic: nil, selfLabeling: nil, notes: notes), network)
         }
     }
 
@@ -346,7 +370,7 @@ public enum DeepClustering {
     /// Adam (lr 0.001, batch 256, seeded shuffle) on the network's loss (reconstruction MSE at a constant
     /// rate, or NT-Xent with the cosine schedule, `fmnist train`'s defaults); returns the last epoch's mean loss.
     static func pretrain<B: ComputeBackend>(_ network: Network<B>, images: LabeledImages, configuration c: Configuration,
-                                            progress: Progress) throws -> Double {
+                                            which: String = "", progress: Progress) throws -> Double {
         var settings = TrainingSettings()
         (settings.seed, settings.epochs, settings.shiftPixels) = (c.seed, c.pretrainEpochs, c.pretrainShift)
         if network.architecture.task == .contrastive { settings.schedule = .cosine }
@@ -355,7 +379,7 @@ public enum DeepClustering {
         var last = Double.nan
         for epoch in 0 ..< c.pretrainEpochs {
             let losses = try trainer.trainEpoch(images, indices: all, epoch: epoch) { p in
-                progress("pretraining epoch \(epoch + 1)/\(c.pretrainEpochs)", p.batch, p.batches)
+                progress("pretraining\(which) epoch \(epoch + 1)/\(c.pretrainEpochs)", p.batch, p.batches)
             }
             last = losses.map(Double.init).reduce(0, +) / Double(max(1, losses.count))
         }

@@ -50,8 +50,14 @@ struct DeepClusterCommand: ParsableCommand {
     @Option(help: "Output labels: .npy (int64) or .csv.")
     var out: String
 
-    @Option(help: "Write the autoencoder used (pretrained here, and fine-tuned by dec/idec) to this checkpoint.")
+    @Option(help: ArgumentHelp("Write the autoencoder used (pretrained here, and fine-tuned by dec/idec) to this checkpoint; "
+        + "with --encoders, each network as soon as it is trained, its seed in the name "
+        + "(ae.safetensors: ae-seed0.safetensors, ...)."))
     var saveModel: String?
+
+    @Option(help: ArgumentHelp("N2D without --model: pretrain this many networks, seeds --seed, --seed + 1, ... (each as `train` "
+        + "with that seed would), and combine --n2d-runs runs on each by consensus, as several --model do (default: 1)."))
+    var encoders: Int?
 
     @Option(help: "Pretraining epochs without --model (default: \(DeepClustering.Configuration().pretrainEpochs)).")
     var pretrainEpochs: Int?
@@ -163,11 +169,12 @@ struct DeepClusterCommand: ParsableCommand {
         }
         if let model {
             for (flag, typed) in [("--pretrain", pretrain != nil), ("--pretrain-epochs", pretrainEpochs != nil), ("--latent", latent != nil),
-                                  ("--shift", shift != nil)] where typed {
+                                  ("--shift", shift != nil), ("--encoders", encoders != nil)] where typed {
                 throw ValidationError("\(flag) sets the pretraining, which --model \(model) replaces; give one or the other")
             }
         }
         if let pretrainEpochs, pretrainEpochs < 1 { throw ValidationError("--pretrain-epochs \(pretrainEpochs) must be at least 1") }
+        if let encoders, encoders < 1 { throw ValidationError("--encoders \(encoders) must be at least 1") }
         if let latent, !(1 ... Architecture.maximumLatent).contains(latent) {
             throw ValidationError("--latent \(latent) must be between 1 and \(Architecture.maximumLatent)")
         }
@@ -210,6 +217,19 @@ struct DeepClusterCommand: ParsableCommand {
         try OutputPath.check(saveModel, flag: "--save-model", extensions: ["safetensors"])
     }
 
+    /// Where `--save-model path` writes: the path itself, or with several `--encoders` one file per network,
+    /// its seed before the extension (`ae.safetensors` with seeds 0, 1: `ae-seed0.safetensors`, `ae-seed1.safetensors`).
+    func savedModelPaths(_ path: String) -> [String] {
+        let count = encoders ?? 1
+        guard count > 1 else { return [path] }
+        let url = URL(fileURLWithPath: path), stem = url.deletingPathExtension().lastPathComponent
+        let directory = (path as NSString).deletingLastPathComponent
+        return (0 ..< count).map { i in
+            let name = "\(stem)-seed\(seed &+ UInt64(i)).\(url.pathExtension)"
+            return directory.isEmpty ? name : directory + "/" + name
+        }
+    }
+
     /// Which methods read each method-specific option: typing one for another method is an error,
     /// never silently ignored (`--gamma` weighs IDEC's reconstruction loss, which DEC lacks).
     var methodOptions: [MethodOption<DeepClustering.Method>] {
@@ -220,6 +240,7 @@ struct DeepClusterCommand: ParsableCommand {
             .init(flag: "--umap-dims", typed: umapDims != nil, methods: [.n2d]),
             .init(flag: "--umap-sgd", typed: umapSgd != nil, methods: [.n2d]),
             .init(flag: "--n2d-runs", typed: n2dRuns != nil, methods: [.n2d]),
+            .init(flag: "--encoders", typed: encoders != nil, methods: [.n2d]),
             .init(flag: "--max-iterations", typed: maxIterations != nil, methods: selfTraining),
             .init(flag: "--update-interval", typed: updateInterval != nil, methods: selfTraining),
             .init(flag: "--tol", typed: tol != nil, methods: selfTraining),
@@ -242,6 +263,7 @@ struct DeepClusterCommand: ParsableCommand {
         c.latent = latent
         c.pretraining = pretrain
         if let shift { c.pretrainShift = shift }
+        if let encoders { c.encoders = encoders }
         if let umapNeighbors { c.umapNeighbours = umapNeighbors }
         if let umapMinDist { c.umapMinDist = umapMinDist }
         c.umapDims = umapDims
@@ -276,6 +298,8 @@ struct DeepClusterCommand: ParsableCommand {
         var method: String, split: String, images: Int, clusters: Int, backend: String, model: String?, seed: UInt64
         var seconds: Double, stages: [Stage], clusterSizes: [Int]
         var pretrainEpochs: Int?, pretrainLoss: Double?
+        /// With --encoders: each pretrained network's last-epoch loss, and where --save-model wrote them.
+        var pretrainLosses: [Double]?, savedModels: [String]?
         var iterations: Int?, converged: Bool?, updates: [DeepEmbeddedClustering.Update]?
         /// SCAN: the chosen head, every head's selection loss, the training loss per epoch.
         var scanHead: Int?, scanHeadLosses: [Double]?, scanEpochLosses: [Double]?
@@ -325,15 +349,20 @@ struct DeepClusterCommand: ParsableCommand {
         let network = networks.first
         let progress = ProgressReporter.standardError(silent: json || quiet)
         let start = Date()
+        let several = (encoders ?? 1) > 1
+        let savePaths = saveModel.map(savedModelPaths) ?? []
+        // Several networks are saved as each is trained, so an interrupted run keeps the finished ones (--model takes them back).
         let (result, trained) = try DeepClustering.run(images: images, network: network, companions: Array(networks.dropFirst()),
-                                                       configuration: configuration, backend: backend) {
-            stage, done, total in progress.update(phase: stage, done: done, total: total)
-        }
+                                                       configuration: configuration, backend: backend, pretrained: { i, net in
+            guard several, i < savePaths.count else { return }
+            try Checkpoint.save(net, to: savePaths[i],
+                                extra: ["fmnist.deep_cluster": method.rawValue, "fmnist.seed": "\(seed &+ UInt64(i))"])
+        }) { stage, done, total in progress.update(phase: stage, done: done, total: total) }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         let labels = result.labels.map(Int64.init)
         try LabelFile.write(labels, to: out)
-        if let saveModel {
+        if let saveModel, !several {
             try Checkpoint.save(trained, to: saveModel, extra: ["fmnist.deep_cluster": method.rawValue, "fmnist.seed": "\(seed)"])
         }
         let truth = images.labels.map(Int64.init)
@@ -352,6 +381,8 @@ struct DeepClusterCommand: ParsableCommand {
                             model: models.isEmpty ? nil : models.joined(separator: ","),
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
                             clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
+                            pretrainLosses: several ? result.pretrainLosses : nil,
+                            savedModels: several && saveModel != nil ? savePaths : nil,
                             iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates,
                             scanHead: result.semantic?.head, scanHeadLosses: result.semantic?.headLosses,
                             scanEpochLosses: result.semantic?.epochLosses, selfLabelConfidentBefore: result.selfLabeling?.confidentBefore,
@@ -365,6 +396,7 @@ struct DeepClusterCommand: ParsableCommand {
         let line = { (m: ExternalMetrics) in String(format: "ACC %.4f  NMI %.4f  ARI %.4f  AMI %.4f", m.accuracy, m.nmi, m.ari, m.ami) }
         print("all \(images.count) images: " + line(metrics))
         if let testMetrics { print("test images alone: " + line(testMetrics)) }
+        if several && saveModel != nil { print("saved the \(savePaths.count) networks: " + savePaths.joined(separator: ", ")) }
     }
 }
 

@@ -170,6 +170,25 @@ final class DeepClusterCommandTests: XCTestCase {
                                   "--limit", "200", "--out", oneCommand, "--json"])
         XCTAssertEqual(pretrained.status, 0, pretrained.stderr)
         XCTAssertEqual(try NPYArray.read(oneCommand).integers, written)
+        // And several: --encoders 2 pretrains seeds 0 and 1 (each saved as it is trained) and clusters as the two given.
+        let third = "\(dir)/simclr-c.safetensors"
+        XCTAssertEqual(try run(["train", "contrastive", "--latent", "32", "--images", "all", "--limit", "200", "--val-fraction", "0",
+                                "--epochs", "1", "--seed", "1", "--quiet", "--out", third]).status, 0)
+        let given = try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--model", third, "--limit", "200",
+                             "--out", "\(dir)/given.npy", "--quiet"])
+        XCTAssertEqual(given.status, 0, given.stderr)
+        let several = try run(["deep-cluster", "--method", "n2d", "--pretrain", "contrastive", "--encoders", "2", "--latent", "32",
+                               "--pretrain-epochs", "1", "--limit", "200", "--save-model", "\(dir)/enc.safetensors",
+                               "--out", "\(dir)/several.npy", "--json"])
+        XCTAssertEqual(several.status, 0, several.stderr)
+        XCTAssertEqual(try NPYArray.read("\(dir)/several.npy").integers, try NPYArray.read("\(dir)/given.npy").integers)
+        let severalReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(several.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual((severalReport["pretrainLosses"] as? [Double])?.count, 2)
+        XCTAssertEqual(severalReport["savedModels"] as? [String], ["\(dir)/enc-seed0.safetensors", "\(dir)/enc-seed1.safetensors"])
+        for (saved, trained) in [("\(dir)/enc-seed0.safetensors", encoder), ("\(dir)/enc-seed1.safetensors", third)] {
+            XCTAssertEqual(try Safetensors.read(saved).byName, try Safetensors.read(trained).byName,
+                           "\(saved) holds the network `train` gave")
+        }
         assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--scan-heads", "3", "--out", "\(dir)/s.npy"]),
                            containing: "--scan-heads applies to scan, not n2d", "scan flag on n2d")
         assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--model", encoder, "--limit", "200", "--out", "\(dir)/dec.npy"]),
@@ -187,6 +206,10 @@ final class DeepClusterCommandTests: XCTestCase {
             (["deep-cluster", "--method", "scan", "--umap-sgd", "sequential", "--out", out], "--umap-sgd applies to n2d, not scan"),
             (["deep-cluster", "--method", "dec", "--n2d-runs", "5", "--out", out], "--n2d-runs applies to n2d, not dec"),
             (["deep-cluster", "--n2d-runs", "0", "--out", out], "--n2d-runs 0 must be at least 1"),
+            (["deep-cluster", "--encoders", "0", "--out", out], "--encoders 0 must be at least 1"),
+            (["deep-cluster", "--method", "idec", "--encoders", "3", "--out", out], "--encoders applies to n2d, not idec"),
+            (["deep-cluster", "--model", "\(dir)/ae.safetensors", "--encoders", "3", "--out", out],
+             "--encoders sets the pretraining, which --model \(dir)/ae.safetensors replaces"),
             (["deep-cluster", "--method", "scan", "--scan-views", "simclr", "--out", out], "--scan-views sets the views of --scan-update network"),
             (["deep-cluster", "--method", "scan", "--scan-batch", "0", "--out", out], "--scan-batch 0 must be at least 1"),
             (["deep-cluster", "--method", "n2d", "--scan-batch", "64", "--out", out], "--scan-batch applies to scan, not n2d"),
