@@ -70,6 +70,13 @@ final class DeepClusterCommandTests: XCTestCase {
 
     /// A SimCLR encoder trained on train + test images (two views each), then N2D on its
     /// representation: labels for every image, and the contrastive-only flags refused elsewhere.
+    /// `train contrastive` for one epoch on the first 200 images of each split.
+    private func trainEncoder(latent: Int, seed: Int, to path: String) throws {
+        let outcome = try run(["train", "contrastive", "--latent", "\(latent)", "--images", "all", "--limit", "200", "--val-fraction", "0",
+                               "--epochs", "1", "--seed", "\(seed)", "--quiet", "--out", path])
+        XCTAssertEqual(outcome.status, 0, outcome.stderr)
+    }
+
     func testContrastiveEncoderThenN2D() throws {
         let encoder = "\(dir)/simclr.safetensors", labels = "\(dir)/n2d.npy"
         let train = try run(["train", "contrastive", "--latent", "32", "--images", "all", "--limit", "200", "--val-fraction", "0",
@@ -94,8 +101,7 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertTrue(written.allSatisfy { (0 ..< 10).contains($0) })
         // Two encoders (a second seed): an N2D run on each, combined by consensus.
         let second = "\(dir)/simclr-b.safetensors"
-        XCTAssertEqual(try run(["train", "contrastive", "--latent", "16", "--images", "all", "--limit", "200", "--val-fraction", "0",
-                                "--epochs", "1", "--seed", "1", "--quiet", "--out", second]).status, 0)
+        try trainEncoder(latent: 16, seed: 1, to: second)
         let pair = try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--model", second, "--limit", "200",
                             "--out", "\(dir)/pair.npy", "--json"])
         XCTAssertEqual(pair.status, 0, pair.stderr)
@@ -172,8 +178,7 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual(try NPYArray.read(oneCommand).integers, written)
         // And several: --encoders 2 pretrains seeds 0 and 1 (each saved as it is trained) and clusters as the two given.
         let third = "\(dir)/simclr-c.safetensors"
-        XCTAssertEqual(try run(["train", "contrastive", "--latent", "32", "--images", "all", "--limit", "200", "--val-fraction", "0",
-                                "--epochs", "1", "--seed", "1", "--quiet", "--out", third]).status, 0)
+        try trainEncoder(latent: 32, seed: 1, to: third)
         let given = try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--model", third, "--limit", "200",
                              "--out", "\(dir)/given.npy", "--quiet"])
         XCTAssertEqual(given.status, 0, given.stderr)
