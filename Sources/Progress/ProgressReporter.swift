@@ -19,6 +19,8 @@ public final class ProgressReporter {
     private let columns: () -> Int
 
     private var phase = "", unit = "", total: Int?
+    /// Units already done when the phase's clock started (the rate counts only those done since).
+    private var baseline = 0
     private var started = 0.0, lastDrawn = -Double.infinity
     private var lineOpen = false
 
@@ -30,7 +32,7 @@ public final class ProgressReporter {
 
     /// Starts a phase of `total` units (nil: unknown, no bar or ETA).
     public func start(_ phase: String, total: Int?, unit: String = "") {
-        (self.phase, self.total, self.unit) = (phase, total, unit)
+        (self.phase, self.total, self.unit, baseline) = (phase, total, unit, 0)
         started = clock()
         lastDrawn = interactive ? -Double.infinity : started
     }
@@ -41,7 +43,8 @@ public final class ProgressReporter {
         let now = clock()
         guard now - lastDrawn >= (interactive ? 0.1 : interval) else { return }
         lastDrawn = now
-        let line = Self.render(phase: phase, done: done, total: total, unit: unit, elapsed: now - started, detail: detail, bar: interactive)
+        let line = Self.render(phase: phase, done: done, total: total, unit: unit, elapsed: now - started, detail: detail,
+                               bar: interactive, since: baseline)
         if interactive {
             write("\r\u{1B}[K" + String(line.prefix(max(20, columns() - 1))))
             lineOpen = true
@@ -51,11 +54,14 @@ public final class ProgressReporter {
     }
 
     /// For work reported as `(phase, done, total)` across several phases: a new phase name ends
-    /// the current phase and starts the next (named `prefix + phase`), then `done` is shown.
+    /// the current phase and starts the next (named `prefix + phase`), then `done` is shown. The new
+    /// phase's clock starts at its first report, when `done` units are already finished: its rate and
+    /// ETA count only the units after them (the first report has none, so it shows neither).
     public func update(phase name: String, prefix: String = "", done: Int, total: Int?, unit: String = "") {
         if prefix + name != phase {
             finish()
             start(prefix + name, total: total, unit: unit)
+            baseline = done
         }
         update(done)
     }
@@ -82,10 +88,11 @@ public final class ProgressReporter {
     }
 
     /// `phase [====......] 40/100 unit  12.5/s  ETA 0:05  detail` (without the bar off a terminal,
-    /// with a percentage instead).
-    public static func render(phase: String, done: Int, total: Int?, unit: String, elapsed: Double, detail: String, bar: Bool) -> String {
+    /// with a percentage instead); the rate is `(done - since) / elapsed`, units done in `elapsed` seconds.
+    public static func render(phase: String, done: Int, total: Int?, unit: String, elapsed: Double, detail: String, bar: Bool,
+                              since: Int = 0) -> String {
         var parts = [phase]
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        let rate = elapsed > 0 ? Double(max(0, done - since)) / elapsed : 0
         let u = unit.isEmpty ? "" : " " + unit
         if let total, total > 0 {
             let clamped = min(max(done, 0), total)

@@ -68,6 +68,18 @@ final class ProgressReporterTests: XCTestCase {
         XCTAssertTrue(lines[1].hasPrefix("UMAP optimisation  200/200 rows (100 %)"), lines[1])
     }
 
+    /// A phase begun by its first report has already done that report's units before its clock
+    /// started: its rate counts only what follows (it showed "8388608/s" after microseconds).
+    func testPhaseRateCountsFromItsFirstReport() {
+        let r = Recorder(), p = reporter(interactive: true, r)
+        r.now = 10
+        p.update(phase: "e1", done: 1, total: 3)
+        XCTAssertEqual(r.text, "\r\u{1B}[Ke1  [======..............]  1/3  0:00")
+        r.now = 12
+        p.update(phase: "e1", done: 2, total: 3)
+        XCTAssertTrue(r.text.hasSuffix("\r\u{1B}[Ke1  [=============.......]  2/3  0.50/s  ETA 0:02  0:02"), r.text)
+    }
+
     func testDisabledPrintsNothing() {
         let r = Recorder(), p = reporter(interactive: true, enabled: false, r)
         p.start("x", total: 2)
