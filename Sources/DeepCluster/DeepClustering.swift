@@ -162,7 +162,8 @@ public enum DeepClustering {
                     try pretrain(net, images: images, configuration: own, which: which, progress: progress)
                 })
                 try pretrained(e, net)
-                networks.append(net)
+                // Several: keep the weights only (a trained network holds its batch buffers, ~300 MB for SimCLR's).
+                networks.append(c.encoders == 1 ? net : try net.copy(seed: own.seed))
             }
             (network, others) = (networks[0], Array(networks.dropFirst()))
         }
@@ -194,8 +195,12 @@ public enum DeepClustering {
             }
             for (i, net) in all.enumerated() {
                 if i > 0 {
+                    // Inferred by a copy, whose batch buffers (~100 MB for SimCLR at 1,024 images) go with it,
+                    // so that nine encoders do not hold nine sets: the same weights, the same codes.
                     codes = try timed("codes") {
-                        try net.infer(images.images, count: count, through: net.featureLayer) { progress(codeStage(i), $0, count) }
+                        try net.copy(seed: c.seed).infer(images.images, count: count, through: net.featureLayer) {
+                            progress(codeStage(i), $0, count)
+                        }
                     }
                 }
                 let ownSeeds = (0 ..< c.n2dRuns).map { c.seed &+ 100 &* UInt64($0) &+ UInt64(i) }
