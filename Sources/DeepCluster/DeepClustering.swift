@@ -109,11 +109,14 @@ public enum DeepClustering {
     /// N2D only: `companions` are further given networks of the same kind (e.g. SimCLR encoders of
     /// other seeds); N2D then runs on each one's representation and combines every run by consensus
     /// (see `Configuration.n2dRuns`). Without a given network N2D pretrains `Configuration.encoders`
-    /// networks, handing each to `pretrained` (its index, the network) as soon as it is trained, so a
-    /// caller can save it before the next one starts; `trained` is the first.
+    /// networks, handing each to `pretrained` (its index, the network, its last epoch's loss) as soon as it
+    /// is trained, so a caller can save it before the next one starts; `reuse` may instead hand back
+    /// network `i` with its loss, pretrained by an earlier run (its settings the caller's to check), which
+    /// is then not trained again. `trained` is the first network.
     public static func run<B: ComputeBackend>(images: LabeledImages, network given: Network<B>?, companions: [Network<B>] = [],
                                               configuration c: Configuration, backend: B,
-                                              pretrained: (Int, Network<B>) throws -> Void = { _, _ in },
+                                              reuse: (Int) throws -> (network: Network<B>, loss: Double)? = { _ in nil },
+                                              pretrained: (Int, Network<B>, Double) throws -> Void = { _, _, _ in },
                                               progress: Progress = { _, _, _ in }) throws -> (result: Result, trained: Network<B>) {
         guard c.clusters >= 2, c.clusters <= images.count else {
             throw TrainingError(description: "--k \(c.clusters) must be between 2 and the number of images (\(images.count))")
@@ -150,10 +153,14 @@ public enum DeepClustering {
                 throw TrainingError(description: "\(c.method.rawValue.uppercased()) fine-tunes an autoencoder; "
                     + "it cannot start from a contrastive encoder")
             }
-            let architecture: Architecture = pretraining == .contrastive ? .simclr(features: c.latent ?? ArchitectureRequest.defaultFeatures)
-                : .denseAutoencoder(latent: c.latent ?? ArchitectureRequest.defaultLatent)
+            let architecture = pretrainedArchitecture(c)
             var networks: [Network<B>] = []
             for e in 0 ..< c.encoders {
+                if let earlier = try reuse(e) {
+                    networks.append(earlier.network)
+                    pretrainLosses.append(earlier.loss)
+                    continue
+                }
                 var own = c
                 own.seed = c.seed &+ UInt64(e)
                 let net = try Network(architecture, backend: backend, seed: own.seed)
@@ -161,7 +168,7 @@ public enum DeepClustering {
                 pretrainLosses.append(try timed("pretraining") {
                     try pretrain(net, images: images, configuration: own, which: which, progress: progress)
                 })
-                try pretrained(e, net)
+                try pretrained(e, net, pretrainLosses[e])
                 // Several: keep the weights only (a trained network holds its batch buffers, ~300 MB for SimCLR's).
                 networks.append(c.encoders == 1 ? net : try net.copy(seed: own.seed))
             }
@@ -370,6 +377,14 @@ public enum DeepClustering {
                                             backend: backend) { i, _ in progress(i, g.maxIterations) }
         if !model.converged { notes.append("note: the Gaussian mixture did not converge in \(g.maxIterations) iterations") }
         return model.predict(layout.embedding, rows: count).map(Int32.init)
+    }
+
+    /// What `run` pretrains without a given network: the SimCLR encoder (`pretraining` contrastive, SCAN's
+    /// default) of `latent` features (default 128), else the dense autoencoder of bottleneck `latent` (default 10).
+    public static func pretrainedArchitecture(_ c: Configuration) -> Architecture {
+        let pretraining = c.pretraining ?? (c.method == .scan ? .contrastive : .autoencoder)
+        return pretraining == .contrastive ? .simclr(features: c.latent ?? ArchitectureRequest.defaultFeatures)
+            : .denseAutoencoder(latent: c.latent ?? ArchitectureRequest.defaultLatent)
     }
 
     /// Adam (lr 0.001, batch 256, seeded shuffle) on the network's loss (reconstruction MSE at a constant

@@ -59,6 +59,10 @@ struct DeepClusterCommand: ParsableCommand {
         + "with that seed would), and combine --n2d-runs runs on each by consensus, as several --model do (default: 1)."))
     var encoders: Int?
 
+    @Flag(help: ArgumentHelp("N2D with --save-model, without --model: take the networks an interrupted run of the same command "
+        + "already saved there (each file's settings must match this command's) and pretrain only the missing ones."))
+    var resume = false
+
     @Option(help: "Pretraining epochs without --model (default: \(DeepClustering.Configuration().pretrainEpochs)).")
     var pretrainEpochs: Int?
 
@@ -175,6 +179,15 @@ struct DeepClusterCommand: ParsableCommand {
         }
         if let pretrainEpochs, pretrainEpochs < 1 { throw ValidationError("--pretrain-epochs \(pretrainEpochs) must be at least 1") }
         if let encoders, encoders < 1 { throw ValidationError("--encoders \(encoders) must be at least 1") }
+        if resume {
+            guard method == .n2d else {
+                throw ValidationError("--resume takes back N2D's pretrained networks; --method \(method.rawValue) fine-tunes its own")
+            }
+            if let model { throw ValidationError("--resume takes back networks this command pretrains; --model \(model) gives one") }
+            guard saveModel != nil else {
+                throw ValidationError("--resume needs --save-model: where the interrupted run saved its networks")
+            }
+        }
         if let latent, !(1 ... Architecture.maximumLatent).contains(latent) {
             throw ValidationError("--latent \(latent) must be between 1 and \(Architecture.maximumLatent)")
         }
@@ -300,6 +313,8 @@ struct DeepClusterCommand: ParsableCommand {
         var pretrainEpochs: Int?, pretrainLoss: Double?
         /// With --encoders: each pretrained network's last-epoch loss, and where --save-model wrote them.
         var pretrainLosses: [Double]?, savedModels: [String]?
+        /// With --resume: the saved networks taken back instead of pretrained again.
+        var reusedModels: [String]?
         var iterations: Int?, converged: Bool?, updates: [DeepEmbeddedClustering.Update]?
         /// SCAN: the chosen head, every head's selection loss, the training loss per epoch.
         var scanHead: Int?, scanHeadLosses: [Double]?, scanEpochLosses: [Double]?
@@ -351,18 +366,26 @@ struct DeepClusterCommand: ParsableCommand {
         let start = Date()
         let several = (encoders ?? 1) > 1
         let savePaths = saveModel.map(savedModelPaths) ?? []
-        // Several networks are saved as each is trained, so an interrupted run keeps the finished ones (--model takes them back).
+        // N2D's networks pretrained here are saved as each is trained (no later step changes them), so an interrupted
+        // run keeps the finished ones, which --resume takes back.
+        let savesAsTrained = method == .n2d && models.isEmpty && saveModel != nil
+        let pretraining = PretrainingRecord(command: self, images: images.count)
+        var reused: [(path: String, loss: Double)] = []
         let (result, trained) = try DeepClustering.run(images: images, network: network, companions: Array(networks.dropFirst()),
-                                                       configuration: configuration, backend: backend, pretrained: { i, net in
-            guard several, i < savePaths.count else { return }
-            try Checkpoint.save(net, to: savePaths[i],
-                                extra: ["fmnist.deep_cluster": method.rawValue, "fmnist.seed": "\(seed &+ UInt64(i))"])
+                                                       configuration: configuration, backend: backend, reuse: { i in
+            guard resume, FileManager.default.fileExists(atPath: savePaths[i]) else { return nil }
+            let earlier = try pretraining.takeBack(savePaths[i], index: i, configuration: configuration, backend: backend)
+            reused.append((savePaths[i], earlier.loss))
+            return earlier
+        }, pretrained: { i, net, loss in
+            guard savesAsTrained else { return }
+            try Checkpoint.save(net, to: savePaths[i], extra: pretraining.metadata(index: i, loss: loss))
         }) { stage, done, total in progress.update(phase: stage, done: done, total: total) }
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         let labels = result.labels.map(Int64.init)
         try LabelFile.write(labels, to: out)
-        if let saveModel, !several {
+        if let saveModel, !savesAsTrained {
             try Checkpoint.save(trained, to: saveModel, extra: ["fmnist.deep_cluster": method.rawValue, "fmnist.seed": "\(seed)"])
         }
         let truth = images.labels.map(Int64.init)
@@ -371,7 +394,8 @@ struct DeepClusterCommand: ParsableCommand {
         let testMetrics = split == .all ? ExternalMetrics(truth: Array(truth.suffix(testCount)), predicted: Array(labels.suffix(testCount))) : nil
         var sizes = [Int](repeating: 0, count: k)
         for l in labels { sizes[Int(l)] += 1 }
-        var notes = result.notes
+        var notes = reused.map { "note: --resume: took \($0.path), pretrained by an earlier run (last epoch's loss \($0.loss))" }
+        notes += result.notes
         let empty = sizes.filter { $0 == 0 }.count
         if empty > 0 {
             notes.append("note: \(empty) of the \(k) clusters \(empty == 1 ? "is" : "are") empty: the images fell into fewer groups")
@@ -382,7 +406,7 @@ struct DeepClusterCommand: ParsableCommand {
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
                             clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
                             pretrainLosses: several ? result.pretrainLosses : nil,
-                            savedModels: several && saveModel != nil ? savePaths : nil,
+                            savedModels: several && saveModel != nil ? savePaths : nil, reusedModels: resume ? reused.map(\.path) : nil,
                             iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates,
                             scanHead: result.semantic?.head, scanHeadLosses: result.semantic?.headLosses,
                             scanEpochLosses: result.semantic?.epochLosses, selfLabelConfidentBefore: result.selfLabeling?.confidentBefore,
@@ -403,3 +427,49 @@ struct DeepClusterCommand: ParsableCommand {
 extension DeepClustering.Method: ExpressibleByArgument {}
 extension SCANUpdate: ExpressibleByArgument {}
 extension DeepClustering.Pretraining: ExpressibleByArgument {}
+
+/// What `deep-cluster` writes into the networks it pretrains and saves, and checks in them before `--resume`
+/// takes one back: the command's seed for that network, the pretraining's epochs, images and shifts, and the
+/// architecture; a file that differs in any is an error naming the setting, never silently taken.
+struct PretrainingRecord {
+    let seed: UInt64, epochs: Int, images: String, shift: Int
+
+    init(command c: DeepClusterCommand, images count: Int) {
+        let configuration = c.configuration
+        (seed, epochs, shift) = (c.seed, configuration.pretrainEpochs, configuration.pretrainShift)
+        let fraction = c.valFraction ?? DataOptions.defaultValFraction, splitSeed = c.splitSeed ?? DataOptions.defaultSplitSeed
+        let draw = c.split == .train || c.split == .val ? " (--val-fraction \(fraction), --split-seed \(splitSeed))" : ""
+        images = "\(c.split.rawValue) \(count)\(draw)"
+    }
+
+    func metadata(index i: Int, loss: Double) -> [String: String] {
+        ["fmnist.deep_cluster": "n2d", "fmnist.seed": "\(seed &+ UInt64(i))", "fmnist.pretrain_epochs": "\(epochs)",
+         "fmnist.pretrain_images": images, "fmnist.pretrain_shift": "\(shift)", "fmnist.pretrain_loss": "\(loss)"]
+    }
+
+    /// Network `i` as an earlier run saved it at `path`, with its loss, once its settings match these.
+    func takeBack<B: ComputeBackend>(_ path: String, index i: Int, configuration: DeepClustering.Configuration,
+                                     backend: B) throws -> (network: Network<B>, loss: Double) {
+        let file = try Safetensors.read(path)
+        let expected = metadata(index: i, loss: 0)
+        let settings = [("fmnist.deep_cluster", "--method"), ("fmnist.seed", "--seed"), ("fmnist.pretrain_epochs", "--pretrain-epochs"),
+                        ("fmnist.pretrain_images", "--split / --limit (images)"), ("fmnist.pretrain_shift", "--shift")]
+        for (key, flag) in settings {
+            let found = file.metadata[key]
+            guard found == expected[key] else {
+                throw ValidationError("--resume: \(path) was pretrained with \(flag) \(found ?? "unknown"), this command asks for "
+                    + "\(expected[key]!); move it away or drop --resume")
+            }
+        }
+        let architecture = DeepClustering.pretrainedArchitecture(configuration)
+        let network = try Checkpoint.load(file, source: path, as: try Checkpoint.architecture(of: file, path: path, fallback: nil),
+                                          backend: backend, seed: seed &+ UInt64(i))
+        guard network.architecture == architecture else {
+            throw ValidationError("--resume: \(path) holds \(network.architecture), this command pretrains \(architecture)")
+        }
+        guard let loss = file.metadata["fmnist.pretrain_loss"].flatMap(Double.init) else {
+            throw ValidationError("--resume: \(path) does not record its pretraining loss; it was not saved by deep-cluster")
+        }
+        return (network, loss)
+    }
+}

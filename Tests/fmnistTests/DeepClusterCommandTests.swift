@@ -194,6 +194,22 @@ final class DeepClusterCommandTests: XCTestCase {
             XCTAssertEqual(try Safetensors.read(saved).byName, try Safetensors.read(trained).byName,
                            "\(saved) holds the network `train` gave")
         }
+        // An interrupted run (the second network lost): --resume takes the first back, pretrains the second, same labels.
+        try FileManager.default.removeItem(atPath: "\(dir)/enc-seed1.safetensors")
+        let severalArguments = ["deep-cluster", "--method", "n2d", "--pretrain", "contrastive", "--encoders", "2", "--latent", "32",
+                                "--limit", "200", "--save-model", "\(dir)/enc.safetensors", "--out", "\(dir)/resumed.npy", "--resume"]
+        let resumed = try run(severalArguments + ["--pretrain-epochs", "1", "--json"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try NPYArray.read("\(dir)/resumed.npy").integers, try NPYArray.read("\(dir)/given.npy").integers)
+        let resumedReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(resumed.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(resumedReport["reusedModels"] as? [String], ["\(dir)/enc-seed0.safetensors"])
+        XCTAssertEqual((resumedReport["stages"] as? [[String: Any]])?.filter { $0["stage"] as? String == "pretraining" }.count, 1)
+        let resumeNotes = resumedReport["notes"] as? [String] ?? []
+        XCTAssertTrue(resumeNotes.contains { $0.hasPrefix("note: --resume: took \(dir)/enc-seed0.safetensors") }, "\(resumeNotes)")
+        XCTAssertEqual(try Safetensors.read("\(dir)/enc-seed1.safetensors").byName, try Safetensors.read(third).byName)
+        // A saved network pretrained otherwise is never taken silently.
+        assertOneErrorLine(try run(severalArguments + ["--pretrain-epochs", "2"]), containing: "--resume: \(dir)/enc-seed0.safetensors "
+                           + "was pretrained with --pretrain-epochs 1, this command asks for 2", "resume with other epochs")
         assertOneErrorLine(try run(["deep-cluster", "--method", "n2d", "--model", encoder, "--scan-heads", "3", "--out", "\(dir)/s.npy"]),
                            containing: "--scan-heads applies to scan, not n2d", "scan flag on n2d")
         assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--model", encoder, "--limit", "200", "--out", "\(dir)/dec.npy"]),
@@ -212,6 +228,9 @@ final class DeepClusterCommandTests: XCTestCase {
             (["deep-cluster", "--method", "dec", "--n2d-runs", "5", "--out", out], "--n2d-runs applies to n2d, not dec"),
             (["deep-cluster", "--n2d-runs", "0", "--out", out], "--n2d-runs 0 must be at least 1"),
             (["deep-cluster", "--encoders", "0", "--out", out], "--encoders 0 must be at least 1"),
+            (["deep-cluster", "--method", "dec", "--resume", "--save-model", "\(dir)/s.safetensors", "--out", out],
+             "--resume takes back N2D's pretrained networks; --method dec fine-tunes its own"),
+            (["deep-cluster", "--encoders", "2", "--resume", "--out", out], "--resume needs --save-model"),
             (["deep-cluster", "--method", "idec", "--encoders", "3", "--out", out], "--encoders applies to n2d, not idec"),
             (["deep-cluster", "--model", "\(dir)/ae.safetensors", "--encoders", "3", "--out", out],
              "--encoders sets the pretraining, which --model \(dir)/ae.safetensors replaces"),
