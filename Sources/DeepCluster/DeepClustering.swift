@@ -66,8 +66,6 @@ public enum DeepClustering {
         /// run's labels move by up to ±0.06 accuracy with the seed alone; consensuses agree better with
         /// each other than single runs do, and score higher (README, "Deep clustering").
         public var n2dRuns = 1
-        /// How N2D combines several networks (`companions` or `encoders` > 1).
-        public var fusion = N2DFusion.consensus
         /// DEC / IDEC's self-training (its `variant` is set from `method`).
         public var selfTraining = DeepEmbeddedClustering.Configuration()
         /// K-means restarts for DEC's initial centroids.
@@ -202,7 +200,6 @@ public enum DeepClustering {
                                                   record: { seconds.append(($0, $1)) }, progress: progress)
                 (prepared, seeds) = ([], [])
             }
-            var fuzzySets: [FuzzySimplicialSet] = [], firstCodes: [Float] = []
             for (i, net) in all.enumerated() {
                 if i > 0 {
                     // Inferred by a copy, whose batch buffers (~100 MB for SimCLR at 1,024 images) go with it,
@@ -224,26 +221,6 @@ public enum DeepClustering {
                     try UMAP.neighbours(codes, rows: count, dim: net.featureSize, configuration: umapConfiguration(c, seed: c.seed),
                                         backend: backend) { _, done, total in progress("k-NN" + encoder, done, total) }
                 }
-                if c.fusion == .graph && all.count > 1 {
-                    // One graph for all: each network's fuzzy set now (its codes go), the runs on their mean after the last.
-                    let (set, setNotes) = timed("UMAP graph") { UMAP.fuzzySet(shared, configuration: umapConfiguration(c, seed: c.seed)) }
-                    (fuzzySets, notes) = (fuzzySets + [set], notes + setNotes)
-                    if i == 0 { firstCodes = codes }
-                    guard i == all.count - 1 else { continue }
-                    let fused = timed("UMAP graph") { FuzzySimplicialSet.mean(fuzzySets) }
-                    fuzzySets = []
-                    let fusedSeeds = (0 ..< c.n2dRuns).map { c.seed &+ 100 &* UInt64($0) }
-                    prepared = try timed("UMAP start") {
-                        try fusedSeeds.enumerated().map { r, seed in
-                            defer { progress("UMAP start", r + 1, fusedSeeds.count) }
-                            return try UMAP.prepare(set: fused, points: firstCodes, dim: network.featureSize,
-                                                    configuration: umapConfiguration(c, seed: seed), backend: backend)
-                        }
-                    }
-                    seeds = fusedSeeds
-                    try runPrepared()
-                    break
-                }
                 prepared += try timed("UMAP start") {
                     try ownSeeds.enumerated().map { r, seed in
                         defer { progress("UMAP start" + encoder, r + 1, ownSeeds.count) }
@@ -254,7 +231,7 @@ public enum DeepClustering {
                 seeds += ownSeeds
                 if prepared.count >= CPUThreads.count || i == all.count - 1 { try runPrepared() }
             }
-            let labels = partitions.count == 1 ? partitions[0] : try timed("consensus") {
+            let labels = runs == 1 ? partitions[0] : try timed("consensus") {
                 try ConsensusClustering.fit(partitions, clusters: c.clusters, seed: c.seed, backend: backend).labels
             }
             notes = notes.reduce(into: []) { kept, note in if !kept.contains(note) { kept.append(note) } } // once, not once per run
@@ -438,16 +415,6 @@ extension DeepClustering.Method {
 
 /// What SCAN's clustering step trains: the heads alone on fixed features, or the encoder with them.
 public enum SCANUpdate: String, CaseIterable, Sendable { case heads, network }
-
-/// How N2D combines several networks' representations.
-public enum N2DFusion: String, CaseIterable, Sendable {
-    /// `n2dRuns` runs on each network's own UMAP graph, all their labels combined by consensus.
-    case consensus
-    /// One UMAP graph for all: the mean of the networks' fuzzy simplicial sets
-    /// (`FuzzySimplicialSet.mean`), `n2dRuns` runs on it (seeds `seed + 100 r`), combined by consensus
-    /// when there are several.
-    case graph
-}
 
 extension DeepClustering {
     /// What `run` pretrains when it is given no network.

@@ -159,39 +159,3 @@ extension FuzzySimplicialSet {
         return copy
     }
 }
-
-extension FuzzySimplicialSet {
-    /// The entrywise mean of the fuzzy sets of one set of points seen through several representations
-    /// (e.g. encoders of several seeds): `w_ij = (1 / m) sum_s w^s_ij`, an edge absent from a set
-    /// counting 0 there, so an edge every representation holds outweighs one a single representation
-    /// proposes (UMAP samples edges in proportion to their weight). umap-learn composes fitted models'
-    /// graphs in the same spirit (its `+` and `*`: fuzzy union and intersection). Each entry's distance
-    /// is the mean over the sets that hold it; `sigmas` and `rhos` are the sets' means. Rows stay in
-    /// ascending column order.
-    public static func mean(_ sets: [FuzzySimplicialSet]) -> FuzzySimplicialSet {
-        precondition(!sets.isEmpty, "FuzzySimplicialSet.mean: no sets")
-        let n = sets[0].count, m = Float(sets.count)
-        precondition(sets.allSatisfy { $0.count == n }, "FuzzySimplicialSet.mean: sets of different sizes")
-        if sets.count == 1 { return sets[0] }
-        var fused = FuzzySimplicialSet(count: n)
-        var weight: [Int32: (sum: Float, distance: Float, holders: Float)] = [:]
-        for i in 0 ..< n {
-            weight.removeAll(keepingCapacity: true)
-            for set in sets {
-                for e in set.rowStart[i] ..< set.rowStart[i + 1] {
-                    let old = weight[set.columns[e]] ?? (0, 0, 0)
-                    weight[set.columns[e]] = (old.sum + set.weights[e], old.distance + set.distances[e], old.holders + 1)
-                }
-            }
-            for (j, entry) in weight.sorted(by: { $0.key < $1.key }) {
-                fused.columns.append(j)
-                fused.weights.append(entry.sum / m)
-                fused.distances.append(entry.distance / entry.holders)
-            }
-            fused.rowStart.append(fused.columns.count)
-        }
-        fused.sigmas = (0 ..< n).map { i in sets.reduce(0) { $0 + $1.sigmas[i] } / Double(sets.count) }
-        fused.rhos = (0 ..< n).map { i in sets.reduce(0) { $0 + $1.rhos[i] } / Double(sets.count) }
-        return fused
-    }
-}

@@ -245,48 +245,18 @@ public enum UMAP {
         }
         var seconds: [String: Double] = [:]
         let found = try given ?? search(x, rows: n, dim: d, configuration: c, backend: backend, progress: progress)
+        var graph = found.graph
+        let recall = found.recall
         seconds["k-NN"] = given == nil ? found.seconds : 0
-        let clock = Date()
-        let (set, notes) = fuzzySet(found, configuration: c)
-        seconds["graph"] = Date().timeIntervalSince(clock)
-        return try start(set, x, dim: d, configuration: c, backend: backend, seconds: seconds, notes: notes, recall: found.recall)
-    }
-
-    /// The fuzzy simplicial set `prepare` lays out, from the k-NN graph `neighbours` (reduced to mutual
-    /// neighbours first with `Graph.mutual`, which a note reports).
-    public static func fuzzySet(_ neighbours: Neighbours, configuration c: Configuration) -> (set: FuzzySimplicialSet, notes: [String]) {
-        var graph = neighbours.graph, notes: [String] = []
+        var clock = Date()
+        func lap(_ phase: String) { seconds[phase] = Date().timeIntervalSince(clock); clock = Date() }
+        var notes: [String] = []
         if c.graph == .mutual {
             let (mutual, kept, reconnected) = MutualNeighbours.graph(from: graph)
             graph = mutual
-            notes.append("note: mutual k-NN graph: \(kept) of \(graph.rows * (c.neighbours - 1)) directed edges kept, "
-                         + "\(reconnected) isolated points reconnected")
+            notes.append("note: mutual k-NN graph: \(kept) of \(n * (c.neighbours - 1)) directed edges kept, \(reconnected) isolated points reconnected")
         }
-        return (FuzzySimplicialSet(graph: graph, setOpMixRatio: c.setOpMixRatio, localConnectivity: c.localConnectivity), notes)
-    }
-
-    /// A layout of `set`, a fuzzy set of the points `x [set.count, d]` made elsewhere — e.g. the mean of
-    /// several representations' sets (`FuzzySimplicialSet.mean`) — up to its gradient steps, as `prepare`
-    /// continues from the set it builds (pruning, spectral start, optimiser; `c`'s neighbour settings
-    /// are not used). `x` serves only to place the components of a graph that has several.
-    public static func prepare<B: ComputeBackend>(set: FuzzySimplicialSet, points x: [Float], dim d: Int, configuration c: Configuration,
-                                                  backend: B) throws -> Prepared {
-        guard d >= 1, x.count == set.count * d else {
-            throw ReduceError("UMAP: \(x.count) values are not \(set.count) points (the fuzzy set's) of \(d) features")
-        }
-        try validate(x, rows: set.count, dim: d, configuration: c)
-        return try start(set, x, dim: d, configuration: c, backend: backend, seconds: ["k-NN": 0, "graph": 0], notes: [], recall: nil)
-    }
-
-    /// `prepare` from the fuzzy set on.
-    private static func start<B: ComputeBackend>(_ fuzzy: FuzzySimplicialSet, _ x: [Float], dim d: Int, configuration c: Configuration,
-                                                 backend: B, seconds timed: [String: Double], notes noted: [String],
-                                                 recall: Double?) throws -> Prepared {
-        let n = fuzzy.count
-        var (seconds, notes) = (timed, noted)
-        var clock = Date()
-        func lap(_ phase: String) { seconds[phase, default: 0] += Date().timeIntervalSince(clock); clock = Date() }
-        var set = fuzzy
+        var set = FuzzySimplicialSet(graph: graph, setOpMixRatio: c.setOpMixRatio, localConnectivity: c.localConnectivity)
         let epochs = c.epochs ?? (n > 10_000 ? 200 : 500)
         prune(&set, below: (set.weights.max() ?? 0) / Float(epochs))
         let curve = UMAPCurve(minDist: c.minDist, spread: c.spread)

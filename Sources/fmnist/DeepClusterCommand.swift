@@ -94,11 +94,6 @@ struct DeepClusterCommand: ParsableCommand {
         + "With several --model: runs per encoder (seeds + 100 r + i for the i-th)."))
     var n2dRuns: Int?
 
-    @Option(help: ArgumentHelp("N2D with several networks (--model A --model B ... or --encoders N): consensus (each network's "
-        + "--n2d-runs runs on its own UMAP graph, all combined by consensus; default) or graph (one UMAP graph, the mean of the "
-        + "networks' fuzzy graphs, and --n2d-runs runs on it, seeds --seed + 100 r)."))
-    var n2dFusion: N2DFusion?
-
     @Option(help: ArgumentHelp("SCAN: train heads alone on the encoder's fixed features (heads, the default: 10 heads, batch 128, "
         + "50 epochs) or the encoder with one head on augmented images (network, SCAN's MNIST setting: batch 48, 5 epochs; "
         + "its CIFAR-10 setting is --scan-batch 128 --scan-epochs 50)."))
@@ -225,9 +220,6 @@ struct DeepClusterCommand: ParsableCommand {
         if let umapMinDist, !(umapMinDist >= 0 && umapMinDist.isFinite) { throw ValidationError("--umap-min-dist \(umapMinDist) must not be negative") }
         if let umapDims, umapDims < 1 { throw ValidationError("--umap-dims \(umapDims) must be at least 1") }
         if let n2dRuns, n2dRuns < 1 { throw ValidationError("--n2d-runs \(n2dRuns) must be at least 1") }
-        if let n2dFusion, models.count < 2 && (encoders ?? 1) < 2 {
-            throw ValidationError("--n2d-fusion \(n2dFusion.rawValue) combines several networks; give several --model or --encoders N")
-        }
         if let maxIterations, maxIterations < 0 { throw ValidationError("--max-iterations \(maxIterations) must not be negative") }
         if let updateInterval, updateInterval < 1 { throw ValidationError("--update-interval \(updateInterval) must be at least 1") }
         if let tol, !(tol >= 0 && tol <= 1) { throw ValidationError("--tol \(tol) must be in [0, 1]") }
@@ -262,7 +254,6 @@ struct DeepClusterCommand: ParsableCommand {
             .init(flag: "--umap-sgd", typed: umapSgd != nil, methods: [.n2d]),
             .init(flag: "--n2d-runs", typed: n2dRuns != nil, methods: [.n2d]),
             .init(flag: "--encoders", typed: encoders != nil, methods: [.n2d]),
-            .init(flag: "--n2d-fusion", typed: n2dFusion != nil, methods: [.n2d]),
             .init(flag: "--max-iterations", typed: maxIterations != nil, methods: selfTraining),
             .init(flag: "--update-interval", typed: updateInterval != nil, methods: selfTraining),
             .init(flag: "--tol", typed: tol != nil, methods: selfTraining),
@@ -291,7 +282,6 @@ struct DeepClusterCommand: ParsableCommand {
         c.umapDims = umapDims
         if let umapSgd { c.umapUpdates = umapSgd }
         if let n2dRuns { c.n2dRuns = n2dRuns }
-        if let n2dFusion { c.fusion = n2dFusion }
         c.scanUpdate = scanUpdate ?? .heads
         if scanEpochs != nil || scanHeads != nil || scanBatch != nil || scanViews != nil {
             var s: SemanticClustering.Configuration = c.scanUpdate == .network ? .wholeNetwork : SemanticClustering.Configuration()
@@ -323,8 +313,6 @@ struct DeepClusterCommand: ParsableCommand {
         var pretrainEpochs: Int?, pretrainLoss: Double?
         /// With --encoders: each pretrained network's last-epoch loss, and where --save-model wrote them.
         var pretrainLosses: [Double]?, savedModels: [String]?
-        /// N2D: runs per network (per fused graph), and with several networks how they were combined.
-        var n2dRuns: Int?, n2dFusion: String?
         /// With --resume: the saved networks taken back instead of pretrained again.
         var reusedModels: [String]?
         var iterations: Int?, converged: Bool?, updates: [DeepEmbeddedClustering.Update]?
@@ -418,10 +406,7 @@ struct DeepClusterCommand: ParsableCommand {
                             seed: seed, seconds: seconds, stages: result.seconds.map { Stage(stage: $0.stage, seconds: $0.seconds) },
                             clusterSizes: sizes, pretrainEpochs: model == nil ? configuration.pretrainEpochs : nil, pretrainLoss: result.pretrainLoss,
                             pretrainLosses: several ? result.pretrainLosses : nil,
-                            savedModels: several && saveModel != nil ? savePaths : nil,
-                            n2dRuns: method == .n2d ? configuration.n2dRuns : nil,
-                            n2dFusion: method == .n2d && (several || models.count > 1) ? configuration.fusion.rawValue : nil,
-                            reusedModels: resume ? reused.map(\.path) : nil,
+                            savedModels: several && saveModel != nil ? savePaths : nil, reusedModels: resume ? reused.map(\.path) : nil,
                             iterations: fitted?.iterations, converged: fitted?.converged, updates: fitted?.updates,
                             scanHead: result.semantic?.head, scanHeadLosses: result.semantic?.headLosses,
                             scanEpochLosses: result.semantic?.epochLosses, selfLabelConfidentBefore: result.selfLabeling?.confidentBefore,
@@ -441,7 +426,6 @@ struct DeepClusterCommand: ParsableCommand {
 
 extension DeepClustering.Method: ExpressibleByArgument {}
 extension SCANUpdate: ExpressibleByArgument {}
-extension N2DFusion: ExpressibleByArgument {}
 extension DeepClustering.Pretraining: ExpressibleByArgument {}
 
 /// What `deep-cluster` writes into the networks it pretrains and saves, and checks in them before `--resume`

@@ -246,46 +246,6 @@ final class UMAPTests: XCTestCase {
         XCTAssertThrowsError(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend(), neighbours: shared))
     }
 
-    /// The mean of fuzzy sets (several representations of the same points): each entry the mean of the
-    /// sets' weights, an entry absent from a set counting 0; the mean of a set with itself is the set, and
-    /// a layout of a given set is the layout `fit` makes from the same set.
-    func testMeanOfFuzzySetsAndLayoutOfAGivenSet() throws {
-        let (x, n, d) = try ReduceFixtures.points()
-        var c = UMAP.Configuration()
-        (c.neighbours, c.epochs, c.seed, c.dims) = (10, 50, 3, 2)
-        let first = UMAP.fuzzySet(try UMAP.neighbours(x, rows: n, dim: d, configuration: c, backend: CPUBackend()), configuration: c).set
-        // A second view of the points: every feature squared, so the neighbourhoods differ.
-        let squared = x.map { $0 * $0 }
-        let second = UMAP.fuzzySet(try UMAP.neighbours(squared, rows: n, dim: d, configuration: c, backend: CPUBackend()), configuration: c).set
-        let fused = FuzzySimplicialSet.mean([first, second])
-        var differing = 0
-        for i in 0 ..< n {
-            let row = fused.columns[fused.rowStart[i] ..< fused.rowStart[i + 1]]
-            XCTAssertEqual(Array(row), row.sorted(), "row \(i) ascending")
-            let union = Set(first.columns[first.rowStart[i] ..< first.rowStart[i + 1]])
-                .union(second.columns[second.rowStart[i] ..< second.rowStart[i + 1]])
-            XCTAssertEqual(Set(row), union, "row \(i) holds every entry of either set")
-            for j in row.map(Int.init) {
-                XCTAssertEqual(fused.weight(i, j), (first.weight(i, j) + second.weight(i, j)) / 2, accuracy: 1e-7, "(\(i), \(j))")
-                XCTAssertEqual(fused.weight(i, j), fused.weight(j, i), "(\(i), \(j)) symmetric")
-                if first.weight(i, j) != second.weight(i, j) { differing += 1 }
-            }
-        }
-        XCTAssertGreaterThan(differing, 0, "the two views give different sets")
-        let same = FuzzySimplicialSet.mean([first, first])
-        XCTAssertEqual(same.columns, first.columns)
-        XCTAssertEqual(same.weights, first.weights)
-        XCTAssertEqual(same.rowStart, first.rowStart)
-        var prepared = try UMAP.prepare(set: same, points: x, dim: d, configuration: c, backend: CPUBackend())
-        let fromSet = try prepared.optimise(backend: CPUBackend())
-        let fitted = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend())
-        XCTAssertEqual(fromSet.embedding, fitted.embedding)
-        var fusedLayout = try UMAP.prepare(set: fused, points: x, dim: d, configuration: c, backend: CPUBackend())
-        XCTAssertNotEqual(try fusedLayout.optimise(backend: CPUBackend()).embedding, fitted.embedding)
-        XCTAssertThrowsError(try UMAP.prepare(set: fused, points: Array(x.dropLast(d)), dim: d, configuration: c, backend: CPUBackend()),
-                             "points that are not the set's")
-    }
-
     /// The mutual graph keeps exactly the edges present both ways, leaves every point at least one
     /// neighbour, and UMAP runs on it.
     func testMutualGraph() throws {

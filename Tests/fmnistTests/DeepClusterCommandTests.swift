@@ -77,40 +77,6 @@ final class DeepClusterCommandTests: XCTestCase {
         XCTAssertEqual(outcome.status, 0, outcome.stderr)
     }
 
-    /// `--n2d-fusion graph`: one UMAP graph, the mean of the networks' fuzzy graphs. Two copies of one
-    /// encoder fuse into that encoder's own graph, so the runs give the labels the encoder alone gives.
-    func testFusedGraphOfSeveralEncoders() throws {
-        let encoder = "\(dir)/fuse-a.safetensors", copy = "\(dir)/fuse-copy.safetensors", other = "\(dir)/fuse-b.safetensors"
-        try trainEncoder(latent: 16, seed: 0, to: encoder)
-        try FileManager.default.copyItem(atPath: encoder, toPath: copy)
-        try trainEncoder(latent: 16, seed: 1, to: other)
-        let common = ["deep-cluster", "--method", "n2d", "--limit", "200", "--n2d-runs", "2", "--seed", "3"]
-        let alone = try run(common + ["--model", encoder, "--out", "\(dir)/alone.npy", "--quiet"])
-        XCTAssertEqual(alone.status, 0, alone.stderr)
-        let twice = try run(common + ["--model", encoder, "--model", copy, "--n2d-fusion", "graph", "--out", "\(dir)/twice.npy", "--json"])
-        XCTAssertEqual(twice.status, 0, twice.stderr)
-        XCTAssertEqual(try NPYArray.read("\(dir)/twice.npy").integers, try NPYArray.read("\(dir)/alone.npy").integers)
-        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(twice.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual(report["n2dFusion"] as? String, "graph")
-        XCTAssertEqual(report["n2dRuns"] as? Int, 2)
-        let perNetwork = ["codes", "k-NN", "UMAP graph"]
-        XCTAssertEqual((report["stages"] as? [[String: Any]])?.compactMap { $0["stage"] as? String },
-                       perNetwork + perNetwork + ["UMAP graph", "UMAP start", "UMAP steps", "GMM", "consensus"])
-        // Two different encoders: one run on the fused graph (no consensus), unlike either encoder's own run.
-        let fused = try run(["deep-cluster", "--method", "n2d", "--limit", "200", "--model", encoder, "--model", other,
-                             "--n2d-fusion", "graph", "--out", "\(dir)/fused.npy", "--json"])
-        XCTAssertEqual(fused.status, 0, fused.stderr)
-        let fusedLabels = try XCTUnwrap(try NPYArray.read("\(dir)/fused.npy").integers)
-        XCTAssertEqual(fusedLabels.count, 400)
-        XCTAssertTrue(fusedLabels.allSatisfy { (0 ..< 10).contains($0) })
-        let fusedReport = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(fused.stdout.utf8)) as? [String: Any])
-        XCTAssertEqual((fusedReport["stages"] as? [[String: Any]])?.last?["stage"] as? String, "GMM", "one run: no consensus")
-        assertOneErrorLine(try run(["deep-cluster", "--model", encoder, "--n2d-fusion", "graph", "--out", "\(dir)/x.npy"]),
-                           containing: "--n2d-fusion graph combines several networks", "fusion of one network")
-        assertOneErrorLine(try run(["deep-cluster", "--method", "dec", "--encoders", "2", "--n2d-fusion", "graph", "--out", "\(dir)/x.npy"]),
-                           containing: "applies to n2d, not dec", "fusion for dec")
-    }
-
     func testContrastiveEncoderThenN2D() throws {
         let encoder = "\(dir)/simclr.safetensors", labels = "\(dir)/n2d.npy"
         let train = try run(["train", "contrastive", "--latent", "32", "--images", "all", "--limit", "200", "--val-fraction", "0",
