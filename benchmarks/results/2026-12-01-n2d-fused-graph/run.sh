@@ -1,6 +1,7 @@
 #!/bin/bash
 # The plan's rows (PLAN.md) on the three encoders the one command saved in $MODELS (default /tmp/fused).
 # Labels and --json reports land here as ROW-seedX.npy / .json; scored afterwards by deep_cluster_table.py.
+# --n2d-fusion exists only in the binary of b53f83c (reverted in ffdafe5 by the plan's rule): FMNIST=that build.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 fmnist=${FMNIST:-$here/../../../.build/release/fmnist}
