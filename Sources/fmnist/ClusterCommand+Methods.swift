@@ -51,7 +51,50 @@ extension ClusterCommand {
             return report
         case .ward, .single, .complete, .average: return try hierarchical(points, progress: progress)
         case .gmm: return try mixture(points, backend: backend, progress: progress)
+        case .consensus: throw ValidationError("--method consensus combines --partition files, not features")
         }
+    }
+
+    /// The `--partition` files' labels, each checked: integers, no noise (-1), as many as the first file's.
+    func readPartitions() throws -> [[Int32]] {
+        var partitions: [[Int32]] = []
+        for path in self.partitions {
+            let labels: [Int64]
+            do { labels = try LabelFile.read(path) } catch let error as DataError { throw ValidationError("--partition \(error)") }
+            if let first = partitions.first, labels.count != first.count {
+                throw ValidationError("--partition \(path): holds \(labels.count) labels, --partition \(self.partitions[0]) \(first.count)")
+            }
+            if let i = labels.firstIndex(where: { $0 < 0 }) {
+                throw ValidationError("--partition \(path): label \(labels[i]) at point \(i) (noise); a consensus needs every point in a cluster")
+            }
+            if let i = labels.firstIndex(where: { $0 > Int64(Int32.max) }) {
+                throw ValidationError("--partition \(path): label \(labels[i]) at point \(i) is beyond 2^31 - 1")
+            }
+            guard !labels.isEmpty else { throw ValidationError("--partition \(path): holds no labels") }
+            partitions.append(labels.map { Int32($0) })
+        }
+        return partitions
+    }
+
+    /// The consensus of `partitions`: K-means (`--k`, `--n-init`, `--seed`, `--max-iter`, `--tol`, `--algorithm`) on
+    /// their concatenated one-hot labels (`ConsensusClustering`).
+    func consensus<B: ComputeBackend>(_ partitions: [[Int32]], backend: B, progress: ProgressReporter) throws -> Report {
+        var c = KMeans.Configuration()
+        (c.k, c.restarts, c.seed, c.algorithm) = (k, nInit, data.seed, algorithm)
+        if let maxIter { c.maxIterations = maxIter }
+        if let tol { c.tolerance = tol }
+        progress.start("consensus K-means iterations (at most)", total: c.maxIterations * c.restarts, unit: "iterations")
+        var done = 0
+        let result = try ConsensusClustering.fit(partitions, kMeans: c, backend: backend) { _, inertia in
+            done += 1
+            progress.update(done, detail: inertia.isNaN ? "" : "inertia \(String(format: "%.6g", inertia))")
+        }
+        progress.finish()
+        let width = partitions.reduce(0) { $0 + Set($1).count }
+        var report = try finish(result.labels.map(Int64.init), dimensions: width, truth: nil)
+        report.clusterSizes += [Int](repeating: 0, count: max(0, k - report.clusterSizes.count))
+        (report.k, report.iterations, report.inertia, report.partitions) = (k, result.iterations, result.inertia, partitions.count)
+        return report
     }
 
     private func centroid<B: ComputeBackend>(_ points: FeatureMatrix, backend: B, progress: ProgressReporter) throws -> Report {

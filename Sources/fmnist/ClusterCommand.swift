@@ -3,6 +3,7 @@ import Backend
 import Cluster
 import Dataset
 import Foundation
+import Progress
 
 /// `fmnist cluster`: clusters features (a .npy file or a split's raw pixels) and writes the labels.
 struct ClusterCommand: ParsableCommand {
@@ -11,11 +12,11 @@ struct ClusterCommand: ParsableCommand {
         abstract: "Cluster features or raw pixels; writes int64 labels (.npy, -1 for noise), with metrics when the truth is known.")
 
     enum Method: String, CaseIterable, ExpressibleByArgument {
-        case kmeans, minibatchKMeans = "minibatch-kmeans", dbscan, hdbscan, optics, ward, single, complete, average, gmm
+        case kmeans, minibatchKMeans = "minibatch-kmeans", dbscan, hdbscan, optics, ward, single, complete, average, gmm, consensus
         var linkage: Agglomerative.Linkage? { Agglomerative.Linkage(rawValue: rawValue) }
     }
 
-    @Option(name: .customLong("method"), help: "Clustering method (default: kmeans, or the one --linkage names).")
+    @Option(name: .customLong("method"), help: "Clustering method (default: kmeans, or the one --linkage names); consensus combines --partition files.")
     var methodOption: Method?
 
     /// The method: `--method`, else the one `--linkage ward|single|complete|average` names, else K-means.
@@ -24,6 +25,10 @@ struct ClusterCommand: ParsableCommand {
     @Option(help: "Features as .npy, float32 or float64 [N, D].")
     var input: String?
 
+    @Option(name: .customLong("partition"),
+            help: "Consensus: a partition of the same N points (labels .npy or .csv, as `cluster` and `deep-cluster` write them); give two or more. They are combined by K-means on their concatenated one-hot labels (Topchy, Jain and Punch 2005), as `deep-cluster --n2d-runs` combines its runs.")
+    var partitions: [String] = []
+
     @Option(help: "Cluster a split instead: train, val, test or all (training then test images, file order).")
     var split: ModelInput.Split?
 
@@ -31,7 +36,7 @@ struct ClusterCommand: ParsableCommand {
     var features: String = "raw"
 
     @Option(name: [.customLong("k"), .customLong("n-clusters"), .customLong("n-components")],
-            help: "Number of clusters (K-means, agglomerative; GMM components; default: 10). scikit-learn: n_clusters, n_components.")
+            help: "Number of clusters (K-means, agglomerative, consensus; GMM components; default: 10). scikit-learn: n_clusters, n_components.")
     var kOption: Int?
     var k: Int { kOption ?? 10 }
 
@@ -41,19 +46,19 @@ struct ClusterCommand: ParsableCommand {
     var initialisation: String { initialisationOption ?? "k-means++" }
 
     @Option(name: .customLong("algorithm"),
-            help: "K-means iterations: auto (default: Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
+            help: "K-means (and consensus) iterations: auto (default: Hamerly's bounds on the CPU backend, Lloyd on OpenCL), lloyd or hamerly.")
     var algorithmOption: KMeans.Algorithm?
     var algorithm: KMeans.Algorithm { algorithmOption ?? .automatic }
 
-    @Option(help: "Most iterations (default: K-means 300, mini-batch K-means epochs 100, GMM EM 100).")
+    @Option(help: "Most iterations (default: K-means and consensus 300, mini-batch K-means epochs 100, GMM EM 100).")
     var maxIter: Int?
 
-    @Option(help: "Tolerance: K-means relative centre shift, default 1e-4 (0: until labels are stable); GMM change of the mean log-likelihood, default 1e-3.")
+    @Option(help: "Tolerance: K-means (and consensus) relative centre shift, default 1e-4 (0: until labels are stable); GMM change of the mean log-likelihood, default 1e-3.")
     var tol: Double?
 
-    @Option(name: .customLong("n-init"), help: "K-means, GMM: initialisations to run; the best (lowest inertia, highest likelihood) wins (default: 1).")
+    @Option(name: .customLong("n-init"), help: "K-means, GMM, consensus: initialisations to run; the best (lowest inertia, highest likelihood) wins (default: 1; consensus: 10, as deep-cluster's).")
     var nInitOption: Int?
-    var nInit: Int { nInitOption ?? 1 }
+    var nInit: Int { nInitOption ?? (method == .consensus ? ConsensusClustering.defaultRestarts : 1) }
 
     @Option(name: .customLong("batch-size"), help: "Mini-batch K-means: points per batch (default: 1024).")
     var batchSizeOption: Int?
@@ -112,7 +117,13 @@ struct ClusterCommand: ParsableCommand {
     func validate() throws {
         try OutputPath.check(out, flag: "--out", extensions: OutputPath.labels)
         try OutputPath.check(linkageOut, flag: "--linkage-out", extensions: OutputPath.npy)
-        try FeatureMatrix.checkSource(input: input, split: split, data: data)
+        if method == .consensus {
+            guard input == nil, split == nil else { throw ValidationError("--method consensus combines --partition files; --input and --split do not apply") }
+            guard partitions.count >= 2 else { throw ValidationError("--method consensus needs at least two --partition files, got \(partitions.count)") }
+            for path in partitions { try OutputPath.check(path, flag: "--partition", extensions: OutputPath.labels) }
+        } else {
+            try FeatureMatrix.checkSource(input: input, split: split, data: data)
+        }
         guard features == "raw" else { throw ValidationError("--features '\(features)' is unknown; only raw (pixels) — pass encoded features with --input") }
         guard k >= 1 else { throw ValidationError("--k \(k) must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size \(batchSize) must be at least 1") }
@@ -149,13 +160,14 @@ struct ClusterCommand: ParsableCommand {
     var methodOptions: [MethodOption<Method>] {
         let centroid: [Method] = [.kmeans, .minibatchKMeans], linkages: [Method] = [.ward, .single, .complete, .average]
         return [
-            .init(flag: "--k", typed: kOption != nil, methods: centroid + linkages + [.gmm]),
+            .init(flag: "--partition", typed: !partitions.isEmpty, methods: [.consensus]),
+            .init(flag: "--k", typed: kOption != nil, methods: centroid + linkages + [.gmm, .consensus]),
             .init(flag: "--init", typed: initialisationOption != nil, methods: [.kmeans]),
-            .init(flag: "--algorithm", typed: algorithmOption != nil, methods: [.kmeans]),
-            .init(flag: "--max-iter", typed: maxIter != nil, methods: centroid + [.gmm]),
-            .init(flag: "--seed", typed: data.seedOption != nil, methods: centroid + [.gmm]),
-            .init(flag: "--tol", typed: tol != nil, methods: [.kmeans, .gmm]),
-            .init(flag: "--n-init", typed: nInitOption != nil, methods: [.kmeans, .gmm]),
+            .init(flag: "--algorithm", typed: algorithmOption != nil, methods: [.kmeans, .consensus]),
+            .init(flag: "--max-iter", typed: maxIter != nil, methods: centroid + [.gmm, .consensus]),
+            .init(flag: "--seed", typed: data.seedOption != nil, methods: centroid + [.gmm, .consensus]),
+            .init(flag: "--tol", typed: tol != nil, methods: [.kmeans, .gmm, .consensus]),
+            .init(flag: "--n-init", typed: nInitOption != nil, methods: [.kmeans, .gmm, .consensus]),
             .init(flag: "--batch-size", typed: batchSizeOption != nil, methods: [.minibatchKMeans]),
             .init(flag: "--eps", typed: epsOption != nil, methods: [.dbscan]),
             .init(flag: "--min-samples", typed: minSamples != nil, methods: [.dbscan, .hdbscan, .optics]),
@@ -177,6 +189,8 @@ struct ClusterCommand: ParsableCommand {
         var eps: Double?, minSamples: Int?, minClusterSize: Int?, corePoints: Int?
         var logLikelihood: Double?, bic: Double?, aic: Double?, converged: Bool?
         var distanceThreshold: Double?, linkageFile: String?
+        /// Consensus: how many partitions were combined (`dimensions` is their one-hot width, the sum of their clusters).
+        var partitions: Int?
         /// Seconds of each step where the method reports them (HDBSCAN), in order.
         var phases: [Phase]?
         var metrics: ExternalMetrics?
@@ -192,15 +206,25 @@ struct ClusterCommand: ParsableCommand {
     }
 
     private func cluster<B: ComputeBackend>(on backend: B) throws {
-        let points = try FeatureMatrix.load(input: input, split: split, data: data)
-        let start = Date()
-        var report = try fit(points, backend: backend, progress: .standardError(silent: json || quiet))
+        let progress = ProgressReporter.standardError(silent: json || quiet)
+        var start = Date()
+        var report: Report
+        if method == .consensus {
+            let partitions = try readPartitions()
+            start = Date()
+            report = try consensus(partitions, backend: backend, progress: progress)
+        } else {
+            let points = try FeatureMatrix.load(input: input, split: split, data: data)
+            start = Date()
+            report = try fit(points, backend: backend, progress: progress)
+        }
         report.seconds = Date().timeIntervalSince(start)
         let notes = Self.notes(on: report)
         report.notes = notes.isEmpty ? nil : notes
         if json { print(try jsonString(report)); return }
         notes.forEach(note)
-        var line = "\(method.rawValue): \(points.rows) points x \(points.dim): \(report.clusters) clusters"
+        let what = report.partitions.map { "consensus of \($0) partitions: \(report.points) points" }
+        var line = (what ?? "\(method.rawValue): \(report.points) points x \(report.dimensions)") + ": \(report.clusters) clusters"
         if report.noise > 0 { line += ", \(report.noise) noise points" }
         if let i = report.iterations { line += ", \(i) \(method == .minibatchKMeans ? "batches" : "iterations")" }
         if let inertia = report.inertia { line += ", inertia \(String(format: "%.6g", inertia))" }
@@ -228,13 +252,18 @@ struct ClusterCommand: ParsableCommand {
 
     /// Writes the labels and fills the method-independent part of the report.
     func finish(_ labels: [Int64], _ points: FeatureMatrix) throws -> Report {
+        try finish(labels, dimensions: points.dim, truth: points.labels)
+    }
+
+    /// `finish` for labels of points that are not a feature matrix (`dimensions`: what the report calls their width).
+    func finish(_ labels: [Int64], dimensions: Int, truth: [Int64]?) throws -> Report {
         try LabelFile.write(labels, to: out)
         let clusters = Int(labels.max().map { $0 + 1 } ?? 0)
         var sizes = [Int](repeating: 0, count: clusters)
         for l in labels where l >= 0 { sizes[Int(l)] += 1 }
-        return Report(method: method.rawValue, points: points.rows, dimensions: points.dim, seconds: 0, clusters: clusters,
+        return Report(method: method.rawValue, points: labels.count, dimensions: dimensions, seconds: 0, clusters: clusters,
                       noise: labels.filter { $0 < 0 }.count, clusterSizes: sizes,
-                      metrics: points.labels.map { ExternalMetrics(truth: $0, predicted: labels) })
+                      metrics: truth.map { ExternalMetrics(truth: $0, predicted: labels) })
     }
 }
 

@@ -98,6 +98,51 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertLessThan(try scored(["--split-seed", "1"]), 0.1, "another draw holds other images")
     }
 
+    /// `cluster --method consensus` combines label files: two renamings of one partition (one .npy, one .csv) outvote
+    /// a third that moves a tenth of the points, so the consensus is that partition up to renaming; bad
+    /// partitions get one error line naming the file.
+    func testConsensusOfPartitionFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-consensus-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let truth = (0 ..< 300).map { Int64($0 % 3) }
+        let renamed = truth.map { [7, 2, 5][Int($0)] }
+        let moved = truth.enumerated().map { i, l in i % 10 == 0 ? (l + 1) % 3 : l }
+        try NPYArray(shape: [300], elements: .int64(truth)).write(to: "\(dir)/a.npy")
+        try ("label\n" + renamed.map { "\($0)\n" }.joined()).write(toFile: "\(dir)/b.csv", atomically: true, encoding: .utf8)
+        try NPYArray(shape: [300], elements: .int64(moved)).write(to: "\(dir)/c.npy")
+        let run = try FmnistProcess.run(["cluster", "--method", "consensus", "--partition", "\(dir)/a.npy", "--partition", "\(dir)/b.csv",
+                                         "--partition", "\(dir)/c.npy", "--k", "3", "--seed", "4", "--out", "\(dir)/out.npy", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        XCTAssertEqual(report["partitions"] as? Int, 3)
+        XCTAssertEqual(report["dimensions"] as? Int, 9, "three partitions of three clusters: nine one-hot columns")
+        XCTAssertEqual(report["clusterSizes"] as? [Int], [100, 100, 100])
+        let labels = try XCTUnwrap(NPYArray.read("\(dir)/out.npy").integers)
+        XCTAssertEqual(labels.count, 300)
+        for i in 0 ..< 300 { for j in [0, 1, 2, 150] where (labels[i] == labels[j]) != (truth[i] == truth[j]) {
+            XCTFail("points \(i) and \(j): the consensus is not the majority's partition"); return
+        } }
+
+        try NPYArray(shape: [299], elements: .int64(Array(truth.prefix(299)))).write(to: "\(dir)/short.npy")
+        try NPYArray(shape: [300], elements: .int64(truth.map { $0 == 2 ? -1 : $0 })).write(to: "\(dir)/noise.npy")
+        try NPYArray(shape: [300], elements: .float32(truth.map(Float.init))).write(to: "\(dir)/floats.npy")
+        let consensus = ["cluster", "--method", "consensus", "--out", "\(dir)/x.npy", "--partition", "\(dir)/a.npy"]
+        let cases: [([String], String)] = [
+            (consensus, "needs at least two --partition files, got 1"),
+            (consensus + ["--partition", "\(dir)/short.npy"], "--partition \(dir)/short.npy: holds 299 labels, --partition \(dir)/a.npy 300"),
+            (consensus + ["--partition", "\(dir)/noise.npy"], "--partition \(dir)/noise.npy: label -1 at point 2 (noise)"),
+            (consensus + ["--partition", "\(dir)/floats.npy"], "--partition \(dir)/floats.npy: dtype <f4 is not an integer type"),
+            (consensus + ["--partition", "\(dir)/a.npy", "--split", "test"], "--input and --split do not apply"),
+            (consensus + ["--partition", "\(dir)/a.npy", "--eps", "1"], "--eps applies to dbscan, not consensus"),
+            (["cluster", "--split", "test", "--partition", "\(dir)/a.npy", "--out", "\(dir)/x.npy"], "--partition applies to consensus, not kmeans"),
+        ]
+        for (arguments, message) in cases {
+            assertOneErrorLine(try FmnistProcess.run(arguments + ["--backend", "cpu"]), containing: message, arguments.joined(separator: " "))
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/x.npy"), "no labels written on an error")
+    }
+
     /// Inertia falls as k grows; both charts are written.
     func testElbow() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-elbow-\(getpid())").path
@@ -265,21 +310,21 @@ final class ClusterCommandTests: XCTestCase {
              "The value 'ball-tree' is invalid for '--neighbour-search"),
             // Each was ignored: the method ran without it, exit 0.
             (["cluster", "--method", "dbscan", "--k", "5", "--split", "test", "--out", "/tmp/x.npy"],
-             "--k applies to kmeans, minibatch-kmeans, ward, single, complete, average and gmm, not dbscan"),
+             "--k applies to kmeans, minibatch-kmeans, ward, single, complete, average, gmm and consensus, not dbscan"),
             (["cluster", "--method", "kmeans", "--eps", "2", "--split", "test", "--out", "/tmp/x.npy"], "--eps applies to dbscan, not kmeans"),
             (["cluster", "--method", "optics", "--eps", "2", "--split", "test", "--out", "/tmp/x.npy"], "--eps applies to dbscan, not optics"),
             (["cluster", "--method", "minibatch-kmeans", "--n-init", "3", "--split", "test", "--out", "/tmp/x.npy"],
-             "--n-init applies to kmeans and gmm, not minibatch-kmeans"),
+             "--n-init applies to kmeans, gmm and consensus, not minibatch-kmeans"),
             (["cluster", "--method", "ward", "--covariance", "diag", "--split", "test", "--out", "/tmp/x.npy"], "--covariance applies to gmm, not ward"),
             (["cluster", "--method", "hdbscan", "--max-iter", "10", "--split", "test", "--out", "/tmp/x.npy"],
-             "--max-iter applies to kmeans, minibatch-kmeans and gmm, not hdbscan"),
+             "--max-iter applies to kmeans, minibatch-kmeans, gmm and consensus, not hdbscan"),
             (["cluster", "--method", "kmeans", "--batch-size", "100", "--split", "test", "--out", "/tmp/x.npy"],
              "--batch-size applies to minibatch-kmeans, not kmeans"),
             (["cluster", "--method", "ward", "--k", "3", "--distance-threshold", "5", "--split", "test", "--out", "/tmp/x.npy"],
              "--k and --distance-threshold exclude each other"),
             (["cluster", "--method", "ward", "--dendrogram-leaves", "5", "--split", "test", "--out", "/tmp/x.npy"], "--dendrogram-leaves needs --dendrogram"),
             (["cluster", "--method", "dbscan", "--random-state", "2", "--split", "test", "--out", "/tmp/x.npy"],
-             "--seed applies to kmeans, minibatch-kmeans and gmm, not dbscan"),
+             "--seed applies to kmeans, minibatch-kmeans, gmm and consensus, not dbscan"),
             (["evaluate", "--pred", labels, "--truth", labels, "--seed", "2"], "--seed 2 does not apply: it draws the silhouette's --sample"),
             (["evaluate", "--pred", labels, "--truth", labels, "--sample", "2"], "--sample draws the points of the silhouette, which needs --features"),
             // The internal scores of one cluster failed with a line naming neither flag nor file.

@@ -13,17 +13,27 @@ import Backend
 /// Labels are any non-negative integers per partition (they are compacted first); memory
 /// `O(n sum c_r)` floats.
 public enum ConsensusClustering {
+    /// K-means starts of a consensus unless told otherwise.
+    public static let defaultRestarts = 10
+
     /// The consensus of `partitions` (each of the same length, labels >= 0), `clusters` groups.
-    public static func fit<B: ComputeBackend>(_ partitions: [[Int32]], clusters: Int, restarts: Int = 10, seed: UInt64,
+    public static func fit<B: ComputeBackend>(_ partitions: [[Int32]], clusters: Int, restarts: Int = defaultRestarts, seed: UInt64,
                                               backend: B) throws -> KMeans.Result {
+        var c = KMeans.Configuration()
+        (c.k, c.restarts, c.seed) = (clusters, restarts, seed)
+        return try fit(partitions, kMeans: c, backend: backend)
+    }
+
+    /// The consensus of `partitions` by K-means in the configuration `c` (its `k` clusters, starts,
+    /// seed, iterations, tolerance); `progress(iteration, inertia)` as `KMeans.fit` reports it.
+    public static func fit<B: ComputeBackend>(_ partitions: [[Int32]], kMeans c: KMeans.Configuration, backend: B,
+                                              progress: (Int, Double) -> Void = { _, _ in }) throws -> KMeans.Result {
         guard let n = partitions.first?.count, n > 0 else { throw BackendError.invalidArgument("consensus: no partitions to combine") }
         guard partitions.allSatisfy({ $0.count == n }) else {
             throw BackendError.invalidArgument("consensus: partitions of \(Set(partitions.map(\.count)).sorted()) points; all must have \(n)")
         }
         let (x, width) = try oneHotRows(partitions)
-        var c = KMeans.Configuration()
-        (c.k, c.restarts, c.seed) = (clusters, restarts, seed)
-        return try KMeans.fit(x, rows: n, dim: width, configuration: c, backend: backend)
+        return try KMeans.fit(x, rows: n, dim: width, configuration: c, backend: backend, progress: progress)
     }
 
     /// The `[n, sum c_r]` rows of concatenated one-hot labels, and their width; each partition's
