@@ -29,6 +29,38 @@ final class GemmParityTests: XCTestCase {
         }
     }
 
+    /// The tiled kernel in every layout and a few tile shapes, forced on the OpenCL device: each passes the odd-size
+    /// suite, and the blocked layout (float4 reads of the local tiles) gives bit for bit the strided layout's products
+    /// and distances, which add the same terms in the same order.
+    func testTiledKernelLayoutsAgree() throws {
+        guard case .success(let device) = sharedOpenCL else { throw XCTSkip("no OpenCL device") }
+        for (tm, tn, tk, w) in [(64, 32, 16, 4), (128, 128, 8, 8)] {
+            var outputs: [[Float]] = []
+            for blocked in [false, true] {
+                let tiling = GemmTiling(tileM: tm, tileN: tn, tileK: tk, workM: w, workN: w, blocked: blocked)
+                let backend = try OpenCLBackend(deviceIndex: device.info.index, kernelStyle: .gpu, gemmTiling: tiling)
+                XCTAssertEqual(backend.gemmStrategy, .tiled(small: tiling, large: tiling))
+                if blocked { try gemmOddSizes(backend) }
+                let (m, n, k) = (131, 77, 45)
+                let a = randomFloats(m * k, seed: 71), b = randomFloats(n * k, seed: 72)
+                let (da, db, dc) = (try backend.makeBuffer(a), try backend.makeBuffer(b), try backend.makeBuffer(count: m * n))
+                try backend.gemm(da, db, into: dc, m: m, n: n, k: k, transA: false, transB: true, alpha: 1, beta: 0)
+                let (xn, yn, d) = (try backend.makeBuffer(count: m), try backend.makeBuffer(count: n), try backend.makeBuffer(count: m * n))
+                try backend.rowSquaredNorms(da, offset: 0, rows: m, cols: k, into: xn, outOffset: 0)
+                try backend.rowSquaredNorms(db, offset: 0, rows: n, cols: k, into: yn, outOffset: 0)
+                try backend.squaredDistances(x: da, xOffset: 0, xNorms: xn, xNormsOffset: 0, rows: m, y: db, yNorms: yn, yRows: n,
+                                             dim: k, into: d)
+                outputs.append(try backend.floats(dc) + backend.floats(d))
+            }
+            XCTAssertEqual(outputs[0], outputs[1], "\(tm)x\(tn)x\(tk)/\(w)x\(w): blocked and strided layouts differ")
+        }
+        XCTAssertEqual(GemmTiling(parsing: "128,128,8,8,8,blocked"), GemmTiling(tileM: 128, tileN: 128, tileK: 8, workM: 8, workN: 8, blocked: true))
+        XCTAssertEqual(GemmTiling(parsing: "64,64,16,4,4"), GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 4, workN: 4))
+        XCTAssertNil(GemmTiling(parsing: "64,64,16,4,4,b"))
+        XCTAssertFalse(GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 2, workN: 2, blocked: true).fits(maxThreads: 1024, localBytes: 1 << 16),
+                       "the blocked layout reads float4s: 2 outputs per work-item cannot")
+    }
+
     func testGemmLargeSquare() throws {
         for backend in availableBackends() { try gemmLarge(backend) }
     }

@@ -6,7 +6,8 @@
 # longer has its minimum is skipped, and the summary says so. Logs, JSON and labels go to $OUT (or
 # ./out), each step's under its own folder; session.md holds one row per step.
 #
-#   PART=1 (default)  parity suite; fmnist bench with PyTorch's layers and cuBLAS; epochs beside
+#   PART=1 (default)  parity suite; fmnist bench with PyTorch's layers and cuBLAS; GEMM tilings (strided and
+#                     blocked layouts, FMNIST_TILINGS); epochs beside
 #                     PyTorch on the device and on the CPU cores (issue 14); UMAP, NMF, K-means,
 #                     DBSCAN, HDBSCAN and OPTICS on both backends (issues 11 and 13)
 #   PART=2            issue 15's best pipeline timed: SimCLR pretraining, N2D, SCAN (+ self-labelling)
@@ -47,6 +48,10 @@ if [ "$part" = 1 ]; then
   FMNIST_PARITY_ONLY=1 step parity 150 30 bash "$here/run-on-device.sh"
   if [ -n "${SMOKE:-}" ]; then bench=(--ops gemm --sizes 256); else bench=(); fi
   FMNIST_SKIP_PARITY=1 step bench 120 40 bash "$here/run-on-device.sh" "${bench[@]}"
+  # Issue 14's GEMM: the default tiling beside the blocked layout (float4 reads of the local tiles), one run.
+  if [ -n "${SMOKE:-}" ]; then sizes=256; else sizes=1024,2048,4096; fi
+  FMNIST_SKIP_PARITY=1 FMNIST_TILINGS=${FMNIST_TILINGS-"128,128,8,8,8 128,128,8,8,8,blocked 128,128,16,8,8,blocked 64,64,16,4,4,blocked"} \
+    step gemm-tilings 90 30 bash "$here/run-on-device.sh" --ops gemm --sizes "$sizes"
   FMNIST_EPOCHS=${FMNIST_EPOCHS:-0} step epochs 120 60 bash "$here/train-on-device.sh"
   step reduce-density 240 90 bash "$here/reduce-density-on-device.sh"
 elif [ "$part" = 2 ]; then

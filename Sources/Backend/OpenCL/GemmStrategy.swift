@@ -6,9 +6,9 @@ import Foundation
 ///   product has too few large tiles to fill the compute units.
 /// - CPU drivers (PoCL) use the vector kernels (`GemmVectorKernels`): dot-product blocks for
 ///   `A Bt`, packed column panels for the three other transpose combinations.
-/// `FMNIST_GEMM_KERNEL=tiled|vector` forces the family and `FMNIST_GEMM_TILING=M,N,K,WM,WN` the tile
-/// shape, `FMNIST_GEMM_VECTOR=VW,RM,DM,DN` the vector kernels' blocking (all for tuning and
-/// benchmarking).
+/// `FMNIST_GEMM_KERNEL=tiled|vector` forces the family and `FMNIST_GEMM_TILING=M,N,K,WM,WN[,blocked]` the
+/// tile shape (and the work-items' blocked layout), `FMNIST_GEMM_VECTOR=VW,RM,DM,DN` the vector kernels'
+/// blocking (all for tuning and benchmarking).
 public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
     case tiled(small: GemmTiling, large: GemmTiling)
     case vector(VectorBlocking)
@@ -31,10 +31,27 @@ public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    static func choose(for info: OpenCLDeviceInfo, gpuKernels: Bool, preferredVectorWidth: Int) -> GemmStrategy {
+    /// `tiling`, when given, is the tiled strategy's one tile shape (as `FMNIST_GEMM_TILING`, which it outranks); it
+    /// must fit the device.
+    static func choose(for info: OpenCLDeviceInfo, gpuKernels: Bool, preferredVectorWidth: Int,
+                       tiling: GemmTiling? = nil) throws -> GemmStrategy {
         let env = ProcessInfo.processInfo.environment
         let fits = { (t: GemmTiling) in t.fits(maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes) }
-        let forced = env["FMNIST_GEMM_TILING"].flatMap(GemmTiling.init(parsing:)).flatMap { fits($0) ? $0 : nil }
+        if let tiling {
+            guard fits(tiling) else { throw BackendError.invalidArgument("GEMM tiling \(tiling) does not fit \(info.name)") }
+            return .tiled(small: tiling, large: tiling)
+        }
+        var forced: GemmTiling?
+        if let text = env["FMNIST_GEMM_TILING"] {
+            guard let parsed = GemmTiling(parsing: text) else {
+                throw BackendError.invalidArgument("FMNIST_GEMM_TILING '\(text)' is not M,N,K,WM,WN or M,N,K,WM,WN,blocked")
+            }
+            guard fits(parsed) else {
+                throw BackendError.invalidArgument("FMNIST_GEMM_TILING '\(text)' does not fit \(info.name) (work-group of at most "
+                    + "\(info.maxWorkGroupSize) items, \(info.localMemoryBytes) bytes of local memory; blocked needs WM, WN multiples of 4)")
+            }
+            forced = parsed
+        }
         let candidates = gpuKernels ? GemmTiling.gpuCandidates : GemmTiling.cpuCandidates
         let small = forced ?? candidates.first { fits($0) && $0.tileM <= 64 } ?? candidates.last!
         let large = forced ?? candidates.first(where: fits) ?? small

@@ -1,36 +1,46 @@
 import Foundation
 
 /// Tile shape of the OpenCL GEMM kernel: each work-group computes a `tileM x tileN` block of C
-/// stepping `tileK` along the inner dimension; each work-item computes `workM x workN` outputs.
+/// stepping `tileK` along the inner dimension; each work-item computes `workM x workN` outputs, strided
+/// across the tile or, with `blocked`, as one contiguous block read from local memory in `float4`s
+/// (`GemmKernels`' `BLOCKED`; `workM` and `workN` multiples of 4).
 public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
     public var tileM: Int, tileN: Int, tileK: Int, workM: Int, workN: Int
+    public var blocked: Bool
 
-    public init(tileM: Int, tileN: Int, tileK: Int, workM: Int, workN: Int) {
+    public init(tileM: Int, tileN: Int, tileK: Int, workM: Int, workN: Int, blocked: Bool = false) {
         (self.tileM, self.tileN, self.tileK, self.workM, self.workN) = (tileM, tileN, tileK, workM, workN)
+        self.blocked = blocked
     }
 
     /// Work-items per work-group.
     public var threads: Int { (tileM / workM) * (tileN / workN) }
+    /// Words each local tile row is padded by (the kernel's `PAD`).
+    var padding: Int { blocked ? 4 : 1 }
     /// Local memory the kernel declares: two padded tiles.
-    public var localBytes: Int { 4 * tileK * ((tileM + 1) + (tileN + 1)) }
-    public var description: String { "\(tileM)x\(tileN)x\(tileK)/\(workM)x\(workN)" }
+    public var localBytes: Int { 4 * tileK * ((tileM + padding) + (tileN + padding)) }
+    public var description: String { "\(tileM)x\(tileN)x\(tileK)/\(workM)x\(workN)\(blocked ? " blocked" : "")" }
 
     /// Fits a device whose work-groups hold `maxThreads` items and `localBytes` of local memory.
     public func fits(maxThreads: Int, localBytes limit: Int) -> Bool {
         tileM % workM == 0 && tileN % workN == 0 && threads <= maxThreads && localBytes <= limit
+            && (!blocked || (workM % 4 == 0 && workN % 4 == 0))
     }
 
     /// Build options for `GemmKernels`.
     func options(transA: Bool, transB: Bool) -> String {
         "-DTRANS_A=\(transA ? 1 : 0) -DTRANS_B=\(transB ? 1 : 0) -DTS_M=\(tileM) -DTS_N=\(tileN) -DTS_K=\(tileK) "
-            + "-DWPT_M=\(workM) -DWPT_N=\(workN)"
+            + "-DWPT_M=\(workM) -DWPT_N=\(workN) -DBLOCKED=\(blocked ? 1 : 0)"
     }
 
-    /// Parses `M,N,K,WM,WN` (the `FMNIST_GEMM_TILING` override used for tuning).
+    /// Parses `M,N,K,WM,WN` or `M,N,K,WM,WN,blocked` (the `FMNIST_GEMM_TILING` override used for tuning).
     public init?(parsing text: String) {
-        let parts = text.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 5, parts.allSatisfy({ $0 > 0 }) else { return nil }
-        self.init(tileM: parts[0], tileN: parts[1], tileK: parts[2], workM: parts[3], workN: parts[4])
+        var fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let blocked = fields.count == 6 && fields.last == "blocked"
+        if blocked { fields.removeLast() }
+        let parts = fields.compactMap { Int($0) }
+        guard parts.count == 5, fields.count == 5, parts.allSatisfy({ $0 > 0 }) else { return nil }
+        self.init(tileM: parts[0], tileN: parts[1], tileK: parts[2], workM: parts[3], workN: parts[4], blocked: blocked)
     }
 
     /// Candidates, largest first, for GPUs and for CPU drivers (measured on an H100, see

@@ -52,7 +52,8 @@ public final class OpenCLBackend: ComputeBackend {
     public enum KernelStyle: Sendable { case automatic, gpu, cpu }
 
     /// Opens device `deviceIndex` of `OpenCLPlatforms.devices()`; with nil, the first GPU, else the first device.
-    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic) throws {
+    /// `gemmTiling` forces the tiled GEMM kernel with that one tile shape (for tests and tuning; it must fit the device).
+    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic, gemmTiling: GemmTiling? = nil) throws {
         // The host's own BLAS calls (spectral layouts, eigenproblems, mixtures) run as under the CPU
         // backend, on the calling thread, so they round the same on every backend.
         BLASThreads.useCallingThreadOnly()
@@ -91,7 +92,7 @@ public final class OpenCLBackend: ComputeBackend {
         queue = OpenCLQueue(q)
         programs = OpenCLProgramCache(context: context, device: entry.device, info: entry.info)
         let width: cl_uint = (try? OpenCLPlatforms.deviceValue(entry.device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)) ?? 4
-        gemmStrategy = GemmStrategy.choose(for: info, gpuKernels: usesGPUKernels, preferredVectorWidth: Int(width))
+        gemmStrategy = try GemmStrategy.choose(for: info, gpuKernels: usesGPUKernels, preferredVectorWidth: Int(width), tiling: gemmTiling)
         var group = 1
         while group * 2 <= min(256, info.maxWorkGroupSize) { group *= 2 }
         reductionGroupSize = group
