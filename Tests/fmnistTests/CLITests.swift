@@ -145,6 +145,20 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(outcome.stderr.contains("--device 99 is out of range") || outcome.stderr.contains("no OpenCL device"), outcome.stderr)
     }
 
+    /// A GEMM tiling forced for tuning that does not parse or fit the device is an error, never silently replaced by the
+    /// default (a sweep would otherwise time the default under the forced shape's name); a good one runs.
+    func testForcedGemmTilingIsChecked() throws {
+        guard ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" else { throw XCTSkip("needs an OpenCL device") }
+        let bench = ["bench", "--backend", "opencl", "--ops", "gemm", "--sizes", "8", "--quiet"]
+        assertOneErrorLine(try run(bench, environment: ["FMNIST_GEMM_TILING": "64,64,16"]),
+                           containing: "FMNIST_GEMM_TILING '64,64,16' is not M,N,K,WM,WN or M,N,K,WM,WN,blocked", "unparsed")
+        assertOneErrorLine(try run(bench, environment: ["FMNIST_GEMM_TILING": "64,64,16,2,2,blocked"]),
+                           containing: "FMNIST_GEMM_TILING '64,64,16,2,2,blocked' does not fit", "blocked with 2 per work-item")
+        let good = try run(bench, environment: ["FMNIST_GEMM_TILING": "32,32,8,4,4,blocked"])
+        XCTAssertEqual(good.status, 0, good.stderr)
+        XCTAssertTrue(good.stdout.contains("gemm"), good.stdout)
+    }
+
     /// PoCL reports no device when its cache directory cannot be created; fmnist redirects it.
     func testUnwritableCacheDirectoryStillFindsDevices() throws {
         let normal = try run(["devices", "--json"])
