@@ -5,11 +5,13 @@ import Dataset
 import Foundation
 import Progress
 
-/// `fmnist cluster`: clusters features (a .npy file or a split's raw pixels) and writes the labels.
+/// `fmnist cluster`: clusters features (a .npy file or a split's raw pixels), or combines label files by consensus, and
+/// writes the labels.
 struct ClusterCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster",
-        abstract: "Cluster features or raw pixels; writes int64 labels (.npy, -1 for noise), with metrics when the truth is known.")
+        abstract: "Cluster features or raw pixels, or combine label files by consensus; writes int64 labels (.npy, -1 for noise), "
+            + "with metrics when the truth is known.")
 
     enum Method: String, CaseIterable, ExpressibleByArgument {
         case kmeans, minibatchKMeans = "minibatch-kmeans", dbscan, hdbscan, optics, ward, single, complete, average, gmm, consensus

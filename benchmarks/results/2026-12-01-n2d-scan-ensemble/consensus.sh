@@ -8,7 +8,7 @@ fmnist=${FMNIST:-$here/../../../.build/release/fmnist}
 work=${WORK:-/tmp/ens}
 for x in 0 1 2; do
     n2d=() scan=()
-    for r in 0 1 2 3 4; do for i in 0 1 2; do
+    for i in 0 1 2; do for r in 0 1 2 3 4; do  # deep-cluster's order: encoder by encoder, run by run
         s=$((x + 100 * r + i))
         n2d+=(--partition "$work/n2d-e$i-s$s.npy"); scan+=(--partition "$work/scan-e$i-s$s.npy")
     done; done
