@@ -40,9 +40,11 @@ if [ -n "${FMNIST_CORETYPE_RUN:-}" ]; then
   python3 benchmarks/torch/layers.py "$out/bench-coretype.json" 2>&1 | tail -22 >> "$out/bench-coretype.txt"
   cat "$out/bench-coretype.txt"
 fi
-# Optional GEMM tile-shape sweep on the OpenCL device: FMNIST_TILINGS="64,64,16,4,4 128,128,16,8,8"
+# Optional GEMM tile-shape sweep on the OpenCL device: FMNIST_TILINGS="64,64,16,4,4 128,128,16,8,8,blocked"
+# (ops FMNIST_TILING_OPS, default gemm,training; sizes FMNIST_TILING_SIZES, default bench's)
 for t in ${FMNIST_TILINGS:-}; do
   echo "== GEMM tiling $t"
-  FMNIST_GEMM_TILING=$t "$work/bin/fmnist" bench --ops gemm,training --backend opencl --no-check --quiet 2>&1 \
+  FMNIST_GEMM_TILING=$t "$work/bin/fmnist" bench --ops "${FMNIST_TILING_OPS:-gemm,training}" \
+    ${FMNIST_TILING_SIZES:+--sizes "$FMNIST_TILING_SIZES"} --backend opencl --no-check --quiet 2>&1 \
     | grep -E "^gemm|rror" | tee -a "$out/tilings.txt"
 done

@@ -49,9 +49,14 @@ if [ "$part" = 1 ]; then
   if [ -n "${SMOKE:-}" ]; then bench=(--ops gemm --sizes 256); else bench=(); fi
   FMNIST_SKIP_PARITY=1 step bench 120 40 bash "$here/run-on-device.sh" "${bench[@]}"
   # Issue 14's GEMM: the default tiling beside the blocked layout (float4 reads of the local tiles), one run.
-  if [ -n "${SMOKE:-}" ]; then sizes=256; else sizes=1024,2048,4096; fi
-  FMNIST_SKIP_PARITY=1 FMNIST_TILINGS=${FMNIST_TILINGS-"128,128,8,8,8 128,128,8,8,8,blocked 128,128,16,8,8,blocked 64,64,16,4,4 64,64,16,4,4,blocked 64,128,16,4,8,blocked"} \
-    step gemm-tilings 150 30 bash "$here/run-on-device.sh" --ops gemm --sizes "$sizes"
+  if [ -n "${SMOKE:-}" ]; then
+    sweep=(FMNIST_TILINGS="64,64,16,4,4,blocked" FMNIST_TILING_OPS=gemm FMNIST_TILING_SIZES=256); sizes=256
+  else
+    tilings="128,128,8,8,8 128,128,8,8,8,blocked 128,128,16,8,8,blocked 64,64,16,4,4 64,64,16,4,4,blocked"
+    sweep=(FMNIST_TILINGS="${FMNIST_TILINGS-$tilings 64,128,16,4,8,blocked}")
+    sizes=1024,2048,4096
+  fi
+  FMNIST_SKIP_PARITY=1 step gemm-tilings 150 30 env "${sweep[@]}" bash "$here/run-on-device.sh" --ops gemm --sizes "$sizes"
   FMNIST_EPOCHS=${FMNIST_EPOCHS:-0} step epochs 120 60 bash "$here/train-on-device.sh"
   step reduce-density 240 90 bash "$here/reduce-density-on-device.sh"
 elif [ "$part" = 2 ]; then
