@@ -123,6 +123,7 @@ struct ClusterCommand: ParsableCommand {
             guard input == nil, split == nil else { throw ValidationError("--method consensus combines --partition files; --input and --split do not apply") }
             guard partitions.count >= 2 else { throw ValidationError("--method consensus needs at least two --partition files, got \(partitions.count)") }
             for path in partitions { try OutputPath.check(path, flag: "--partition", extensions: OutputPath.labels) }
+            try data.refuseDraw(for: nil, fileFlag: "--partition")
         } else {
             try FeatureMatrix.checkSource(input: input, split: split, data: data)
         }

@@ -33,8 +33,14 @@ struct DataOptions: ParsableArguments {
     var splitSeed: UInt64 { splitSeedOption ?? Self.defaultSplitSeed }
 
     /// Throws when `--val-fraction` or `--split-seed` was typed for images the validation draw does not
-    /// choose: `split` test or all, or nil for a file given with `fileFlag` instead of a split.
+    /// choose: `split` test or all, or nil for a file given with `fileFlag` instead of a split; for a file also
+    /// when `--limit` or `--data-dir` was typed, since the file is read whole and no data set is opened.
     func refuseDraw(for split: ModelInput.Split?, fileFlag: String = "--input") throws {
+        if split == nil {
+            for (flag, typed) in [("--limit", limit != nil), ("--data-dir", dataDir != nil)] where typed {
+                throw ValidationError("\(flag) applies to a --split; \(fileFlag) (a file) is read whole")
+            }
+        }
         guard split != .train && split != .val else { return }
         let holder = split.map { "--split \($0.rawValue)" } ?? "\(fileFlag) (a file)"
         for (flag, typed) in [("--val-fraction", valFractionOption != nil), ("--split-seed", splitSeedOption != nil)] where typed {

@@ -100,7 +100,8 @@ final class ClusterCommandTests: XCTestCase {
 
     /// `cluster --method consensus` combines label files: two renamings of one partition (one .npy, one .csv) outvote
     /// a third that moves a tenth of the points, so the consensus is that partition up to renaming; bad
-    /// partitions get one error line naming the file.
+    /// partitions get one error line naming the file, as do the data set's options beside files read whole (they were
+    /// silently ignored).
     func testConsensusOfPartitionFiles() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-consensus-\(getpid())").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -127,6 +128,7 @@ final class ClusterCommandTests: XCTestCase {
         try NPYArray(shape: [299], elements: .int64(Array(truth.prefix(299)))).write(to: "\(dir)/short.npy")
         try NPYArray(shape: [300], elements: .int64(truth.map { $0 == 2 ? -1 : $0 })).write(to: "\(dir)/noise.npy")
         try NPYArray(shape: [300], elements: .float32(truth.map(Float.init))).write(to: "\(dir)/floats.npy")
+        try NPYArray(shape: [300, 1], elements: .float32(truth.map(Float.init))).write(to: "\(dir)/floats2d.npy")
         let consensus = ["cluster", "--method", "consensus", "--out", "\(dir)/x.npy", "--partition", "\(dir)/a.npy"]
         let cases: [([String], String)] = [
             (consensus, "needs at least two --partition files, got 1"),
@@ -135,6 +137,11 @@ final class ClusterCommandTests: XCTestCase {
             (consensus + ["--partition", "\(dir)/floats.npy"], "--partition \(dir)/floats.npy: dtype <f4 is not an integer type"),
             (consensus + ["--partition", "\(dir)/a.npy", "--split", "test"], "--input and --split do not apply"),
             (consensus + ["--partition", "\(dir)/a.npy", "--eps", "1"], "--eps applies to dbscan, not consensus"),
+            (consensus + ["--partition", "\(dir)/a.npy", "--limit", "5"], "--limit applies to a --split; --partition (a file) is read whole"),
+            (["cluster", "--input", "\(dir)/floats2d.npy", "--limit", "5", "--out", "\(dir)/x.npy"],
+             "--limit applies to a --split; --input (a file) is read whole"),
+            (["evaluate", "--pred", "\(dir)/a.npy", "--truth", "\(dir)/a.npy", "--data-dir", dir],
+             "--data-dir applies to a --split; --truth (a file) is read whole"),
             (["cluster", "--split", "test", "--partition", "\(dir)/a.npy", "--out", "\(dir)/x.npy"], "--partition applies to consensus, not kmeans"),
         ]
         for (arguments, message) in cases {
