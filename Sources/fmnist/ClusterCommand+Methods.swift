@@ -73,6 +73,13 @@ extension ClusterCommand {
             guard !labels.isEmpty else { throw ValidationError("--partition \(path): holds no labels") }
             partitions.append(labels.map { Int32($0) })
         }
+        // The consensus holds one float per point and cluster of every partition: refuse what would not fit in memory.
+        let clusters = partitions.map { Set($0).count }, width = clusters.reduce(0, +)
+        let bytes = partitions[0].count * width * MemoryLayout<Float>.size, budget = Int(ProcessInfo.processInfo.physicalMemory / 2)
+        if bytes > budget, let most = clusters.indices.max(by: { clusters[$0] < clusters[$1] }) {
+            throw ValidationError("--partition: \(width) clusters in all over \(partitions[0].count) points need \(formatBytes(bytes)) of "
+                + "one-hot rows, more than half this machine's memory (\(self.partitions[most]) alone has \(clusters[most]) clusters)")
+        }
         return partitions
     }
 

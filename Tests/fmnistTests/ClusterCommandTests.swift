@@ -129,6 +129,11 @@ final class ClusterCommandTests: XCTestCase {
         try NPYArray(shape: [300], elements: .int64(truth.map { $0 == 2 ? -1 : $0 })).write(to: "\(dir)/noise.npy")
         try NPYArray(shape: [300], elements: .float32(truth.map(Float.init))).write(to: "\(dir)/floats.npy")
         try NPYArray(shape: [300, 1], elements: .float32(truth.map(Float.init))).write(to: "\(dir)/floats2d.npy")
+        // A "partition" with every point its own cluster, over enough points that its one-hot rows would not fit in memory.
+        let physical = Int(ProcessInfo.processInfo.physicalMemory)
+        let singletons = Int(Double(physical / 2 / 4).squareRoot()) + 1
+        try NPYArray(shape: [singletons], elements: .int64((0 ..< Int64(singletons)).map { $0 })).write(to: "\(dir)/each.npy")
+        try NPYArray(shape: [singletons], elements: .int64([Int64](repeating: 0, count: singletons))).write(to: "\(dir)/one.npy")
         let consensus = ["cluster", "--method", "consensus", "--out", "\(dir)/x.npy", "--partition", "\(dir)/a.npy"]
         let cases: [([String], String)] = [
             (consensus, "needs at least two --partition files, got 1"),
@@ -143,6 +148,8 @@ final class ClusterCommandTests: XCTestCase {
             (["evaluate", "--pred", "\(dir)/a.npy", "--truth", "\(dir)/a.npy", "--data-dir", dir],
              "--data-dir applies to a --split; --truth (a file) is read whole"),
             (["cluster", "--split", "test", "--partition", "\(dir)/a.npy", "--out", "\(dir)/x.npy"], "--partition applies to consensus, not kmeans"),
+            (["cluster", "--method", "consensus", "--partition", "\(dir)/one.npy", "--partition", "\(dir)/each.npy", "--out", "\(dir)/x.npy"],
+             "more than half this machine's memory (\(dir)/each.npy alone has \(singletons) clusters)"),
         ]
         for (arguments, message) in cases {
             assertOneErrorLine(try FmnistProcess.run(arguments + ["--backend", "cpu"]), containing: message, arguments.joined(separator: " "))
