@@ -86,19 +86,25 @@ inline void gemm_tile_product(const int M, const int N, const int K, const int k
         }
         barrier(CLK_LOCAL_MEM_FENCE);
         for (int k = 0; k < TS_K; k++) {
-            float areg[WPT_M], breg[WPT_N];
+            float breg[WPT_N];
 #if BLOCKED
+            float areg[WPT_M];
             __local const float4* av = (__local const float4*)(Asub + k * LDA + tidm * WPT_M);
             __local const float4* bv = (__local const float4*)(Bsub + k * LDB + tidn * WPT_N);
             for (int q = 0; q < WPT_N / 4; q++) vstore4(bv[q], q, breg);
             for (int q = 0; q < WPT_M / 4; q++) vstore4(av[q], q, areg);
-#else
-            for (int wn = 0; wn < WPT_N; wn++) breg[wn] = Bsub[k * LDB + tidn + wn * RTS_N];
-            for (int wm = 0; wm < WPT_M; wm++) areg[wm] = Asub[k * LDA + tidm + wm * RTS_M];
-#endif
             for (int wm = 0; wm < WPT_M; wm++)
                 for (int wn = 0; wn < WPT_N; wn++)
                     acc[wm][wn] = mad(areg[wm], breg[wn], acc[wm][wn]);
+#else
+            for (int wn = 0; wn < WPT_N; wn++)
+                breg[wn] = Bsub[k * LDB + tidn + wn * RTS_N];
+            for (int wm = 0; wm < WPT_M; wm++) {
+                const float a = Asub[k * LDA + tidm + wm * RTS_M];
+                for (int wn = 0; wn < WPT_N; wn++)
+                    acc[wm][wn] = mad(a, breg[wn], acc[wm][wn]);
+            }
+#endif
         }
         barrier(CLK_LOCAL_MEM_FENCE);
     }
