@@ -73,31 +73,22 @@ extension ClusterCommand {
             guard !labels.isEmpty else { throw ValidationError("--partition \(path): holds no labels") }
             partitions.append(labels.map { Int32($0) })
         }
-        // The consensus holds one float per point and cluster of every partition: refuse what would not fit in memory.
+        return partitions
+    }
+
+    /// The consensus of `partitions`: K-means (`--k`, `--n-init`, `--seed`, `--max-iter`, `--tol`, `--algorithm`) on
+    /// their concatenated one-hot labels (`ConsensusClustering`), refused when those rows would not fit in memory.
+    func consensus<B: ComputeBackend>(_ partitions: [[Int32]], backend: B, progress: ProgressReporter) throws -> Report {
         let clusters = partitions.map { Set($0).count }, width = clusters.reduce(0, +)
         let bytes = partitions[0].count * width * MemoryLayout<Float>.size, budget = Int(ProcessInfo.processInfo.physicalMemory / 2)
         if bytes > budget, let most = clusters.indices.max(by: { clusters[$0] < clusters[$1] }) {
             throw ValidationError("--partition: \(width) clusters in all over \(partitions[0].count) points need \(formatBytes(bytes)) of "
                 + "one-hot rows, more than half this machine's memory (\(self.partitions[most]) alone has \(clusters[most]) clusters)")
         }
-        return partitions
-    }
-
-    /// The consensus of `partitions`: K-means (`--k`, `--n-init`, `--seed`, `--max-iter`, `--tol`, `--algorithm`) on
-    /// their concatenated one-hot labels (`ConsensusClustering`).
-    func consensus<B: ComputeBackend>(_ partitions: [[Int32]], backend: B, progress: ProgressReporter) throws -> Report {
-        var c = KMeans.Configuration()
-        (c.k, c.restarts, c.seed, c.algorithm) = (k, nInit, data.seed, algorithm)
-        if let maxIter { c.maxIterations = maxIter }
-        if let tol { c.tolerance = tol }
-        progress.start("consensus K-means iterations (at most)", total: c.maxIterations * c.restarts, unit: "iterations")
-        var done = 0
-        let result = try ConsensusClustering.fit(partitions, kMeans: c, backend: backend) { _, inertia in
-            done += 1
-            progress.update(done, detail: inertia.isNaN ? "" : "inertia \(String(format: "%.6g", inertia))")
-        }
+        let c = try kMeansConfiguration(dim: width)
+        let result = try ConsensusClustering.fit(partitions, kMeans: c, backend: backend,
+                                                 progress: kMeansProgress(progress, c, what: "consensus K-means"))
         progress.finish()
-        let width = partitions.reduce(0) { $0 + Set($1).count }
         var report = try finish(result.labels.map(Int64.init), dimensions: width, truth: nil)
         report.clusterSizes += [Int](repeating: 0, count: max(0, k - report.clusterSizes.count))
         (report.k, report.iterations, report.inertia, report.partitions) = (k, result.iterations, result.inertia, partitions.count)
@@ -114,12 +105,7 @@ extension ClusterCommand {
             result = try MiniBatchKMeans.fit(x, rows: n, dim: d, configuration: m, backend: backend)
         } else {
             let c = try kMeansConfiguration(dim: d)
-            progress.start("K-means iterations (at most)", total: c.maxIterations * c.restarts, unit: "iterations")
-            var done = 0
-            result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend) { _, inertia in
-                done += 1
-                progress.update(done, detail: inertia.isNaN ? "" : "inertia \(String(format: "%.6g", inertia))")
-            }
+            result = try KMeans.fit(x, rows: n, dim: d, configuration: c, backend: backend, progress: kMeansProgress(progress, c))
             progress.finish()
         }
         var report = try finish(result.labels.map(Int64.init), points)
@@ -127,6 +113,18 @@ extension ClusterCommand {
         report.clusterSizes += [Int](repeating: 0, count: max(0, k - report.clusterSizes.count))
         (report.k, report.iterations, report.inertia) = (k, result.iterations, result.inertia)
         return report
+    }
+
+    /// Starts `progress` for every iteration `c` allows over all its starts and returns `KMeans.fit`'s callback, which
+    /// counts them and shows the inertia.
+    private func kMeansProgress(_ progress: ProgressReporter, _ c: KMeans.Configuration,
+                                what: String = "K-means") -> (Int, Double) -> Void {
+        progress.start("\(what) iterations (at most)", total: c.maxIterations * c.restarts, unit: "iterations")
+        var done = 0
+        return { _, inertia in
+            done += 1
+            progress.update(done, detail: inertia.isNaN ? "" : "inertia \(String(format: "%.6g", inertia))")
+        }
     }
 
     private func kMeansConfiguration(dim d: Int) throws -> KMeans.Configuration {

@@ -210,7 +210,7 @@ struct ClusterCommand: ParsableCommand {
 
     private func cluster<B: ComputeBackend>(on backend: B) throws {
         let progress = ProgressReporter.standardError(silent: json || quiet)
-        var start = Date()
+        let start: Date
         var report: Report
         if method == .consensus {
             let partitions = try readPartitions()

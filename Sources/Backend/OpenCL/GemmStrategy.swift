@@ -37,20 +37,23 @@ public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
                        tiling: GemmTiling? = nil) throws -> GemmStrategy {
         let env = ProcessInfo.processInfo.environment
         let fits = { (t: GemmTiling) in t.fits(maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes) }
+        func checked(_ t: GemmTiling, _ name: String) throws -> GemmTiling {
+            guard fits(t) else {
+                throw BackendError.invalidArgument("\(name) does not fit \(info.name) (work-group of at most \(info.maxWorkGroupSize) "
+                    + "items, \(info.localMemoryBytes) bytes of local memory; blocked needs WM, WN multiples of 4)")
+            }
+            return t
+        }
         if let tiling {
-            guard fits(tiling) else { throw BackendError.invalidArgument("GEMM tiling \(tiling) does not fit \(info.name)") }
-            return .tiled(small: tiling, large: tiling)
+            let t = try checked(tiling, "GEMM tiling \(tiling)")
+            return .tiled(small: t, large: t)
         }
         var forced: GemmTiling?
         if let text = env["FMNIST_GEMM_TILING"] {
             guard let parsed = GemmTiling(parsing: text) else {
                 throw BackendError.invalidArgument("FMNIST_GEMM_TILING '\(text)' is not M,N,K,WM,WN or M,N,K,WM,WN,blocked")
             }
-            guard fits(parsed) else {
-                throw BackendError.invalidArgument("FMNIST_GEMM_TILING '\(text)' does not fit \(info.name) (work-group of at most "
-                    + "\(info.maxWorkGroupSize) items, \(info.localMemoryBytes) bytes of local memory; blocked needs WM, WN multiples of 4)")
-            }
-            forced = parsed
+            forced = try checked(parsed, "FMNIST_GEMM_TILING '\(text)'")
         }
         let candidates = gpuKernels ? GemmTiling.gpuCandidates : GemmTiling.cpuCandidates
         let small = forced ?? candidates.first { fits($0) && $0.tileM <= 64 } ?? candidates.last!
