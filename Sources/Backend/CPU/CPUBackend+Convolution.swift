@@ -1,3 +1,5 @@
+import CIntrinsics
+
 extension CPUBackend {
     public func im2col(_ x: CPUBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into col: CPUBuffer) throws {
         let (oh, ow) = (g.outHeight, g.outWidth)
@@ -14,7 +16,10 @@ extension CPUBackend {
     }
 
     /// All `patchSize` rows of image `image`'s columns, `[patchSize, OH*OW]` from `out`, on the calling thread.
+    /// AVX-512 masked loads and stores where the CPU has them (`convolution_rows.c`, the same words).
     static func im2colImage(_ src: UnsafeMutablePointer<Float>, geometry g: Conv2DGeometry, image: Int, into out: UnsafeMutablePointer<Float>) {
+        var rows = g.patchRows
+        if fmnist_im2col_image(src + image * g.inChannels * g.inHeight * g.inWidth, &rows, out) == 1 { return }
         let spatial = g.outHeight * g.outWidth
         for row in 0 ..< g.patchSize { im2colRun(src, geometry: g, image: image, row: row, into: out + row * spatial) }
     }
@@ -59,12 +64,15 @@ extension CPUBackend {
 
     /// Overwrites plane `channel` of image `image` of `dst` with the sum of the column entries that
     /// came from each of its positions; column row `r` of the image starts at `src + r * rowStride`.
+    /// AVX-512 where the CPU has it (`convolution_rows.c`: the same additions in the same order).
     @inline(__always)
     static func col2imPlane(_ src: UnsafeMutablePointer<Float>, rowStride: Int, geometry g: Conv2DGeometry, image: Int,
                             channel c: Int, into dst: UnsafeMutablePointer<Float>) {
         let (oh, ow) = (g.outHeight, g.outWidth)
         let planeSize = g.inHeight * g.inWidth
         let plane = dst + (image * g.inChannels + c) * planeSize
+        var rows = g.patchRows
+        if fmnist_col2im_plane(src, rowStride, &rows, c, plane) == 1 { return }
         plane.update(repeating: 0, count: planeSize)
         for i in 0 ..< g.kernelHeight {
             for j in 0 ..< g.kernelWidth {
@@ -157,6 +165,15 @@ private func addVector(_ bias: UnsafeMutablePointer<Float>, to row: UnsafeMutabl
         c += 8
     }
     while c < count { row[c] += bias[c]; c += 1 }
+}
+
+extension Conv2DGeometry {
+    /// One image's geometry as `convolution_rows.c` takes it.
+    var patchRows: fmnist_patch_geometry {
+        fmnist_patch_geometry(channels: inChannels, height: inHeight, width: inWidth, kernel_height: kernelHeight,
+                              kernel_width: kernelWidth, stride_height: strideHeight, stride_width: strideWidth,
+                              pad_height: padHeight, pad_width: padWidth, out_height: outHeight, out_width: outWidth)
+    }
 }
 
 /// Output columns `lo ..< hi` whose input column `xo * stride + offset` lies in `0 ..< inputs`

@@ -1,3 +1,5 @@
+import CIntrinsics
+
 extension CPUBackend {
     public func maxPoolForward(_ x: CPUBuffer, geometry g: Pool2DGeometry, into y: CPUBuffer, indices: CPUBuffer) throws {
         precondition(x.count >= g.inputCount && y.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolForward: buffers too small")
@@ -35,7 +37,8 @@ extension CPUBackend {
     }
 
     /// The common 2x2, stride 2, unpadded case without per-element bounds checks: the same
-    /// maxima and indices as the general loop (first of a tie in row-major order, NaN wins).
+    /// maxima and indices as the general loop (first of a tie in row-major order, NaN wins);
+    /// AVX-512 where the CPU has it (`convolution_rows.c`).
     private func maxPool2x2(_ src: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry, into dst: UnsafeMutablePointer<Float>,
                             indices: CPUBuffer) {
         let (oh, ow, w) = (g.outHeight, g.outWidth, g.inWidth)
@@ -44,6 +47,7 @@ extension CPUBackend {
                 for p in range {
                     let plane = src + p * g.inHeight * w
                     let out = dst + p * oh * ow, outIndex = idx + p * oh * ow
+                    if fmnist_max_pool_2x2_plane(plane, g.inHeight, w, oh, ow, out, outIndex) == 1 { continue }
                     for yo in 0 ..< oh {
                         let top = plane + 2 * yo * w, bottom = top + w
                         var xo = 0
