@@ -10,7 +10,7 @@
 static int best_level(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return __builtin_cpu_supports("avx512f") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
 #else
     return 0;
 #endif
@@ -198,6 +198,128 @@ AVX512 static void max_pool_avx512(const float *plane, long width, long out_heig
         }
     }
 }
+
+#define AVX2 __attribute__((target("avx2")))
+
+/* The AVX2 forms of the kernels above: eight words a vector, so a stride-2 row segment is two loads, a shuffle
+   and a lane permute; masks are vectors (lanes of all ones), and a store runs unmasked wherever the words past
+   the row's end are written again later by the same loop. */
+
+/* Lanes l < n of eight (n clamped to 0 ..< 8) as a vector mask. */
+AVX2 static inline __m256i lanes_below(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(n < 0 ? 0 : n > 8 ? 8 : n)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* Words 0, 2, 4, 6 of a then of b (take = 0), or words 1, 3, 5, 7 (take = 1). */
+AVX2 static inline __m256 every_other_word(__m256 a, __m256 b, int take) {
+    const __m256 s = take == 0 ? _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)) : _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(s), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+AVX2 static int im2col_avx2(const float *image, const fmnist_patch_geometry *g, float *cols) {
+    const long sw = g->stride_width, spatial = g->out_height * g->out_width, width = g->width + 2 * g->pad_width;
+    float local[LOCAL_PLANE];
+    float *padded = padded_plane(g, local);
+    if (padded == NULL) return 0;
+    for (long c = 0; c < g->channels; c++) {
+        const float *plane = image + c * g->height * g->width;
+        for (long h = 0; h < g->height; h++)
+            memcpy(padded + (h + g->pad_height) * width + g->pad_width, plane + h * g->width, sizeof(float) * (size_t)g->width);
+        for (long i = 0; i < g->kernel_height; i++)
+            for (long j = 0; j < g->kernel_width; j++) {
+                float *row = cols + ((c * g->kernel_height + i) * g->kernel_width + j) * spatial;
+                for (long y = 0; y < g->out_height; y++) {
+                    const float *in = padded + (y * g->stride_height + i) * width + j;
+                    for (long x0 = 0; x0 < g->out_width; x0 += 8) {
+                        const __m256 v = sw == 2 ? every_other_word(_mm256_loadu_ps(in + 2 * x0), _mm256_loadu_ps(in + 2 * x0 + 8), 0)
+                                                 : _mm256_loadu_ps(in + x0);
+                        const long at = y * g->out_width + x0;
+                        if (at + 8 <= spatial) _mm256_storeu_ps(row + at, v);  /* words past the row come later */
+                        else _mm256_maskstore_ps(row + at, lanes_below(g->out_width - x0), v);
+                    }
+                }
+            }
+    }
+    if (padded != local) free(padded);
+    return 1;
+}
+
+AVX2 static int col2im_avx2(const float *cols, long row_stride, const fmnist_patch_geometry *g, long c, float *plane) {
+    const long sw = g->stride_width, chunks = (g->width + 7) / 8, taps = g->kernel_width;
+    if (chunks * taps > MAX_CHUNK_TAPS) return 0;
+    long first_x[MAX_CHUNK_TAPS], readable[MAX_CHUNK_TAPS];
+    __m256i lane_map[MAX_CHUNK_TAPS], lanes[MAX_CHUNK_TAPS];
+    int any[MAX_CHUNK_TAPS];
+    const __m256i iota = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), zero = _mm256_setzero_si256();
+    for (long k = 0; k < chunks; k++)
+        for (long j = 0; j < taps; j++) {
+            const long e = k * taps + j, first = k * 8 + g->pad_width - j;
+            first_x[e] = (first > 0 ? first : 0) / sw;
+            readable[e] = g->out_width - first_x[e];
+            const __m256i numerator = _mm256_add_epi32(_mm256_set1_epi32((int)first), iota);
+            const __m256i x = sw == 2 ? _mm256_srai_epi32(numerator, 1) : numerator;
+            lane_map[e] = _mm256_sub_epi32(x, _mm256_set1_epi32((int)first_x[e]));
+            __m256i valid = _mm256_and_si256(_mm256_cmpgt_epi32(numerator, _mm256_set1_epi32(-1)),
+                                             _mm256_cmpgt_epi32(_mm256_set1_epi32((int)g->out_width), x));
+            valid = _mm256_and_si256(valid, lanes_below(g->width - k * 8));
+            if (sw == 2) valid = _mm256_and_si256(valid, _mm256_cmpeq_epi32(_mm256_and_si256(numerator, _mm256_set1_epi32(1)), zero));
+            lanes[e] = valid;
+            any[e] = !_mm256_testz_si256(valid, valid);
+        }
+    const float *channel_rows = cols + c * g->kernel_height * g->kernel_width * row_stride;
+    for (long h = 0; h < g->height; h++)
+        for (long k = 0; k < chunks; k++) {
+            __m256 sum = _mm256_setzero_ps();
+            for (long i = 0; i < g->kernel_height; i++) {
+                const long numerator = h + g->pad_height - i, sh = g->stride_height;
+                if (numerator < 0) continue;
+                const long y = sh == 1 ? numerator : sh == 2 ? numerator >> 1 : numerator / sh;
+                if (y * sh != numerator || y >= g->out_height) continue;
+                for (long j = 0; j < taps; j++) {
+                    const long e = k * taps + j;
+                    if (!any[e]) continue;
+                    const float *from = channel_rows + (i * taps + j) * row_stride + y * g->out_width + first_x[e];
+                    const __m256 v = _mm256_permutevar8x32_ps(_mm256_maskload_ps(from, lanes_below(readable[e])), lane_map[e]);
+                    sum = _mm256_blendv_ps(sum, _mm256_add_ps(sum, v), _mm256_castsi256_ps(lanes[e]));
+                }
+            }
+            float *to = plane + h * g->width + k * 8;
+            if (g->width - k * 8 >= 8) _mm256_storeu_ps(to, sum);
+            else _mm256_maskstore_ps(to, lanes_below(g->width - k * 8), sum);
+        }
+    return 1;
+}
+
+AVX2 static void max_pool_avx2(const float *plane, long width, long out_height, long out_width, float *out, int32_t *indices) {
+    const __m256i column = _mm256_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14), one = _mm256_set1_epi32(1);
+    const __m256i w = _mm256_set1_epi32((int)width);
+    for (long yo = 0; yo < out_height; yo++) {
+        const float *top = plane + 2 * yo * width, *bottom = top + width;
+        for (long x0 = 0; x0 < out_width; x0 += 8) {
+            const long n = out_width - x0 < 8 ? out_width - x0 : 8;
+            const __m256i low = lanes_below(2 * n), high = lanes_below(2 * n - 8);
+            const float *t = top + 2 * x0, *b = bottom + 2 * x0;
+            const __m256 t0 = _mm256_maskload_ps(t, low), t1 = _mm256_maskload_ps(t + 8, high);
+            const __m256 b0 = _mm256_maskload_ps(b, low), b1 = _mm256_maskload_ps(b + 8, high);
+            __m256 best = every_other_word(t0, t1, 0);
+            __m256i at = _mm256_setzero_si256();
+            const __m256 candidates[3] = {every_other_word(t0, t1, 1), every_other_word(b0, b1, 0), every_other_word(b0, b1, 1)};
+            for (int k = 0; k < 3; k++) {
+                const __m256 v = candidates[k];
+                const __m256 take = _mm256_or_ps(_mm256_cmp_ps(v, best, _CMP_GT_OQ), _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+                best = _mm256_blendv_ps(best, v, take);
+                at = _mm256_blendv_epi8(at, _mm256_set1_epi32(k + 1), _mm256_castps_si256(take));
+            }
+            const __m256i row = _mm256_add_epi32(_mm256_set1_epi32((int)(2 * yo)), _mm256_srli_epi32(at, 1));
+            const __m256i index = _mm256_add_epi32(
+                _mm256_add_epi32(_mm256_mullo_epi32(row, w), _mm256_add_epi32(column, _mm256_set1_epi32((int)(2 * x0)))),
+                _mm256_and_si256(at, one));
+            const __m256i outputs = lanes_below(n);
+            _mm256_maskstore_ps(out + yo * out_width + x0, outputs, best);
+            _mm256_maskstore_epi32(indices + yo * out_width + x0, outputs, index);
+        }
+    }
+}
 #endif
 
 /* Horizontal strides 1 and 2, and outputs whose windows lie inside the padded input (as the convolution
@@ -210,9 +332,9 @@ static int geometry_handled(const fmnist_patch_geometry *g) {
 
 int fmnist_im2col_image(const float *image, const fmnist_patch_geometry *g, float *cols) {
 #if defined(__x86_64__)
-    if (rows_level() == 1 && geometry_handled(g)) {
-        return im2col_avx512(image, g, cols);
-    }
+    const int level = rows_level();
+    if (level == 2 && geometry_handled(g)) return im2col_avx512(image, g, cols);
+    if (level == 1 && geometry_handled(g)) return im2col_avx2(image, g, cols);
 #endif
     (void)image, (void)g, (void)cols;
     return 0;
@@ -220,9 +342,9 @@ int fmnist_im2col_image(const float *image, const fmnist_patch_geometry *g, floa
 
 int fmnist_col2im_plane(const float *cols, long row_stride, const fmnist_patch_geometry *g, long channel, float *plane) {
 #if defined(__x86_64__)
-    if (rows_level() == 1 && geometry_handled(g)) {
-        return col2im_avx512(cols, row_stride, g, channel, plane);
-    }
+    const int level = rows_level();
+    if (level == 2 && geometry_handled(g)) return col2im_avx512(cols, row_stride, g, channel, plane);
+    if (level == 1 && geometry_handled(g)) return col2im_avx2(cols, row_stride, g, channel, plane);
 #endif
     (void)cols, (void)row_stride, (void)g, (void)channel, (void)plane;
     return 0;
@@ -232,10 +354,10 @@ int fmnist_max_pool_2x2_plane(const float *plane, long height, long width, long 
                               float *out, int32_t *indices) {
     (void)height;
 #if defined(__x86_64__)
-    if (rows_level() == 1) {
-        max_pool_avx512(plane, width, out_height, out_width, out, indices);
-        return 1;
-    }
+    const int level = rows_level();
+    if (level == 2) max_pool_avx512(plane, width, out_height, out_width, out, indices);
+    if (level == 1) max_pool_avx2(plane, width, out_height, out_width, out, indices);
+    if (level > 0) return 1;
 #endif
     (void)plane, (void)width, (void)out_height, (void)out_width, (void)out, (void)indices;
     return 0;

@@ -2,9 +2,9 @@ import Backend
 import CIntrinsics
 import XCTest
 
-/// The CPU backend's AVX-512 im2col, col2im and 2x2 max-pool kernels (`convolution_rows.c`) give the
-/// same bits as its scalar loops: every convolution op and the pooling, run once with the kernels and
-/// once with them switched off, on shapes that reach each of the kernels' cases (stride 1 and 2 across,
+/// The CPU backend's AVX-512 and AVX2 im2col, col2im and 2x2 max-pool kernels (`convolution_rows.c`) give
+/// the same bits as its scalar loops: every convolution op and the pooling, run with each kernel level this
+/// CPU has and with the kernels switched off, on shapes that reach each of the kernels' cases (stride 1 and 2 across,
 /// stride 3 down, rows of 1 to 8 outputs taken two at a time, planes wider than one 16-word chunk and wide
 /// enough to go back to the loops, padding 0 to 2) and on pooling input with ties and NaNs.
 final class ConvolutionRowKernelTests: XCTestCase {
@@ -20,9 +20,12 @@ final class ConvolutionRowKernelTests: XCTestCase {
         (2, 2, 9, 9, 3, (3, 3), (3, 3), (1, 1)),      // stride 3 across: the loops throughout
     ]
 
+    /// The kernel levels this CPU runs: 2 (AVX-512F) and 1 (AVX2), or those of them it has.
+    private var levels: [Int32] { [2, 1].filter { fmnist_convolution_rows_use_level($0) == $0 } }
+
     override func setUpWithError() throws {
         guard fmnist_convolution_rows_available() == 1 else {
-            throw XCTSkip("this CPU has no AVX-512F: the row kernels never run, the scalar loops are tested elsewhere")
+            throw XCTSkip("this CPU has neither AVX-512F nor AVX2: the row kernels never run, the scalar loops are tested elsewhere")
         }
     }
 
@@ -51,9 +54,12 @@ final class ConvolutionRowKernelTests: XCTestCase {
 
     func testConvolutionKernelsMatchTheLoops() throws {
         for index in Self.shapes.indices {
-            let vector = try convolutionOutputs(level: 1, shape: index), scalar = try convolutionOutputs(level: 0, shape: index)
-            for (name, (a, b)) in zip(["forward", "input gradient", "weight gradient", "bias gradient"], zip(vector, scalar)) {
-                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "shape \(Self.shapes[index]): \(name) differs")
+            let scalar = try convolutionOutputs(level: 0, shape: index)
+            for level in levels {
+                let vector = try convolutionOutputs(level: level, shape: index)
+                for (name, (a, b)) in zip(["forward", "input gradient", "weight gradient", "bias gradient"], zip(vector, scalar)) {
+                    XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "level \(level), shape \(Self.shapes[index]): \(name) differs")
+                }
             }
         }
     }
@@ -78,8 +84,12 @@ final class ConvolutionRowKernelTests: XCTestCase {
     }
 
     func testTransposedConvolutionKernelsMatchTheLoops() throws {
-        let vector = try transposedOutputs(level: 1), scalar = try transposedOutputs(level: 0)
-        for (a, b) in zip(vector, scalar) { XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern)) }
+        let scalar = try transposedOutputs(level: 0)
+        for level in levels {
+            for (a, b) in zip(try transposedOutputs(level: level), scalar) {
+                XCTAssertEqual(a.map(\.bitPattern), b.map(\.bitPattern), "level \(level)")
+            }
+        }
     }
 
     func testMaxPoolKernelMatchesTheLoop() throws {
@@ -92,15 +102,17 @@ final class ConvolutionRowKernelTests: XCTestCase {
             for i in stride(from: 5, to: values.count, by: 11) { values[i] = i % 2 == 0 ? .infinity : -.infinity }
             let x = try backend.makeBuffer(values)
             var results: [([UInt32], [Int32])] = []
-            for level: Int32 in [1, 0] {
+            for level in [0] + levels {
                 XCTAssertEqual(fmnist_convolution_rows_use_level(level), level)
                 let y = try backend.makeBuffer(count: g.outputCount)
                 let indices = try backend.makeBuffer([Int32](repeating: -7, count: g.outputCount))
                 try backend.maxPoolForward(x, geometry: g, into: y, indices: indices)
                 results.append((try backend.floats(y).map(\.bitPattern), try backend.ints(indices)))
             }
-            XCTAssertEqual(results[0].0, results[1].0, "\(height)x\(width): maxima differ")
-            XCTAssertEqual(results[0].1, results[1].1, "\(height)x\(width): indices differ")
+            for (level, result) in zip(levels, results.dropFirst()) {
+                XCTAssertEqual(result.0, results[0].0, "level \(level), \(height)x\(width): maxima differ")
+                XCTAssertEqual(result.1, results[0].1, "level \(level), \(height)x\(width): indices differ")
+            }
         }
     }
 }

@@ -1,15 +1,15 @@
 #ifndef FMNIST_CONVOLUTION_ROWS_H
 #define FMNIST_CONVOLUTION_ROWS_H
 #include <stdint.h>
-/* The CPU backend's data movement around its convolution GEMMs, with AVX-512F masked loads and
-   stores: a stride-2 row of 3x3 patches is seven scattered words, which the scalar loops move one at
-   a time with a bounds check each; here a row segment is one masked load, one permute and one masked
-   store. Pure copies and the scalar loops' additions in the scalar loops' order, so the results are
-   bit for bit those of the Swift loops (CPUBackend+Convolution.swift, CPUBackend+Pooling.swift).
+/* The CPU backend's data movement around its convolution GEMMs, with AVX-512F (or AVX2) vectors: a stride-2
+   row of 3x3 patches is seven scattered words, which the scalar loops move one at a time with a bounds check each;
+   here a row segment is one or two loads, a permute and a store. Pure copies, and the scalar loops' additions in
+   the scalar loops' order, so the results are bit for bit those of the Swift loops (CPUBackend+Convolution.swift,
+   CPUBackend+Pooling.swift).
 
-   Each function returns 1 when it did the work, 0 when it did not (no AVX-512F, a stride other than
-   1 or 2, or level 0 chosen): the caller then runs its scalar loop. Row-major NCHW planes, no
-   aliasing between inputs and outputs. */
+   Each function returns 1 when it did the work, 0 when it did not (neither AVX-512F nor AVX2, a stride other than
+   1 or 2 across, a plane too wide for col2im's lane maps, no memory for a padded plane, or level 0 chosen): the
+   caller then runs its scalar loop. Row-major NCHW planes, no aliasing between inputs and outputs. */
 
 /* The convolution geometry of one image: C input channels of H x W, KH x KW kernels, strides SH x SW,
    paddings PH x PW, OH x OW outputs. */
@@ -18,11 +18,11 @@ typedef struct {
          pad_height, pad_width, out_height, out_width;
 } fmnist_patch_geometry;
 
-/* 1 when the kernels below run on this CPU (AVX-512F), else 0. */
+/* 1 when the kernels below run on this CPU (AVX-512F or AVX2), else 0. */
 int fmnist_convolution_rows_available(void);
 
-/* Makes the kernels use `level` (1: AVX-512F, 0: none, so every call returns 0; negative or more
-   than the CPU has: the best it has) and returns the level chosen. For tests of both paths. */
+/* Makes the kernels use `level` (2: AVX-512F, 1: AVX2, 0: none, so every call returns 0; negative or more than
+   the CPU has: the best it has) and returns the level chosen. For tests of each path. */
 int fmnist_convolution_rows_use_level(int level);
 
 /* im2col of one image: cols[((c*KH + i)*KW + j) * OH*OW + y*OW + x] = image[c][y*SH - PH + i][x*SW - PW + j],
