@@ -31,6 +31,8 @@ static int rows_level(void) {
 
 int fmnist_convolution_rows_available(void) { return rows_level() > 0; }
 
+int fmnist_convolution_rows_level(void) { return rows_level(); }
+
 int fmnist_convolution_rows_use_level(int level) {
     const int best = best_level(), chosen = level < 0 || level > best ? best : level;
     __atomic_store_n(&rows_cache, chosen, __ATOMIC_RELAXED);

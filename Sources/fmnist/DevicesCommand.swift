@@ -29,6 +29,8 @@ struct DevicesCommand: ParsableCommand {
         var threads: Int
         /// Whether this CPU's BLAS kernels give the same products on every thread count (`GemmSplit`).
         var productsIgnoreThreadCount: Bool
+        /// The vector instructions of the convolutions' data movement: AVX-512F, AVX2 or none (`CPUBackend.convolutionKernels`).
+        var convolutionKernels: String
     }
 
     struct AutoChoice: Codable {
@@ -45,7 +47,8 @@ struct DevicesCommand: ParsableCommand {
                           openblasCoretype: ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"],
                           openblasFallback: ProcessInfo.processInfo.environment[BLASCoreChoice.restartMarker],
                           cores: ProcessInfo.processInfo.activeProcessorCount, threads: CPUThreads.count,
-                          productsIgnoreThreadCount: try CPUBackend.productsIgnoreThreadCount())
+                          productsIgnoreThreadCount: try CPUBackend.productsIgnoreThreadCount(),
+                          convolutionKernels: CPUBackend.convolutionKernels)
         let (backend, reason) = BackendOptions.automatic()
         let report = Report(openCLDevices: devices, openCLError: openCLError, cpu: cpu,
                             auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
@@ -70,6 +73,7 @@ struct DevicesCommand: ParsableCommand {
         if let fallback = cpu.openblasFallback {
             print("                OpenBLAS had fallen back to its generic \(fallback) kernels on this CPU; fmnist set the coretype itself")
         }
+        print("  convolutions  im2col, col2im and 2x2 max pooling in \(cpu.convolutionKernels == "none" ? "plain loops (neither AVX-512F nor AVX2)" : cpu.convolutionKernels)")
         let source = ProcessInfo.processInfo.environment[CPUThreads.variable].map { "\(CPUThreads.variable)=\($0)" }
             ?? "the CPUs this process may use"
         print("  threads       \(cpu.threads) (\(source)) of \(cpu.cores) cores "

@@ -68,6 +68,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(cpu?["threads"] as? Int, 3)
         // The machine's own check of the rule `GemmSplit` relies on (this CPU's BLAS kernels).
         XCTAssertEqual(cpu?["productsIgnoreThreadCount"] as? Bool, true)
+        XCTAssertTrue(["AVX-512F", "AVX2", "none"].contains(cpu?["convolutionKernels"] as? String ?? "missing"))
     }
 
     func testUsersOpenBLASCoretypeStands() throws {

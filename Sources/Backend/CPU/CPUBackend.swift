@@ -1,4 +1,5 @@
 import CBLAS
+import CIntrinsics
 import Foundation
 
 /// The BLAS backend: OpenBLAS `cblas_sgemm` for matrix products, Swift loops spread over the cores
@@ -38,6 +39,16 @@ public final class CPUBackend: ComputeBackend {
     public static var blasCoreName: String {
         guard let core = openblas_get_corename() else { return "unknown" }
         return String(cString: core)
+    }
+
+    /// The vector instructions the CPU backend's im2col, col2im and 2x2 max pooling run on: `AVX-512F`,
+    /// `AVX2` or `none` (plain loops); every choice gives the same bits (`convolution_rows.c`).
+    public static var convolutionKernels: String {
+        switch fmnist_convolution_rows_level() {
+        case 2: return "AVX-512F"
+        case 1: return "AVX2"
+        default: return "none"
+        }
     }
 
     public func makeBuffer(count: Int) throws -> CPUBuffer {

@@ -21,6 +21,9 @@ typedef struct {
 /* 1 when the kernels below run on this CPU (AVX-512F or AVX2), else 0. */
 int fmnist_convolution_rows_available(void);
 
+/* The level the kernels below use: 2 (AVX-512F), 1 (AVX2) or 0 (none: the callers' scalar loops). */
+int fmnist_convolution_rows_level(void);
+
 /* Makes the kernels use `level` (2: AVX-512F, 1: AVX2, 0: none, so every call returns 0; negative or more than
    the CPU has: the best it has) and returns the level chosen. For tests of each path. */
 int fmnist_convolution_rows_use_level(int level);
