@@ -7,9 +7,9 @@
    the scalar loops' order, so the results are bit for bit those of the Swift loops (CPUBackend+Convolution.swift,
    CPUBackend+Pooling.swift).
 
-   Each function returns 1 when it did the work, 0 when it did not (neither AVX-512F nor AVX2, a stride other than
-   1 or 2 across, a plane too wide for col2im's lane maps, no memory for a padded plane, or level 0 chosen): the
-   caller then runs its scalar loop. Row-major NCHW planes, no aliasing between inputs and outputs. */
+   Each function returns 1 when it did the work, 0 when it did not (neither AVX-512F nor AVX2 — for col2im, no
+   AVX-512F —, a stride other than 1 or 2 across, a plane too wide for col2im's lane maps, no memory for a padded
+   plane, or level 0 chosen): the caller then runs its scalar loop. Row-major NCHW planes, no aliasing between inputs and outputs. */
 
 /* The convolution geometry of one image: C input channels of H x W, KH x KW kernels, strides SH x SW,
    paddings PH x PW, OH x OW outputs. */
