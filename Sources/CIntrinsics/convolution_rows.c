@@ -71,6 +71,13 @@ static float *padded_plane(const fmnist_patch_geometry *g, float *local) {
     return plane;
 }
 
+/* Copies an H x W plane into the inside of a padded plane from `padded_plane` (its padding stays zero). */
+static void fill_padded_plane(float *padded, const fmnist_patch_geometry *g, const float *plane) {
+    const long width = g->width + 2 * g->pad_width;
+    for (long h = 0; h < g->height; h++)
+        memcpy(padded + (h + g->pad_height) * width + g->pad_width, plane + h * g->width, sizeof(float) * (size_t)g->width);
+}
+
 /* Each patch row (c, i, j) is read from channel c's zero-padded plane P: out[y*OW + x] = P[y*SH + i][x*SW + j],
    sixteen words of a row of P per unmasked load (permuted to every other word for SW = 2), 16 / SW outputs per
    masked store. */
@@ -89,9 +96,7 @@ AVX512 static int im2col_avx512(const float *image, const fmnist_patch_geometry 
         pair_lanes[l] = (int)(l < g->out_width ? l * sw : l < 2 * g->out_width ? 16 + (l - g->out_width) * sw : 0);
     const __m512i pairs = _mm512_loadu_si512(pair_lanes);
     for (long c = 0; c < g->channels; c++) {
-        const float *plane = image + c * g->height * g->width;
-        for (long h = 0; h < g->height; h++)
-            memcpy(padded + (h + g->pad_height) * width + g->pad_width, plane + h * g->width, sizeof(float) * (size_t)g->width);
+        fill_padded_plane(padded, g, image + c * g->height * g->width);
         for (long i = 0; i < g->kernel_height; i++)
             for (long j = 0; j < g->kernel_width; j++) {
                 float *row = cols + ((c * g->kernel_height + i) * g->kernel_width + j) * spatial;
@@ -230,9 +235,7 @@ AVX2 static int im2col_avx2(const float *image, const fmnist_patch_geometry *g, 
     float *padded = padded_plane(g, local);
     if (padded == NULL) return 0;
     for (long c = 0; c < g->channels; c++) {
-        const float *plane = image + c * g->height * g->width;
-        for (long h = 0; h < g->height; h++)
-            memcpy(padded + (h + g->pad_height) * width + g->pad_width, plane + h * g->width, sizeof(float) * (size_t)g->width);
+        fill_padded_plane(padded, g, image + c * g->height * g->width);
         for (long i = 0; i < g->kernel_height; i++)
             for (long j = 0; j < g->kernel_width; j++) {
                 float *row = cols + ((c * g->kernel_height + i) * g->kernel_width + j) * spatial;
