@@ -73,7 +73,7 @@ struct DevicesCommand: ParsableCommand {
         if let fallback = cpu.openblasFallback {
             print("                OpenBLAS had fallen back to its generic \(fallback) kernels on this CPU; fmnist set the coretype itself")
         }
-        print("  convolutions  im2col, col2im and 2x2 max pooling in \(cpu.convolutionKernels == "none" ? "plain loops (neither AVX-512F nor AVX2)" : cpu.convolutionKernels)")
+        print("  convolutions  \(CPUBackend.convolutionKernelsDescription)")
         let source = ProcessInfo.processInfo.environment[CPUThreads.variable].map { "\(CPUThreads.variable)=\($0)" }
             ?? "the CPUs this process may use"
         print("  threads       \(cpu.threads) (\(source)) of \(cpu.cores) cores "

@@ -16,7 +16,7 @@ extension CPUBackend {
     }
 
     /// All `patchSize` rows of image `image`'s columns, `[patchSize, OH*OW]` from `out`, on the calling thread.
-    /// AVX-512 masked loads and stores where the CPU has them (`convolution_rows.c`, the same words).
+    /// AVX-512F or AVX2 where the CPU has them (`convolution_rows.c`: the same words).
     static func im2colImage(_ src: UnsafeMutablePointer<Float>, geometry g: Conv2DGeometry, image: Int, into out: UnsafeMutablePointer<Float>) {
         var rows = g.patchRows
         if fmnist_im2col_image(src + image * g.inChannels * g.inHeight * g.inWidth, &rows, out) == 1 { return }

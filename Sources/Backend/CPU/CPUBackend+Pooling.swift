@@ -38,7 +38,7 @@ extension CPUBackend {
 
     /// The common 2x2, stride 2, unpadded case without per-element bounds checks: the same
     /// maxima and indices as the general loop (first of a tie in row-major order, NaN wins);
-    /// AVX-512 where the CPU has it (`convolution_rows.c`).
+    /// AVX-512F or AVX2 where the CPU has them (`convolution_rows.c`).
     private func maxPool2x2(_ src: UnsafeMutablePointer<Float>, geometry g: Pool2DGeometry, into dst: UnsafeMutablePointer<Float>,
                             indices: CPUBuffer) {
         let (oh, ow, w) = (g.outHeight, g.outWidth, g.inWidth)

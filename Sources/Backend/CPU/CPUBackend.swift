@@ -42,12 +42,22 @@ public final class CPUBackend: ComputeBackend {
     }
 
     /// The vector instructions the CPU backend's im2col, col2im and 2x2 max pooling run on: `AVX-512F`,
-    /// `AVX2` or `none` (plain loops); every choice gives the same bits (`convolution_rows.c`).
+    /// `AVX2` (col2im in plain loops: its AVX2 form was slower) or `none` (plain loops); every choice gives
+    /// the same bits (`convolution_rows.c`).
     public static var convolutionKernels: String {
         switch fmnist_convolution_rows_level() {
         case 2: return "AVX-512F"
         case 1: return "AVX2"
         default: return "none"
+        }
+    }
+
+    /// `convolutionKernels` in words, for `fmnist devices`.
+    public static var convolutionKernelsDescription: String {
+        switch convolutionKernels {
+        case "AVX-512F": return "im2col, col2im and 2x2 max pooling in AVX-512F"
+        case "AVX2": return "im2col and 2x2 max pooling in AVX2, col2im in plain loops"
+        default: return "im2col, col2im and 2x2 max pooling in plain loops (neither AVX-512F nor AVX2)"
         }
     }
 
