@@ -142,16 +142,16 @@ static inline long output_row(const fmnist_patch_geometry *g, long h, long i) {
 AVX512 static int col2im_avx512(const float *cols, long row_stride, const fmnist_patch_geometry *g, long c, float *plane) {
     const long sw = g->stride_width, chunks = (g->width + 15) / 16, taps = g->kernel_width;
     if (chunks * taps > MAX_CHUNK_TAPS) return 0;
-    /* Per (chunk, j): the first output column it reads, how many it may read, its lane map and its lanes. */
-    long first_x[MAX_CHUNK_TAPS], readable[MAX_CHUNK_TAPS];
+    /* Per (chunk, j): the first output column it reads, how many it may read (as a load mask), its lane map and its
+       lanes. */
+    long first_x[MAX_CHUNK_TAPS];
     __m512i lane_map[MAX_CHUNK_TAPS];
-    __mmask16 lanes[MAX_CHUNK_TAPS];
+    __mmask16 lanes[MAX_CHUNK_TAPS], loadable[MAX_CHUNK_TAPS];
     const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
     for (long k = 0; k < chunks; k++)
         for (long j = 0; j < taps; j++) {
             const long e = k * taps + j, first = k * 16 + g->pad_width - j;  /* lane l: w + PW - j = first + l */
             first_x[e] = (first > 0 ? first : 0) / sw;
-            readable[e] = g->out_width - first_x[e];
             const __m512i numerator = _mm512_add_epi32(_mm512_set1_epi32((int)first), iota);
             const __m512i x = sw == 2 ? _mm512_srai_epi32(numerator, 1) : numerator;
             lane_map[e] = _mm512_sub_epi32(x, _mm512_set1_epi32((int)first_x[e]));
@@ -160,6 +160,7 @@ AVX512 static int col2im_avx512(const float *cols, long row_stride, const fmnist
                               lane_range(0, g->width - k * 16);
             if (sw == 2) valid &= _mm512_cmpeq_epi32_mask(_mm512_and_si512(numerator, _mm512_set1_epi32(1)), _mm512_setzero_si512());
             lanes[e] = valid;
+            loadable[e] = lane_range(0, g->out_width - first_x[e]);
         }
     const float *channel_rows = cols + c * g->kernel_height * g->kernel_width * row_stride;
     for (long h = 0; h < g->height; h++)
@@ -172,7 +173,7 @@ AVX512 static int col2im_avx512(const float *cols, long row_stride, const fmnist
                     const long e = k * taps + j;
                     if (lanes[e] == 0) continue;
                     const float *from = channel_rows + (i * taps + j) * row_stride + y * g->out_width + first_x[e];
-                    const __m512 v = _mm512_permutexvar_ps(lane_map[e], _mm512_maskz_loadu_ps(lane_range(0, readable[e]), from));
+                    const __m512 v = _mm512_permutexvar_ps(lane_map[e], _mm512_maskz_loadu_ps(loadable[e], from));
                     sum = _mm512_mask_add_ps(sum, lanes[e], sum, v);
                 }
             }
