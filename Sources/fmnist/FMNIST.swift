@@ -22,6 +22,7 @@ struct FMNIST: ParsableCommand {
                 try BoruvkaSearch.checkEnvironment()
             } catch { throw ValidationError("\(error)") }
             try command.run()
+            try KernelProfileOutput.writeIfRequested()
         } catch let error as ValidationError {
             FileHandle.standardError.write(Data("Error: \(error.message)\n".utf8))
             Foundation.exit(ExitCode.validationFailure.rawValue)

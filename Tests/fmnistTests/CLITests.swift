@@ -160,6 +160,42 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(good.stdout.contains("gemm"), good.stdout)
     }
 
+    /// `--profile-kernels FILE` writes where the device's time went when the command finishes: a table, or JSON
+    /// for a `.json` name, with the optimiser's step among the kernels once per parameter tensor and batch. It needs
+    /// the OpenCL backend (the CPU backend is refused, not silently unprofiled) and a `.txt` or `.json` name.
+    func testProfileKernelsWritesTheDeviceTimes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-profile-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let train = ["train", "autoencoder", "--arch", "dense-ae", "--epochs", "1", "--limit", "300", "--val-fraction", "0",
+                     "--batch", "100", "--out", "\(dir)/ae.safetensors"]
+        assertOneErrorLine(try run(train + ["--backend", "cpu", "--profile-kernels", "\(dir)/p.txt"]),
+                           containing: "--profile-kernels \(dir)/p.txt times OpenCL commands, but the command runs on the cpu backend",
+                           "profiling the CPU backend")
+        assertOneErrorLine(try run(train + ["--profile-kernels", "\(dir)/p.csv"]),
+                           containing: "--profile-kernels \(dir)/p.csv: the file name must end in .txt or .json", "a .csv profile")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/ae.safetensors"), "refused before training")
+        guard ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" else { throw XCTSkip("needs an OpenCL device") }
+
+        let json = try run(train + ["--backend", "opencl", "--profile-kernels", "\(dir)/p.json"])
+        XCTAssertEqual(json.status, 0, json.stderr)
+        XCTAssertTrue(json.stderr.contains("kernel profile: \(dir)/p.json ("), json.stderr)
+        let profile = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: "\(dir)/p.json")))
+                                    as? [String: Any])
+        let rows = try XCTUnwrap(profile["rows"] as? [[String: Any]])
+        XCTAssertEqual(rows.reduce(0) { $0 + ($1["count"] as? Int ?? 0) }, profile["commands"] as? Int)
+        // The dense autoencoder has 8 layers, a weight and a bias each: 16 Adam steps a batch, 3 batches.
+        let adam = rows.filter { $0["name"] as? String == "adam_step" }.reduce(0) { $0 + ($1["count"] as? Int ?? 0) }
+        XCTAssertEqual(adam, 16 * 3, "\(rows.map { $0["name"] ?? "" })")
+        XCTAssertGreaterThan(try XCTUnwrap(profile["busySeconds"] as? Double), 0)
+
+        let text = try run(train + ["--backend", "opencl", "--profile-kernels", "\(dir)/p.txt", "--quiet"])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertEqual(text.stderr, "", "--quiet keeps the profile's note too")
+        let table = try String(contentsOfFile: "\(dir)/p.txt", encoding: .utf8)
+        XCTAssertTrue(table.contains("device busy") && table.contains("adam_step"), table)
+    }
+
     /// PoCL reports no device when its cache directory cannot be created; fmnist redirects it.
     func testUnwritableCacheDirectoryStillFindsDevices() throws {
         let normal = try run(["devices", "--json"])

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # On the GPU machine: full-data training runs and epoch timings for the closing notes.
 # Needs the Fashion-MNIST files in .device/data (copied there by pack.sh --with-data).
-# Writes to $OUT: train-ae.log, train-cnn.log, test.json, epochs.txt. FMNIST_EPOCHS=0 skips the
-# full trainings and keeps only the epoch timings beside PyTorch (issue 14's table).
+# Writes to $OUT: train-ae.log, train-cnn.log, test.json, epochs.txt, profile-conv-ae.txt and profile-cnn.txt
+# (one more OpenCL epoch each under --profile-kernels: device time per kernel, and the device's idle time).
+# FMNIST_EPOCHS=0 skips the full trainings and keeps only the epoch timings beside PyTorch (issue 14's table).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
 export FMNIST_DATA=${FMNIST_DATA:-$PWD/.device/data}
@@ -27,7 +28,16 @@ fi
   echo "== one epoch each on OpenCL (the GPU)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== one more epoch each on OpenCL with --profile-kernels (device time per kernel: profile-*.txt; not timed)"
+  "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors \
+    --profile-kernels "$out/profile-conv-ae.txt" 2>&1 | tail -2
+  "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors \
+    --profile-kernels "$out/profile-cnn.txt" 2>&1 | tail -2
   echo "== PyTorch, same models, same data"
   python3 benchmarks/torch/train_epoch.py "$FMNIST_DATA" --epochs 2 "${limit[@]}"
 } > "$out/epochs.txt" 2>&1
 cat "$out/epochs.txt"
+for model in conv-ae cnn; do
+  [ -s "$out/profile-$model.txt" ] || { echo "train-on-device.sh: no kernel profile for $model (see epochs.txt)" >&2; exit 1; }
+  head -12 "$out/profile-$model.txt"
+done

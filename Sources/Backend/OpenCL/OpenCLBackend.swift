@@ -27,6 +27,8 @@ public final class OpenCLBackend: ComputeBackend {
     let context: OpenCLContext
     let queue: OpenCLQueue
     let programs: OpenCLProgramCache
+    /// The queue's profiling events, when opened with `profiling: true`.
+    private let profiler: KernelProfiler?
     private var kernels: [String: OpenCLKernel] = [:]
     private var scratch: [ScratchSlot: OpenCLBuffer] = [:]
 
@@ -53,7 +55,9 @@ public final class OpenCLBackend: ComputeBackend {
 
     /// Opens device `deviceIndex` of `OpenCLPlatforms.devices()`; with nil, the first GPU, else the first device.
     /// `gemmTiling` forces the tiled GEMM kernel with that one tile shape (for tests and tuning; it must fit the device).
-    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic, gemmTiling: GemmTiling? = nil) throws {
+    /// `profiling` times every queued command on the device (`kernelProfile()`); it costs one event per command.
+    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic, gemmTiling: GemmTiling? = nil,
+                profiling: Bool = false) throws {
         // The host's own BLAS calls (spectral layouts, eigenproblems, mixtures) run as under the CPU
         // backend, on the calling thread, so they round the same on every backend.
         BLASThreads.useCallingThreadOnly()
@@ -85,11 +89,13 @@ public final class OpenCLBackend: ComputeBackend {
         }
         try check(status, "clCreateContext")
         context = OpenCLContext(ctx)
-        guard let q = clCreateCommandQueue(ctx, entry.device, 0, &status) else {
+        let properties = profiling ? cl_command_queue_properties(CL_QUEUE_PROFILING_ENABLE) : 0
+        guard let q = clCreateCommandQueue(ctx, entry.device, properties, &status) else {
             try check(status, "clCreateCommandQueue"); throw BackendError.noOpenCLDevice("clCreateCommandQueue returned no queue")
         }
         try check(status, "clCreateCommandQueue")
         queue = OpenCLQueue(q)
+        profiler = profiling ? KernelProfiler() : nil
         programs = OpenCLProgramCache(context: context, device: entry.device, info: entry.info)
         let width: cl_uint = (try? OpenCLPlatforms.deviceValue(entry.device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)) ?? 4
         gemmStrategy = try GemmStrategy.choose(for: info, gpuKernels: usesGPUKernels, preferredVectorWidth: Int(width), tiling: gemmTiling)
@@ -135,32 +141,36 @@ public final class OpenCLBackend: ComputeBackend {
         let count = source.count / 4
         precondition(offset >= 0 && offset + count <= buffer.count, "upload: \(count) at \(offset) exceeds \(buffer.count)")
         guard count > 0, let base = source.baseAddress else { return }
-        try check(clEnqueueWriteBuffer(queue.handle, buffer.mem, cl_bool(CL_TRUE), offset * 4, source.count, base, 0, nil, nil),
-                  "clEnqueueWriteBuffer")
+        try enqueue("write", shape: "\(count)", call: "clEnqueueWriteBuffer") { event in
+            clEnqueueWriteBuffer(queue.handle, buffer.mem, cl_bool(CL_TRUE), offset * 4, source.count, base, 0, nil, event)
+        }
     }
 
     private func read(_ buffer: OpenCLBuffer, offset: Int, into destination: UnsafeMutableRawBufferPointer) throws {
         let count = destination.count / 4
         precondition(offset >= 0 && offset + count <= buffer.count, "download: \(count) at \(offset) exceeds \(buffer.count)")
         guard count > 0, let base = destination.baseAddress else { return }
-        try check(clEnqueueReadBuffer(queue.handle, buffer.mem, cl_bool(CL_TRUE), offset * 4, destination.count, base, 0, nil, nil),
-                  "clEnqueueReadBuffer")
+        try enqueue("read", shape: "\(count)", call: "clEnqueueReadBuffer") { event in
+            clEnqueueReadBuffer(queue.handle, buffer.mem, cl_bool(CL_TRUE), offset * 4, destination.count, base, 0, nil, event)
+        }
     }
 
     public func fill(_ buffer: OpenCLBuffer, with value: Float, offset: Int, count: Int) throws {
         precondition(offset >= 0 && offset + count <= buffer.count, "fill: \(count) at \(offset) exceeds \(buffer.count)")
         guard count > 0 else { return }
         var pattern = value
-        try check(clEnqueueFillBuffer(queue.handle, buffer.mem, &pattern, 4, offset * 4, count * 4, 0, nil, nil),
-                  "clEnqueueFillBuffer")
+        try enqueue("fill", shape: "\(count)", call: "clEnqueueFillBuffer") { event in
+            clEnqueueFillBuffer(queue.handle, buffer.mem, &pattern, 4, offset * 4, count * 4, 0, nil, event)
+        }
     }
 
     public func copy(_ source: OpenCLBuffer, srcOffset: Int, to destination: OpenCLBuffer, dstOffset: Int, count: Int) throws {
         precondition(srcOffset >= 0 && srcOffset + count <= source.count, "copy: source range exceeds \(source.count)")
         precondition(dstOffset >= 0 && dstOffset + count <= destination.count, "copy: destination range exceeds \(destination.count)")
         guard count > 0 else { return }
-        try check(clEnqueueCopyBuffer(queue.handle, source.mem, destination.mem, srcOffset * 4, dstOffset * 4, count * 4, 0, nil, nil),
-                  "clEnqueueCopyBuffer")
+        try enqueue("copy", shape: "\(count)", call: "clEnqueueCopyBuffer") { event in
+            clEnqueueCopyBuffer(queue.handle, source.mem, destination.mem, srcOffset * 4, dstOffset * 4, count * 4, 0, nil, event)
+        }
     }
 
     public func synchronize() throws {
@@ -191,14 +201,34 @@ public final class OpenCLBackend: ComputeBackend {
             for i in globalSize.indices { globalSize[i] = (globalSize[i] + local[i] - 1) / local[i] * local[i] }
         }
         guard globalSize.allSatisfy({ $0 > 0 }) else { return }
-        let status: cl_int = globalSize.withUnsafeBufferPointer { g in
-            if let local {
+        let shape = globalSize.map(String.init).joined(separator: "x")
+        try enqueue(kernel.name, shape: shape, call: "clEnqueueNDRangeKernel(\(kernel.name))") { event in
+            globalSize.withUnsafeBufferPointer { g in
+                guard let local else {
+                    return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, nil, 0, nil, event)
+                }
                 return local.withUnsafeBufferPointer { l in
-                    clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, l.baseAddress, 0, nil, nil)
+                    clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, l.baseAddress, 0, nil, event)
                 }
             }
-            return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, nil, 0, nil, nil)
         }
-        try check(status, "clEnqueueNDRangeKernel(\(kernel.name))")
+    }
+
+    /// Queues one command through `body`, handing it an event slot when profiling (the event is then
+    /// recorded as command `name` over `shape`), and checks its status.
+    private func enqueue(_ name: String, shape: @autoclosure () -> String, call: @autoclosure () -> String,
+                         _ body: (UnsafeMutablePointer<cl_event?>?) -> cl_int) throws {
+        guard let profiler else { return try check(body(nil), call()) }
+        var event: cl_event?
+        try check(body(&event), call())
+        if let event { try profiler.record(name, shape: shape(), event: event) }
+    }
+
+    /// Where the device's time went since the backend was opened: waits for every queued command.
+    /// Throws when the backend was not opened with `profiling: true`.
+    public func kernelProfile() throws -> KernelProfile {
+        guard let profiler else { throw BackendError.invalidArgument("this OpenCL backend was opened without profiling") }
+        try synchronize()
+        return try profiler.profile(device: deviceDescription)
     }
 }

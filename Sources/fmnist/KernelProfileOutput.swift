@@ -1,0 +1,35 @@
+import ArgumentParser
+import Backend
+import Foundation
+
+/// The `--profile-kernels FILE` request of the running command: the profiling backend it opened,
+/// whose `KernelProfile` `FMNIST.main` writes to the file (atomically) once the command returns.
+enum KernelProfileOutput {
+    nonisolated(unsafe) private static var requested: (backend: OpenCLBackend, path: String, log: (String) -> Void)?
+
+    /// Remembers the request; `log` is the command's note channel (silent under `--quiet` / `--json`).
+    static func request(_ backend: OpenCLBackend, path: String, log: @escaping (String) -> Void) {
+        requested = (backend, path, log)
+    }
+
+    /// Writes the profile, if one was requested: JSON when the path ends in `.json`, else the table;
+    /// says where on the command's log.
+    static func writeIfRequested() throws {
+        guard let (backend, path, log) = requested else { return }
+        requested = nil
+        let profile = try backend.kernelProfile()
+        let data: Data
+        if path.lowercased().hasSuffix(".json") {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            data = try encoder.encode(profile)
+        } else {
+            data = Data(profile.table().utf8)
+        }
+        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
+            throw ValidationError("--profile-kernels \(path): cannot write (\(error.localizedDescription))")
+        }
+        log(String(format: "kernel profile: %@ (%d commands; device busy %.3f s of %.3f s from first to last)",
+                   path, profile.commands, profile.busySeconds, profile.spanSeconds))
+    }
+}
