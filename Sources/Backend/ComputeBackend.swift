@@ -40,6 +40,12 @@ public protocol ComputeBackend: AnyObject {
     func copy(_ source: Buffer, srcOffset: Int, to destination: Buffer, dstOffset: Int, count: Int) throws
     /// Waits until every queued op has finished.
     func synchronize() throws
+    /// Starts the queued ops without waiting for them (`clFlush`); nothing to do where ops run as they are called.
+    func flush() throws
+    /// Training batches queued before their losses are read back — one host synchronisation per that
+    /// many batches (`Trainer.trainEpoch`): 1 where ops finish as they are called (the CPU backend),
+    /// more on a device, whose queue then stays busy while the host prepares and queues the next batches.
+    var trainingBatchesPerRead: Int { get }
 
     /// `C[m,n] = alpha * op(A) * op(B) + beta * C`, where `op(A)` is `[m,k]` (stored `[k,m]` when
     /// `transA`) and `op(B)` is `[k,n]` (stored `[n,k]` when `transB`). `beta == 0` never reads `C`.

@@ -24,6 +24,9 @@ public struct TrainingSettings: Sendable {
     /// Contrastive training: NT-Xent's temperature (SimCLR's 0.5 for small images) and the views.
     public var temperature: Float = 0.5
     public var views = ContrastiveAugmentation()
+    /// Batches trained between reads of their losses (nil: the backend's `trainingBatchesPerRead`). Any
+    /// value trains the same weights; it only sets how often the host waits for the device.
+    public var batchesPerRead: Int?
     public enum Schedule: String, Sendable { case constant, cosine }
     public init() {}
 
@@ -57,8 +60,9 @@ public struct TrainingError: Error, CustomStringConvertible {
 }
 
 /// Trains a `Network` on images: mini-batches uploaded from the host, loss and gradient on the
-/// backend, one optimizer step per batch. Only the batch loss comes back to the host (contrastive
-/// models: the projections and their gradient too, see `ComputeBackend.ntXent`). A contrastive
+/// backend, one optimizer step per batch. Only the batch losses come back to the host, a group of
+/// batches at a time (`TrainingSettings.batchesPerRead`; contrastive models: the projections and
+/// their gradient every batch, see `ComputeBackend.ntXent`). A contrastive
 /// model's batch of `n` images is `2n` views: rows `i` and `i + n` are two random views of image `i`.
 public final class Trainer<B: ComputeBackend> {
     public let network: Network<B>
@@ -69,6 +73,8 @@ public final class Trainer<B: ComputeBackend> {
     private var currentLearningRate: Float
     private let backend: B
     private let input: BatchBuffers<B>, labels: BatchBuffers<B>, outputGradient: BatchBuffers<B>
+    /// The images and labels of a group of batches (`trainBatches`), and the group's losses.
+    private let stagedImages: BatchBuffers<B>, stagedLabels: BatchBuffers<B>, groupLosses: BatchBuffers<B>
     private let lossValue: B.Buffer
     /// The elastic-net penalty's sum, when the model has one.
     private let penaltyValue: B.Buffer
@@ -80,6 +86,9 @@ public final class Trainer<B: ComputeBackend> {
         input = BatchBuffers(backend: backend, perExample: network.inputSize)
         labels = BatchBuffers(backend: backend, perExample: 1)
         outputGradient = BatchBuffers(backend: backend, perExample: network.outputSize)
+        stagedImages = BatchBuffers(backend: backend, perExample: network.inputSize)
+        stagedLabels = BatchBuffers(backend: backend, perExample: 1)
+        groupLosses = BatchBuffers(backend: backend, perExample: 1)
         lossValue = try backend.makeBuffer(count: 1)
         penaltyValue = try backend.makeBuffer(count: 1)
         currentLearningRate = settings.learningRate
@@ -95,8 +104,10 @@ public final class Trainer<B: ComputeBackend> {
         return shuffled
     }
 
-    /// One epoch over `indices` of `data`; returns the per-batch losses. Throws `TrainingError` on a
-    /// non-finite loss, before the bad step is applied.
+    /// One epoch over `indices` of `data`; returns the per-batch losses. Batches are queued
+    /// `batchesPerRead` at a time (see `trainBatches`) and their losses read back together; `progress`
+    /// hears of each batch then. Throws `TrainingError` on a non-finite loss, naming its batch; the
+    /// steps queued with it have been applied, so the network must not be saved after that error.
     public func trainEpoch(_ data: LabeledImages, indices: [Int], epoch: Int,
                            progress: (BatchProgress) -> Void = { _ in }) throws -> [Float] {
         var ordered = order(indices, epoch: epoch)
@@ -110,31 +121,83 @@ public final class Trainer<B: ComputeBackend> {
         }
         currentLearningRate = settings.learningRate(epoch: epoch)
         let batches = (ordered.count + settings.batchSize - 1) / settings.batchSize
+        // Contrastive batches read their projections back anyway (NT-Xent runs on the host).
+        let perRead = contrastive ? 1 : max(1, settings.batchesPerRead ?? backend.trainingBatchesPerRead)
         var losses: [Float] = []
         let start = Date()
-        for b in 0 ..< batches {
-            let batchIndices = Array(ordered[(b * settings.batchSize) ..< min(ordered.count, (b + 1) * settings.batchSize)])
-            let loss = try trainBatch(data, indices: batchIndices, augmentation: settings.shiftPixels > 0 || contrastive ? (epoch, b) : nil)
-            guard loss.isFinite else {
-                throw TrainingError(description: "loss became \(loss) in epoch \(epoch), batch \(b + 1) of \(batches); "
-                    + "lower --lr or check the data (the last checkpoint is kept)")
+        for first in stride(from: 0, to: batches, by: perRead) {
+            let group = first ..< min(batches, first + perRead)
+            let groupLosses = contrastive ? [try trainContrastiveBatch(data, indices: rows(of: first, in: ordered), at: (epoch, first))]
+                : try trainBatches(data, ordered: ordered, group: group, epoch: epoch)
+            for (b, loss) in zip(group, groupLosses) {
+                guard loss.isFinite else {
+                    throw TrainingError(description: "loss became \(loss) in epoch \(epoch), batch \(b + 1) of \(batches); "
+                        + "lower --lr or check the data (the last checkpoint is kept)")
+                }
+                losses.append(loss)
+                let seen = Double((b + 1) * settings.batchSize)
+                progress(BatchProgress(epoch: epoch, batch: b + 1, batches: batches, loss: loss,
+                                       imagesPerSecond: seen / max(1e-9, Date().timeIntervalSince(start))))
             }
-            losses.append(loss)
-            let seen = Double((b + 1) * settings.batchSize)
-            progress(BatchProgress(epoch: epoch, batch: b + 1, batches: batches, loss: loss,
-                                   imagesPerSecond: seen / max(1e-9, Date().timeIntervalSince(start))))
         }
         return losses
     }
 
-    /// Forward, loss, backward and an optimizer step on one batch; returns the batch's loss.
-    public func trainBatch(_ data: LabeledImages, indices: [Int], augmentation: (epoch: Int, batch: Int)? = nil) throws -> Float {
-        let n = indices.count, rows = contrastive ? 2 * n : n
-        let x = contrastive ? try uploadViews(data, indices: indices, seed: viewSeed(augmentation ?? (0, 0)))
-            : try upload(data, indices: indices, augmentation: augmentation)
+    /// The entries of `ordered` in batch `batch`.
+    private func rows(of batch: Int, in ordered: [Int]) -> [Int] {
+        Array(ordered[(batch * settings.batchSize) ..< min(ordered.count, (batch + 1) * settings.batchSize)])
+    }
+
+    /// Queues forward, loss, backward and an optimizer step for each batch of `group` (batch numbers
+    /// within `ordered`) without waiting, then reads the group's losses back in one transfer: the
+    /// host synchronises once per group instead of twice per batch, and the device's queue stays
+    /// busy meanwhile. The group's images (and labels) go up in one upload and are copied into the
+    /// input buffer on the device batch by batch; each batch's loss is copied to its slot of
+    /// `groupLosses`. The same ops in the same order as one batch at a time, so the same weights.
+    private func trainBatches(_ data: LabeledImages, ordered: [Int], group: Range<Int>, epoch: Int) throws -> [Float] {
+        let p = data.pixelsPerImage, classifier = network.architecture.task == .classifier
+        let batchRows = group.map { rows(of: $0, in: ordered) }
+        let total = batchRows.reduce(0) { $0 + $1.count }
+        var host: [Float] = []
+        host.reserveCapacity(total * p)
+        for (b, indices) in zip(group, batchRows) {
+            host += hostImages(data, indices: indices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
+        }
+        let images = try stagedImages.buffer(batch: total)
+        try host.withUnsafeBufferPointer { try backend.upload($0, to: images, offset: 0) }
+        let labelRows = try stagedLabels.buffer(batch: total)
+        if classifier {
+            let y = batchRows.joined().map { data.labels[$0] }
+            try y.withUnsafeBufferPointer { try backend.upload($0, to: labelRows, offset: 0) }
+        }
+        let losses = try groupLosses.buffer(batch: group.count)
+        var penalties: [Float] = [], row = 0
+        for (j, indices) in batchRows.enumerated() {
+            let n = indices.count
+            let x = try input.buffer(batch: n)
+            try backend.copy(images, srcOffset: row * p, to: x, dstOffset: 0, count: n * p)
+            if classifier { try backend.copy(labelRows, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n) }
+            row += n
+            let output = try network.forward(x, batch: n, training: true)
+            let gradient = try outputGradient.buffer(batch: n)
+            try queueLoss(output: output, input: x, rows: n, gradient: gradient)
+            try backend.copy(lossValue, srcOffset: 0, to: losses, dstOffset: j, count: 1)
+            try network.backward(gradient, batch: n)
+            penalties.append(try applyElasticNet())
+            try optimizerStep()
+            try backend.flush()
+        }
+        return zip(try backend.floats(losses, offset: 0, count: group.count), penalties).map { $0 + $1 }
+    }
+
+    /// Forward, NT-Xent, backward and an optimizer step on one contrastive batch; returns its loss.
+    private func trainContrastiveBatch(_ data: LabeledImages, indices: [Int], at: (epoch: Int, batch: Int)) throws -> Float {
+        let rows = 2 * indices.count
+        let x = try uploadViews(data, indices: indices, seed: viewSeed(at))
         let output = try network.forward(x, batch: rows, training: true)
         let gradient = try outputGradient.buffer(batch: rows)
-        let loss = try computeLoss(output: output, input: x, data: data, indices: indices, gradient: gradient)
+        let loss = try backend.ntXent(embeddings: output, rows: rows, dims: network.outputSize, temperature: settings.temperature,
+                                      gradient: gradient)
         guard loss.isFinite else { return loss }
         try network.backward(gradient, batch: rows)
         let penalty = try applyElasticNet()
@@ -200,9 +263,23 @@ public final class Trainer<B: ComputeBackend> {
     /// Sets the step counter when a run resumes (Adam's bias correction continues from it).
     func restoreStep(_ value: Int) { step = value }
 
-    private func upload(_ data: LabeledImages, indices: [Int], augmentation: (epoch: Int, batch: Int)? = nil) throws -> B.Buffer {
-        let n = indices.count, p = data.pixelsPerImage
+    /// Uploads the images at `indices` (and their labels, for classifiers) into the batch buffers.
+    private func upload(_ data: LabeledImages, indices: [Int]) throws -> B.Buffer {
+        let n = indices.count
         let x = try input.buffer(batch: n)
+        let host = hostImages(data, indices: indices)
+        try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
+        if network.architecture.task == .classifier {
+            let y = indices.map { data.labels[$0] }
+            try y.withUnsafeBufferPointer { try backend.upload($0, to: try labels.buffer(batch: n), offset: 0) }
+        }
+        return x
+    }
+
+    /// The images at `indices`, row after row, shifted when `augmentation` is given and
+    /// `shiftPixels > 0` (the shifts drawn from the seed, the epoch and the batch).
+    private func hostImages(_ data: LabeledImages, indices: [Int], augmentation: (epoch: Int, batch: Int)? = nil) -> [Float] {
+        let n = indices.count, p = data.pixelsPerImage
         var host = [Float](repeating: 0, count: n * p)
         data.images.withUnsafeBufferPointer { src in
             host.withUnsafeMutableBufferPointer { dst in
@@ -219,12 +296,7 @@ public final class Trainer<B: ComputeBackend> {
                 Self.shift(&host, image: r, width: data.width, height: data.height, dx: dx, dy: dy)
             }
         }
-        try host.withUnsafeBufferPointer { try backend.upload($0, to: x, offset: 0) }
-        if network.architecture.task == .classifier {
-            let y = indices.map { data.labels[$0] }
-            try y.withUnsafeBufferPointer { try backend.upload($0, to: try labels.buffer(batch: n), offset: 0) }
-        }
-        return x
+        return host
     }
 
     /// Moves image `image` of `pixels` by `(dx, dy)`, filling with 0.
@@ -243,6 +315,17 @@ public final class Trainer<B: ComputeBackend> {
     /// The batch's mean loss, and its gradient with respect to `output` when `gradient` is given.
     private func computeLoss(output: B.Buffer, input x: B.Buffer, data: LabeledImages, indices: [Int], gradient: B.Buffer?) throws -> Float {
         let n = indices.count
+        if contrastive {
+            return try backend.ntXent(embeddings: output, rows: 2 * n, dims: network.outputSize, temperature: settings.temperature,
+                                      gradient: gradient)
+        }
+        try queueLoss(output: output, input: x, rows: n, gradient: gradient)
+        return try backend.floats(lossValue)[0]
+    }
+
+    /// Queues the mean loss of an autoencoder's or a classifier's batch of `rows` into `lossValue`,
+    /// and its gradient with respect to `output` when `gradient` is given.
+    private func queueLoss(output: B.Buffer, input x: B.Buffer, rows n: Int, gradient: B.Buffer?) throws {
         switch network.architecture.task {
         case .autoencoder:
             try backend.meanSquaredError(prediction: output, target: x, count: n * network.outputSize, gradient: gradient, loss: lossValue)
@@ -250,10 +333,8 @@ public final class Trainer<B: ComputeBackend> {
             try backend.softmaxCrossEntropy(logits: output, labels: try labels.buffer(batch: n), rows: n, classes: 10,
                                             gradient: gradient, loss: lossValue)
         case .contrastive:
-            return try backend.ntXent(embeddings: output, rows: 2 * n, dims: network.outputSize, temperature: settings.temperature,
-                                      gradient: gradient)
+            preconditionFailure("contrastive losses are computed on the host (ntXent)")
         }
-        return try backend.floats(lossValue)[0]
     }
 
     private var contrastive: Bool { network.architecture.task == .contrastive }

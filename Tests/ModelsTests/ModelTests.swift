@@ -52,6 +52,53 @@ final class ModelTests: XCTestCase {
         XCTAssertTrue(try backend.floats(try dense.forward(x, batch: batch, training: false)).allSatisfy { $0 > 0 && $0 < 1 })
     }
 
+    /// Queuing batches in groups and reading their losses once per group (`batchesPerRead`) trains
+    /// exactly what one batch at a time does: the same losses and weights, bit for bit, on every
+    /// backend, for a model with dropout, one with shifted images and one with an elastic-net penalty
+    /// (read per batch), with groups that do not divide the batches (10 batches in groups of 3).
+    func testGroupsOfBatchesTrainTheSameWeights() throws {
+        let data = try Self.data.get().train
+        var backends: [any ComputeBackend] = [CPUBackend()]
+        if let openCL = Self.openCL { backends.append(openCL) }
+        else if ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" { XCTFail("no OpenCL backend") }
+        for backend in backends {
+            try groupsTrainTheSameWeights(backend, data: data)
+        }
+    }
+
+    private func groupsTrainTheSameWeights<B: ComputeBackend>(_ backend: B, data: LabeledImages) throws {
+        for (architecture, shift) in [(Architecture.cnn(dropout: 0.25), 0), (.convAutoencoder(latent: 10), 2), (.softmax(l1: 1e-4, l2: 1e-3), 0)] {
+            var runs: [(losses: [Float], weights: [[UInt32]])] = []
+            for perRead in [1, 3, 16] {
+                var settings = TrainingSettings()
+                (settings.batchSize, settings.seed, settings.shiftPixels, settings.batchesPerRead) = (50, 3, shift, perRead)
+                let network = try Network(architecture, backend: backend, seed: 5)
+                let trainer = try Trainer(network: network, settings: settings)
+                var batchesSeen: [Int] = []
+                let losses = try trainer.trainEpoch(data, indices: Array(0 ..< 500), epoch: 1) { batchesSeen.append($0.batch) }
+                XCTAssertEqual(batchesSeen, Array(1 ... 10), "\(backend.name) \(architecture): progress hears of every batch in order")
+                runs.append((losses, try network.stateDict().map { $0.values.map(\.bitPattern) }))
+            }
+            XCTAssertEqual(runs[0].losses.count, 10)
+            for run in runs.dropFirst() {
+                XCTAssertEqual(run.losses, runs[0].losses, "\(backend.name) \(architecture) losses")
+                XCTAssertTrue(run.weights == runs[0].weights, "\(backend.name) \(architecture): the weights differ")
+            }
+        }
+    }
+
+    /// A non-finite loss in the middle of a group names its own batch (batch 5 of 10: the NaN image is row 450).
+    func testNonFiniteLossNamesItsBatchInsideAGroup() throws {
+        var data = try Self.data.get().train.prefix(1000)
+        data.images[450 * 784 + 300] = .nan
+        var settings = TrainingSettings()
+        (settings.batchSize, settings.shuffle, settings.batchesPerRead) = (100, false, 4)
+        let trainer = try Trainer(network: try Network(.cnn(dropout: 0), backend: CPUBackend(), seed: 1), settings: settings)
+        XCTAssertThrowsError(try trainer.trainEpoch(data, indices: Array(0 ..< 1000), epoch: 0)) { error in
+            XCTAssertTrue("\(error)".contains("loss became nan in epoch 0, batch 5 of 10"), "\(error)")
+        }
+    }
+
     /// One epoch on 1,000 images in file order with the same seed: the same per-batch losses
     /// (1e-4 relative) and final weights (NMSE 1e-6) on the CPU and OpenCL backends.
     func testOneEpochIsTheSameOnCPUAndOpenCL() throws {
