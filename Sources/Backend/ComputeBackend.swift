@@ -44,7 +44,8 @@ public protocol ComputeBackend: AnyObject {
     func flush() throws
     /// Training batches queued before their losses are read back — one host synchronisation per that
     /// many batches (`Trainer.trainEpoch`): 1 where ops finish as they are called (the CPU backend),
-    /// more on a device, whose queue then stays busy while the host prepares and queues the next batches.
+    /// more on a device, whose queue then stays busy while the host prepares and queues the next batches
+    /// (`TrainingBatchGroups`: `FMNIST_BATCHES_PER_READ` overrides the default).
     var trainingBatchesPerRead: Int { get }
 
     /// `C[m,n] = alpha * op(A) * op(B) + beta * C`, where `op(A)` is `[m,k]` (stored `[k,m]` when

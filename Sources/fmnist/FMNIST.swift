@@ -19,7 +19,7 @@ struct FMNIST: ParsableCommand {
         do {
             do {
                 try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment(); try TopKSelection.checkEnvironment()
-                try BoruvkaSearch.checkEnvironment()
+                try BoruvkaSearch.checkEnvironment(); try TrainingBatchGroups.checkEnvironment()
             } catch { throw ValidationError("\(error)") }
             try command.run()
             try KernelProfileOutput.writeIfRequested()

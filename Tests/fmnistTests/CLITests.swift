@@ -196,6 +196,28 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(table.contains("device busy") && table.contains("adam_step"), table)
     }
 
+    /// `FMNIST_BATCHES_PER_READ` changes how often training waits for the device, never the weights: the checkpoint
+    /// is the same file with 1 and 3 batches per read (on OpenCL too where CI has it); a bad value is one line.
+    func testBatchesPerReadChangesNoWeights() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-per-read-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let train = ["train", "classifier", "--epochs", "1", "--limit", "400", "--batch", "64", "--val-fraction", "0", "--quiet"]
+        assertOneErrorLine(try run(train + ["--out", "\(dir)/bad.safetensors"], environment: ["FMNIST_BATCHES_PER_READ": "0"]),
+                           containing: "FMNIST_BATCHES_PER_READ='0' must be a whole number of batches from 1 to 1024", "zero")
+        let backends = ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" ? ["cpu", "opencl"] : ["cpu"]
+        for backend in backends {
+            var checkpoints: [Data] = []
+            for perRead in ["1", "3"] {
+                let out = "\(dir)/\(backend)-\(perRead).safetensors"
+                let outcome = try run(train + ["--backend", backend, "--out", out], environment: ["FMNIST_BATCHES_PER_READ": perRead])
+                XCTAssertEqual(outcome.status, 0, outcome.stderr)
+                checkpoints.append(try XCTUnwrap(FileManager.default.contents(atPath: out)))
+            }
+            XCTAssertEqual(checkpoints[0], checkpoints[1], "\(backend): 1 and 3 batches per read")
+        }
+    }
+
     /// PoCL reports no device when its cache directory cannot be created; fmnist redirects it.
     func testUnwritableCacheDirectoryStillFindsDevices() throws {
         let normal = try run(["devices", "--json"])

@@ -28,6 +28,9 @@ fi
   echo "== one epoch each on OpenCL (the GPU)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== the same, the host waiting for the device every batch (FMNIST_BATCHES_PER_READ=1; default 16 on a GPU)"
+  FMNIST_BATCHES_PER_READ=1 "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  FMNIST_BATCHES_PER_READ=1 "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
   echo "== one more epoch each on OpenCL with --profile-kernels (device time per kernel: profile-*.txt; not timed)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors \
     --profile-kernels "$out/profile-conv-ae.txt" 2>&1 | tail -2

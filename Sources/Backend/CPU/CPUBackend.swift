@@ -103,7 +103,7 @@ public final class CPUBackend: ComputeBackend {
 
     public func synchronize() throws {}
     public func flush() throws {}
-    public let trainingBatchesPerRead = 1
+    public var trainingBatchesPerRead: Int { TrainingBatchGroups.fromEnvironment ?? 1 }
 
     public func gemm(_ a: CPUBuffer, aOffset: Int, _ b: CPUBuffer, bOffset: Int, into c: CPUBuffer, cOffset: Int,
                      m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float) throws {

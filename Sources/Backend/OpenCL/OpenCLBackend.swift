@@ -13,8 +13,8 @@ public final class OpenCLBackend: ComputeBackend {
     /// One large product per pass keeps a GPU busy; PoCL behaves like the CPU backend.
     public var convolutionChunkBytes: Int { usesGPUKernels ? 128 << 20 : 8 << 20 }
     /// 16 batches between loss reads on a GPU (a few tens of milliseconds of work), 4 on a CPU driver,
-    /// whose batches are slow enough that a progress bar should move more often.
-    public var trainingBatchesPerRead: Int { usesGPUKernels ? 16 : 4 }
+    /// whose batches are slow enough that a progress bar should move more often (`TrainingBatchGroups`).
+    public var trainingBatchesPerRead: Int { TrainingBatchGroups.fromEnvironment ?? (usesGPUKernels ? 16 : 4) }
     /// Which kernel family runs the ops: GPU-style (work-groups, local memory) or CPU-style.
     public let usesGPUKernels: Bool
     /// How matrix products run on this device.
