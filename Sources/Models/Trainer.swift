@@ -73,7 +73,7 @@ public final class Trainer<B: ComputeBackend> {
     private var currentLearningRate: Float
     private let backend: B
     private let input: BatchBuffers<B>, labels: BatchBuffers<B>, outputGradient: BatchBuffers<B>
-    /// The images and labels of a group of batches (`trainBatches`), and the group's losses.
+    /// The images and labels of a group of batches (`stage`, `queueBatches`), and the group's losses.
     private let stagedImages: BatchBuffers<B>, stagedLabels: BatchBuffers<B>, groupLosses: BatchBuffers<B>
     private let lossValue: B.Buffer
     /// The elastic-net penalty's sum, when the model has one.
@@ -105,7 +105,7 @@ public final class Trainer<B: ComputeBackend> {
     }
 
     /// One epoch over `indices` of `data`; returns the per-batch losses. Batches are queued
-    /// `batchesPerRead` at a time (see `trainBatches`) and their losses read back together; `progress`
+    /// `batchesPerRead` at a time (see `queueBatches`) and their losses read back together; `progress`
     /// hears of each batch then. Throws `TrainingError` on a non-finite loss, naming its batch; the
     /// steps queued with it have been applied, so the network must not be saved after that error.
     public func trainEpoch(_ data: LabeledImages, indices: [Int], epoch: Int,
@@ -125,10 +125,19 @@ public final class Trainer<B: ComputeBackend> {
         let perRead = contrastive ? 1 : max(1, settings.batchesPerRead ?? backend.trainingBatchesPerRead)
         var losses: [Float] = []
         let start = Date()
-        for first in stride(from: 0, to: batches, by: perRead) {
-            let group = first ..< min(batches, first + perRead)
-            let groupLosses = contrastive ? [try trainContrastiveBatch(data, indices: rows(of: first, in: ordered), at: (epoch, first))]
-                : try trainBatches(data, ordered: ordered, group: group, epoch: epoch)
+        let groups = stride(from: 0, to: batches, by: perRead).map { $0 ..< min(batches, $0 + perRead) }
+        var next = contrastive ? nil : try stage(data, ordered: ordered, group: groups[0], epoch: epoch)
+        for (g, group) in groups.enumerated() {
+            let groupLosses: [Float]
+            if let current = next {
+                let queued = try queueBatches(current)
+                // The next group's images are gathered while the device works through this one (their
+                // upload then waits for it), so the device idles only while they cross to it.
+                next = g + 1 < groups.count ? try stage(data, ordered: ordered, group: groups[g + 1], epoch: epoch) : nil
+                groupLosses = zip(try backend.floats(queued.losses, offset: 0, count: group.count), queued.penalties).map { $0 + $1 }
+            } else {
+                groupLosses = [try trainContrastiveBatch(data, indices: rows(of: group.lowerBound, in: ordered), at: (epoch, group.lowerBound))]
+            }
             for (b, loss) in zip(group, groupLosses) {
                 guard loss.isFinite else {
                     throw TrainingError(description: "loss became \(loss) in epoch \(epoch), batch \(b + 1) of \(batches); "
@@ -148,35 +157,46 @@ public final class Trainer<B: ComputeBackend> {
         Array(ordered[(batch * settings.batchSize) ..< min(ordered.count, (batch + 1) * settings.batchSize)])
     }
 
-    /// Queues forward, loss, backward and an optimizer step for each batch of `group` (batch numbers
-    /// within `ordered`) without waiting, then reads the group's losses back in one transfer: the
-    /// host synchronises once per group instead of twice per batch, and the device's queue stays
-    /// busy meanwhile. The group's images (and labels) go up in one upload and are copied into the
-    /// input buffer on the device batch by batch; each batch's loss is copied to its slot of
-    /// `groupLosses`. The same ops in the same order as one batch at a time, so the same weights.
-    private func trainBatches(_ data: LabeledImages, ordered: [Int], group: Range<Int>, epoch: Int) throws -> [Float] {
-        let p = data.pixelsPerImage, classifier = network.architecture.task == .classifier
+    /// A group of batches whose images (and labels) are on the device: `batchRows` holds each batch's
+    /// indices, in order, and the images' rows follow them.
+    private struct StagedGroup {
+        var images: B.Buffer, labels: B.Buffer, batchRows: [[Int]]
+    }
+
+    /// Gathers (and shifts, with `shiftPixels`) the images of the batches of `group` (batch numbers
+    /// within `ordered`) on the host and uploads them, with their labels for classifiers, in one transfer each.
+    private func stage(_ data: LabeledImages, ordered: [Int], group: Range<Int>, epoch: Int) throws -> StagedGroup {
         let batchRows = group.map { rows(of: $0, in: ordered) }
         let total = batchRows.reduce(0) { $0 + $1.count }
         var host: [Float] = []
-        host.reserveCapacity(total * p)
+        host.reserveCapacity(total * data.pixelsPerImage)
         for (b, indices) in zip(group, batchRows) {
             host += hostImages(data, indices: indices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
         }
-        let images = try stagedImages.buffer(batch: total)
+        let images = try stagedImages.buffer(batch: total), labelRows = try stagedLabels.buffer(batch: total)
         try host.withUnsafeBufferPointer { try backend.upload($0, to: images, offset: 0) }
-        let labelRows = try stagedLabels.buffer(batch: total)
-        if classifier {
+        if network.architecture.task == .classifier {
             let y = batchRows.joined().map { data.labels[$0] }
             try y.withUnsafeBufferPointer { try backend.upload($0, to: labelRows, offset: 0) }
         }
-        let losses = try groupLosses.buffer(batch: group.count)
+        return StagedGroup(images: images, labels: labelRows, batchRows: batchRows)
+    }
+
+    /// Queues forward, loss, backward and an optimizer step for each batch of a staged group without
+    /// waiting; the caller reads the group's losses back in one transfer (plus the penalties, read
+    /// per batch where the model has one). The host so synchronises once per group instead of twice
+    /// per batch, and the device's queue stays busy meanwhile. Each batch is copied from the staged
+    /// rows into the input buffer on the device, and its loss into its slot of the returned buffer:
+    /// the same ops in the same order as one batch at a time, so the same weights.
+    private func queueBatches(_ staged: StagedGroup) throws -> (losses: B.Buffer, penalties: [Float]) {
+        let p = network.inputSize, classifier = network.architecture.task == .classifier
+        let losses = try groupLosses.buffer(batch: staged.batchRows.count)
         var penalties: [Float] = [], row = 0
-        for (j, indices) in batchRows.enumerated() {
+        for (j, indices) in staged.batchRows.enumerated() {
             let n = indices.count
             let x = try input.buffer(batch: n)
-            try backend.copy(images, srcOffset: row * p, to: x, dstOffset: 0, count: n * p)
-            if classifier { try backend.copy(labelRows, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n) }
+            try backend.copy(staged.images, srcOffset: row * p, to: x, dstOffset: 0, count: n * p)
+            if classifier { try backend.copy(staged.labels, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n) }
             row += n
             let output = try network.forward(x, batch: n, training: true)
             let gradient = try outputGradient.buffer(batch: n)
@@ -187,7 +207,7 @@ public final class Trainer<B: ComputeBackend> {
             try optimizerStep()
             try backend.flush()
         }
-        return zip(try backend.floats(losses, offset: 0, count: group.count), penalties).map { $0 + $1 }
+        return (losses, penalties)
     }
 
     /// Forward, NT-Xent, backward and an optimizer step on one contrastive batch; returns its loss.
