@@ -1,4 +1,4 @@
-import Backend
+@testable import Backend
 import XCTest
 
 /// GEMM on every backend against the Double reference: odd sizes, all transposes, alpha/beta, offsets.
@@ -26,6 +26,30 @@ final class GemmParityTests: XCTestCase {
                                 "\(backend.name) gemm \(m)x\(n)x\(k) tA=\(transA) tB=\(transB) alpha=\(alpha) beta=\(beta)")
                 }
             }
+        }
+    }
+
+    /// Split-K cut into hundreds of slices (as on a GPU with 132 compute units, for a convolution's weight gradient:
+    /// 32 x 9 outputs, a K of 100,352 at batch 128): every transpose against the reference, and the slices' partial sums added
+    /// in a fixed order, so a repeat gives the same bits.
+    func testSplitKWithManySlices() throws {
+        let devices = [sharedOpenCLOtherStyle, try? sharedOpenCL.get()].compactMap { $0 }.filter(\.usesGPUKernels)
+        guard let device = devices.first else { throw XCTSkip("no OpenCL device to run the GPU kernels") }
+        device.splitKComputeUnits = 400
+        defer { device.splitKComputeUnits = nil }
+        let (m, n, k) = (32, 9, 100_352)
+        let t = device.gemmStrategy.tiling(m: m, n: n, computeUnits: device.info.computeUnits)
+        XCTAssertEqual(device.splitKSlices(m: m, n: n, k: k, tiling: t), min(800, k / 256, SplitK.maximumSlices))
+        let a = randomFloats(m * k, seed: 41), b = randomFloats(k * n, seed: 42)
+        for (transA, transB) in [(false, true), (true, false)] {
+            let (da, db, dc) = (try device.makeBuffer(a), try device.makeBuffer(b), try device.makeBuffer(count: m * n))
+            try device.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: 1, beta: 0)
+            let expected = Reference.gemm(a, b, [Float](repeating: 0, count: m * n), m: m, n: n, k: k, transA: transA, transB: transB,
+                                          alpha: 1, beta: 0)
+            let first = try device.floats(dc)
+            assertClose(first, expected, tolerance: 1e-6, "split-K gemm \(m)x\(n)x\(k) tA=\(transA) tB=\(transB)")
+            try device.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: 1, beta: 0)
+            XCTAssertEqual(try device.floats(dc).map(\.bitPattern), first.map(\.bitPattern), "a repeat gives the same bits")
         }
     }
 

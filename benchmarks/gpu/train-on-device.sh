@@ -31,6 +31,13 @@ fi
   echo "== the same, the host waiting for the device every batch (FMNIST_BATCHES_PER_READ=1; default 16 on a GPU)"
   FMNIST_BATCHES_PER_READ=1 "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   FMNIST_BATCHES_PER_READ=1 "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== the same with split-K capped at 64 slices (FMNIST_SPLIT_K=64: the cap before 2026-12-02; default 1024)"
+  FMNIST_SPLIT_K=64 "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  FMNIST_SPLIT_K=64 "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== convolution layers on OpenCL, split-K cap 64 then the default, one run (ms)"
+  for cap in 64 1024; do
+    FMNIST_SPLIT_K=$cap "$f" bench --ops layers --backend opencl --no-check --quiet 2>&1 | grep -E "conv|rror" | sed "s/^/cap $cap: /"
+  done
   echo "== one more epoch each on OpenCL with --profile-kernels (device time per kernel: profile-*.txt; not timed)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors \
     --profile-kernels "$out/profile-conv-ae.txt" 2>&1 | tail -2

@@ -42,13 +42,12 @@ extension OpenCLBackend {
     }
 
     /// K slices for a product whose output has too few tiles to keep the device busy: enough to give
-    /// every compute unit about two work-groups, each slice at least 256 deep, at most 64 slices;
-    /// 1 (no split) otherwise. `FMNIST_SPLIT_K=0` turns it off.
+    /// every compute unit about two work-groups, each slice at least 256 deep, at most
+    /// `SplitK.maximumSlices` (`FMNIST_SPLIT_K`; 0 turns it off); 1 (no split) otherwise.
     func splitKSlices(m: Int, n: Int, k: Int, tiling t: GemmTiling) -> Int {
-        guard splitKEnabled else { return 1 }
         let tiles = ((m + t.tileM - 1) / t.tileM) * ((n + t.tileN - 1) / t.tileN)
-        let wanted = (2 * info.computeUnits + tiles - 1) / tiles
-        return max(1, min(wanted, k / 256, 64))
+        let wanted = (2 * (splitKComputeUnits ?? info.computeUnits) + tiles - 1) / tiles
+        return max(1, min(wanted, k / 256, SplitK.maximumSlices))
     }
 
     public func rowSquaredNorms(_ x: OpenCLBuffer, offset: Int, rows: Int, cols: Int, into out: OpenCLBuffer, outOffset: Int) throws {

@@ -35,11 +35,12 @@ public final class OpenCLBackend: ComputeBackend {
     private var kernels: [String: OpenCLKernel] = [:]
     private var scratch: [ScratchSlot: OpenCLBuffer] = [:]
 
+    /// The compute units split-K aims to fill instead of the device's (tests: many slices on a small device).
+    var splitKComputeUnits: Int?
+
     /// Intermediate results inside one op, one buffer per use so nested uses never collide.
     enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms, clusterWeights }
 
-    /// Split-K GEMM for thin products (see `splitKSlices`); off with `FMNIST_SPLIT_K=0`.
-    let splitKEnabled = ProcessInfo.processInfo.environment["FMNIST_SPLIT_K"] != "0"
 
     /// A device buffer of at least `count` elements for `slot`, grown on demand and reused across
     /// ops (the in-order queue finishes each op's use before the next op writes it).
