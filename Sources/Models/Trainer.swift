@@ -158,28 +158,34 @@ public final class Trainer<B: ComputeBackend> {
     }
 
     /// A group of batches whose images (and labels) are on the device: `batchRows` holds each batch's
-    /// indices, in order, and the images' rows follow them.
+    /// indices, in order, and the images' rows follow them. A group of one batch is uploaded straight
+    /// into the batch buffers (`direct`), as the CPU backend's groups always are.
     private struct StagedGroup {
-        var images: B.Buffer, labels: B.Buffer, batchRows: [[Int]]
+        var images: B.Buffer, labels: B.Buffer, batchRows: [[Int]], direct: Bool
     }
 
     /// Gathers (and shifts, with `shiftPixels`) the images of the batches of `group` (batch numbers
     /// within `ordered`) on the host and uploads them, with their labels for classifiers, in one transfer each.
+    /// The upload waits for the ops queued before it (the queue is in order), so it may overwrite
+    /// buffers the previous group still reads.
     private func stage(_ data: LabeledImages, ordered: [Int], group: Range<Int>, epoch: Int) throws -> StagedGroup {
         let batchRows = group.map { rows(of: $0, in: ordered) }
-        let total = batchRows.reduce(0) { $0 + $1.count }
-        var host: [Float] = []
-        host.reserveCapacity(total * data.pixelsPerImage)
-        for (b, indices) in zip(group, batchRows) {
-            host += hostImages(data, indices: indices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
+        let total = batchRows.reduce(0) { $0 + $1.count }, direct = group.count == 1
+        var host = direct ? hostImages(data, indices: batchRows[0], augmentation: settings.shiftPixels > 0 ? (epoch, group.lowerBound) : nil) : []
+        if !direct {
+            host.reserveCapacity(total * data.pixelsPerImage)
+            for (b, indices) in zip(group, batchRows) {
+                host += hostImages(data, indices: indices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
+            }
         }
-        let images = try stagedImages.buffer(batch: total), labelRows = try stagedLabels.buffer(batch: total)
+        let images = try direct ? input.buffer(batch: total) : stagedImages.buffer(batch: total)
+        let labelRows = try direct ? labels.buffer(batch: total) : stagedLabels.buffer(batch: total)
         try host.withUnsafeBufferPointer { try backend.upload($0, to: images, offset: 0) }
         if network.architecture.task == .classifier {
             let y = batchRows.joined().map { data.labels[$0] }
             try y.withUnsafeBufferPointer { try backend.upload($0, to: labelRows, offset: 0) }
         }
-        return StagedGroup(images: images, labels: labelRows, batchRows: batchRows)
+        return StagedGroup(images: images, labels: labelRows, batchRows: batchRows, direct: direct)
     }
 
     /// Queues forward, loss, backward and an optimizer step for each batch of a staged group without
@@ -195,8 +201,10 @@ public final class Trainer<B: ComputeBackend> {
         for (j, indices) in staged.batchRows.enumerated() {
             let n = indices.count
             let x = try input.buffer(batch: n)
-            try backend.copy(staged.images, srcOffset: row * p, to: x, dstOffset: 0, count: n * p)
-            if classifier { try backend.copy(staged.labels, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n) }
+            if !staged.direct {
+                try backend.copy(staged.images, srcOffset: row * p, to: x, dstOffset: 0, count: n * p)
+                if classifier { try backend.copy(staged.labels, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n) }
+            }
             row += n
             let output = try network.forward(x, batch: n, training: true)
             let gradient = try outputGradient.buffer(batch: n)
