@@ -134,9 +134,11 @@ public final class Trainer<B: ComputeBackend> {
                 // The next group's images are gathered while the device works through this one (their
                 // upload then waits for it), so the device idles only while they cross to it.
                 next = g + 1 < groups.count ? try stage(data, ordered: ordered, group: groups[g + 1], epoch: epoch) : nil
-                groupLosses = zip(try backend.floats(queued.losses, offset: 0, count: group.count), queued.penalties).map { $0 + $1 }
+                let read = try backend.floats(queued.losses, offset: 0, count: group.count)
+                groupLosses = zip(read, queued.penalties).map { $0 + $1 }
             } else {
-                groupLosses = [try trainContrastiveBatch(data, indices: rows(of: group.lowerBound, in: ordered), at: (epoch, group.lowerBound))]
+                let b = group.lowerBound
+                groupLosses = [try trainContrastiveBatch(data, indices: rows(of: b, in: ordered), at: (epoch, b))]
             }
             for (b, loss) in zip(group, groupLosses) {
                 guard loss.isFinite else {
@@ -171,21 +173,22 @@ public final class Trainer<B: ComputeBackend> {
     private func stage(_ data: LabeledImages, ordered: [Int], group: Range<Int>, epoch: Int) throws -> StagedGroup {
         let batchRows = group.map { rows(of: $0, in: ordered) }
         let total = batchRows.reduce(0) { $0 + $1.count }, direct = group.count == 1
-        var host = direct ? hostImages(data, indices: batchRows[0], augmentation: settings.shiftPixels > 0 ? (epoch, group.lowerBound) : nil) : []
+        let images = { (b: Int, indices: [Int]) in
+            self.hostImages(data, indices: indices, augmentation: self.settings.shiftPixels > 0 ? (epoch, b) : nil)
+        }
+        var host = direct ? images(group.lowerBound, batchRows[0]) : []
         if !direct {
             host.reserveCapacity(total * data.pixelsPerImage)
-            for (b, indices) in zip(group, batchRows) {
-                host += hostImages(data, indices: indices, augmentation: settings.shiftPixels > 0 ? (epoch, b) : nil)
-            }
+            for (b, indices) in zip(group, batchRows) { host += images(b, indices) }
         }
-        let images = try direct ? input.buffer(batch: total) : stagedImages.buffer(batch: total)
+        let imageRows = try direct ? input.buffer(batch: total) : stagedImages.buffer(batch: total)
         let labelRows = try direct ? labels.buffer(batch: total) : stagedLabels.buffer(batch: total)
-        try host.withUnsafeBufferPointer { try backend.upload($0, to: images, offset: 0) }
+        try host.withUnsafeBufferPointer { try backend.upload($0, to: imageRows, offset: 0) }
         if network.architecture.task == .classifier {
             let y = batchRows.joined().map { data.labels[$0] }
             try y.withUnsafeBufferPointer { try backend.upload($0, to: labelRows, offset: 0) }
         }
-        return StagedGroup(images: images, labels: labelRows, batchRows: batchRows, direct: direct)
+        return StagedGroup(images: imageRows, labels: labelRows, batchRows: batchRows, direct: direct)
     }
 
     /// Queues forward, loss, backward and an optimizer step for each batch of a staged group without
@@ -203,7 +206,9 @@ public final class Trainer<B: ComputeBackend> {
             let x = try input.buffer(batch: n)
             if !staged.direct {
                 try backend.copy(staged.images, srcOffset: row * p, to: x, dstOffset: 0, count: n * p)
-                if classifier { try backend.copy(staged.labels, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n) }
+                if classifier {
+                    try backend.copy(staged.labels, srcOffset: row, to: try labels.buffer(batch: n), dstOffset: 0, count: n)
+                }
             }
             row += n
             let output = try network.forward(x, batch: n, training: true)

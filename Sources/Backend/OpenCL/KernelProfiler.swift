@@ -36,7 +36,8 @@ final class KernelProfiler {
                               idleAfterSeconds: seconds(g.idleAfter))
         }.sorted { ($0.totalSeconds, $1.name, $1.shape) > ($1.totalSeconds, $0.name, $0.shape) }
         let span = previous.map { $0.end - (firstStart ?? $0.end) } ?? 0
-        return KernelProfile(device: device, commands: commands, busySeconds: seconds(busy), spanSeconds: seconds(span), rows: rows)
+        return KernelProfile(device: device, commands: commands, busySeconds: seconds(busy), spanSeconds: seconds(span),
+                             rows: rows)
     }
 
     /// Waits for the oldest `count` pending events, then folds and releases them in queue order.
