@@ -23,6 +23,7 @@ struct BackendOptions: ParsableArguments {
     func validate() throws {
         guard let profileKernels else { return }
         try OutputPath.check(profileKernels, flag: "--profile-kernels", extensions: ["txt", "json"])
+        KernelProfileOutput.expect(profileKernels)
         if (try? choice()) == .cpu { throw Self.profilingRefused(profileKernels, backend: "cpu") }
     }
 

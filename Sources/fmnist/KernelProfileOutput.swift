@@ -6,6 +6,11 @@ import Foundation
 /// whose `KernelProfile` `FMNIST.main` writes to the file (atomically) once the command returns.
 enum KernelProfileOutput {
     nonisolated(unsafe) private static var requested: (backend: OpenCLBackend, path: String, log: (String) -> Void)?
+    /// The path the flag named, set when the command line is validated, whether or not a backend opens.
+    nonisolated(unsafe) private static var flagged: String?
+
+    /// Notes that `--profile-kernels path` was given (`BackendOptions.validate`).
+    static func expect(_ path: String) { flagged = path }
 
     /// Remembers the request; `log` is the command's note channel (silent under `--quiet` / `--json`).
     static func request(_ backend: OpenCLBackend, path: String, log: @escaping (String) -> Void) {
@@ -14,8 +19,12 @@ enum KernelProfileOutput {
 
     /// Writes the profile, if one was requested: JSON when the path ends in `.json`, else the table;
     /// says where on the command's log.
+    /// A command that ran no OpenCL work (e.g. `evaluate` without `--features`) writes nothing and says so.
     static func writeIfRequested() throws {
-        guard let (backend, path, log) = requested else { return }
+        guard let (backend, path, log) = requested else {
+            if let flagged { note("note: --profile-kernels \(flagged): this command ran nothing on a device; no profile written") }
+            return
+        }
         requested = nil
         let profile = try backend.kernelProfile()
         let data: Data

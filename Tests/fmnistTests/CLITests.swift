@@ -177,6 +177,14 @@ final class CLITests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/ae.safetensors"), "refused before training")
         guard ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" else { throw XCTSkip("needs an OpenCL device") }
 
+        // A command that runs nothing on the device (evaluate without --features) says the flag had nothing to time.
+        let labels = "\(dir)/labels.csv"
+        try (0 ..< 6).map { "\($0 % 3)" }.joined(separator: "\n").write(toFile: labels, atomically: true, encoding: .utf8)
+        let idle = try run(["evaluate", "--pred", labels, "--truth", labels, "--backend", "opencl", "--profile-kernels", "\(dir)/e.txt"])
+        XCTAssertEqual(idle.status, 0, idle.stderr)
+        XCTAssertTrue(idle.stderr.contains("note: --profile-kernels \(dir)/e.txt: this command ran nothing on a device"), idle.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/e.txt"))
+
         let json = try run(train + ["--backend", "opencl", "--profile-kernels", "\(dir)/p.json"])
         XCTAssertEqual(json.status, 0, json.stderr)
         XCTAssertTrue(json.stderr.contains("kernel profile: \(dir)/p.json ("), json.stderr)
