@@ -87,6 +87,29 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// On a device, a group's batches cost one upload of their images, one of their labels and one read of their
+    /// losses — no transfer per batch (the queue's profile of a second epoch of 8 batches in groups of 4 on OpenCL).
+    func testGroupsTransferOncePerGroupOnADevice() throws {
+        guard let shared = Self.openCL else {
+            if ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" { XCTFail("no OpenCL backend") }
+            return
+        }
+        let backend = try OpenCLBackend(deviceIndex: shared.info.index, profiling: true)
+        let data = try Self.data.get().train
+        var settings = TrainingSettings()
+        (settings.batchSize, settings.batchesPerRead) = (50, 4)
+        let trainer = try Trainer(network: try Network(.cnn(dropout: 0.25), backend: backend, seed: 2), settings: settings)
+        let transfers = { (profile: KernelProfile) -> [String: Int] in
+            Dictionary(profile.rows.filter { $0.name == "read" || $0.name == "write" }.map { ("\($0.name) \($0.shape)", $0.count) },
+                       uniquingKeysWith: +)
+        }
+        _ = try trainer.trainEpoch(data, indices: Array(0 ..< 400), epoch: 0) // the first step also uploads Adam's zero moments
+        let before = transfers(try backend.kernelProfile())
+        XCTAssertEqual(try trainer.trainEpoch(data, indices: Array(0 ..< 400), epoch: 1).count, 8)
+        let during = transfers(try backend.kernelProfile()).merging(before.mapValues { -$0 }, uniquingKeysWith: +).filter { $0.value != 0 }
+        XCTAssertEqual(during, ["write 156800": 2, "write 200": 2, "read 4": 2], "images, labels and losses once per group")
+    }
+
     /// A non-finite loss in the middle of a group names its own batch (batch 5 of 10: the NaN image is row 450).
     func testNonFiniteLossNamesItsBatchInsideAGroup() throws {
         var data = try Self.data.get().train.prefix(1000)
