@@ -1,5 +1,6 @@
 import ArgumentParser
 import Backend
+import Dataset
 import Foundation
 
 /// The `--profile-kernels FILE` request of the running command: the profiling backend it opened,
@@ -35,9 +36,7 @@ enum KernelProfileOutput {
         } else {
             data = Data(profile.table().utf8)
         }
-        do { try data.write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw ValidationError("--profile-kernels \(path): cannot write (\(error.localizedDescription))")
-        }
+        do { try AtomicFile.write(data, to: path) } catch { throw ValidationError("--profile-kernels \(error)") }
         log(String(format: "kernel profile: %@ (%d commands; device busy %.3f s of %.3f s from first to last)",
                    path, profile.commands, profile.busySeconds, profile.spanSeconds))
     }
