@@ -209,8 +209,9 @@ public final class OpenCLBackend: ComputeBackend {
             for i in globalSize.indices { globalSize[i] = (globalSize[i] + local[i] - 1) / local[i] * local[i] }
         }
         guard globalSize.allSatisfy({ $0 > 0 }) else { return }
-        let shape = globalSize.map(String.init).joined(separator: "x")
-        try enqueue(kernel.name, shape: shape, call: "clEnqueueNDRangeKernel(\(kernel.name))") { event in
+        // The shape and the call's name are autoclosures: built only when profiling, or on an error.
+        try enqueue(kernel.name, shape: globalSize.map(String.init).joined(separator: "x"),
+                    call: "clEnqueueNDRangeKernel(\(kernel.name))") { event in
             globalSize.withUnsafeBufferPointer { g in
                 guard let local else {
                     return clEnqueueNDRangeKernel(queue.handle, kernel.handle, cl_uint(g.count), nil, g.baseAddress, nil, 0, nil, event)
