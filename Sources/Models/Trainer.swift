@@ -126,7 +126,7 @@ public final class Trainer<B: ComputeBackend> {
         var losses: [Float] = []
         let start = Date()
         let groups = stride(from: 0, to: batches, by: perRead).map { $0 ..< min(batches, $0 + perRead) }
-        var next = contrastive ? nil : try stage(data, ordered: ordered, group: groups[0], epoch: epoch)
+        var next = try contrastive ? nil : groups.first.map { try stage(data, ordered: ordered, group: $0, epoch: epoch) }
         for (g, group) in groups.enumerated() {
             let groupLosses: [Float]
             if let current = next {

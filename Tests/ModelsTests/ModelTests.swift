@@ -110,7 +110,8 @@ final class ModelTests: XCTestCase {
         XCTAssertEqual(during, ["write 156800": 2, "write 200": 2, "read 4": 2], "images, labels and losses once per group")
     }
 
-    /// A non-finite loss in the middle of a group names its own batch (batch 5 of 10: the NaN image is row 450).
+    /// A non-finite loss in the middle of a group names its own batch (batch 5 of 10: the NaN image is row 450);
+    /// an epoch without images trains nothing.
     func testNonFiniteLossNamesItsBatchInsideAGroup() throws {
         var data = try Self.data.get().train.prefix(1000)
         data.images[450 * 784 + 300] = .nan
@@ -120,6 +121,7 @@ final class ModelTests: XCTestCase {
         XCTAssertThrowsError(try trainer.trainEpoch(data, indices: Array(0 ..< 1000), epoch: 0)) { error in
             XCTAssertTrue("\(error)".contains("loss became nan in epoch 0, batch 5 of 10"), "\(error)")
         }
+        XCTAssertEqual(try trainer.trainEpoch(data, indices: [], epoch: 1), [], "no images: no batches, no losses")
     }
 
     /// One epoch on 1,000 images in file order with the same seed: the same per-batch losses
