@@ -20,7 +20,7 @@ struct FMNIST: ParsableCommand {
             do {
                 try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment(); try TopKSelection.checkEnvironment()
                 try BoruvkaSearch.checkEnvironment(); try TrainingBatchGroups.checkEnvironment()
-                try SplitK.checkEnvironment()
+                try SplitK.checkEnvironment(); try GemmTuning.checkEnvironment(); try OpenCLBackend.KernelStyle.checkEnvironment()
             } catch { throw ValidationError("\(error)") }
             try command.run()
             try KernelProfileOutput.writeIfRequested()

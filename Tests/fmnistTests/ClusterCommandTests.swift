@@ -261,11 +261,13 @@ final class ClusterCommandTests: XCTestCase {
         }
     }
 
-    /// `FMNIST_TOPK` names the GPU top-k kernel and `FMNIST_BORUVKA` the device's Borůvka search (the
-    /// kernels' own checks are `NeighbourParityTests` and `KDTreeTests`): their values run, anything
-    /// else is one error line naming the variable and the choices.
+    /// `FMNIST_TOPK` names the GPU top-k kernel, `FMNIST_BORUVKA` the device's Borůvka search, `FMNIST_GEMM_TUNE`
+    /// the per-shape GEMM tuning and `FMNIST_KERNEL_STYLE` the OpenCL kernel family (the kernels' own checks are
+    /// `NeighbourParityTests`, `KDTreeTests` and `GemmTuningTests`): their values run, anything else is one error
+    /// line naming the variable and the choices.
     func testKernelChoicesAreChecked() throws {
-        let choices = [("FMNIST_TOPK", ["automatic", "insertion", "gather"]), ("FMNIST_BORUVKA", ["automatic", "blocks"])]
+        let choices = [("FMNIST_TOPK", ["automatic", "insertion", "gather"]), ("FMNIST_BORUVKA", ["automatic", "blocks"]),
+                       ("FMNIST_GEMM_TUNE", ["automatic", "on", "off"]), ("FMNIST_KERNEL_STYLE", ["automatic", "gpu", "cpu"])]
         for (variable, names) in choices {
             for good in names + [""] {
                 let outcome = try FmnistProcess.run(["devices"], environment: [variable: good])

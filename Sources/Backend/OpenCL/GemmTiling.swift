@@ -20,6 +20,8 @@ public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
     /// Local memory the kernel declares: two padded tiles.
     public var localBytes: Int { 4 * tileK * ((tileM + padding) + (tileN + padding)) }
     public var description: String { "\(tileM)x\(tileN)x\(tileK)/\(workM)x\(workN)\(blocked ? " blocked" : "")" }
+    /// `M,N,K,WM,WN` or `M,N,K,WM,WN,blocked`: what `init(parsing:)` reads.
+    public var parseable: String { "\(tileM),\(tileN),\(tileK),\(workM),\(workN)\(blocked ? ",blocked" : "")" }
 
     /// Fits a device whose work-groups hold `maxThreads` items and `localBytes` of local memory.
     public func fits(maxThreads: Int, localBytes limit: Int) -> Bool {

@@ -24,9 +24,10 @@ extension OpenCLBackend {
                        global: [panels, (m + v.rows - 1) / v.rows])
             return
         }
-        let t = gemmStrategy.tiling(m: m, n: n, computeUnits: info.computeUnits)
-        let slices = splitKSlices(m: m, n: n, k: k, tiling: t)
+        let heuristic = gemmStrategy.tiling(m: m, n: n, computeUnits: info.computeUnits)
+        let slices = splitKSlices(m: m, n: n, k: k, tiling: heuristic)
         if slices > 1 {
+            let t = heuristic
             let kSlice = ((k + slices - 1) / slices + t.tileK - 1) / t.tileK * t.tileK
             let used = (k + kSlice - 1) / kSlice
             let partials = try scratchBuffer(count: used * m * n, slot: .splitKPartials)
@@ -37,6 +38,12 @@ extension OpenCLBackend {
             try launch(try kernel("splitk_reduce", in: GemmKernels.source, options: t.options(transA: transA, transB: transB)),
                        [.int(m * n), .int(used), .float(alpha), .float(beta), .buffer(partials), .buffer(c), .int(cOffset)], global: [m * n])
             return
+        }
+        let shape = GemmTuner.Shape(kernel: "gemm", transA: transA, transB: transB, m: m, n: n, k: k)
+        let t = try tunedTiling(shape, heuristic: heuristic) { tiling, scratch in
+            var timed = arguments
+            (timed[4], timed[9], timed[10]) = (.float(0), .buffer(scratch), .int(0))
+            try launchTiled("gemm", tiling: tiling, transA: transA, transB: transB, m: m, n: n, timed, label: "gemm (tuning)")
         }
         try launchTiled("gemm", tiling: t, transA: transA, transB: transB, m: m, n: n, arguments)
     }
@@ -68,17 +75,24 @@ extension OpenCLBackend {
                        arguments, global: [(yRows + v.dotColumns - 1) / v.dotColumns, (rows + v.dotRows - 1) / v.dotRows])
             return
         }
-        let t = gemmStrategy.tiling(m: rows, n: yRows, computeUnits: info.computeUnits)
+        let heuristic = gemmStrategy.tiling(m: rows, n: yRows, computeUnits: info.computeUnits)
+        let shape = GemmTuner.Shape(kernel: "gemm_distance", transA: false, transB: true, m: rows, n: yRows, k: dim)
+        let t = try tunedTiling(shape, heuristic: heuristic) { tiling, scratch in
+            var timed = arguments
+            timed[10] = .buffer(scratch)
+            try launchTiled("gemm_distance", tiling: tiling, transA: false, transB: true, m: rows, n: yRows, timed,
+                            label: "gemm_distance (tuning)")
+        }
         try launchTiled("gemm_distance", tiling: t, transA: false, transB: true, m: rows, n: yRows, arguments)
     }
 
     /// Launches a kernel of `GemmKernels` over an `m x n` output with tile shape `t`.
     private func launchTiled(_ name: String, tiling t: GemmTiling, transA: Bool, transB: Bool, m: Int, n: Int,
-                             _ arguments: [KernelArgument]) throws {
+                             _ arguments: [KernelArgument], label: String? = nil) throws {
         let kernel = try kernel(name, in: GemmKernels.source, options: t.options(transA: transA, transB: transB))
         try launch(kernel, arguments,
                    global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM)],
-                   local: [t.tileN / t.workN, t.tileM / t.workM])
+                   local: [t.tileN / t.workN, t.tileM / t.workM], label: label)
     }
 
     public func rowArgmin(_ d: OpenCLBuffer, rows: Int, cols: Int, indices: OpenCLBuffer, indicesOffset: Int,

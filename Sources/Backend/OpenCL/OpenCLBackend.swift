@@ -35,11 +35,14 @@ public final class OpenCLBackend: ComputeBackend {
     private var kernels: [String: OpenCLKernel] = [:]
     private var scratch: [ScratchSlot: OpenCLBuffer] = [:]
 
+    /// Per-shape tile choices timed on the device (`GemmTuner`), nil when tuning is off or the products have no tiles.
+    public let gemmTuner: GemmTuner?
+
     /// The compute units split-K aims to fill instead of the device's (tests: many slices on a small device).
     var splitKComputeUnits: Int?
 
     /// Intermediate results inside one op, one buffer per use so nested uses never collide.
-    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms, clusterWeights }
+    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms, clusterWeights, tuningOutput }
 
 
     /// A device buffer of at least `count` elements for `slot`, grown on demand and reused across
@@ -51,17 +54,33 @@ public final class OpenCLBackend: ComputeBackend {
         return buffer
     }
 
+    /// Lets go of `slot`'s buffer (one used rarely and large, such as the tuner's output).
+    func releaseScratch(_ slot: ScratchSlot) { scratch[slot] = nil }
+
     public var deviceDescription: String { "\(info.name) (\(info.platformName), \(info.deviceVersion), driver \(info.driverVersion))" }
 
     /// Kernel families for a device: `automatic` follows the device type; `gpu` and `cpu` force one
     /// (the parity suite uses `gpu` on PoCL so CI also covers the kernels GPUs run).
-    public enum KernelStyle: Sendable { case automatic, gpu, cpu }
+    /// `FMNIST_KERNEL_STYLE=automatic|gpu|cpu` sets the default, e.g. to run the GPU path of a whole command on PoCL.
+    public enum KernelStyle: String, CaseIterable, Sendable {
+        case automatic, gpu, cpu
+
+        /// The environment variable that sets the default style.
+        public static let variable = "FMNIST_KERNEL_STYLE"
+        /// The default, read once per process (an unusable value counts as unset; `checkEnvironment` reports it).
+        public static let current: KernelStyle = (try? EnvironmentChoice.read(variable)) ?? .automatic
+        /// Throws one line naming `FMNIST_KERNEL_STYLE` and its value when it is set to something else.
+        public static func checkEnvironment() throws { _ = try EnvironmentChoice.read(variable, as: KernelStyle.self) }
+    }
 
     /// Opens device `deviceIndex` of `OpenCLPlatforms.devices()`; with nil, the first GPU, else the first device.
     /// `gemmTiling` forces the tiled GEMM kernel with that one tile shape (for tests and tuning; it must fit the device).
     /// `profiling` times every queued command on the device (`kernelProfile()`); it costs one event per command.
-    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .automatic, gemmTiling: GemmTiling? = nil,
-                profiling: Bool = false) throws {
+    /// `gemmTuning` says whether tile shapes are timed per product shape (`GemmTuner`), `gemmTuningDirectory` where
+    /// the choices are kept (nil: in memory only).
+    public init(deviceIndex: Int? = nil, kernelStyle: KernelStyle = .current, gemmTiling: GemmTiling? = nil,
+                profiling: Bool = false, gemmTuning: GemmTuning = .current,
+                gemmTuningDirectory: URL? = GemmTuner.defaultDirectory) throws {
         // The host's own BLAS calls (spectral layouts, eigenproblems, mixtures) run as under the CPU
         // backend, on the calling thread, so they round the same on every backend.
         BLASThreads.useCallingThreadOnly()
@@ -103,6 +122,12 @@ public final class OpenCLBackend: ComputeBackend {
         programs = OpenCLProgramCache(context: context, device: entry.device, info: entry.info)
         let width: cl_uint = (try? OpenCLPlatforms.deviceValue(entry.device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)) ?? 4
         gemmStrategy = try GemmStrategy.choose(for: info, gpuKernels: usesGPUKernels, preferredVectorWidth: Int(width), tiling: gemmTiling)
+        let tilingForced = gemmTiling != nil || ProcessInfo.processInfo.environment["FMNIST_GEMM_TILING"] != nil
+        if case .tiled = gemmStrategy, gemmTuning.enabled(deviceIsGPU: info.isGPU, tilingForced: tilingForced) {
+            gemmTuner = GemmTuner(info: info, directory: gemmTuningDirectory)
+        } else {
+            gemmTuner = nil
+        }
         var group = 1
         while group * 2 <= min(256, info.maxWorkGroupSize) { group *= 2 }
         reductionGroupSize = group
@@ -202,7 +227,9 @@ public final class OpenCLBackend: ComputeBackend {
     }
 
     /// Queues `kernel` over `global` work-items (rounded up to multiples of `local`, when given).
-    func launch(_ kernel: OpenCLKernel, _ arguments: [KernelArgument], global: [Int], local: [Int]? = nil) throws {
+    /// `label` names the command in a kernel profile instead of the kernel's name.
+    func launch(_ kernel: OpenCLKernel, _ arguments: [KernelArgument], global: [Int], local: [Int]? = nil,
+                label: String? = nil) throws {
         try kernel.setArguments(arguments)
         var globalSize = global
         if let local {
@@ -210,7 +237,7 @@ public final class OpenCLBackend: ComputeBackend {
         }
         guard globalSize.allSatisfy({ $0 > 0 }) else { return }
         // The shape and the call's name are autoclosures: built only when profiling, or on an error.
-        try enqueue(kernel.name, shape: globalSize.map(String.init).joined(separator: "x"),
+        try enqueue(label ?? kernel.name, shape: globalSize.map(String.init).joined(separator: "x"),
                     call: "clEnqueueNDRangeKernel(\(kernel.name))") { event in
             globalSize.withUnsafeBufferPointer { g in
                 guard let local else {
