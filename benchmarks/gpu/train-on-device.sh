@@ -3,6 +3,8 @@
 # Needs the Fashion-MNIST files in .device/data (copied there by pack.sh --with-data).
 # Writes to $OUT: train-ae.log, train-cnn.log, test.json, epochs.txt, profile-conv-ae.txt and profile-cnn.txt
 # (one more OpenCL epoch each under --profile-kernels: device time per kernel, and the device's idle time).
+# The OpenCL epochs are timed after a short warm-up that builds the kernels and tunes the GEMM tiles (GemmTuner),
+# beside FMNIST_GEMM_TUNE=off (the size heuristic's tiles), FMNIST_BATCHES_PER_READ=1 and FMNIST_SPLIT_K=64.
 # FMNIST_EPOCHS=0 skips the full trainings and keeps only the epoch timings beside PyTorch (issue 14's table).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
@@ -25,18 +27,25 @@ fi
     OPENBLAS_CORETYPE=SkylakeX "$f" train autoencoder --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
     OPENBLAS_CORETYPE=SkylakeX "$f" train classifier --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
   fi
+  echo "== warm-up on OpenCL, not timed: builds the kernels and times the GEMM tiles per shape (GemmTuner, cached)"
+  "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 --limit 2560 --out /tmp/a.safetensors 2>&1 | tail -1
+  "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 --limit 2560 --out /tmp/c.safetensors 2>&1 | tail -1
+  cat "${XDG_CACHE_HOME:-$HOME/.cache}"/fmnist/opencl/gemm-tuning-*.json 2>/dev/null
   echo "== one epoch each on OpenCL (the GPU)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== the same with the size heuristic's GEMM tiles (FMNIST_GEMM_TUNE=off; default: tuned per shape)"
+  FMNIST_GEMM_TUNE=off "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  FMNIST_GEMM_TUNE=off "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
   echo "== the same, the host waiting for the device every batch (FMNIST_BATCHES_PER_READ=1; default 16 on a GPU)"
   FMNIST_BATCHES_PER_READ=1 "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   FMNIST_BATCHES_PER_READ=1 "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
   echo "== the same with split-K capped at 64 slices (FMNIST_SPLIT_K=64: the cap before 2026-12-02; default 1024)"
   FMNIST_SPLIT_K=64 "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   FMNIST_SPLIT_K=64 "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
-  echo "== convolution layers on OpenCL, split-K cap 64 then the default, one run (ms)"
-  for cap in 64 1024; do
-    FMNIST_SPLIT_K=$cap "$f" bench --ops layers --backend opencl --no-check --quiet 2>&1 | grep -E "conv|rror" | sed "s/^/cap $cap: /"
+  echo "== convolution layers on OpenCL, split-K cap 64, then untuned GEMM tiles, then the defaults, one run (ms)"
+  for setting in FMNIST_SPLIT_K=64 FMNIST_GEMM_TUNE=off FMNIST_GEMM_TUNE=automatic; do
+    env "$setting" "$f" bench --ops layers --backend opencl --no-check --quiet 2>&1 | grep -E "conv|pool|rror" | sed "s/^/$setting: /"
   done
   echo "== one more epoch each on OpenCL with --profile-kernels (device time per kernel: profile-*.txt; not timed)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors \
