@@ -12,6 +12,8 @@ struct DevicesCommand: ParsableCommand {
 
     struct Report: Codable {
         var openCLDevices: [OpenCLDeviceInfo]
+        /// Per OpenCL device, in the same order: which kernels `--backend opencl` runs there.
+        var openCLKernels: [Kernels]
         var openCLError: String?
         var cpu: CPUInfo
         var auto: AutoChoice
@@ -33,6 +35,43 @@ struct DevicesCommand: ParsableCommand {
         var convolutionKernels: String
     }
 
+    /// The kernel family a device gets (`gpu`: tiled, local-memory kernels; `cpu`: vector kernels), whether its GEMM
+    /// tiles are tuned per product shape (`GemmTuner`), and how many shapes this machine has tuned so far.
+    struct Kernels: Codable {
+        var family: String
+        var forced: Bool
+        var gemmTuning: Bool
+        /// Why the tiles are not tuned (nil when they are, or when the family has no tiles).
+        var tuningOff: String?
+        var tunedShapes: Int
+        var tuningFile: String?
+
+        init(_ d: OpenCLDeviceInfo) {
+            let style = OpenCLBackend.KernelStyle.current
+            family = style == .automatic ? (d.isGPU ? "gpu" : "cpu") : style.rawValue
+            forced = style != .automatic
+            let tilingForced = ProcessInfo.processInfo.environment["FMNIST_GEMM_TILING"] != nil
+            gemmTuning = family == "gpu" && GemmTuning.current.enabled(deviceIsGPU: d.isGPU, tilingForced: tilingForced)
+            switch (family == "gpu" && !gemmTuning, GemmTuning.current) {
+            case (false, _): tuningOff = nil
+            case (true, .off): tuningOff = "\(GemmTuning.variable)=off"
+            case (true, _) where tilingForced: tuningOff = "FMNIST_GEMM_TILING forces one tile"
+            case (true, _): tuningOff = "not a GPU; \(GemmTuning.variable)=on tunes it"
+            }
+            let cached = GemmTuner.cachedChoices(for: d)
+            (tunedShapes, tuningFile) = (cached?.count ?? 0, cached?.file)
+        }
+
+        var description: String {
+            let source = forced ? " (\(OpenCLBackend.KernelStyle.variable))" : ""
+            guard family == "gpu" else { return "cpu family\(source): vector kernels, no local memory" }
+            let tuning = gemmTuning
+                ? "GEMM tiles tuned per shape on first use (\(tunedShapes) shapes kept\(tuningFile.map { " in \($0)" } ?? ""))"
+                : "GEMM tiles from the size heuristic (\(tuningOff ?? "tuning off"))"
+            return "gpu family\(source): tiled kernels in local memory; \(tuning)"
+        }
+    }
+
     struct AutoChoice: Codable {
         var backend: String
         var device: String
@@ -50,7 +89,7 @@ struct DevicesCommand: ParsableCommand {
                           productsIgnoreThreadCount: try CPUBackend.productsIgnoreThreadCount(),
                           convolutionKernels: CPUBackend.convolutionKernels)
         let (backend, reason) = BackendOptions.automatic()
-        let report = Report(openCLDevices: devices, openCLError: openCLError, cpu: cpu,
+        let report = Report(openCLDevices: devices, openCLKernels: devices.map(Kernels.init), openCLError: openCLError, cpu: cpu,
                             auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
         if json {
             print(try jsonString(report))
@@ -58,7 +97,7 @@ struct DevicesCommand: ParsableCommand {
         }
         print("OpenCL devices:")
         if devices.isEmpty { print("  none" + (openCLError.map { " (\($0))" } ?? " (no OpenCL platform found)")) }
-        for d in devices {
+        for (d, kernels) in zip(devices, report.openCLKernels) {
             print("  [\(d.index)] \(d.name)")
             print("      platform      \(d.platformName) (\(d.platformVersion))")
             print("      type          \(d.type), \(d.computeUnits) compute units")
@@ -66,6 +105,7 @@ struct DevicesCommand: ParsableCommand {
                 + "\(formatBytes(d.maxAllocationBytes)) max buffer")
             print("      work-group    \(d.maxWorkGroupSize) items max")
             print("      versions      driver \(d.driverVersion); \(d.deviceVersion); \(d.openCLCVersion)")
+            print("      kernels       \(kernels.description)")
         }
         print("CPU backend:")
         print("  BLAS          \(cpu.blas)")

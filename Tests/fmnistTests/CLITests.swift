@@ -226,6 +226,43 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// With the GPU kernels forced onto the OpenCL device (PoCL in CI) and tuning on, K-means tunes the tiles of the
+    /// products it repeats and keeps them in the cache directory; `devices` says which kernels run and counts the kept
+    /// shapes; the labels are the same bytes as with tuning off (`GemmTuningTests` checks the products themselves).
+    func testGemmTuningIsKeptAndShownByDevices() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-tune-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir + "/cache", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let env = ["FMNIST_KERNEL_STYLE": "gpu", "XDG_CACHE_HOME": dir + "/cache"]
+        func kernels(tuning: String) throws -> [String: Any] {
+            let outcome = try run(["devices", "--json"], environment: env.merging(["FMNIST_GEMM_TUNE": tuning]) { $1 })
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any])
+            guard let first = (json["openCLKernels"] as? [[String: Any]])?.first else { throw XCTSkip("no OpenCL device") }
+            return first
+        }
+        let before = try kernels(tuning: "on")
+        XCTAssertEqual(before["family"] as? String, "gpu")
+        XCTAssertEqual(before["forced"] as? Bool, true)
+        XCTAssertEqual(before["gemmTuning"] as? Bool, true)
+        XCTAssertEqual(before["tunedShapes"] as? Int, 0)
+        XCTAssertEqual(try kernels(tuning: "off")["gemmTuning"] as? Bool, false)
+
+        var labels: [Data] = []
+        for tuning in ["on", "off"] {
+            let out = "\(dir)/kmeans-\(tuning).npy"
+            let outcome = try run(["cluster", "--method", "kmeans", "--split", "test", "--limit", "300", "--backend", "opencl",
+                                   "--out", out, "--quiet"], environment: env.merging(["FMNIST_GEMM_TUNE": tuning]) { $1 })
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            labels.append(try Data(contentsOf: URL(fileURLWithPath: out)))
+        }
+        XCTAssertEqual(labels[0], labels[1], "tuned and untuned K-means labels differ")
+        XCTAssertGreaterThan(try kernels(tuning: "on")["tunedShapes"] as? Int ?? 0, 0, "K-means repeats its products: some were tuned")
+        let text = try run(["devices"], environment: env.merging(["FMNIST_GEMM_TUNE": "on"]) { $1 })
+        XCTAssertTrue(text.stdout.contains("gpu family (FMNIST_KERNEL_STYLE)") && text.stdout.contains("shapes kept in \(dir)/cache"),
+                      text.stdout)
+    }
+
     /// PoCL reports no device when its cache directory cannot be created; fmnist redirects it.
     func testUnwritableCacheDirectoryStillFindsDevices() throws {
         let normal = try run(["devices", "--json"])

@@ -23,7 +23,7 @@ public enum GemmTuning: String, CaseIterable, Sendable {
     public static func checkEnvironment() throws { _ = try EnvironmentChoice.read(variable, as: GemmTuning.self) }
 
     /// Whether a backend with the tiled kernels tunes: `deviceIsGPU` is the device's type, not the kernel style.
-    func enabled(deviceIsGPU: Bool, tilingForced: Bool) -> Bool {
+    public func enabled(deviceIsGPU: Bool, tilingForced: Bool) -> Bool {
         switch self {
         case .off: return false
         case .on: return !tilingForced
@@ -97,16 +97,31 @@ public final class GemmTuner {
 
     init(info: OpenCLDeviceInfo, directory: URL?) {
         fits = { $0.fits(maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes) }
-        let identity = [info.platformName, info.platformVersion, info.name, info.driverVersion, info.deviceVersion,
-                        GemmKernels.source.source, Self.candidates.map(\.parseable).joined(separator: " ")]
-            .joined(separator: "\u{1}")
-        file = directory?.appendingPathComponent("gemm-tuning-\(fnv1a64Hex(identity)).json")
+        file = directory.map { Self.file(for: info, in: $0) }
         if let file, let data = try? Data(contentsOf: file),
            let stored = try? JSONDecoder().decode(Stored.self, from: data) {
             for (key, text) in stored.choices {
                 if let tiling = GemmTiling(parsing: text), fits(tiling) { choices[key] = tiling }
             }
         }
+    }
+
+    /// The file that keeps `info`'s choices in `directory`: its name hashes the platform, device, driver, the kernels'
+    /// source and the candidates, so a new driver or kernel starts afresh.
+    static func file(for info: OpenCLDeviceInfo, in directory: URL) -> URL {
+        let identity = [info.platformName, info.platformVersion, info.name, info.driverVersion, info.deviceVersion,
+                        GemmKernels.source.source, candidates.map(\.parseable).joined(separator: " ")]
+            .joined(separator: "\u{1}")
+        return directory.appendingPathComponent("gemm-tuning-\(fnv1a64Hex(identity)).json")
+    }
+
+    /// How many product shapes have a tile kept for `info` in the default directory, and the file (`fmnist devices`);
+    /// nil when there is no such file.
+    public static func cachedChoices(for info: OpenCLDeviceInfo) -> (count: Int, file: String)? {
+        guard let directory = defaultDirectory else { return nil }
+        let file = file(for: info, in: directory)
+        guard let data = try? Data(contentsOf: file), let stored = try? JSONDecoder().decode(Stored.self, from: data) else { return nil }
+        return (stored.choices.count, file.path)
     }
 
     /// The tile chosen for `shape`, when it was tuned (here or by an earlier process).
