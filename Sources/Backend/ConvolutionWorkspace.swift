@@ -11,6 +11,9 @@ public final class ConvolutionWorkspace<B: ComputeBackend> {
     private let backend: B
     private var passBuffers: (columns: B.Buffer, outputColumns: B.Buffer)?
     private var scratchBuffer: B.Buffer?
+    /// The input whose im2col the columns hold when the batch fits one pass (nil: something else, or several
+    /// passes), so a backward step right after the forward one skips building the same columns again.
+    weak var columnsHoldPatchesOf: B.Buffer?
 
     /// `budgetBytes` defaults to the backend's `convolutionChunkBytes`.
     public init(backend: B, geometry g: Conv2DGeometry, budgetBytes: Int? = nil) throws {
@@ -39,6 +42,11 @@ public final class ConvolutionWorkspace<B: ComputeBackend> {
         scratchBuffer = made
         return made
     }
+
+    /// Whether the columns still hold im2col of `x` (a batch of one pass, built since the columns were last
+    /// overwritten). The caller's contract — `x` unchanged between the forward and backward steps that use it, as the
+    /// weight gradient already requires — makes the columns then exactly what im2col would write again.
+    func columnsHoldPatches(of x: B.Buffer) -> Bool { passes.count == 1 && columnsHoldPatchesOf === x }
 
     /// Image ranges of at most `chunk` images covering the batch.
     var passes: [Range<Int>] {

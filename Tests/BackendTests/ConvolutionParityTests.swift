@@ -51,6 +51,61 @@ final class ConvolutionParityTests: XCTestCase {
         }
     }
 
+    /// The generic im2col path (OpenCL) builds a step's patches once: the weight gradient reuses the forward step's
+    /// columns, a transposed convolution's input gradient the weight gradient's. A forward step always builds them
+    /// (its input buffer may hold a new batch: a first layer's backward step computes no input gradient, so nothing
+    /// else overwrote the columns in between), and the input gradient's own columns are never taken for patches.
+    func testColumnsAreReusedOnlyWithinAStep() throws {
+        guard case .success(let shared) = sharedOpenCL else { throw XCTSkip("no OpenCL device") }
+        let backend = try OpenCLBackend(deviceIndex: shared.info.index, profiling: true)
+        func im2colLaunches() throws -> Int { try backend.kernelProfile().rows.filter { $0.name == "im2col" }.reduce(0) { $0 + $1.count } }
+        let g = try Conv2DGeometry(batch: 2, inChannels: 3, inHeight: 9, inWidth: 8, outChannels: 4, kernel: (3, 3), stride: (1, 1),
+                                   padding: (1, 1))
+        let (x1, x2) = (randomFloats(g.inputCount, seed: 501), randomFloats(g.inputCount, seed: 502))
+        let (w, b, dy) = (randomFloats(g.weightCount, seed: 503), randomFloats(g.outChannels, seed: 504), randomFloats(g.outputCount, seed: 505))
+        let ws = try ConvolutionWorkspace(backend: backend, geometry: g)
+        let (xb, wb, bb, dyb) = (try backend.makeBuffer(x1), try backend.makeBuffer(w), try backend.makeBuffer(b), try backend.makeBuffer(dy))
+        let (y, gw, gb, dx) = (try backend.makeBuffer(count: g.outputCount), try backend.makeBuffer(count: g.weightCount),
+                               try backend.makeBuffer(count: g.outChannels), try backend.makeBuffer(count: g.inputCount))
+        func checkWeightGradient(_ x: [Float], _ what: String) throws {
+            try backend.conv2dBackwardWeights(xb, dyb, weightGradient: gw, biasGradient: gb, workspace: ws)
+            assertClose(try backend.floats(gw), TrainingReference.conv2dBackwardWeights(x.doubles, dy.doubles, g), tolerance: 1e-5, what)
+        }
+
+        try backend.conv2dForward(xb, weight: wb, bias: bb, into: y, workspace: ws)
+        try checkWeightGradient(x1, "weight gradient from the forward step's columns")
+        XCTAssertEqual(try im2colLaunches(), 1, "the weight gradient reuses the forward step's patches")
+
+        try x2.withUnsafeBufferPointer { try backend.upload($0, to: xb, offset: 0) }  // the next batch, same buffer
+        try backend.conv2dForward(xb, weight: wb, bias: bb, into: y, workspace: ws)
+        assertClose(try backend.floats(y), TrainingReference.conv2d(x2.doubles, w.doubles, b.doubles, g), tolerance: 1e-5,
+                    "a forward step on a new batch in the same buffer")
+        try checkWeightGradient(x2, "weight gradient of the second batch")
+        XCTAssertEqual(try im2colLaunches(), 2)
+
+        try backend.conv2dBackwardData(dyb, weight: wb, into: dx, workspace: ws)  // overwrites the columns
+        try checkWeightGradient(x2, "weight gradient after the input gradient overwrote the columns")
+        XCTAssertEqual(try im2colLaunches(), 3, "overwritten columns are built again")
+
+        let t = try ConvTranspose2DGeometry(batch: 2, inChannels: 4, inHeight: 5, inWidth: 5, outChannels: 3, kernel: (3, 3),
+                                            stride: (2, 2), padding: (1, 1), outputPadding: (1, 1))
+        let (tx, tw, tdy) = (randomFloats(t.inputCount, seed: 506), randomFloats(t.weightCount, seed: 507), randomFloats(t.outputCount, seed: 508))
+        let tws = try ConvolutionWorkspace(backend: backend, geometry: t.adjoint)
+        let (txb, twb, tdyb) = (try backend.makeBuffer(tx), try backend.makeBuffer(tw), try backend.makeBuffer(tdy))
+        let (ty, tgw, tdx) = (try backend.makeBuffer(count: t.outputCount), try backend.makeBuffer(count: t.weightCount),
+                              try backend.makeBuffer(count: t.inputCount))
+        for step in 0 ..< 2 {
+            try backend.convTranspose2dForward(txb, weight: twb, bias: nil, into: ty, geometry: t, workspace: tws)
+            try backend.convTranspose2dBackwardWeights(txb, tdyb, weightGradient: tgw, biasGradient: nil, geometry: t, workspace: tws)
+            try backend.convTranspose2dBackwardData(tdyb, weight: twb, into: tdx, geometry: t, workspace: tws)
+            assertClose(try backend.floats(tgw), TrainingReference.conv2dBackwardWeights(tdy.doubles, tx.doubles, t.adjoint), tolerance: 1e-5,
+                        "transposed weight gradient, step \(step)")
+            assertClose(try backend.floats(tdx), TrainingReference.conv2d(tdy.doubles, tw.doubles, nil, t.adjoint), tolerance: 1e-5,
+                        "transposed input gradient from the weight gradient's patches, step \(step)")
+            XCTAssertEqual(try im2colLaunches(), 4 + step, "one im2col of dy per transposed backward step")
+        }
+    }
+
     /// (batch, in, H, W, out, kernel, stride, padding, output padding)
     static let transposedShapes: [(Int, Int, Int, Int, Int, (Int, Int), (Int, Int), (Int, Int), (Int, Int))] = [
         (2, 3, 4, 4, 2, (3, 3), (2, 2), (1, 1), (1, 1)),
