@@ -9,13 +9,49 @@
 /// - `swap_leading_axes`: `y[b, a, c] = x[a, b, c]` for `x` of shape `[A, B, C]`.
 /// - `add_bias`: `x[o, ch, i] += bias[ch]` for `x` of shape `[outer, channels, inner]`.
 /// - `bias_gradient`: `db[ch] = sum over o, i of dy[o, ch, i]`; one work-group of `WG` items per channel.
+///
+/// Built with `-DFIXED_GEOMETRY=1 -DF_C=.. -DF_H=.. ... -DF_OW=..` (`geometryOptions`), `im2col` and `col2im` take
+/// the geometry from those constants instead of their arguments (which must then agree): their divisions and
+/// remainders by the sizes become multiplications and shifts, and the loops' bounds are known. One program per layer
+/// geometry; the same values, bit for bit.
 public enum ConvolutionKernels {
+    /// Build options that fix a geometry (channels, height, width, kernel, stride, padding, output height and width,
+    /// in the kernels' argument order) for `im2col` and `col2im`.
+    public static func geometryOptions(_ sizes: [Int]) -> String {
+        precondition(sizes.count == 11, "a convolution geometry has 11 sizes")
+        return "-DFIXED_GEOMETRY=1 " + zip(["C", "H", "W", "KH", "KW", "SH", "SW", "PH", "PW", "OH", "OW"], sizes)
+            .map { "-DF_\($0)=\($1)" }.joined(separator: " ")
+    }
+
     public static let source = KernelSource(name: "convolution", source: #"""
+#ifndef FIXED_GEOMETRY
+#define FIXED_GEOMETRY 0
+#define F_C 0
+#define F_H 0
+#define F_W 0
+#define F_KH 0
+#define F_KW 0
+#define F_SH 0
+#define F_SW 0
+#define F_PH 0
+#define F_PW 0
+#define F_OH 0
+#define F_OW 0
+#endif
+// Inside a kernel: the geometry's sizes as compile-time constants when fixed, else the arguments.
+#define GEOMETRY_SIZES \
+    const int C = FIXED_GEOMETRY ? F_C : C_, H = FIXED_GEOMETRY ? F_H : H_, W = FIXED_GEOMETRY ? F_W : W_; \
+    const int KH = FIXED_GEOMETRY ? F_KH : KH_, KW = FIXED_GEOMETRY ? F_KW : KW_; \
+    const int SH = FIXED_GEOMETRY ? F_SH : SH_, SW = FIXED_GEOMETRY ? F_SW : SW_; \
+    const int PH = FIXED_GEOMETRY ? F_PH : PH_, PW = FIXED_GEOMETRY ? F_PW : PW_; \
+    const int OH = FIXED_GEOMETRY ? F_OH : OH_, OW = FIXED_GEOMETRY ? F_OW : OW_
+
 __kernel void im2col(__global const float* x, const int first, const int count,
-                     const int C, const int H, const int W, const int KH, const int KW,
-                     const int SH, const int SW, const int PH, const int PW, const int OH, const int OW,
+                     const int C_, const int H_, const int W_, const int KH_, const int KW_,
+                     const int SH_, const int SW_, const int PH_, const int PW_, const int OH_, const int OW_,
                      __global float* col)
 {
+    GEOMETRY_SIZES;
     const int columns = count * OH * OW;
     const int q = get_global_id(0);
     const int row = get_global_id(1);
@@ -29,10 +65,11 @@ __kernel void im2col(__global const float* x, const int first, const int count,
 }
 
 __kernel void col2im(__global const float* col, const int first, const int count,
-                     const int C, const int H, const int W, const int KH, const int KW,
-                     const int SH, const int SW, const int PH, const int PW, const int OH, const int OW,
+                     const int C_, const int H_, const int W_, const int KH_, const int KW_,
+                     const int SH_, const int SW_, const int PH_, const int PW_, const int OH_, const int OW_,
                      __global float* dx)
 {
+    GEOMETRY_SIZES;
     const int e = get_global_id(0);
     if (e >= count * C * H * W) return;
     const int w = e % W, h = (e / W) % H, c = (e / (W * H)) % C, nl = e / (W * H * C);

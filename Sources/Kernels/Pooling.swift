@@ -6,12 +6,45 @@
 ///   its `h * W + w`.
 /// - `maxpool_backward`: `dx[p, h, w]` = sum of `dy[p, oh, ow]` over the windows whose argmax is
 ///   `(h, w)` (a gather over the windows covering the element, so overlapping windows need no atomics).
+///
+/// Built with `geometryOptions` (`-DFIXED_GEOMETRY=1 -DF_H=.. ... -DF_OW=..`), both kernels take every size but `NC`
+/// from those constants (the arguments must then agree): one program per pooling geometry, the same values.
 public enum PoolingKernels {
+    /// Build options that fix a pooling geometry's sizes after `NC` (height, width, kernel, stride, padding, output
+    /// height and width, in the kernels' argument order).
+    public static func geometryOptions(_ sizes: [Int]) -> String {
+        precondition(sizes.count == 10, "a pooling geometry has 10 sizes after NC")
+        return "-DFIXED_GEOMETRY=1 " + zip(["H", "W", "KH", "KW", "SH", "SW", "PH", "PW", "OH", "OW"], sizes)
+            .map { "-DF_\($0)=\($1)" }.joined(separator: " ")
+    }
+
     public static let source = KernelSource(name: "pooling", source: #"""
-__kernel void maxpool_forward(__global const float* x, const int NC, const int H, const int W,
-                              const int KH, const int KW, const int SH, const int SW, const int PH, const int PW,
-                              const int OH, const int OW, __global float* y, __global int* indices)
+#ifndef FIXED_GEOMETRY
+#define FIXED_GEOMETRY 0
+#define F_H 0
+#define F_W 0
+#define F_KH 0
+#define F_KW 0
+#define F_SH 0
+#define F_SW 0
+#define F_PH 0
+#define F_PW 0
+#define F_OH 0
+#define F_OW 0
+#endif
+// Inside a kernel: the geometry's sizes as compile-time constants when fixed, else the arguments.
+#define GEOMETRY_SIZES \
+    const int H = FIXED_GEOMETRY ? F_H : H_, W = FIXED_GEOMETRY ? F_W : W_; \
+    const int KH = FIXED_GEOMETRY ? F_KH : KH_, KW = FIXED_GEOMETRY ? F_KW : KW_; \
+    const int SH = FIXED_GEOMETRY ? F_SH : SH_, SW = FIXED_GEOMETRY ? F_SW : SW_; \
+    const int PH = FIXED_GEOMETRY ? F_PH : PH_, PW = FIXED_GEOMETRY ? F_PW : PW_; \
+    const int OH = FIXED_GEOMETRY ? F_OH : OH_, OW = FIXED_GEOMETRY ? F_OW : OW_
+
+__kernel void maxpool_forward(__global const float* x, const int NC, const int H_, const int W_,
+                              const int KH_, const int KW_, const int SH_, const int SW_, const int PH_, const int PW_,
+                              const int OH_, const int OW_, __global float* y, __global int* indices)
 {
+    GEOMETRY_SIZES;
     const int e = get_global_id(0);
     if (e >= NC * OH * OW) return;
     const int ow = e % OW, oh = (e / OW) % OH, p = e / (OW * OH);
@@ -32,10 +65,11 @@ __kernel void maxpool_forward(__global const float* x, const int NC, const int H
     indices[e] = at;
 }
 
-__kernel void maxpool_backward(__global const float* dy, __global const int* indices, const int NC, const int H, const int W,
-                               const int KH, const int KW, const int SH, const int SW, const int PH, const int PW,
-                               const int OH, const int OW, __global float* dx)
+__kernel void maxpool_backward(__global const float* dy, __global const int* indices, const int NC, const int H_, const int W_,
+                               const int KH_, const int KW_, const int SH_, const int SW_, const int PH_, const int PW_,
+                               const int OH_, const int OW_, __global float* dx)
 {
+    GEOMETRY_SIZES;
     const int e = get_global_id(0);
     if (e >= NC * H * W) return;
     const int w = e % W, h = (e / W) % H, p = e / (W * H);

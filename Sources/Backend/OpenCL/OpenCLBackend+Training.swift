@@ -2,14 +2,27 @@ import Kernels
 
 extension OpenCLBackend {
     /// A kernel of `ConvolutionKernels` (one build, with the reduction work-group size defined).
-    private func convolutionKernel(_ name: String) throws -> OpenCLKernel {
-        try kernel(name, in: ConvolutionKernels.source, options: "-DWG=\(reductionGroupSize)")
+    /// A kernel of `ConvolutionKernels`; with `geometry`, built for that geometry's sizes as constants (`im2col`,
+    /// `col2im`: one program per layer geometry).
+    private func convolutionKernel(_ name: String, geometry g: Conv2DGeometry? = nil) throws -> OpenCLKernel {
+        let fixed = g.map { " " + ConvolutionKernels.geometryOptions(geometrySizes($0)) } ?? ""
+        return try kernel(name, in: ConvolutionKernels.source, options: "-DWG=\(reductionGroupSize)" + fixed)
+    }
+
+    /// The sizes of `g` in the im2col-family kernels' argument order.
+    private func geometrySizes(_ g: Conv2DGeometry) -> [Int] {
+        [g.inChannels, g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth, g.padHeight, g.padWidth,
+         g.outHeight, g.outWidth]
     }
 
     /// The geometry arguments shared by the im2col-family kernels.
-    private func convolutionArguments(_ g: Conv2DGeometry) -> [KernelArgument] {
-        [.int(g.inChannels), .int(g.inHeight), .int(g.inWidth), .int(g.kernelHeight), .int(g.kernelWidth),
-         .int(g.strideHeight), .int(g.strideWidth), .int(g.padHeight), .int(g.padWidth), .int(g.outHeight), .int(g.outWidth)]
+    private func convolutionArguments(_ g: Conv2DGeometry) -> [KernelArgument] { geometrySizes(g).map { .int($0) } }
+
+    /// A kernel of `PoolingKernels` built for `g`'s sizes (all but batch x channels) as constants.
+    private func poolingKernel(_ name: String, geometry g: Pool2DGeometry) throws -> OpenCLKernel {
+        let sizes = [g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth, g.padHeight, g.padWidth,
+                     g.outHeight, g.outWidth]
+        return try kernel(name, in: PoolingKernels.source, options: PoolingKernels.geometryOptions(sizes))
     }
 
     private func poolArguments(_ g: Pool2DGeometry) -> [KernelArgument] {
@@ -20,14 +33,14 @@ extension OpenCLBackend {
     public func im2col(_ x: OpenCLBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into col: OpenCLBuffer) throws {
         let columns = images.count * g.outHeight * g.outWidth
         precondition(col.count >= g.patchSize * columns && x.count >= g.inputCount, "im2col: buffers too small for \(g)")
-        try launch(try convolutionKernel("im2col"),
+        try launch(try convolutionKernel("im2col", geometry: g),
                    [.buffer(x), .int(images.lowerBound), .int(images.count)] + convolutionArguments(g) + [.buffer(col)],
                    global: [columns, g.patchSize])
     }
 
     public func col2im(_ col: OpenCLBuffer, geometry g: Conv2DGeometry, images: Range<Int>, into dx: OpenCLBuffer) throws {
         precondition(col.count >= g.patchSize * images.count * g.outHeight * g.outWidth && dx.count >= g.inputCount, "col2im: buffers too small for \(g)")
-        try launch(try convolutionKernel("col2im"),
+        try launch(try convolutionKernel("col2im", geometry: g),
                    [.buffer(col), .int(images.lowerBound), .int(images.count)] + convolutionArguments(g) + [.buffer(dx)],
                    global: [images.count * g.inChannels * g.inHeight * g.inWidth])
     }
@@ -53,13 +66,13 @@ extension OpenCLBackend {
 
     public func maxPoolForward(_ x: OpenCLBuffer, geometry g: Pool2DGeometry, into y: OpenCLBuffer, indices: OpenCLBuffer) throws {
         precondition(x.count >= g.inputCount && y.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolForward: buffers too small")
-        try launch(try kernel("maxpool_forward", in: PoolingKernels.source),
+        try launch(try poolingKernel("maxpool_forward", geometry: g),
                    [.buffer(x)] + poolArguments(g) + [.buffer(y), .buffer(indices)], global: [g.outputCount])
     }
 
     public func maxPoolBackward(_ dy: OpenCLBuffer, indices: OpenCLBuffer, geometry g: Pool2DGeometry, into dx: OpenCLBuffer) throws {
         precondition(dx.count >= g.inputCount && dy.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolBackward: buffers too small")
-        try launch(try kernel("maxpool_backward", in: PoolingKernels.source),
+        try launch(try poolingKernel("maxpool_backward", geometry: g),
                    [.buffer(dy), .buffer(indices)] + poolArguments(g) + [.buffer(dx)], global: [g.inputCount])
     }
 
