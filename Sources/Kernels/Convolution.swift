@@ -93,19 +93,18 @@ __kernel void col2im(__global const float* col, const int first, const int count
 __kernel void swap_leading_axes(__global const float* x, const int xOffset, const int A, const int B, const int Cn,
                                 __global float* y, const int yOffset)
 {
-    const int k = get_global_id(0);
-    const int ab = get_global_id(1);
-    if (k >= Cn || ab >= A * B) return;
-    const int a = ab / B, b = ab % B;
-    y[yOffset + ((size_t)b * A + a) * Cn + k] = x[xOffset + (size_t)ab * Cn + k];
+    // Work-items (k, b, a): no division by the run-time sizes.
+    const int k = get_global_id(0), b = get_global_id(1), a = get_global_id(2);
+    if (k >= Cn || b >= B || a >= A) return;
+    y[yOffset + ((size_t)b * A + a) * Cn + k] = x[xOffset + ((size_t)a * B + b) * Cn + k];
 }
 
 __kernel void add_bias(__global float* x, __global const float* bias, const int outer, const int channels, const int inner)
 {
-    const int i = get_global_id(0);
-    const int oc = get_global_id(1);
-    if (i >= inner || oc >= outer * channels) return;
-    x[(size_t)oc * inner + i] += bias[oc % channels];
+    // Work-items (i, ch, o): no division by the run-time sizes.
+    const int i = get_global_id(0), ch = get_global_id(1), o = get_global_id(2);
+    if (i >= inner || ch >= channels || o >= outer) return;
+    x[((size_t)o * channels + ch) * inner + i] += bias[ch];
 }
 
 __kernel __attribute__((reqd_work_group_size(WG, 1, 1)))

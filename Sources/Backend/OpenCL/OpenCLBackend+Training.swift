@@ -48,13 +48,13 @@ extension OpenCLBackend {
     public func swapLeadingAxes(_ x: OpenCLBuffer, xOffset: Int, a: Int, b: Int, k: Int, into y: OpenCLBuffer, yOffset: Int) throws {
         precondition(xOffset + a * b * k <= x.count && yOffset + a * b * k <= y.count, "swapLeadingAxes: buffers too small")
         try launch(try convolutionKernel("swap_leading_axes"),
-                   [.buffer(x), .int(xOffset), .int(a), .int(b), .int(k), .buffer(y), .int(yOffset)], global: [k, a * b])
+                   [.buffer(x), .int(xOffset), .int(a), .int(b), .int(k), .buffer(y), .int(yOffset)], global: [k, b, a])
     }
 
     public func addBias(_ x: OpenCLBuffer, bias: OpenCLBuffer, outer: Int, channels: Int, inner: Int) throws {
         precondition(x.count >= outer * channels * inner && bias.count >= channels, "addBias: buffers too small")
         try launch(try convolutionKernel("add_bias"),
-                   [.buffer(x), .buffer(bias), .int(outer), .int(channels), .int(inner)], global: [inner, outer * channels])
+                   [.buffer(x), .buffer(bias), .int(outer), .int(channels), .int(inner)], global: [inner, channels, outer])
     }
 
     public func biasGradient(_ dy: OpenCLBuffer, outer: Int, channels: Int, inner: Int, into db: OpenCLBuffer) throws {
