@@ -71,6 +71,23 @@ final class GemmTuningTests: XCTestCase {
         XCTAssertTrue(profile.rows.contains { $0.name == "gemm (tuning)" }, "the timing runs are labelled in the profile")
     }
 
+    /// A product whose output is larger than the tuner's scratch limit keeps the heuristic tile without timing (its
+    /// timing runs would need a second output of that size on the device).
+    func testAnOutputPastTheScratchLimitIsNotTimed() throws {
+        let tuned = try open(.on)
+        let side = 8_193  // 8,193^2 floats: 268 MB, past the 256 MiB limit
+        XCTAssertGreaterThan(side * side * 4, GemmTuner.scratchLimitBytes)
+        let (a, b, c) = (try tuned.makeBuffer(randomFloats(side, seed: 3)), try tuned.makeBuffer(randomFloats(side, seed: 4)),
+                         try tuned.makeBuffer(count: side * side))
+        for _ in 0 ..< 3 { try tuned.gemm(a, b, into: c, m: side, n: side, k: 1, transA: false, transB: false, alpha: 1, beta: 0) }
+        let shape = GemmTuner.Shape(kernel: "gemm", transA: false, transB: false, m: side, n: side, k: 1)
+        XCTAssertEqual(tuned.gemmTuner?.timedShapes, [])
+        XCTAssertEqual(tuned.gemmTuner?.choice(for: shape), tuned.gemmStrategy.tiling(m: side, n: side, computeUnits: tuned.info.computeUnits),
+                       "kept the heuristic tile")
+        let corner = try tuned.floats(c, offset: side * side - 1, count: 1)[0]
+        XCTAssertEqual(corner, randomFloats(side, seed: 3)[side - 1] * randomFloats(side, seed: 4)[side - 1], accuracy: 1e-6)
+    }
+
     /// Choices persist in the directory's file: a second backend uses them without timing again; a damaged file is
     /// ignored and rewritten; a forced tile shape and a CPU device under `automatic` turn tuning off.
     func testChoicesPersistAndADamagedFileIsReplaced() throws {

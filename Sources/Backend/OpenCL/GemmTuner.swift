@@ -42,12 +42,12 @@ public enum GemmTuning: String, CaseIterable, Sendable {
 /// most half its tile on the shape's edges is timed on that call's own operands into a scratch output (one warm-up,
 /// then the best of three trials of `repeats` launches, `repeats` making a trial last about a millisecond), and the
 /// fastest kept when it beats the heuristic's time by 5 %; a shape whose timing would cost more than
-/// `budgetSeconds` keeps the heuristic untimed. So products made once or twice (a clustering's odd blocks) never pay
-/// for tuning, and a training run's dozen shapes pay once.
+/// `budgetSeconds`, or whose output is larger than `scratchLimitBytes`, keeps the heuristic untimed. So products
+/// made once or twice (a clustering's odd blocks) never pay for tuning, and a training run's dozen shapes pay once.
 ///
 /// Choices persist in `gemm-tuning-<hash>.json` beside the program binaries (`OpenCLProgramCache`; the hash covers
-/// the platform, device, driver and the kernels' source), written atomically, so later processes start tuned; an
-/// unreadable file is ignored and replaced.
+/// the platform, device, driver, the kernels' source and the candidates), written atomically, so later processes
+/// start tuned; an unreadable file is ignored and replaced.
 ///
 /// Numerics do not depend on the choice: every tile shape sums each output's K terms in the same order into one
 /// accumulator (the zero padding adds exact zeros), so a tuned product is bit for bit the untuned one. Split-K, whose
@@ -64,6 +64,8 @@ public final class GemmTuner {
     static let margin = 0.95
     /// Device time the timing runs of one shape may take (seconds), compiles excluded.
     static let budgetSeconds = 0.5
+    /// The largest scratch output (bytes) a shape's timing runs may allocate.
+    static let scratchLimitBytes = 256 << 20
     /// Launches per trial aim for about this many seconds.
     static let trialSeconds = 0.001
 

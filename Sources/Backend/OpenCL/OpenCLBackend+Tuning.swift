@@ -9,7 +9,13 @@ extension OpenCLBackend {
         guard let tuner = gemmTuner else { return heuristic }
         if let chosen = tuner.choice(for: shape) { return chosen }
         guard tuner.isDue(shape) else { return heuristic }
-        let scratch = try scratchBuffer(count: shape.m * shape.n, slot: .tuningOutput)
+        // The timing runs write a scratch output as large as the product's: past `scratchLimitBytes`, or when the
+        // device cannot hold it beside the caller's data, the shape keeps the heuristic tile untimed.
+        guard shape.m * shape.n * 4 <= GemmTuner.scratchLimitBytes,
+              let scratch = try? scratchBuffer(count: shape.m * shape.n, slot: .tuningOutput) else {
+            tuner.remember(shape, heuristic, timed: false)
+            return heuristic
+        }
         defer { releaseScratch(.tuningOutput) }
         let once = try secondsPerLaunch(repeats: 1) { try run(heuristic, scratch) }
         let repeats = max(1, min(64, Int((GemmTuner.trialSeconds / max(once, 1e-7)).rounded(.up))))
