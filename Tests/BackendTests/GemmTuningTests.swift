@@ -72,20 +72,31 @@ final class GemmTuningTests: XCTestCase {
     }
 
     /// A product whose output is larger than the tuner's scratch limit keeps the heuristic tile without timing (its
-    /// timing runs would need a second output of that size on the device).
-    func testAnOutputPastTheScratchLimitIsNotTimed() throws {
+    /// timing runs would need a second output of that size on the device); so does one whose timing would take longer
+    /// than the tuner's budget. (Limits lowered for the test: 256 MiB and 0.5 s by default.)
+    func testOutputsPastTheScratchLimitAndSlowShapesAreNotTimed() throws {
         let tuned = try open(.on)
-        let side = 8_193  // 8,193^2 floats: 268 MB, past the 256 MiB limit
-        XCTAssertGreaterThan(side * side * 4, GemmTuner.scratchLimitBytes)
-        let (a, b, c) = (try tuned.makeBuffer(randomFloats(side, seed: 3)), try tuned.makeBuffer(randomFloats(side, seed: 4)),
-                         try tuned.makeBuffer(count: side * side))
-        for _ in 0 ..< 3 { try tuned.gemm(a, b, into: c, m: side, n: side, k: 1, transA: false, transB: false, alpha: 1, beta: 0) }
-        let shape = GemmTuner.Shape(kernel: "gemm", transA: false, transB: false, m: side, n: side, k: 1)
-        XCTAssertEqual(tuned.gemmTuner?.timedShapes, [])
-        XCTAssertEqual(tuned.gemmTuner?.choice(for: shape), tuned.gemmStrategy.tiling(m: side, n: side, computeUnits: tuned.info.computeUnits),
-                       "kept the heuristic tile")
-        let corner = try tuned.floats(c, offset: side * side - 1, count: 1)[0]
-        XCTAssertEqual(corner, randomFloats(side, seed: 3)[side - 1] * randomFloats(side, seed: 4)[side - 1], accuracy: 1e-6)
+        let tuner = try XCTUnwrap(tuned.gemmTuner)
+        tuner.budgetSeconds = 1_000
+        tuner.scratchLimitBytes = 1 << 10
+        let (m, n, k) = (32, 32, 2)  // 4 KiB of output
+        let (a, b, c) = (try tuned.makeBuffer(randomFloats(m * k, seed: 3)), try tuned.makeBuffer(randomFloats(k * n, seed: 4)),
+                         try tuned.makeBuffer(count: m * n))
+        let heuristic = tuned.gemmStrategy.tiling(m: m, n: n, computeUnits: tuned.info.computeUnits)
+        for _ in 0 ..< 3 { try tuned.gemm(a, b, into: c, m: m, n: n, k: k, transA: false, transB: false, alpha: 1, beta: 0) }
+        XCTAssertEqual(tuner.timedShapes, [], "an output past the scratch limit is not timed")
+        XCTAssertEqual(tuner.choice(for: GemmTuner.Shape(kernel: "gemm", transA: false, transB: false, m: m, n: n, k: k)), heuristic)
+
+        tuner.scratchLimitBytes = 256 << 20
+        tuner.budgetSeconds = 1e-9
+        for _ in 0 ..< 3 { try tuned.gemm(a, b, into: c, m: m, n: n - 1, k: k, transA: false, transB: false, alpha: 1, beta: 0) }
+        XCTAssertEqual(tuner.timedShapes, [], "a shape whose timing would pass the budget is not timed")
+        XCTAssertEqual(tuner.choice(for: GemmTuner.Shape(kernel: "gemm", transA: false, transB: false, m: m, n: n - 1, k: k)),
+                       tuned.gemmStrategy.tiling(m: m, n: n - 1, computeUnits: tuned.info.computeUnits))
+
+        tuner.budgetSeconds = 1_000
+        for _ in 0 ..< 3 { try tuned.gemm(a, b, into: c, m: m, n: n - 2, k: k, transA: false, transB: false, alpha: 1, beta: 0) }
+        XCTAssertEqual(tuner.timedShapes, ["gemm NN 32x30x2"], "within both limits the shape is timed")
     }
 
     /// Choices persist in the directory's file: a second backend uses them without timing again; a damaged file is

@@ -63,9 +63,9 @@ public final class GemmTuner {
     /// A candidate replaces the heuristic tile only when it takes less than this fraction of its time.
     static let margin = 0.95
     /// Device time the timing runs of one shape may take (seconds), compiles excluded.
-    static let budgetSeconds = 0.5
+    var budgetSeconds = 0.5
     /// The largest scratch output (bytes) a shape's timing runs may allocate.
-    static let scratchLimitBytes = 256 << 20
+    var scratchLimitBytes = 256 << 20
     /// Launches per trial aim for about this many seconds.
     static let trialSeconds = 0.001
 

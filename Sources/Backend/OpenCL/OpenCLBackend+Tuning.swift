@@ -11,7 +11,7 @@ extension OpenCLBackend {
         guard tuner.isDue(shape) else { return heuristic }
         // The timing runs write a scratch output as large as the product's: past `scratchLimitBytes`, or when the
         // device cannot hold it beside the caller's data, the shape keeps the heuristic tile untimed.
-        guard shape.m * shape.n * 4 <= GemmTuner.scratchLimitBytes,
+        guard shape.m * shape.n * 4 <= tuner.scratchLimitBytes,
               let scratch = try? scratchBuffer(count: shape.m * shape.n, slot: .tuningOutput) else {
             tuner.remember(shape, heuristic, timed: false)
             return heuristic
@@ -20,7 +20,7 @@ extension OpenCLBackend {
         let once = try secondsPerLaunch(repeats: 1) { try run(heuristic, scratch) }
         let repeats = max(1, min(64, Int((GemmTuner.trialSeconds / max(once, 1e-7)).rounded(.up))))
         let candidates = tuner.candidates(m: shape.m, n: shape.n, heuristic: heuristic)
-        guard once * Double(candidates.count * (3 * repeats + 1)) <= GemmTuner.budgetSeconds else {
+        guard once * Double(candidates.count * (3 * repeats + 1)) <= tuner.budgetSeconds else {
             tuner.remember(shape, heuristic, timed: false)
             return heuristic
         }
