@@ -57,7 +57,7 @@ if [ "$part" = 1 ]; then
     sizes=1024,2048,4096
   fi
   FMNIST_SKIP_PARITY=1 step gemm-tilings 150 30 env "${sweep[@]}" bash "$here/run-on-device.sh" --ops gemm --sizes "$sizes"
-  FMNIST_EPOCHS=${FMNIST_EPOCHS:-0} step epochs 120 60 bash "$here/train-on-device.sh"
+  FMNIST_EPOCHS=${FMNIST_EPOCHS:-0} step epochs 200 60 bash "$here/train-on-device.sh"
   step reduce-density 240 90 bash "$here/reduce-density-on-device.sh"
 elif [ "$part" = 2 ]; then
   step deep-cluster 600 120 bash "$here/deep-cluster-on-device.sh"
