@@ -3,7 +3,7 @@
 /// `C[M,N] = alpha * op(A)[M,K] * op(B)[K,N] + beta * C`, with `op(A)[i,p] = TRANS_A ? A[p*M+i] : A[i*K+p]`
 /// and `op(B)[p,j] = TRANS_B ? B[j*K+p] : B[p*N+j]`. Offsets are in elements.
 ///
-/// Build options (all required): `TRANS_A`, `TRANS_B` (0/1), `TS_M`, `TS_N` (output tile per
+/// Build options (all required but `PREFETCH`): `TRANS_A`, `TRANS_B` (0/1), `TS_M`, `TS_N` (output tile per
 /// work-group), `TS_K` (depth of a tile step), `WPT_M`, `WPT_N` (outputs per work-item in each
 /// direction), `BLOCKED` (0/1). The work-group is `(TS_N/WPT_N, TS_M/WPT_M)`. Tiles are zero-padded at
 /// the edges, so no size constraint applies; `beta == 0` never reads `C` (so C may hold garbage, even NaN).
@@ -16,6 +16,12 @@
 /// (128-bit shared-memory loads on NVIDIA: a quarter of the load instructions per multiply-add), tile
 /// rows padded by four words to keep them 16-byte aligned (the layout of Boehm's "How to optimize a
 /// CUDA matmul kernel", kernels 5-6). Both give the same sums in the same order.
+///
+/// `PREFETCH 1` (optional, default 0) software-pipelines the tile loop: each work-item reads its share of the next
+/// tile step from global memory into registers before it multiplies the current step out of local memory, then
+/// stores those registers into the local tiles, so the global loads' latency hides behind the multiply-adds (the
+/// prefetching of Volkov and Demmel 2008, "Benchmarking GPUs to tune dense linear algebra", and of CLBlast's Xgemm).
+/// The same sums in the same order again.
 ///
 /// `gemm_distance` is the same product with the pairwise-distance epilogue
 /// `C[i,j] = max(0, xn[i] + yn[j] + alpha * acc)`, used with `alpha = -2` and `B = Y` transposed.
@@ -35,8 +41,33 @@ public enum GemmKernels {
   #define ROW_OF(wm) ((int)get_local_id(1) + (wm) * RTS_M)
   #define COL_OF(wn) ((int)get_local_id(0) + (wn) * RTS_N)
 #endif
+#ifndef PREFETCH
+  #define PREFETCH 0
+#endif
 #define LDA (TS_M + PAD)
 #define LDB (TS_N + PAD)
+// Load l of a work-item's share of tile step t: the local index it fills and the value (zero past the edges).
+#if TRANS_A
+  #define A_SLOT(idx) (((idx) / TS_M) * LDA + (idx) % TS_M)
+  #define A_VALUE(idx, t) ((t) + (idx) / TS_M < kEnd && offM + (idx) % TS_M < M \
+      ? A[(size_t)((t) + (idx) / TS_M) * M + offM + (idx) % TS_M] : 0.0f)
+#else
+  #define A_SLOT(idx) (((idx) % TS_K) * LDA + (idx) / TS_K)
+  #define A_VALUE(idx, t) ((t) + (idx) % TS_K < kEnd && offM + (idx) / TS_K < M \
+      ? A[(size_t)(offM + (idx) / TS_K) * K + (t) + (idx) % TS_K] : 0.0f)
+#endif
+#if TRANS_B
+  #define B_SLOT(idx) (((idx) % TS_K) * LDB + (idx) / TS_K)
+  #define B_VALUE(idx, t) ((t) + (idx) % TS_K < kEnd && offN + (idx) / TS_K < N \
+      ? B[(size_t)(offN + (idx) / TS_K) * K + (t) + (idx) % TS_K] : 0.0f)
+#else
+  #define B_SLOT(idx) (((idx) / TS_N) * LDB + (idx) % TS_N)
+  #define B_VALUE(idx, t) ((t) + (idx) / TS_N < kEnd && offN + (idx) % TS_N < N \
+      ? B[(size_t)((t) + (idx) / TS_N) * N + offN + (idx) % TS_N] : 0.0f)
+#endif
+// A work-item's share of a tile step: loads l = 0 .. LPT-1, element idx = tid + l * NTHREADS of the tile.
+#define FOR_A_LOADS(body) for (int l = 0; l < LPT_A; l++) { const int idx = tid + l * NTHREADS; if (idx < TS_M * TS_K) { body; } }
+#define FOR_B_LOADS(body) for (int l = 0; l < LPT_B; l++) { const int idx = tid + l * NTHREADS; if (idx < TS_N * TS_K) { body; } }
 #define LOCAL_TILES __local float Asub[TS_K * LDA] __attribute__((aligned(16))); \
                     __local float Bsub[TS_K * LDB] __attribute__((aligned(16)))
 
@@ -55,36 +86,27 @@ inline void gemm_tile_product(const int M, const int N, const int K, const int k
         for (int wn = 0; wn < WPT_N; wn++)
             acc[wm][wn] = 0.0f;
 
+#if PREFETCH
+    float aNext[LPT_A], bNext[LPT_B];
+    if (kBegin < kEnd) {
+        FOR_A_LOADS(aNext[l] = A_VALUE(idx, kBegin));
+        FOR_B_LOADS(bNext[l] = B_VALUE(idx, kBegin));
+    }
+#endif
     for (int t = kBegin; t < kEnd; t += TS_K) {
-        for (int l = 0; l < LPT_A; l++) {
-            const int idx = tid + l * NTHREADS;
-            if (idx < TS_M * TS_K) {
-#if TRANS_A
-                const int rk = idx / TS_M, cm = idx % TS_M;
-                const int gk = t + rk, gm = offM + cm;
-                Asub[rk * LDA + cm] = (gk < kEnd && gm < M) ? A[(size_t)gk * M + gm] : 0.0f;
-#else
-                const int rm = idx / TS_K, ck = idx % TS_K;
-                const int gk = t + ck, gm = offM + rm;
-                Asub[ck * LDA + rm] = (gk < kEnd && gm < M) ? A[(size_t)gm * K + gk] : 0.0f;
-#endif
-            }
-        }
-        for (int l = 0; l < LPT_B; l++) {
-            const int idx = tid + l * NTHREADS;
-            if (idx < TS_N * TS_K) {
-#if TRANS_B
-                const int rn = idx / TS_K, ck = idx % TS_K;
-                const int gk = t + ck, gn = offN + rn;
-                Bsub[ck * LDB + rn] = (gk < kEnd && gn < N) ? B[(size_t)gn * K + gk] : 0.0f;
-#else
-                const int rk = idx / TS_N, cn = idx % TS_N;
-                const int gk = t + rk, gn = offN + cn;
-                Bsub[rk * LDB + cn] = (gk < kEnd && gn < N) ? B[(size_t)gk * N + gn] : 0.0f;
-#endif
-            }
-        }
+#if PREFETCH
+        FOR_A_LOADS(Asub[A_SLOT(idx)] = aNext[l]);
+        FOR_B_LOADS(Bsub[B_SLOT(idx)] = bNext[l]);
         barrier(CLK_LOCAL_MEM_FENCE);
+        if (t + TS_K < kEnd) {
+            FOR_A_LOADS(aNext[l] = A_VALUE(idx, t + TS_K));
+            FOR_B_LOADS(bNext[l] = B_VALUE(idx, t + TS_K));
+        }
+#else
+        FOR_A_LOADS(Asub[A_SLOT(idx)] = A_VALUE(idx, t));
+        FOR_B_LOADS(Bsub[B_SLOT(idx)] = B_VALUE(idx, t));
+        barrier(CLK_LOCAL_MEM_FENCE);
+#endif
         for (int k = 0; k < TS_K; k++) {
             float breg[WPT_N];
 #if BLOCKED

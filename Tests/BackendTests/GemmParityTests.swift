@@ -54,17 +54,18 @@ final class GemmParityTests: XCTestCase {
     }
 
     /// The tiled kernel in every layout and a few tile shapes, forced on the OpenCL device: each passes the odd-size
-    /// suite, and the blocked layout (float4 reads of the local tiles) gives bit for bit the strided layout's products
-    /// and distances, which add the same terms in the same order.
+    /// suite, and the blocked layout (float4 reads of the local tiles) and the prefetching tile loop give bit for bit
+    /// the strided layout's products and distances, which add the same terms in the same order.
     func testTiledKernelLayoutsAgree() throws {
         guard case .success(let device) = sharedOpenCL else { throw XCTSkip("no OpenCL device") }
         for (tm, tn, tk, w) in [(64, 32, 16, 4), (128, 128, 8, 8)] {
             var outputs: [[Float]] = []
-            for blocked in [false, true] {
-                let tiling = GemmTiling(tileM: tm, tileN: tn, tileK: tk, workM: w, workN: w, blocked: blocked)
+            for (blocked, prefetch) in [(false, false), (true, false), (true, true), (false, true)] {
+                let tiling = GemmTiling(tileM: tm, tileN: tn, tileK: tk, workM: w, workN: w, blocked: blocked, prefetch: prefetch)
                 let backend = try OpenCLBackend(deviceIndex: device.info.index, kernelStyle: .gpu, gemmTiling: tiling)
                 XCTAssertEqual(backend.gemmStrategy, .tiled(small: tiling, large: tiling))
-                if blocked { try gemmOddSizes(backend) }
+                // The odd-size suite (every transpose: four programs each) on one variant of each new path per tile.
+                if tm == 64 ? (blocked != prefetch) : (blocked && prefetch) { try gemmOddSizes(backend) }
                 let (m, n, k) = (131, 77, 45)
                 let a = randomFloats(m * k, seed: 71), b = randomFloats(n * k, seed: 72)
                 let (da, db, dc) = (try backend.makeBuffer(a), try backend.makeBuffer(b), try backend.makeBuffer(count: m * n))
@@ -76,8 +77,16 @@ final class GemmParityTests: XCTestCase {
                                              dim: k, into: d)
                 outputs.append(try backend.floats(dc) + backend.floats(d))
             }
-            XCTAssertEqual(outputs[0], outputs[1], "\(tm)x\(tn)x\(tk)/\(w)x\(w): blocked and strided layouts differ")
+            for (index, variant) in ["blocked", "blocked prefetch", "prefetch"].enumerated() {
+                XCTAssertTrue(outputs[index + 1] == outputs[0], "\(tm)x\(tn)x\(tk)/\(w)x\(w): \(variant) and strided differ")
+            }
         }
+        XCTAssertEqual(GemmTiling(parsing: "64,64,16,4,4,prefetch,blocked"),
+                       GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 4, workN: 4, blocked: true, prefetch: true))
+        XCTAssertEqual(GemmTiling(parsing: "64,64,16,4,4,blocked,prefetch")?.parseable, "64,64,16,4,4,blocked,prefetch")
+        XCTAssertEqual(GemmTiling(parsing: "32,32,8,2,2,prefetch")?.prefetch, true)
+        XCTAssertNil(GemmTiling(parsing: "64,64,16,4,4,prefetch,prefetch"))
+        XCTAssertNil(GemmTiling(parsing: "64,64,16,4,4,"))
         XCTAssertEqual(GemmTiling(parsing: "128,128,8,8,8,blocked"), GemmTiling(tileM: 128, tileN: 128, tileK: 8, workM: 8, workN: 8, blocked: true))
         XCTAssertEqual(GemmTiling(parsing: "64,64,16,4,4"), GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 4, workN: 4))
         XCTAssertNil(GemmTiling(parsing: "64,64,16,4,4,b"))

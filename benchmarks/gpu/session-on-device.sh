@@ -48,12 +48,15 @@ if [ "$part" = 1 ]; then
   FMNIST_PARITY_ONLY=1 step parity 150 30 bash "$here/run-on-device.sh"
   if [ -n "${SMOKE:-}" ]; then bench=(--ops gemm --sizes 256); else bench=(); fi
   FMNIST_SKIP_PARITY=1 step bench 120 40 bash "$here/run-on-device.sh" "${bench[@]}"
-  # Issue 14's GEMM: the default tiling beside the blocked layout (float4 reads of the local tiles), one run.
+  # Issue 14's GEMM: the default tiling beside the blocked layout (float4 reads of the local tiles) and the prefetching
+  # tile loop, one run.
   if [ -n "${SMOKE:-}" ]; then
-    sweep=(FMNIST_TILINGS="64,64,16,4,4,blocked" FMNIST_TILING_OPS=gemm FMNIST_TILING_SIZES=256); sizes=256
+    sweep=(FMNIST_TILINGS="64,64,16,4,4,blocked 64,64,16,4,4,blocked,prefetch" FMNIST_TILING_OPS=gemm FMNIST_TILING_SIZES=256)
+    sizes=256
   else
     tilings="128,128,8,8,8 128,128,8,8,8,blocked 128,128,16,8,8,blocked 64,64,16,4,4 64,64,16,4,4,blocked"
-    sweep=(FMNIST_TILINGS="${FMNIST_TILINGS-$tilings 64,128,16,4,8,blocked}")
+    tilings="$tilings 64,128,16,4,8,blocked 128,128,8,8,8,blocked,prefetch 128,128,16,8,8,blocked,prefetch"
+    sweep=(FMNIST_TILINGS="${FMNIST_TILINGS-$tilings}")
     sizes=1024,2048,4096
   fi
   FMNIST_SKIP_PARITY=1 step gemm-tilings 150 30 env "${sweep[@]}" bash "$here/run-on-device.sh" --ops gemm --sizes "$sizes"

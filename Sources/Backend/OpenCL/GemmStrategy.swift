@@ -6,9 +6,9 @@ import Foundation
 ///   product has too few large tiles to fill the compute units.
 /// - CPU drivers (PoCL) use the vector kernels (`GemmVectorKernels`): dot-product blocks for
 ///   `A Bt`, packed column panels for the three other transpose combinations.
-/// `FMNIST_GEMM_KERNEL=tiled|vector` forces the family and `FMNIST_GEMM_TILING=M,N,K,WM,WN[,blocked]` the
-/// tile shape (and the work-items' blocked layout), `FMNIST_GEMM_VECTOR=VW,RM,DM,DN` the vector kernels'
-/// blocking (all for tuning and benchmarking).
+/// `FMNIST_GEMM_KERNEL=tiled|vector` forces the family and `FMNIST_GEMM_TILING=M,N,K,WM,WN[,blocked][,prefetch]`
+/// the tile shape (and the work-items' blocked layout, the prefetching tile loop), `FMNIST_GEMM_VECTOR=VW,RM,DM,DN`
+/// the vector kernels' blocking (all for tuning and benchmarking).
 public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
     case tiled(small: GemmTiling, large: GemmTiling)
     case vector(VectorBlocking)
@@ -51,7 +51,8 @@ public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
         var forced: GemmTiling?
         if let text = env["FMNIST_GEMM_TILING"] {
             guard let parsed = GemmTiling(parsing: text) else {
-                throw BackendError.invalidArgument("FMNIST_GEMM_TILING '\(text)' is not M,N,K,WM,WN or M,N,K,WM,WN,blocked")
+                throw BackendError.invalidArgument(
+                    "FMNIST_GEMM_TILING '\(text)' is not M,N,K,WM,WN followed by the flags blocked or prefetch")
             }
             forced = try checked(parsed, "FMNIST_GEMM_TILING '\(text)'")
         }

@@ -3,14 +3,16 @@ import Foundation
 /// Tile shape of the OpenCL GEMM kernel: each work-group computes a `tileM x tileN` block of C
 /// stepping `tileK` along the inner dimension; each work-item computes `workM x workN` outputs, strided
 /// across the tile or, with `blocked`, as one contiguous block read from local memory in `float4`s
-/// (`GemmKernels`' `BLOCKED`; `workM` and `workN` multiples of 4).
+/// (`GemmKernels`' `BLOCKED`; `workM` and `workN` multiples of 4). With `prefetch`, each work-item reads the next
+/// tile step into registers while it multiplies the current one (`GemmKernels`' `PREFETCH`).
 public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
     public var tileM: Int, tileN: Int, tileK: Int, workM: Int, workN: Int
     public var blocked: Bool
+    public var prefetch: Bool
 
-    public init(tileM: Int, tileN: Int, tileK: Int, workM: Int, workN: Int, blocked: Bool = false) {
+    public init(tileM: Int, tileN: Int, tileK: Int, workM: Int, workN: Int, blocked: Bool = false, prefetch: Bool = false) {
         (self.tileM, self.tileN, self.tileK, self.workM, self.workN) = (tileM, tileN, tileK, workM, workN)
-        self.blocked = blocked
+        (self.blocked, self.prefetch) = (blocked, prefetch)
     }
 
     /// Work-items per work-group.
@@ -19,9 +21,13 @@ public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
     var padding: Int { blocked ? 4 : 1 }
     /// Local memory the kernel declares: two padded tiles.
     public var localBytes: Int { 4 * tileK * ((tileM + padding) + (tileN + padding)) }
-    public var description: String { "\(tileM)x\(tileN)x\(tileK)/\(workM)x\(workN)\(blocked ? " blocked" : "")" }
-    /// `M,N,K,WM,WN` or `M,N,K,WM,WN,blocked`: what `init(parsing:)` reads.
-    public var parseable: String { "\(tileM),\(tileN),\(tileK),\(workM),\(workN)\(blocked ? ",blocked" : "")" }
+    public var description: String {
+        "\(tileM)x\(tileN)x\(tileK)/\(workM)x\(workN)\(blocked ? " blocked" : "")\(prefetch ? " prefetch" : "")"
+    }
+    /// `M,N,K,WM,WN` then `,blocked` and `,prefetch` when set: what `init(parsing:)` reads.
+    public var parseable: String {
+        "\(tileM),\(tileN),\(tileK),\(workM),\(workN)\(blocked ? ",blocked" : "")\(prefetch ? ",prefetch" : "")"
+    }
 
     /// Fits a device whose work-groups hold `maxThreads` items and `localBytes` of local memory.
     public func fits(maxThreads: Int, localBytes limit: Int) -> Bool {
@@ -32,17 +38,20 @@ public struct GemmTiling: Sendable, Equatable, CustomStringConvertible {
     /// Build options for `GemmKernels`.
     func options(transA: Bool, transB: Bool) -> String {
         "-DTRANS_A=\(transA ? 1 : 0) -DTRANS_B=\(transB ? 1 : 0) -DTS_M=\(tileM) -DTS_N=\(tileN) -DTS_K=\(tileK) "
-            + "-DWPT_M=\(workM) -DWPT_N=\(workN) -DBLOCKED=\(blocked ? 1 : 0)"
+            + "-DWPT_M=\(workM) -DWPT_N=\(workN) -DBLOCKED=\(blocked ? 1 : 0)" + (prefetch ? " -DPREFETCH=1" : "")
     }
 
-    /// Parses `M,N,K,WM,WN` or `M,N,K,WM,WN,blocked` (the `FMNIST_GEMM_TILING` override used for tuning).
+    /// Parses `M,N,K,WM,WN` followed by none, one or both of the flags `blocked` and `prefetch`, each at most once (the
+    /// `FMNIST_GEMM_TILING` override used for tuning).
     public init?(parsing text: String) {
-        var fields = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        let blocked = fields.count == 6 && fields.last == "blocked"
-        if blocked { fields.removeLast() }
-        let parts = fields.compactMap { Int($0) }
-        guard parts.count == 5, fields.count == 5, parts.allSatisfy({ $0 > 0 }) else { return nil }
-        self.init(tileM: parts[0], tileN: parts[1], tileK: parts[2], workM: parts[3], workN: parts[4], blocked: blocked)
+        let fields = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard fields.count >= 5 else { return nil }
+        let parts = fields.prefix(5).compactMap { Int($0) }
+        let flags = Array(fields.dropFirst(5))
+        guard parts.count == 5, parts.allSatisfy({ $0 > 0 }), Set(flags).count == flags.count,
+              flags.allSatisfy({ $0 == "blocked" || $0 == "prefetch" }) else { return nil }
+        self.init(tileM: parts[0], tileN: parts[1], tileK: parts[2], workM: parts[3], workN: parts[4],
+                  blocked: flags.contains("blocked"), prefetch: flags.contains("prefetch"))
     }
 
     /// Candidates, largest first, for GPUs and for CPU drivers (measured on an H100, see

@@ -70,8 +70,9 @@ public final class GemmTuner {
     static let trialSeconds = 0.001
 
     /// The tile shapes tried, before the device's limits and the shape's edges prune them: the heuristic's square
-    /// tiles, 128 x 128 and 64 x 64 in both layouts, and rectangular ones for products with few rows or columns (a
-    /// convolution's 32 or 64 output channels). Each is one more program to build per transpose pair on first use.
+    /// tiles, 128 x 128 and 64 x 64 in both layouts, rectangular ones for products with few rows or columns (a
+    /// convolution's 32 or 64 output channels), and the larger blocked ones again with the prefetching tile loop.
+    /// Each is one more program to build per transpose pair on first use.
     static let candidates: [GemmTiling] = [
         GemmTiling(tileM: 128, tileN: 128, tileK: 8, workM: 8, workN: 8),
         GemmTiling(tileM: 128, tileN: 128, tileK: 8, workM: 8, workN: 8, blocked: true),
@@ -84,6 +85,11 @@ public final class GemmTuner {
         GemmTiling(tileM: 128, tileN: 32, tileK: 16, workM: 8, workN: 4, blocked: true),
         GemmTiling(tileM: 32, tileN: 32, tileK: 16, workM: 4, workN: 4),
         GemmTiling(tileM: 16, tileN: 16, tileK: 16, workM: 2, workN: 2),
+        GemmTiling(tileM: 128, tileN: 128, tileK: 8, workM: 8, workN: 8, blocked: true, prefetch: true),
+        GemmTiling(tileM: 128, tileN: 128, tileK: 16, workM: 8, workN: 8, blocked: true, prefetch: true),
+        GemmTiling(tileM: 64, tileN: 64, tileK: 16, workM: 4, workN: 4, blocked: true, prefetch: true),
+        GemmTiling(tileM: 64, tileN: 128, tileK: 16, workM: 4, workN: 8, blocked: true, prefetch: true),
+        GemmTiling(tileM: 128, tileN: 64, tileK: 16, workM: 8, workN: 4, blocked: true, prefetch: true),
     ]
 
     /// Where the choices of the default backends are kept: the program binaries' directory (nil when disk caching is
