@@ -152,10 +152,12 @@ final class CLITests: XCTestCase {
         guard ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" else { throw XCTSkip("needs an OpenCL device") }
         let bench = ["bench", "--backend", "opencl", "--ops", "gemm", "--sizes", "8", "--quiet"]
         assertOneErrorLine(try run(bench, environment: ["FMNIST_GEMM_TILING": "64,64,16"]),
-                           containing: "FMNIST_GEMM_TILING '64,64,16' is not M,N,K,WM,WN or M,N,K,WM,WN,blocked", "unparsed")
+                           containing: "FMNIST_GEMM_TILING '64,64,16' is not M,N,K,WM,WN followed by the flags blocked or prefetch", "unparsed")
         assertOneErrorLine(try run(bench, environment: ["FMNIST_GEMM_TILING": "64,64,16,2,2,blocked"]),
                            containing: "FMNIST_GEMM_TILING '64,64,16,2,2,blocked' does not fit", "blocked with 2 per work-item")
-        let good = try run(bench, environment: ["FMNIST_GEMM_TILING": "32,32,8,4,4,blocked"])
+        assertOneErrorLine(try run(bench, environment: ["FMNIST_GEMM_TILING": "64,64,16,4,4,fast"]),
+                           containing: "FMNIST_GEMM_TILING '64,64,16,4,4,fast' is not M,N,K,WM,WN followed by", "unknown flag")
+        let good = try run(bench, environment: ["FMNIST_GEMM_TILING": "32,32,8,4,4,blocked,prefetch"])
         XCTAssertEqual(good.status, 0, good.stderr)
         XCTAssertTrue(good.stdout.contains("gemm"), good.stdout)
     }
