@@ -15,37 +15,14 @@
 /// remainders by the sizes become multiplications and shifts, and the loops' bounds are known. One program per layer
 /// geometry; the same values, bit for bit.
 public enum ConvolutionKernels {
+    /// The sizes `im2col` and `col2im` can take as constants, in their argument order.
+    static let geometryNames = ["C", "H", "W", "KH", "KW", "SH", "SW", "PH", "PW", "OH", "OW"]
+
     /// Build options that fix a geometry (channels, height, width, kernel, stride, padding, output height and width,
     /// in the kernels' argument order) for `im2col` and `col2im`.
-    public static func geometryOptions(_ sizes: [Int]) -> String {
-        precondition(sizes.count == 11, "a convolution geometry has 11 sizes")
-        return "-DFIXED_GEOMETRY=1 " + zip(["C", "H", "W", "KH", "KW", "SH", "SW", "PH", "PW", "OH", "OW"], sizes)
-            .map { "-DF_\($0)=\($1)" }.joined(separator: " ")
-    }
+    public static func geometryOptions(_ sizes: [Int]) -> String { FixedGeometry.options(geometryNames, sizes) }
 
-    public static let source = KernelSource(name: "convolution", source: #"""
-#ifndef FIXED_GEOMETRY
-#define FIXED_GEOMETRY 0
-#define F_C 0
-#define F_H 0
-#define F_W 0
-#define F_KH 0
-#define F_KW 0
-#define F_SH 0
-#define F_SW 0
-#define F_PH 0
-#define F_PW 0
-#define F_OH 0
-#define F_OW 0
-#endif
-// Inside a kernel: the geometry's sizes as compile-time constants when fixed, else the arguments.
-#define GEOMETRY_SIZES \
-    const int C = FIXED_GEOMETRY ? F_C : C_, H = FIXED_GEOMETRY ? F_H : H_, W = FIXED_GEOMETRY ? F_W : W_; \
-    const int KH = FIXED_GEOMETRY ? F_KH : KH_, KW = FIXED_GEOMETRY ? F_KW : KW_; \
-    const int SH = FIXED_GEOMETRY ? F_SH : SH_, SW = FIXED_GEOMETRY ? F_SW : SW_; \
-    const int PH = FIXED_GEOMETRY ? F_PH : PH_, PW = FIXED_GEOMETRY ? F_PW : PW_; \
-    const int OH = FIXED_GEOMETRY ? F_OH : OH_, OW = FIXED_GEOMETRY ? F_OW : OW_
-
+    public static let source = KernelSource(name: "convolution", source: FixedGeometry.preamble(geometryNames) + #"""
 __kernel void im2col(__global const float* x, const int first, const int count,
                      const int C_, const int H_, const int W_, const int KH_, const int KW_,
                      const int SH_, const int SW_, const int PH_, const int PW_, const int OH_, const int OW_,
