@@ -50,10 +50,13 @@ struct DevicesCommand: ParsableCommand {
             let style = OpenCLBackend.KernelStyle.current
             family = style == .automatic ? (d.isGPU ? "gpu" : "cpu") : style.rawValue
             forced = style != .automatic
-            let tilingForced = ProcessInfo.processInfo.environment["FMNIST_GEMM_TILING"] != nil
-            gemmTuning = family == "gpu" && GemmTuning.current.enabled(deviceIsGPU: d.isGPU, tilingForced: tilingForced)
+            let env = ProcessInfo.processInfo.environment
+            let tilingForced = env["FMNIST_GEMM_TILING"] != nil, vectorForced = env["FMNIST_GEMM_KERNEL"] == "vector"
+            gemmTuning = family == "gpu" && !vectorForced
+                && GemmTuning.current.enabled(deviceIsGPU: d.isGPU, tilingForced: tilingForced)
             switch (family == "gpu" && !gemmTuning, GemmTuning.current) {
             case (false, _): tuningOff = nil
+            case (true, _) where vectorForced: tuningOff = "FMNIST_GEMM_KERNEL=vector: products without tiles"
             case (true, .off): tuningOff = "\(GemmTuning.variable)=off"
             case (true, _) where tilingForced: tuningOff = "FMNIST_GEMM_TILING forces one tile"
             case (true, _): tuningOff = "not a GPU; \(GemmTuning.variable)=on tunes it"
@@ -65,8 +68,9 @@ struct DevicesCommand: ParsableCommand {
         var description: String {
             let source = forced ? " (\(OpenCLBackend.KernelStyle.variable))" : ""
             guard family == "gpu" else { return "cpu family\(source): vector kernels, no local memory" }
+            let kept = "\(tunedShapes) shapes kept" + (tuningFile.map { " in \($0)" } ?? "")
             let tuning = gemmTuning
-                ? "GEMM tiles tuned per shape on first use (\(tunedShapes) shapes kept\(tuningFile.map { " in \($0)" } ?? ""))"
+                ? "GEMM tiles tuned per shape on first use (\(kept))"
                 : "GEMM tiles from the size heuristic (\(tuningOff ?? "tuning off"))"
             return "gpu family\(source): tiled kernels in local memory; \(tuning)"
         }
@@ -89,8 +93,8 @@ struct DevicesCommand: ParsableCommand {
                           productsIgnoreThreadCount: try CPUBackend.productsIgnoreThreadCount(),
                           convolutionKernels: CPUBackend.convolutionKernels)
         let (backend, reason) = BackendOptions.automatic()
-        let report = Report(openCLDevices: devices, openCLKernels: devices.map(Kernels.init), openCLError: openCLError, cpu: cpu,
-                            auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
+        let report = Report(openCLDevices: devices, openCLKernels: devices.map(Kernels.init), openCLError: openCLError,
+                            cpu: cpu, auto: AutoChoice(backend: backend.name, device: backend.deviceDescription, reason: reason))
         if json {
             print(try jsonString(report))
             return

@@ -59,6 +59,7 @@ public final class GemmTuner {
         var key: String { "\(kernel) \(transA ? "T" : "N")\(transB ? "T" : "N") \(m)x\(n)x\(k)" }
     }
 
+    /// The call of a shape that times the candidates (earlier ones run the heuristic tile).
     static let callsBeforeTuning = 3
     /// A candidate replaces the heuristic tile only when it takes less than this fraction of its time.
     static let margin = 0.95
@@ -128,7 +129,8 @@ public final class GemmTuner {
     public static func cachedChoices(for info: OpenCLDeviceInfo) -> (count: Int, file: String)? {
         guard let directory = defaultDirectory else { return nil }
         let file = file(for: info, in: directory)
-        guard let data = try? Data(contentsOf: file), let stored = try? JSONDecoder().decode(Stored.self, from: data) else { return nil }
+        guard let data = try? Data(contentsOf: file),
+              let stored = try? JSONDecoder().decode(Stored.self, from: data) else { return nil }
         return (stored.choices.count, file.path)
     }
 

@@ -41,7 +41,7 @@ extension OpenCLBackend {
         }
         let shape = GemmTuner.Shape(kernel: "gemm", transA: transA, transB: transB, m: m, n: n, k: k)
         let t = try tunedTiling(shape, heuristic: heuristic) { tiling, scratch in
-            var timed = arguments
+            var timed = arguments  // beta 0 into the scratch at offset 0: the caller's C is never touched
             (timed[4], timed[9], timed[10]) = (.float(0), .buffer(scratch), .int(0))
             try launchTiled("gemm", tiling: tiling, transA: transA, transB: transB, m: m, n: n, timed, label: "gemm (tuning)")
         }
@@ -78,7 +78,7 @@ extension OpenCLBackend {
         let heuristic = gemmStrategy.tiling(m: rows, n: yRows, computeUnits: info.computeUnits)
         let shape = GemmTuner.Shape(kernel: "gemm_distance", transA: false, transB: true, m: rows, n: yRows, k: dim)
         let t = try tunedTiling(shape, heuristic: heuristic) { tiling, scratch in
-            var timed = arguments
+            var timed = arguments  // the distances into the scratch
             timed[10] = .buffer(scratch)
             try launchTiled("gemm_distance", tiling: tiling, transA: false, transB: true, m: rows, n: yRows, timed,
                             label: "gemm_distance (tuning)")

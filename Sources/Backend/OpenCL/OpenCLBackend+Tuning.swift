@@ -17,7 +17,11 @@ extension OpenCLBackend {
             return heuristic
         }
         defer { releaseScratch(.tuningOutput) }
-        let once = try secondsPerLaunch(repeats: 1) { try run(heuristic, scratch) }
+        // A device that allocates lazily may fail only now, on the scratch's first use: the product itself goes on.
+        guard let once = try? secondsPerLaunch(repeats: 1, { try run(heuristic, scratch) }) else {
+            tuner.remember(shape, heuristic, timed: false)
+            return heuristic
+        }
         let repeats = max(1, min(64, Int((GemmTuner.trialSeconds / max(once, 1e-7)).rounded(.up))))
         let candidates = tuner.candidates(m: shape.m, n: shape.n, heuristic: heuristic)
         guard once * Double(candidates.count * (3 * repeats + 1)) <= tuner.budgetSeconds else {
