@@ -206,6 +206,9 @@ public protocol ComputeBackend: AnyObject {
     /// fall below the smallest normal float (2^-126) are stored as 0 (see `Float.flushedToZero`).
     func adamStep(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int,
                   settings: AdamSettings, step: Int) throws
+    /// `adamStep` on each of `tensors` (one optimizer step of a whole network), with the same settings and step.
+    /// Results are each `adamStep`'s bit for bit; a backend may update several tensors per launch (OpenCL: eight).
+    func adamSteps(_ tensors: [AdamTensor<Buffer>], settings: AdamSettings, step: Int) throws
     /// One SGD step (PyTorch's algorithm) on `count` parameters, in place; `momentumBuffer` is needed
     /// when `settings.momentum != 0`, and `firstStep` seeds it with the gradient (subnormal values
     /// stored as 0, as Adam's moments).
@@ -214,6 +217,27 @@ public protocol ComputeBackend: AnyObject {
     /// Inverted dropout: `mask[i]` is `1/(1-p)` with probability `1-p`, else 0, drawn from a
     /// counter-based hash of `(seed, i)` (the same on every backend); `y = x * mask`.
     func dropout(_ x: Buffer, into y: Buffer, mask: Buffer, count: Int, probability: Float, seed: UInt64) throws
+}
+
+/// One tensor of a multi-tensor Adam step (`ComputeBackend.adamSteps`): its `count` values, gradient and moments.
+public struct AdamTensor<Buffer> {
+    public var parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer
+    public var count: Int
+
+    public init(parameters: Buffer, gradients: Buffer, firstMoment: Buffer, secondMoment: Buffer, count: Int) {
+        (self.parameters, self.gradients, self.firstMoment, self.secondMoment) = (parameters, gradients, firstMoment, secondMoment)
+        self.count = count
+    }
+}
+
+extension ComputeBackend {
+    /// One `adamStep` per tensor (the CPU backend's: its steps run as they are called, so nothing is gained by more).
+    public func adamSteps(_ tensors: [AdamTensor<Buffer>], settings: AdamSettings, step: Int) throws {
+        for t in tensors {
+            try adamStep(parameters: t.parameters, gradients: t.gradients, firstMoment: t.firstMoment, secondMoment: t.secondMoment,
+                         count: t.count, settings: settings, step: step)
+        }
+    }
 }
 
 /// Adam's hyper-parameters; defaults are PyTorch's.

@@ -9,7 +9,8 @@
 ///   `grad = (p - t) / max(p (1 - p), 1e-12) / count` (PyTorch's `BCELoss` clamps).
 /// - `adam_step`: PyTorch's Adam: `g = grad + wd p; m += (1 - b1)(g - m); v = b2 v + (1 - b2) g^2;
 ///   p -= stepSize * m / (sqrt(v) / sqrtBias2 + eps)` with `stepSize = lr / (1 - b1^t)` and
-///   `sqrtBias2 = sqrt(1 - b2^t)` computed on the host; subnormal `m`, `v` are stored as 0.
+///   `sqrtBias2 = sqrt(1 - b2^t)` computed on the host; subnormal `m`, `v` are stored as 0. `adam_steps`: the
+///   same update over up to eight tensors in one launch.
 /// - `sgd_step`: PyTorch's SGD: `g = grad + wd p`; with momentum `buf = first ? g : mu buf +
 ///   (1 - dampening) g` (0 when subnormal), `g = nesterov ? g + mu buf : buf`; `p -= lr g`.
 /// - `student_t_rows` / `student_t_centroid_grad`: DEC's soft assignments and KL loss (see
@@ -65,12 +66,11 @@ __kernel void bce(__global const float* p, __global const float* t, const int co
 // subnormals slowly, and a moment that decays through them never affects a float parameter).
 inline float flushed(const float x) { return fabs(x) < FLT_MIN ? 0.0f : x; }
 
-__kernel void adam_step(__global float* param, __global const float* grad, __global float* m, __global float* v,
-                        const int count, const float stepSize, const float beta1, const float beta2, const float eps,
-                        const float sqrtBias2, const float weightDecay)
+// Adam's update of element i (the one body `adam_step` and `adam_steps` share, so both round alike).
+inline void adam_update(__global float* param, __global const float* grad, __global float* m, __global float* v, const int i,
+                        const float stepSize, const float beta1, const float beta2, const float eps, const float sqrtBias2,
+                        const float weightDecay)
 {
-    const int i = get_global_id(0);
-    if (i >= count) return;
     const float p = param[i];
     const float g = weightDecay != 0.0f ? grad[i] + weightDecay * p : grad[i];
     const float mi = flushed(m[i] + (1.0f - beta1) * (g - m[i]));
@@ -78,6 +78,32 @@ __kernel void adam_step(__global float* param, __global const float* grad, __glo
     m[i] = mi;
     v[i] = vi;
     param[i] = p - stepSize * (mi / (sqrt(vi) / sqrtBias2 + eps));
+}
+
+__kernel void adam_step(__global float* param, __global const float* grad, __global float* m, __global float* v,
+                        const int count, const float stepSize, const float beta1, const float beta2, const float eps,
+                        const float sqrtBias2, const float weightDecay)
+{
+    const int i = get_global_id(0);
+    if (i >= count) return;
+    adam_update(param, grad, m, v, i, stepSize, beta1, beta2, eps, sqrtBias2, weightDecay);
+}
+
+// Up to eight tensors in one launch: work-item i updates element i - end(t-1) of the first tensor t with i < end(t)
+// (the ends cumulative; an unused slot repeats the previous end and so is never picked).
+#define ADAM_TENSOR(t) __global float* p##t, __global const float* g##t, __global float* m##t, __global float* v##t, \
+                       const int end##t
+#define ADAM_PICK(t) if (i < end##t) { \
+        adam_update(p##t, g##t, m##t, v##t, i - start, stepSize, beta1, beta2, eps, sqrtBias2, weightDecay); return; } \
+    start = end##t;
+__kernel void adam_steps(ADAM_TENSOR(0), ADAM_TENSOR(1), ADAM_TENSOR(2), ADAM_TENSOR(3),
+                         ADAM_TENSOR(4), ADAM_TENSOR(5), ADAM_TENSOR(6), ADAM_TENSOR(7),
+                         const float stepSize, const float beta1, const float beta2, const float eps,
+                         const float sqrtBias2, const float weightDecay)
+{
+    const int i = get_global_id(0);
+    int start = 0;
+    ADAM_PICK(0) ADAM_PICK(1) ADAM_PICK(2) ADAM_PICK(3) ADAM_PICK(4) ADAM_PICK(5) ADAM_PICK(6) ADAM_PICK(7)
 }
 
 __kernel void sgd_step(__global float* param, __global const float* grad, __global float* buf, const int count,

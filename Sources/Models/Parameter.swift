@@ -24,14 +24,19 @@ public final class Parameter<B: ComputeBackend> {
 }
 
 extension Parameter {
-    /// One Adam step (PyTorch's algorithm, `settings.weightDecay` as its L2 `weight_decay`) on this
-    /// parameter from its gradient; the moments are allocated, zero, on the first call.
-    func adamStep(settings: AdamSettings, step: Int, backend: B) throws {
-        if firstMoment == nil {
-            firstMoment = try backend.makeBuffer([Float](repeating: 0, count: count))
-            secondMoment = try backend.makeBuffer([Float](repeating: 0, count: count))
+    /// One Adam step (PyTorch's algorithm, `settings.weightDecay` as its L2 `weight_decay`) on every parameter of
+    /// `parameters` from its gradient, at once (`ComputeBackend.adamSteps`: on OpenCL one launch per eight tensors);
+    /// the moments are allocated, zero, on a parameter's first step.
+    static func adamStep(of parameters: [Parameter], settings: AdamSettings, step: Int, backend: B) throws {
+        var tensors: [AdamTensor<B.Buffer>] = []
+        for p in parameters {
+            if p.firstMoment == nil {
+                p.firstMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+                p.secondMoment = try backend.makeBuffer([Float](repeating: 0, count: p.count))
+            }
+            tensors.append(AdamTensor(parameters: p.value, gradients: p.gradient, firstMoment: p.firstMoment!,
+                                      secondMoment: p.secondMoment!, count: p.count))
         }
-        try backend.adamStep(parameters: value, gradients: gradient, firstMoment: firstMoment!, secondMoment: secondMoment!, count: count,
-                             settings: settings, step: step)
+        try backend.adamSteps(tensors, settings: settings, step: step)
     }
 }

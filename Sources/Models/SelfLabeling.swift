@@ -134,7 +134,7 @@ public enum SelfLabeling {
                 }
                 try network.backward(dh, batch: padded, layers: 0 ... f)
                 step += 1
-                for parameter in trained { try parameter.adamStep(settings: settings, step: step, backend: backend) }
+                try Parameter.adamStep(of: trained, settings: settings, step: step, backend: backend)
                 total += loss * Double(m)
             }
             guard total.isFinite else { throw TrainingError(description: "self-labelling: the loss became \(total) in epoch \(epoch + 1)") }

@@ -209,7 +209,7 @@ public enum SemanticClustering {
     /// Adam with PyTorch's L2 weight decay on `parameters` (fresh moments on the first step).
     static func adam<B: ComputeBackend>(_ parameters: [Parameter<B>], configuration c: Configuration, backend: B, step: Int) throws {
         let settings = AdamSettings(learningRate: c.learningRate, weightDecay: c.weightDecay)
-        for p in parameters { try p.adamStep(settings: settings, step: step, backend: backend) }
+        try Parameter.adamStep(of: parameters, settings: settings, step: step, backend: backend)
     }
 
     /// Every head's selection loss over all points and neighbours; the lowest one's argmax labels.

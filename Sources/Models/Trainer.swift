@@ -405,11 +405,11 @@ extension TrainingSettings.Optimizer {
     /// or SGD with `momentum` (PyTorch's algorithm); `step` counts from 1 (Adam's bias correction,
     /// SGD's momentum seeding). Optimizer state lives in each `Parameter`.
     func update<B: ComputeBackend>(_ parameters: [Parameter<B>], backend: B, learningRate: Float, momentum: Float, step: Int) throws {
-        for p in parameters {
-            switch self {
-            case .adam:
-                try p.adamStep(settings: AdamSettings(learningRate: learningRate), step: step, backend: backend)
-            case .sgd:
+        switch self {
+        case .adam:
+            try Parameter.adamStep(of: parameters, settings: AdamSettings(learningRate: learningRate), step: step, backend: backend)
+        case .sgd:
+            for p in parameters {
                 if p.firstMoment == nil { p.firstMoment = try backend.makeBuffer(count: p.count) }
                 try backend.sgdStep(parameters: p.value, gradients: p.gradient, momentumBuffer: p.firstMoment, count: p.count,
                                     settings: SGDSettings(learningRate: learningRate, momentum: momentum), firstStep: step == 1)

@@ -177,6 +177,45 @@ final class TrainingParityTests: XCTestCase {
         }
     }
 
+    /// `adamSteps` over eleven tensors of odd sizes (two launches of up to eight on OpenCL, one of them part-filled, and
+    /// an empty tensor) gives each tensor's `adamStep` bit for bit, over three steps with weight decay, on every backend.
+    func testMultiTensorAdamIsEachTensorsStep() throws {
+        for backend in availableBackends() { try multiTensorAdam(backend) }
+    }
+
+    private func multiTensorAdam<B: ComputeBackend>(_ backend: B) throws {
+        let counts = [1, 1001, 7, 0, 64, 3, 257, 9, 1, 500, 33]
+        let settings = AdamSettings(learningRate: 0.01, weightDecay: 0.01)
+        func tensors() throws -> [AdamTensor<B.Buffer>] {
+            try counts.enumerated().map { index, count in
+                AdamTensor(parameters: try backend.makeBuffer(randomFloats(count, seed: UInt64(300 + index))),
+                           gradients: try backend.makeBuffer(count: count), firstMoment: try backend.makeBuffer([Float](repeating: 0, count: count)),
+                           secondMoment: try backend.makeBuffer([Float](repeating: 0, count: count)), count: count)
+            }
+        }
+        let (together, apart) = (try tensors(), try tensors())
+        for step in 1 ... 3 {
+            for (index, count) in counts.enumerated() {
+                let g = randomFloats(count, seed: UInt64(400 + 10 * step + index))
+                for t in [together[index], apart[index]] where count > 0 {
+                    try g.withUnsafeBufferPointer { try backend.upload($0, to: t.gradients, offset: 0) }
+                }
+            }
+            try backend.adamSteps(together, settings: settings, step: step)
+            for t in apart {
+                try backend.adamStep(parameters: t.parameters, gradients: t.gradients, firstMoment: t.firstMoment, secondMoment: t.secondMoment,
+                                     count: t.count, settings: settings, step: step)
+            }
+        }
+        for (index, (a, b)) in zip(together, apart).enumerated() where a.count > 0 {
+            for (name, x, y) in [("parameters", a.parameters, b.parameters), ("m", a.firstMoment, b.firstMoment), ("v", a.secondMoment, b.secondMoment)] {
+                XCTAssertTrue(try backend.floats(x).map(\.bitPattern) == backend.floats(y).map(\.bitPattern),
+                              "\(backend.name) tensor \(index) (\(a.count)): \(name) differ")
+            }
+            XCTAssertNotEqual(try backend.floats(a.parameters), randomFloats(a.count, seed: UInt64(300 + index)), "tensor \(index) moved")
+        }
+    }
+
     /// Where the gradient is zero the moments decay geometrically; they pass from normal floats to
     /// zero without ever holding a subnormal (slow on x86), on every backend alike, and the
     /// parameters move exactly as without the flush (each skipped update is below 1e-30).

@@ -142,6 +142,32 @@ extension OpenCLBackend {
                    global: [count])
     }
 
+    /// Eight tensors per launch (`adam_steps`): one launch instead of eight for a small network's step.
+    public func adamSteps(_ tensors: [AdamTensor<OpenCLBuffer>], settings s: AdamSettings, step: Int) throws {
+        let (stepSize, sqrtBias2) = s.biasCorrections(step: step)
+        let slots = 8
+        for first in stride(from: 0, to: tensors.count, by: slots) {
+            let group = tensors[first ..< min(tensors.count, first + slots)]
+            var arguments: [KernelArgument] = []
+            var end = 0
+            for t in group {
+                precondition([t.parameters.count, t.gradients.count, t.firstMoment.count, t.secondMoment.count].allSatisfy { $0 >= t.count },
+                              "adamSteps: buffers too small")
+                precondition(end <= Int(Int32.max) - t.count, "adamSteps: more than 2^31 parameters in one launch")
+                end += t.count
+                arguments += [.buffer(t.parameters), .buffer(t.gradients), .buffer(t.firstMoment), .buffer(t.secondMoment), .int(end)]
+            }
+            let unused = group.first!
+            for _ in group.count ..< slots {
+                arguments += [.buffer(unused.parameters), .buffer(unused.gradients), .buffer(unused.firstMoment),
+                              .buffer(unused.secondMoment), .int(end)]
+            }
+            arguments += [.float(stepSize), .float(s.beta1), .float(s.beta2), .float(s.epsilon), .float(sqrtBias2), .float(s.weightDecay)]
+            guard end > 0 else { continue }
+            try launch(try kernel("adam_steps", in: TrainingKernels.source), arguments, global: [end])
+        }
+    }
+
     public func sgdStep(parameters: OpenCLBuffer, gradients: OpenCLBuffer, momentumBuffer: OpenCLBuffer?, count: Int,
                         settings s: SGDSettings, firstStep: Bool) throws {
         precondition(parameters.count >= count && gradients.count >= count, "sgdStep: buffers too small")
