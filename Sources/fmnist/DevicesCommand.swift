@@ -50,17 +50,10 @@ struct DevicesCommand: ParsableCommand {
             let style = OpenCLBackend.KernelStyle.current
             family = style == .automatic ? (d.isGPU ? "gpu" : "cpu") : style.rawValue
             forced = style != .automatic
-            let env = ProcessInfo.processInfo.environment
-            let tilingForced = env["FMNIST_GEMM_TILING"] != nil, vectorForced = env["FMNIST_GEMM_KERNEL"] == "vector"
-            gemmTuning = family == "gpu" && !vectorForced
-                && GemmTuning.current.enabled(deviceIsGPU: d.isGPU, tilingForced: tilingForced)
-            switch (family == "gpu" && !gemmTuning, GemmTuning.current) {
-            case (false, _): tuningOff = nil
-            case (true, _) where vectorForced: tuningOff = "FMNIST_GEMM_KERNEL=vector: products without tiles"
-            case (true, .off): tuningOff = "\(GemmTuning.variable)=off"
-            case (true, _) where tilingForced: tuningOff = "FMNIST_GEMM_TILING forces one tile"
-            case (true, _): tuningOff = "not a GPU; \(GemmTuning.variable)=on tunes it"
-            }
+            let reason = GemmTuning.current.offReason(deviceIsGPU: d.isGPU, gpuKernels: family == "gpu",
+                                                      tilingForced: GemmTuning.tilingForcedByEnvironment)
+            gemmTuning = reason == nil
+            tuningOff = family == "gpu" ? reason : nil
             let cached = GemmTuner.cachedChoices(for: d)
             (tunedShapes, tuningFile) = (cached?.count ?? 0, cached?.file)
         }
@@ -71,7 +64,7 @@ struct DevicesCommand: ParsableCommand {
             let kept = "\(tunedShapes) shapes kept" + (tuningFile.map { " in \($0)" } ?? "")
             let tuning = gemmTuning
                 ? "GEMM tiles tuned per shape on first use (\(kept))"
-                : "GEMM tiles from the size heuristic (\(tuningOff ?? "tuning off"))"
+                : "GEMM tiles not tuned (\(tuningOff ?? "tuning off"))"
             return "gpu family\(source): tiled kernels in local memory; \(tuning)"
         }
     }

@@ -59,8 +59,7 @@ public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
         let candidates = gpuKernels ? GemmTiling.gpuCandidates : GemmTiling.cpuCandidates
         let small = forced ?? candidates.first { fits($0) && $0.tileM <= 64 } ?? candidates.last!
         let large = forced ?? candidates.first(where: fits) ?? small
-        let useVector = env["FMNIST_GEMM_KERNEL"].map { $0 == "vector" } ?? (!gpuKernels && forced == nil)
-        if useVector {
+        if !usesTiles(gpuKernels: gpuKernels, tilingForced: forced != nil, environment: env) {
             let width = preferredVectorWidth >= 16 ? 16 : 8
             let override = env["FMNIST_GEMM_VECTOR"].map { $0.split(separator: ",").compactMap { Int($0) } }
             if let o = override, o.count == 4, [8, 16].contains(o[0]), o[1...].allSatisfy({ $0 >= 1 && $0 <= 32 }) {
@@ -69,6 +68,18 @@ public enum GemmStrategy: Sendable, Equatable, CustomStringConvertible {
             return .vector(VectorBlocking(width: width, rows: width == 16 ? 8 : 4, dotRows: width == 16 ? 4 : 2, dotColumns: 4))
         }
         return .tiled(small: small, large: large)
+    }
+
+    /// Whether `FMNIST_GEMM_TILING` forces one tile shape.
+    static func tilingForced(environment env: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        env["FMNIST_GEMM_TILING"] != nil
+    }
+
+    /// Whether products run the tiled kernels: as `FMNIST_GEMM_KERNEL` says, else on the GPU kernel family or with a
+    /// forced tile shape (the vector kernels otherwise).
+    static func usesTiles(gpuKernels: Bool, tilingForced: Bool,
+                          environment env: [String: String] = ProcessInfo.processInfo.environment) -> Bool {
+        env["FMNIST_GEMM_KERNEL"].map { $0 != "vector" } ?? (gpuKernels || tilingForced)
     }
 
     /// The tile shape for an `m x n` output on a device with `computeUnits`: the large tile when it

@@ -22,14 +22,23 @@ public enum GemmTuning: String, CaseIterable, Sendable {
     /// Throws one line naming `FMNIST_GEMM_TUNE` and its value when it is set to something else.
     public static func checkEnvironment() throws { _ = try EnvironmentChoice.read(variable, as: GemmTuning.self) }
 
-    /// Whether a backend with the tiled kernels tunes: `deviceIsGPU` is the device's type, not the kernel style.
-    public func enabled(deviceIsGPU: Bool, tilingForced: Bool) -> Bool {
+    /// Why a device's products are not tuned under this choice, or nil when they are: `deviceIsGPU` is the device's
+    /// type, `gpuKernels` the kernel family it runs, `tilingForced` a tile shape given by `FMNIST_GEMM_TILING` (or a
+    /// test). The one place that decides, for `OpenCLBackend` and `fmnist devices` alike.
+    public func offReason(deviceIsGPU: Bool, gpuKernels: Bool, tilingForced: Bool) -> String? {
+        if !GemmStrategy.usesTiles(gpuKernels: gpuKernels, tilingForced: tilingForced) {
+            return "the vector kernels have no tiles"
+        }
         switch self {
-        case .off: return false
-        case .on: return !tilingForced
-        case .automatic: return deviceIsGPU && !tilingForced
+        case .off: return "\(Self.variable)=off"
+        case _ where tilingForced: return "FMNIST_GEMM_TILING forces one tile"
+        case .automatic where !deviceIsGPU: return "not a GPU; \(Self.variable)=on tunes it"
+        case .automatic, .on: return nil
         }
     }
+
+    /// Whether `FMNIST_GEMM_TILING` forces one tile shape in this process.
+    public static var tilingForcedByEnvironment: Bool { GemmStrategy.tilingForced() }
 }
 
 /// Per-shape tile of the tiled GEMM kernels (`gemm`, `gemm_distance`), chosen by timing the candidates on the device

@@ -122,8 +122,9 @@ public final class OpenCLBackend: ComputeBackend {
         programs = OpenCLProgramCache(context: context, device: entry.device, info: entry.info)
         let width: cl_uint = (try? OpenCLPlatforms.deviceValue(entry.device, CL_DEVICE_PREFERRED_VECTOR_WIDTH_FLOAT)) ?? 4
         gemmStrategy = try GemmStrategy.choose(for: info, gpuKernels: usesGPUKernels, preferredVectorWidth: Int(width), tiling: gemmTiling)
-        let tilingForced = gemmTiling != nil || ProcessInfo.processInfo.environment["FMNIST_GEMM_TILING"] != nil
-        if case .tiled = gemmStrategy, gemmTuning.enabled(deviceIsGPU: info.isGPU, tilingForced: tilingForced) {
+        let tilingForced = gemmTiling != nil || GemmStrategy.tilingForced()
+        if case .tiled = gemmStrategy,
+           gemmTuning.offReason(deviceIsGPU: info.isGPU, gpuKernels: usesGPUKernels, tilingForced: tilingForced) == nil {
             gemmTuner = GemmTuner(info: info, directory: gemmTuningDirectory)
         } else {
             gemmTuner = nil
