@@ -23,9 +23,20 @@
 /// prefetching of Volkov and Demmel 2008, "Benchmarking GPUs to tune dense linear algebra", and of CLBlast's Xgemm).
 /// The same sums in the same order again.
 ///
+/// `gemm_conv_forward` (built with `CONV_FORWARD 1` and a convolution's geometry, `convolutionOptions`) is the
+/// convolution as an implicit GEMM: B's tiles gathered from the input images, the output written in NCHW with the bias.
+///
 /// `gemm_distance` is the same product with the pairwise-distance epilogue
 /// `C[i,j] = max(0, xn[i] + yn[j] + alpha * acc)`, used with `alpha = -2` and `B = Y` transposed.
 public enum GemmKernels {
+    /// Build options that make `gemm_conv_forward` for one convolution geometry: input channels, height, width, kernel
+    /// height, width, strides, paddings, output height, width (the order of `ConvolutionKernels.geometryNames`).
+    public static func convolutionOptions(_ sizes: [Int]) -> String {
+        precondition(sizes.count == 11, "11 convolution sizes expected, got \(sizes.count)")
+        return "-DCONV_FORWARD=1 " + zip(["C", "H", "W", "KH", "KW", "SH", "SW", "PH", "PW", "OH", "OW"], sizes)
+            .map { "-DCV_\($0)=\($1)" }.joined(separator: " ")
+    }
+
     public static let source = KernelSource(name: "gemm", source: #"""
 #define RTS_M (TS_M / WPT_M)
 #define RTS_N (TS_N / WPT_N)
@@ -64,6 +75,22 @@ public enum GemmKernels {
   #define B_SLOT(idx) (((idx) / TS_N) * LDB + (idx) % TS_N)
   #define B_VALUE(idx, t) ((t) + (idx) / TS_N < kEnd && offN + (idx) % TS_N < N \
       ? B[(size_t)((t) + (idx) / TS_N) * N + offN + (idx) % TS_N] : 0.0f)
+#endif
+#if CONV_FORWARD
+// Implicit GEMM: B is im2col(x) of a convolution whose geometry is fixed by the build options CV_C, CV_H, CV_W (input),
+// CV_KH, CV_KW, CV_SH, CV_SW, CV_PH, CV_PW, CV_OH, CV_OW, read from x as the tile loads need it instead of from a
+// columns matrix: B[p, j] = x[n, c, oh*SH - PH + i, ow*SW - PW + jj] for p = (c*KH + i)*KW + jj and
+// j = n*OH*OW + oh*OW + ow, zero in the padding (the value `im2col` writes there). Divisions are by constants.
+inline float conv_patch(__global const float* restrict x, const int p, const int j)
+{
+    const int c = p / (CV_KH * CV_KW), r = p % (CV_KH * CV_KW), i = r / CV_KW, jj = r % CV_KW;
+    const int n = j / (CV_OH * CV_OW), s = j % (CV_OH * CV_OW), oh = s / CV_OW, ow = s % CV_OW;
+    const int h = oh * CV_SH - CV_PH + i, w = ow * CV_SW - CV_PW + jj;
+    return (h >= 0 && h < CV_H && w >= 0 && w < CV_W) ? x[(((size_t)n * CV_C + c) * CV_H + h) * CV_W + w] : 0.0f;
+}
+  #undef B_VALUE
+  #define B_VALUE(idx, t) ((t) + (idx) / TS_N < kEnd && offN + (idx) % TS_N < N \
+      ? conv_patch(B, (t) + (idx) / TS_N, offN + (idx) % TS_N) : 0.0f)
 #endif
 // A work-item's share of a tile step: loads l = 0 .. LPT-1, element idx = tid + l * NTHREADS of the tile.
 #define FOR_A_LOADS(body) for (int l = 0; l < LPT_A; l++) { const int idx = tid + l * NTHREADS; if (idx < TS_M * TS_K) { body; } }
@@ -179,6 +206,38 @@ void gemm_distance(const int M, const int N, const int K, const float alpha,
         }
     }
 }
+
+#if CONV_FORWARD
+/// `y = conv(x, W) + bias` in one launch (built with `CONV_FORWARD 1`, the geometry's `CV_*` and `TRANS_A 0`,
+/// `TRANS_B 0`): the product `W [M = O, K = C*KH*KW] . im2col(x) [K, N = images*OH*OW]` with im2col's entries read
+/// from `x` as the tiles load them, and each output written straight to its NCHW place
+/// `y[yOffset + (n*O + m)*OH*OW + s]` (column `j = n*OH*OW + s`) plus `bias[m]` when `hasBias` is 1. The same sums
+/// in the same order as `im2col`, `gemm` (alpha 1, beta 0), `swap_leading_axes` and `add_bias`, so the same bits.
+__kernel __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+void gemm_conv_forward(const int M, const int N, const int K,
+                       __global const float* restrict W, __global const float* restrict x, const int xOffset,
+                       __global const float* restrict bias, const int hasBias,
+                       __global float* y, const int yOffset)
+{
+    LOCAL_TILES;
+    float acc[WPT_M][WPT_N];
+    gemm_tile_product(M, N, K, 0, K, W, x + xOffset, Asub, Bsub, acc);
+    const int offM = get_group_id(1) * TS_M, offN = get_group_id(0) * TS_N;
+    __global float* yp = y + yOffset;
+    for (int wm = 0; wm < WPT_M; wm++) {
+        const int gm = offM + ROW_OF(wm);
+        if (gm >= M) continue;
+        const float b = hasBias ? bias[gm] : 0.0f;
+        for (int wn = 0; wn < WPT_N; wn++) {
+            const int gn = offN + COL_OF(wn);
+            if (gn >= N) continue;
+            const int n = gn / (CV_OH * CV_OW), s = gn % (CV_OH * CV_OW);
+            // acc + 0 would turn -0 into +0: without a bias the product is written as it is.
+            yp[((size_t)n * M + gm) * (CV_OH * CV_OW) + s] = hasBias ? acc[wm][wn] + b : acc[wm][wn];
+        }
+    }
+}
+#endif
 
 /// Split-K: work-group z multiplies the K slice [z*kSlice, min(K, (z+1)*kSlice)) and writes its
 /// raw partial product to P[z][M][N]; `splitk_reduce` then forms C = alpha * sum_z P[z] + beta * C.

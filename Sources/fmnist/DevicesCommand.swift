@@ -44,6 +44,10 @@ struct DevicesCommand: ParsableCommand {
         /// Why the tiles are not tuned (nil when they are, or when the family has no tiles).
         var tuningOff: String?
         var tunedShapes: Int
+        /// Convolution geometries whose forward path (implicit GEMM or im2col) was timed and kept.
+        var tunedConvolutions: Int
+        /// `FMNIST_CONV_FORWARD`: automatic, implicit or im2col.
+        var convolutionForward: String
         var tuningFile: String?
 
         init(_ d: OpenCLDeviceInfo) {
@@ -55,7 +59,19 @@ struct DevicesCommand: ParsableCommand {
             gemmTuning = reason == nil
             tuningOff = family == "gpu" ? reason : nil
             let cached = GemmTuner.cachedChoices(for: d)
-            (tunedShapes, tuningFile) = (cached?.count ?? 0, cached?.file)
+            (tunedShapes, tunedConvolutions, tuningFile) = (cached?.count ?? 0, cached?.convolutions ?? 0, cached?.file)
+            convolutionForward = ConvolutionForward.current.rawValue
+        }
+
+        /// How convolutions run their forward step on this device (`ConvolutionForward`).
+        var convolutionPath: String {
+            switch ConvolutionForward(rawValue: convolutionForward) ?? .automatic {
+            case .implicit: return "convolutions by implicit GEMM (\(ConvolutionForward.variable))"
+            case .im2col: return "convolutions by im2col + GEMM (\(ConvolutionForward.variable))"
+            case .automatic:
+                return gemmTuning ? "convolutions by implicit GEMM or im2col, timed per layer (\(tunedConvolutions) kept)"
+                                  : "convolutions by im2col + GEMM"
+            }
         }
 
         var description: String {
@@ -65,7 +81,7 @@ struct DevicesCommand: ParsableCommand {
             let tuning = gemmTuning
                 ? "GEMM tiles tuned per shape on first use (\(kept))"
                 : "GEMM tiles not tuned (\(tuningOff ?? "tuning off"))"
-            return "gpu family\(source): tiled kernels in local memory; \(tuning)"
+            return "gpu family\(source): tiled kernels in local memory; \(tuning); \(convolutionPath)"
         }
     }
 

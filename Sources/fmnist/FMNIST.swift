@@ -21,6 +21,7 @@ struct FMNIST: ParsableCommand {
                 try CPUThreads.checkEnvironment(); try DistanceBlocks.checkEnvironment(); try TopKSelection.checkEnvironment()
                 try BoruvkaSearch.checkEnvironment(); try TrainingBatchGroups.checkEnvironment()
                 try SplitK.checkEnvironment(); try GemmTuning.checkEnvironment(); try OpenCLBackend.KernelStyle.checkEnvironment()
+                try ConvolutionForward.checkEnvironment()
             } catch { throw ValidationError("\(error)") }
             try command.run()
             try KernelProfileOutput.writeIfRequested()

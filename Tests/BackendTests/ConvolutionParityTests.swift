@@ -58,6 +58,7 @@ final class ConvolutionParityTests: XCTestCase {
     func testColumnsAreReusedOnlyWithinAStep() throws {
         guard case .success(let shared) = sharedOpenCL else { throw XCTSkip("no OpenCL device") }
         let backend = try OpenCLBackend(deviceIndex: shared.info.index, profiling: true)
+        backend.convolutionForward = .im2col  // the path under test, whatever a GPU's tuner chose before
         func im2colLaunches() throws -> Int { try backend.kernelProfile().rows.filter { $0.name == "im2col" }.reduce(0) { $0 + $1.count } }
         let g = try Conv2DGeometry(batch: 2, inChannels: 3, inHeight: 9, inWidth: 8, outChannels: 4, kernel: (3, 3), stride: (1, 1),
                                    padding: (1, 1))

@@ -230,6 +230,31 @@ final class CLITests: XCTestCase {
         }
     }
 
+    /// On the GPU kernels (forced onto PoCL in CI), training writes the same checkpoint whether the convolutions run
+    /// their forward steps by implicit GEMM or by im2col (`ImplicitConvolutionTests` checks the choice `automatic` times
+    /// per layer); `devices --json` names the path `FMNIST_CONV_FORWARD` asks for.
+    func testConvolutionForwardPathsTrainTheSameCheckpoint() throws {
+        guard ProcessInfo.processInfo.environment["FMNIST_REQUIRE_OPENCL"] == "1" else { throw XCTSkip("OpenCL not required") }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-conv-forward-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let train = ["train", "classifier", "--epochs", "1", "--limit", "256", "--batch", "64", "--val-fraction", "0", "--backend",
+                     "opencl", "--quiet"]
+        var checkpoints: [Data] = []
+        for path in ["im2col", "implicit"] {
+            let env = ["FMNIST_KERNEL_STYLE": "gpu", "FMNIST_GEMM_TUNE": "off", "FMNIST_CONV_FORWARD": path]
+            let out = "\(dir)/\(path).safetensors"
+            let outcome = try run(train + ["--out", out], environment: env)
+            XCTAssertEqual(outcome.status, 0, outcome.stderr)
+            checkpoints.append(try XCTUnwrap(FileManager.default.contents(atPath: out)))
+            let devices = try run(["devices", "--json"], environment: env)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(devices.stdout.utf8)) as? [String: Any])
+            let kernels = try XCTUnwrap((json["openCLKernels"] as? [[String: Any]])?.first)
+            XCTAssertEqual(kernels["convolutionForward"] as? String, path)
+        }
+        XCTAssertEqual(checkpoints[0], checkpoints[1], "implicit GEMM and im2col trained different weights")
+    }
+
     /// With the GPU kernels forced onto the OpenCL device (PoCL in CI) and tuning on, K-means tunes the tiles of the
     /// products it repeats and keeps them in the cache directory; `devices` says which kernels run and counts the kept
     /// shapes; the labels are the same bytes as with tuning off (`GemmTuningTests` checks the products themselves).

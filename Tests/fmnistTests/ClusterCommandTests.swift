@@ -262,12 +262,14 @@ final class ClusterCommandTests: XCTestCase {
     }
 
     /// `FMNIST_TOPK` names the GPU top-k kernel, `FMNIST_BORUVKA` the device's Borůvka search, `FMNIST_GEMM_TUNE`
-    /// the per-shape GEMM tuning and `FMNIST_KERNEL_STYLE` the OpenCL kernel family (the kernels' own checks are
-    /// `NeighbourParityTests`, `KDTreeTests` and `GemmTuningTests`): their values run, anything else is one error
+    /// the per-shape GEMM tuning, `FMNIST_KERNEL_STYLE` the OpenCL kernel family and `FMNIST_CONV_FORWARD` the
+    /// convolutions' forward path (the kernels' own checks are `NeighbourParityTests`, `KDTreeTests`,
+    /// `GemmTuningTests` and `ImplicitConvolutionTests`): their values run, anything else is one error
     /// line naming the variable and the choices.
     func testKernelChoicesAreChecked() throws {
         let choices = [("FMNIST_TOPK", ["automatic", "insertion", "gather"]), ("FMNIST_BORUVKA", ["automatic", "blocks"]),
-                       ("FMNIST_GEMM_TUNE", ["automatic", "on", "off"]), ("FMNIST_KERNEL_STYLE", ["automatic", "gpu", "cpu"])]
+                       ("FMNIST_GEMM_TUNE", ["automatic", "on", "off"]), ("FMNIST_KERNEL_STYLE", ["automatic", "gpu", "cpu"]),
+                       ("FMNIST_CONV_FORWARD", ["automatic", "implicit", "im2col"])]
         for (variable, names) in choices {
             for good in names + [""] {
                 let outcome = try FmnistProcess.run(["devices"], environment: [variable: good])

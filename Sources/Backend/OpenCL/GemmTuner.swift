@@ -112,6 +112,12 @@ public final class GemmTuner {
     private var calls: [Shape: Int] = [:]
     /// Shapes this tuner timed (not loaded), in order: for tests and reports.
     private(set) var timedShapes: [String] = []
+    /// Per convolution geometry (`Conv2DGeometry.description`): implicit GEMM with a tile, or the im2col path
+    /// (`ConvolutionForward`).
+    private var convolutionChoices: [String: ConvolutionForwardChoice] = [:]
+    private var convolutionCalls: [String: Int] = [:]
+    /// Convolution geometries this tuner timed (not loaded), in order.
+    private(set) var timedConvolutions: [String] = []
 
     init(info: OpenCLDeviceInfo, directory: URL?) {
         fits = { $0.fits(maxThreads: info.maxWorkGroupSize, localBytes: info.localMemoryBytes) }
@@ -120,6 +126,13 @@ public final class GemmTuner {
            let stored = try? JSONDecoder().decode(Stored.self, from: data) {
             for (key, text) in stored.choices {
                 if let tiling = GemmTiling(parsing: text), fits(tiling) { choices[key] = tiling }
+            }
+            for (key, text) in stored.convolutions ?? [:] {
+                switch ConvolutionForwardChoice(parsing: text) {
+                case .im2col?: convolutionChoices[key] = .im2col
+                case .implicit(let tiling)? where fits(tiling): convolutionChoices[key] = .implicit(tiling)
+                default: break
+                }
             }
         }
     }
@@ -133,14 +146,14 @@ public final class GemmTuner {
         return directory.appendingPathComponent("gemm-tuning-\(fnv1a64Hex(identity)).json")
     }
 
-    /// How many product shapes have a tile kept for `info` in the default directory, and the file (`fmnist devices`);
-    /// nil when there is no such file.
-    public static func cachedChoices(for info: OpenCLDeviceInfo) -> (count: Int, file: String)? {
+    /// How many product shapes have a tile and how many convolution geometries a forward path kept for `info` in the
+    /// default directory, and the file (`fmnist devices`); nil when there is no such file.
+    public static func cachedChoices(for info: OpenCLDeviceInfo) -> (count: Int, convolutions: Int, file: String)? {
         guard let directory = defaultDirectory else { return nil }
         let file = file(for: info, in: directory)
         guard let data = try? Data(contentsOf: file),
               let stored = try? JSONDecoder().decode(Stored.self, from: data) else { return nil }
-        return (stored.choices.count, file.path)
+        return (stored.choices.count, stored.convolutions?.count ?? 0, file.path)
     }
 
     /// The tile chosen for `shape`, when it was tuned (here or by an earlier process).
@@ -169,12 +182,38 @@ public final class GemmTuner {
     func remember(_ shape: Shape, _ tiling: GemmTiling, timed: Bool) {
         choices[shape.key] = tiling
         if timed { timedShapes.append(shape.key) }
+        save()
+    }
+
+    /// The forward path chosen for a convolution geometry, when it was timed (here or by an earlier process).
+    func convolutionChoice(for geometry: String) -> ConvolutionForwardChoice? { convolutionChoices[geometry] }
+
+    /// Counts one forward step of a convolution geometry; true on the call that should time the paths.
+    func isDue(convolution geometry: String) -> Bool {
+        let count = convolutionCalls[geometry, default: 0] + 1
+        convolutionCalls[geometry] = count
+        return count == Self.callsBeforeTuning
+    }
+
+    /// Keeps `choice` for a convolution geometry and writes every choice to the file, as `remember(_:_:timed:)`.
+    func remember(convolution geometry: String, _ choice: ConvolutionForwardChoice, timed: Bool) {
+        convolutionChoices[geometry] = choice
+        if timed { timedConvolutions.append(geometry) }
+        save()
+    }
+
+    private func save() {
         guard let file else { return }
-        let stored = Stored(choices: choices.mapValues(\.parseable))
+        let stored = Stored(choices: choices.mapValues(\.parseable),
+                            convolutions: convolutionChoices.isEmpty ? nil : convolutionChoices.mapValues(\.parseable))
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         if let data = try? encoder.encode(stored) { try? data.write(to: file, options: .atomic) }
     }
 
-    private struct Stored: Codable { var choices: [String: String] }
+    private struct Stored: Codable {
+        var choices: [String: String]
+        /// Convolution geometry -> `im2col` or the implicit GEMM's tile (absent in files written before it existed).
+        var convolutions: [String: String]?
+    }
 }

@@ -43,7 +43,7 @@ extension OpenCLBackend {
 
     /// Device seconds per launch of `body`: one warm-up (which also builds the kernel), then the best of three
     /// trials of `repeats` launches, each trial between two waits for the queue.
-    private func secondsPerLaunch(repeats: Int, _ body: () throws -> Void) throws -> Double {
+    func secondsPerLaunch(repeats: Int, _ body: () throws -> Void) throws -> Double {
         try body()
         try synchronize()
         var best = Double.infinity

@@ -25,6 +25,8 @@ public final class OpenCLBackend: ComputeBackend {
     public var topKSelection: TopKSelection = .current
     /// How Borůvka's rounds search on this device (default: `FMNIST_BORUVKA`, else automatic).
     public var boruvkaSearch: BoruvkaSearch = .current
+    /// How convolutions run their forward step (default: `FMNIST_CONV_FORWARD`, else automatic).
+    public var convolutionForward: ConvolutionForward = .current
 
     let device: cl_device_id
     let context: OpenCLContext
