@@ -4,7 +4,8 @@
 # Writes to $OUT: train-ae.log, train-cnn.log, test.json, epochs.txt, profile-conv-ae.txt and profile-cnn.txt
 # (one more OpenCL epoch each under --profile-kernels: device time per kernel, and the device's idle time).
 # The OpenCL epochs are timed after a short warm-up that builds the kernels and tunes the GEMM tiles (GemmTuner),
-# beside FMNIST_GEMM_TUNE=off (the size heuristic's tiles), FMNIST_BATCHES_PER_READ=1 and FMNIST_SPLIT_K=64.
+# beside FMNIST_GEMM_TUNE=off (the size heuristic's tiles), FMNIST_BATCHES_PER_READ=1, FMNIST_SPLIT_K=64 and
+# FMNIST_CONV_FORWARD=im2col / implicit (the convolutions' forward path forced instead of timed per layer).
 # FMNIST_EPOCHS=0 skips the full trainings and keeps only the epoch timings beside PyTorch (issue 14's table).
 set -uo pipefail
 source "$(dirname "$0")/device-env.sh"
@@ -43,8 +44,16 @@ fi
   echo "== the same with split-K capped at 64 slices (FMNIST_SPLIT_K=64: the cap before 2026-12-02; default 1024)"
   FMNIST_SPLIT_K=64 "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
   FMNIST_SPLIT_K=64 "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
-  echo "== convolution layers on OpenCL, split-K cap 64, then untuned GEMM tiles, then the defaults, one run (ms)"
-  for setting in FMNIST_SPLIT_K=64 FMNIST_GEMM_TUNE=off FMNIST_GEMM_TUNE=automatic; do
+  echo "== the same with every convolution's forward step by im2col + GEMM (FMNIST_CONV_FORWARD=im2col; default:"
+  echo "   implicit GEMM or im2col, timed per layer; the warm-up made the choices, kept in the tuning file above)"
+  FMNIST_CONV_FORWARD=im2col "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  FMNIST_CONV_FORWARD=im2col "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== and with every one by implicit GEMM (FMNIST_CONV_FORWARD=implicit)"
+  FMNIST_CONV_FORWARD=implicit "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
+  FMNIST_CONV_FORWARD=implicit "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== convolution layers on OpenCL: split-K cap 64, untuned GEMM tiles, forward steps by im2col, by implicit GEMM,"
+  echo "   then the defaults, one run (ms)"
+  for setting in FMNIST_SPLIT_K=64 FMNIST_GEMM_TUNE=off FMNIST_CONV_FORWARD=im2col FMNIST_CONV_FORWARD=implicit FMNIST_GEMM_TUNE=automatic; do
     env "$setting" "$f" bench --ops layers --backend opencl --no-check --quiet 2>&1 | grep -E "conv|pool|rror" | sed "s/^/$setting: /"
   done
   echo "== one more epoch each on OpenCL with --profile-kernels (device time per kernel: profile-*.txt; not timed)"
