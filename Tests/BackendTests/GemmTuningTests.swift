@@ -4,16 +4,7 @@ import XCTest
 /// The per-shape GEMM tuner (`GemmTuner`) on the GPU kernels forced onto the OpenCL device (PoCL in CI): tuned products
 /// are bit for bit the untuned ones, the timing runs never touch the caller's output, the choice is the tile that
 /// then runs, and it persists across backends through its file.
-final class GemmTuningTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-tuning-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
+final class GemmTuningTests: TemporaryDirectoryTestCase {
     private func open(_ tuning: GemmTuning, profiling: Bool = false, tiling: GemmTiling? = nil) throws -> OpenCLBackend {
         guard case .success(let shared) = sharedOpenCL else { throw XCTSkip("no OpenCL device") }
         return try OpenCLBackend(deviceIndex: shared.info.index, kernelStyle: .gpu, gemmTiling: tiling, profiling: profiling,

@@ -4,16 +4,7 @@ import XCTest
 /// The implicit-GEMM convolution forward step (`gemm_conv_forward`, `ConvolutionForward`) on the GPU kernels forced onto
 /// the OpenCL device (PoCL in CI): bit for bit the im2col path's output at every tile shape and geometry, one launch
 /// instead of four, and under `automatic` a per-geometry choice timed once, kept and loaded like a GEMM tile.
-final class ImplicitConvolutionTests: XCTestCase {
-    private var directory: URL!
-
-    override func setUpWithError() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-conv-\(getpid())-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
-
+final class ImplicitConvolutionTests: TemporaryDirectoryTestCase {
     private func open(_ forward: ConvolutionForward, tuning: GemmTuning = .off, tiling: GemmTiling? = nil,
                       profiling: Bool = false) throws -> OpenCLBackend {
         guard case .success(let shared) = sharedOpenCL else { throw XCTSkip("no OpenCL device") }

@@ -68,3 +68,15 @@ func assertClose(_ actual: [Float], _ reference: [Double], tolerance: Double, _ 
     let error = nmse(actual, reference)
     XCTAssertLessThanOrEqual(error, tolerance, "\(what()): NMSE \(error) > \(tolerance)", file: file, line: line)
 }
+
+/// A test case with a fresh directory of its own for each test (tuning files), removed after it.
+class TemporaryDirectoryTestCase: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("fmnist-\(type(of: self))-\(getpid())-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+}
