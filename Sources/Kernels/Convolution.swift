@@ -8,7 +8,8 @@
 ///   Overwrites `dx` for those images. One work-item per input element.
 /// - `swap_leading_axes`: `y[b, a, c] = x[a, b, c]` for `x` of shape `[A, B, C]`.
 /// - `add_bias`: `x[o, ch, i] += bias[ch]` for `x` of shape `[outer, channels, inner]`.
-/// - `bias_gradient`: `db[ch] = sum over o, i of dy[o, ch, i]`; one work-group of `WG` items per channel.
+/// - `bias_gradient`: `db[ch] = sum over o, i of dy[o, ch, i]`; one work-group of `WG` items per channel (a linear
+///   layer's rows); `bias_gradient_blocks` and `bias_gradient_blocks_sum` the same sum in two steps for NCHW planes.
 ///
 /// Built with `-DFIXED_GEOMETRY=1 -DF_C=.. -DF_H=.. ... -DF_OW=..` (`geometryOptions`), `im2col` and `col2im` take
 /// the geometry from those constants instead of their arguments (which must then agree): their divisions and
@@ -102,6 +103,43 @@ void bias_gradient(__global const float* dy, const int outer, const int channels
         barrier(CLK_LOCAL_MEM_FENCE);
     }
     if (lid == 0) db[ch] = partial[0];
+}
+
+/// The bias gradient of an NCHW tensor in two steps (the GPU family's, for planes of many positions, `inner` > 1):
+/// work-group (ch, b) sums channel `ch` over the images `b*IPB .. min(outer, (b+1)*IPB) - 1` — each image's plane
+/// contiguous, the work-items striding along it, then a tree in local memory — into `partials[ch*blocks + b]`;
+/// `bias_gradient_blocks_sum` adds each channel's blocks in order. Thousands of work-groups instead of one per channel,
+/// so a GPU's memory system is kept busy (one per channel left most of its compute units idle and each work-item
+/// hundreds of dependent loads deep), and no division by a run-time size.
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void bias_gradient_blocks(__global const float* dy, const int outer, const int channels, const int inner,
+                          const int imagesPerBlock, __global float* partials)
+{
+    __local float partial[WG];
+    const int lid = get_local_id(0), ch = get_group_id(1), b = get_group_id(2), blocks = get_num_groups(2);
+    const int first = b * imagesPerBlock, last = min(outer, first + imagesPerBlock);
+    float acc = 0.0f;
+    for (int o = first; o < last; o++) {
+        __global const float* plane = dy + ((size_t)o * channels + ch) * inner;
+        for (int i = lid; i < inner; i += WG) acc += plane[i];
+    }
+    partial[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) partial[lid] += partial[lid + s];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) partials[ch * blocks + b] = partial[0];
+}
+
+__kernel void bias_gradient_blocks_sum(__global const float* partials, const int blocks, const int channels,
+                                       __global float* db)
+{
+    const int ch = get_global_id(0);
+    if (ch >= channels) return;
+    float sum = 0.0f;
+    for (int b = 0; b < blocks; b++) sum += partials[ch * blocks + b];
+    db[ch] = sum;
 }
 """#)
 }

@@ -15,6 +15,25 @@ final class ConvolutionParityTests: XCTestCase {
         (1, 5, 6, 6, 7, (1, 1), (1, 1), (0, 0)),
     ]
 
+    /// The bias gradient on every backend, with small whole numbers so that every order of the additions gives the exact
+    /// sum: planes split into blocks of images with a short last block (OpenCL: 10 images of 300 positions, 4 a block),
+    /// many images, planes longer than a work-group's four loads, a linear layer's rows (`inner` 1), a single value.
+    func testBiasGradientSumsEveryElementOnce() throws {
+        for backend in availableBackends() { try biasGradients(backend) }
+    }
+
+    private func biasGradients<B: ComputeBackend>(_ backend: B) throws {
+        let shapes = [(10, 3, 300), (33, 5, 784), (3, 2, 5_000), (256, 4, 1), (1, 1, 1)]
+        for (index, (outer, channels, inner)) in shapes.enumerated() {
+            let dy = (0 ..< outer * channels * inner).map { Float(($0 * 7 + index) % 5) - 2 }
+            let (dyBuffer, db) = (try backend.makeBuffer(dy), try backend.makeBuffer([Float](repeating: .nan, count: channels)))
+            try backend.biasGradient(dyBuffer, outer: outer, channels: channels, inner: inner, into: db)
+            XCTAssertEqual(try backend.floats(db).map(Double.init),
+                           TrainingReference.biasGradient(dy.doubles, outer: outer, channels: channels, inner: inner),
+                           "\(backend.name) \(outer) x \(channels) x \(inner)")
+        }
+    }
+
     func testConvolutionForwardAndBackward() throws {
         for backend in availableBackends() { try convolution(backend) }
     }

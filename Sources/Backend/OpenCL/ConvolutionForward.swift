@@ -14,9 +14,10 @@ import Foundation
 ///   (`GemmTuner`), against the three launches that follow `im2col` — a training step's weight gradient reuses the
 ///   patch matrix the `im2col` path built, so that path's `im2col` is not counted against it — and kept with the tiles.
 ///
-/// The same bits every way where products run the tiled kernels (the GPU family): both paths add each output's terms
-/// in the same order (`GemmKernels`), and a product the `im2col` path would cut along K (split-K, another order)
-/// always runs that path. (`implicit` forced onto a CPU driver's vector kernels rounds as the two families differ.) `FMNIST_CONV_FORWARD=automatic|
+/// The same bits every way where products run the tiled kernels (the GPU family): both paths add each output's
+/// terms in the same order (`GemmKernels`), and a product the `im2col` path would cut along K (split-K, another order)
+/// always runs that path. (`implicit` forced onto a CPU driver's vector kernels rounds as the two families
+/// differ.) `FMNIST_CONV_FORWARD=automatic|
 /// implicit|im2col` sets the choice, e.g. to time one path beside the other.
 public enum ConvolutionForward: String, CaseIterable, Sendable {
     case automatic, implicit, im2col

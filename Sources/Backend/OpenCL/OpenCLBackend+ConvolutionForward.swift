@@ -71,13 +71,16 @@ extension OpenCLBackend {
         let im2colRest = {
             try self.gemm(weight, aOffset: 0, columns, bOffset: 0, into: outputColumns, cOffset: 0, m: g.outChannels,
                           n: g.batch * spatial, k: g.patchSize, transA: false, transB: false, alpha: 1, beta: 0)
-            try self.swapLeadingAxes(outputColumns, xOffset: 0, a: g.outChannels, b: g.batch, k: spatial, into: y, yOffset: 0)
+            try self.swapLeadingAxes(outputColumns, xOffset: 0, a: g.outChannels, b: g.batch, k: spatial,
+                                     into: y, yOffset: 0)
             if let bias { try self.addBias(y, bias: bias, outer: g.batch, channels: g.outChannels, inner: spatial) }
         }
         guard let once = try? secondsPerLaunch(repeats: 1, im2colRest) else { return (.im2col, false) }
         let repeats = max(1, min(64, Int((GemmTuner.trialSeconds / max(once, 1e-7)).rounded(.up))))
         let candidates = tuner.candidates(m: g.outChannels, n: g.batch * spatial, heuristic: heuristic)
-        guard once * Double((candidates.count + 1) * (3 * repeats + 1)) <= tuner.budgetSeconds else { return (.im2col, false) }
+        guard once * Double((candidates.count + 1) * (3 * repeats + 1)) <= tuner.budgetSeconds else {
+            return (.im2col, false)
+        }
         guard let base = try? secondsPerLaunch(repeats: repeats, im2colRest) else { return (.im2col, false) }
         var fastest: (tiling: GemmTiling, seconds: Double)?
         for candidate in candidates {
@@ -102,7 +105,8 @@ extension OpenCLBackend {
         let kernel = try kernel("gemm_conv_forward", in: GemmKernels.source, options: options)
         try launch(kernel, [.int(m), .int(n), .int(g.patchSize), .buffer(weight), .buffer(x), .int(0),
                             .buffer(bias ?? weight), .int(bias == nil ? 0 : 1), .buffer(y), .int(0)],
-                   global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM)],
+                   global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN),
+                            (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM)],
                    local: [t.tileN / t.workN, t.tileM / t.workM], label: label)
     }
 }

@@ -57,12 +57,31 @@ extension OpenCLBackend {
                    [.buffer(x), .buffer(bias), .int(outer), .int(channels), .int(inner)], global: [inner, channels, outer])
     }
 
+    /// `db[c] = sum over o, i of dy[o, c, i]`. On the GPU kernels, planes of many positions (convolutions) are summed in
+    /// blocks of `biasGradientImagesPerBlock(inner:)` images, one work-group per (channel, block), then each channel's
+    /// blocks in order; else (a CPU driver, whose work-groups cost more than its cores gain from them, or a linear
+    /// layer's rows, `inner` 1) by one work-group per channel.
     public func biasGradient(_ dy: OpenCLBuffer, outer: Int, channels: Int, inner: Int, into db: OpenCLBuffer) throws {
         precondition(dy.count >= outer * channels * inner && db.count >= channels, "biasGradient: buffers too small")
         let group = reductionGroupSize
+        if inner > 1 && usesGPUKernels {
+            let perBlock = biasGradientImagesPerBlock(inner: inner)
+            let blocks = (outer + perBlock - 1) / perBlock
+            let partials = try scratchBuffer(count: channels * blocks, slot: .biasPartials)
+            try launch(try convolutionKernel("bias_gradient_blocks"),
+                       [.buffer(dy), .int(outer), .int(channels), .int(inner), .int(perBlock), .buffer(partials)],
+                       global: [group, channels, blocks], local: [group, 1, 1])
+            try launch(try convolutionKernel("bias_gradient_blocks_sum"),
+                       [.buffer(partials), .int(blocks), .int(channels), .buffer(db)], global: [channels])
+            return
+        }
         try launch(try convolutionKernel("bias_gradient"),
                    [.buffer(dy), .int(outer), .int(channels), .int(inner), .buffer(db)], global: [channels * group], local: [group])
     }
+
+    /// Images per block of the two-step bias gradient: enough for about four loads per work-item (fixed by the plane
+    /// size and the work-group size alone, so the sums' order does not depend on the batch or the device's size).
+    func biasGradientImagesPerBlock(inner: Int) -> Int { max(1, (4 * reductionGroupSize + inner - 1) / inner) }
 
     public func maxPoolForward(_ x: OpenCLBuffer, geometry g: Pool2DGeometry, into y: OpenCLBuffer, indices: OpenCLBuffer) throws {
         precondition(x.count >= g.inputCount && y.count >= g.outputCount && indices.count >= g.outputCount, "maxPoolForward: buffers too small")
