@@ -266,14 +266,32 @@ void gemm_splitk(const int M, const int N, const int K, const int kSlice,
     }
 }
 
-__kernel void splitk_reduce(const int count, const int slices, const float alpha, const float beta,
-                            __global const float* P, __global float* C, const int cOffset)
+/// `C = alpha * sum_z P[z] + beta * C` over `count` outputs: `LANES` work-items per output (a power of two up to 64),
+/// lane l adding the slices z = l, l + LANES, ... in order, then the lanes pairwise in a fixed tree. Work-groups of 64.
+/// With one lane an output's slices are added z = 0, 1, ... as by a plain loop; many lanes keep a GPU's memory busy
+/// when few outputs have many slices (a first convolution's weight gradient: 288 outputs, hundreds of slices), which
+/// one work-item per output would read one dependent load at a time.
+#ifndef LANES
+  #define LANES 1
+#endif
+__kernel __attribute__((reqd_work_group_size(64, 1, 1)))
+void splitk_reduce(const int count, const int slices, const float alpha, const float beta,
+                   __global const float* P, __global float* C, const int cOffset)
 {
-    const int i = get_global_id(0);
-    if (i >= count) return;
+    __local float partial[64];
+    const int lid = get_local_id(0), lane = lid % LANES;
+    const int i = get_group_id(0) * (64 / LANES) + lid / LANES;
     float s = 0.0f;
-    for (int z = 0; z < slices; z++) s += P[(size_t)z * count + i];
-    const float v = alpha * s;
+    if (i < count)
+        for (int z = lane; z < slices; z += LANES) s += P[(size_t)z * count + i];
+    partial[lid] = s;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int step = LANES / 2; step > 0; step >>= 1) {
+        if (lane < step) partial[lid] += partial[lid + step];
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lane != 0 || i >= count) return;
+    const float v = alpha * partial[lid];
     C[cOffset + i] = beta == 0.0f ? v : mad(beta, C[cOffset + i], v);
 }
 """#)

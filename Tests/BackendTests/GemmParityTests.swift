@@ -41,15 +41,31 @@ final class GemmParityTests: XCTestCase {
         let t = device.gemmStrategy.tiling(m: m, n: n, computeUnits: device.info.computeUnits)
         XCTAssertEqual(device.splitKSlices(m: m, n: n, k: k, tiling: t), min(800, k / 256, SplitK.maximumSlices))
         let a = randomFloats(m * k, seed: 41), b = randomFloats(k * n, seed: 42)
-        for (transA, transB) in [(false, true), (true, false)] {
-            let (da, db, dc) = (try device.makeBuffer(a), try device.makeBuffer(b), try device.makeBuffer(count: m * n))
-            try device.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: 1, beta: 0)
-            let expected = Reference.gemm(a, b, [Float](repeating: 0, count: m * n), m: m, n: n, k: k, transA: transA, transB: transB,
-                                          alpha: 1, beta: 0)
+        XCTAssertEqual(device.splitKReduceLanes(slices: device.splitKSlices(m: m, n: n, k: k, tiling: t)), 64,
+                       "the slices are added by many lanes per output")
+        let c = randomFloats(m * n, seed: 43)
+        for (transA, transB, alpha, beta) in [(false, true, Float(1), Float(0)), (true, false, -0.75, 0.5)] {
+            let (da, db, dc) = (try device.makeBuffer(a), try device.makeBuffer(b), try device.makeBuffer(c))
+            try device.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
+            let expected = Reference.gemm(a, b, c, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
             let first = try device.floats(dc)
-            assertClose(first, expected, tolerance: 1e-6, "split-K gemm \(m)x\(n)x\(k) tA=\(transA) tB=\(transB)")
-            try device.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: 1, beta: 0)
+            assertClose(first, expected, tolerance: 1e-6, "split-K gemm \(m)x\(n)x\(k) tA=\(transA) tB=\(transB) beta=\(beta)")
+            try c.withUnsafeBufferPointer { try device.upload($0, to: dc, offset: 0) }
+            try device.gemm(da, db, into: dc, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
             XCTAssertEqual(try device.floats(dc).map(\.bitPattern), first.map(\.bitPattern), "a repeat gives the same bits")
+        }
+        // Lanes from a plain loop (fewer than eight slices) to 64, each output's sum exact with whole numbers.
+        XCTAssertEqual([1, 7, 8, 16, 263, 512, 4096].map { device.splitKReduceLanes(slices: $0) }, [1, 1, 2, 4, 64, 64, 64])
+        for units in [3, 40, 700] {
+            device.splitKComputeUnits = units
+            let (m, n, k) = (5, 3, 40_000)
+            let a = (0 ..< m * k).map { Float($0 % 3) - 1 }, b = (0 ..< k * n).map { Float($0 % 5) - 2 }
+            let dc = try device.makeBuffer(count: m * n)
+            try device.gemm(try device.makeBuffer(a), try device.makeBuffer(b), into: dc, m: m, n: n, k: k, transA: false, transB: false,
+                            alpha: 1, beta: 0)
+            let expected = Reference.gemm(a, b, [Float](repeating: 0, count: m * n), m: m, n: n, k: k, transA: false, transB: false,
+                                          alpha: 1, beta: 0)
+            XCTAssertEqual(try device.floats(dc).map(Double.init), expected, "\(units) compute units: exact sums")
         }
     }
 

@@ -35,8 +35,11 @@ extension OpenCLBackend {
             try launch(splitKernel, [.int(m), .int(n), .int(k), .int(kSlice), .buffer(a), .int(aOffset), .buffer(b), .int(bOffset), .buffer(partials)],
                        global: [(n + t.tileN - 1) / t.tileN * (t.tileN / t.workN), (m + t.tileM - 1) / t.tileM * (t.tileM / t.workM), used],
                        local: [t.tileN / t.workN, t.tileM / t.workM, 1])
-            try launch(try kernel("splitk_reduce", in: GemmKernels.source, options: t.options(transA: transA, transB: transB)),
-                       [.int(m * n), .int(used), .float(alpha), .float(beta), .buffer(partials), .buffer(c), .int(cOffset)], global: [m * n])
+            let lanes = splitKReduceLanes(slices: used)
+            try launch(try kernel("splitk_reduce", in: GemmKernels.source,
+                                  options: t.options(transA: transA, transB: transB) + " -DLANES=\(lanes)"),
+                       [.int(m * n), .int(used), .float(alpha), .float(beta), .buffer(partials), .buffer(c), .int(cOffset)],
+                       global: [(m * n * lanes + 63) / 64 * 64], local: [64])
             return
         }
         let shape = GemmTuner.Shape(kernel: "gemm", transA: transA, transB: transB, m: m, n: n, k: k)
@@ -46,6 +49,15 @@ extension OpenCLBackend {
             try launchTiled("gemm", tiling: tiling, transA: transA, transB: transB, m: m, n: n, timed, label: "gemm (tuning)")
         }
         try launchTiled("gemm", tiling: t, transA: transA, transB: transB, m: m, n: n, arguments)
+    }
+
+    /// Work-items that add up one output's split-K slices (`splitk_reduce`): a power of two from 1 (fewer than eight
+    /// slices: a plain loop) to 64, each adding four to eight slices (more past 512 slices). Fixed by the slice count,
+    /// so a product's bits are too.
+    func splitKReduceLanes(slices: Int) -> Int {
+        var lanes = 1
+        while lanes < 64 && lanes * 8 <= slices { lanes *= 2 }
+        return lanes
     }
 
     /// K slices for a product whose output has too few tiles to keep the device busy: enough to give
