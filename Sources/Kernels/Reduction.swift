@@ -2,7 +2,8 @@
 ///
 /// Op codes match `Reduction` in Backend: 0 sum, 1 mean, 2 max, 3 min, 4 sum of squares.
 /// - `reduce_rows`: one work-group per row (local size a power of two, `WG` at build time), each
-///   work-item folds a strided slice, then a tree in local memory: `out[r] = op_c x[r, c]`.
+///   work-item folds a strided slice, then a tree in local memory: `out[r] = op_c x[r, c]`. A few long rows go
+///   through `reduce_rows_blocks` (blocks of columns in parallel) and `reduce_rows_blocks_finish` instead.
 /// - `reduce_columns`: one work-item per column, walking down the rows (reads coalesce across
 ///   work-items): `out[c] = op_r x[r, c]`; means divide by `meanCount`. Tall matrices first go
 ///   through `reduce_columns_partial` (blocks of rows in parallel), then `reduce_columns` folds the
@@ -60,6 +61,42 @@ void reduce_rows(const int op, const int rows, const int cols, __global const fl
         if (op == 1) v = v / (float)cols;
         out[outOffset + r] = v;
     }
+}
+
+/// Long rows, few of them (a loss's terms: one row of 200,704 on a batch of the autoencoder): work-group `(b, r)` folds
+/// columns `b*colsPerBlock ..< +colsPerBlock` of row `r` as `reduce_rows` folds a row (means fold as sums) into
+/// `partial[r*blocks + b]`; `reduce_rows_blocks_finish` combines each row's blocks in order. Many work-groups keep a
+/// GPU's memory busy where one per row would be hundreds of loads deep.
+__kernel __attribute__((reqd_work_group_size(WG, 1, 1)))
+void reduce_rows_blocks(const int op, const int cols, const int colsPerBlock, __global const float* x, const int xOffset,
+                        __global float* partials)
+{
+    __local float partial[WG];
+    const int b = get_group_id(0), blocks = get_num_groups(0), r = get_group_id(1);
+    const int lid = get_local_id(0);
+    const int foldOp = op == 1 ? 0 : op;
+    __global const float* row = x + xOffset + (size_t)r * cols;
+    const int end = min(cols, (b + 1) * colsPerBlock);
+    float acc = fold_init(foldOp);
+    for (int c = b * colsPerBlock + lid; c < end; c += WG) acc = fold(foldOp, acc, row[c]);
+    partial[lid] = acc;
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int s = WG / 2; s > 0; s >>= 1) {
+        if (lid < s) partial[lid] = combine(foldOp, partial[lid], partial[lid + s]);
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+    if (lid == 0) partials[(size_t)r * blocks + b] = partial[0];
+}
+
+__kernel void reduce_rows_blocks_finish(const int op, const int rows, const int cols, const int blocks,
+                                        __global const float* partials, __global float* out, const int outOffset)
+{
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    float acc = partials[(size_t)r * blocks];
+    for (int b = 1; b < blocks; b++) acc = combine(op, acc, partials[(size_t)r * blocks + b]);
+    if (op == 1) acc = acc / (float)cols;
+    out[outOffset + r] = acc;
 }
 
 __kernel void reduce_columns(const int op, const int rows, const int cols, __global const float* x,

@@ -269,10 +269,27 @@ extension OpenCLBackend {
         let arguments: [KernelArgument] = [.int(opCode), .int(rows), .int(cols), .buffer(x), .int(offset), .buffer(out), .int(outOffset)]
         if prefersSerialRows(cols: cols) {
             try launch(try kernel("reduce_rows_serial", in: ReductionKernels.source, options: "-DWG=\(group)"), arguments, global: [rows])
+        } else if let perBlock = rowBlockColumns(rows: rows, cols: cols) {
+            let blocks = (cols + perBlock - 1) / perBlock
+            let partials = try scratchBuffer(count: rows * blocks, slot: .rowPartials)
+            try launch(try kernel("reduce_rows_blocks", in: ReductionKernels.source, options: "-DWG=\(group)"),
+                       [.int(opCode), .int(cols), .int(perBlock), .buffer(x), .int(offset), .buffer(partials)],
+                       global: [blocks * group, rows], local: [group, 1])
+            try launch(try kernel("reduce_rows_blocks_finish", in: ReductionKernels.source, options: "-DWG=\(group)"),
+                       [.int(opCode), .int(rows), .int(cols), .int(blocks), .buffer(partials), .buffer(out), .int(outOffset)],
+                       global: [rows])
         } else {
             try launch(try kernel("reduce_rows", in: ReductionKernels.source, options: "-DWG=\(group)"), arguments,
                        global: [rows * group], local: [group])
         }
+    }
+
+    /// Columns per block when a GPU folds rows in blocks (`reduce_rows_blocks`): fewer than 32 rows (too few work-groups
+    /// for any GPU), each long enough for two blocks of eight loads a work-item; nil otherwise. Fixed by the sizes and
+    /// the work-group size alone, so the order of the sums is too.
+    func rowBlockColumns(rows: Int, cols: Int) -> Int? {
+        let perBlock = 8 * reductionGroupSize
+        return rows < 32 && cols >= 2 * perBlock ? perBlock : nil
     }
 
     /// One work-item per row on CPU drivers, and on GPUs when rows are too short to feed a work-group.

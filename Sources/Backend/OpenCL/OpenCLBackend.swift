@@ -44,7 +44,8 @@ public final class OpenCLBackend: ComputeBackend {
     var splitKComputeUnits: Int?
 
     /// Intermediate results inside one op, one buffer per use so nested uses never collide.
-    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms, clusterWeights, tuningOutput, biasPartials }
+    enum ScratchSlot { case gemmPanels, splitKPartials, columnPartials, lossTerms, clusterWeights, tuningOutput, biasPartials,
+                     rowPartials }
 
 
     /// A device buffer of at least `count` elements for `slot`, grown on demand and reused across
