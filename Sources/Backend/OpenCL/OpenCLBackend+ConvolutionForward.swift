@@ -8,23 +8,22 @@ extension OpenCLBackend {
                               workspace ws: ConvolutionWorkspace<OpenCLBackend>) throws {
         let g = ws.geometry
         switch try convolutionForwardPath(x, weight: weight, bias: bias, into: y, workspace: ws) {
-        case .im2col?:
+        case .im2col:
             try im2colConvolution(x, weight: weight, bias: bias, into: y, workspace: ws, reusingColumns: false)
-        case .implicit(let tiling)?:
+        case .implicit(let tiling):
             checkConvolutionBuffers(g, input: x.count, weight: weight.count, output: y.count, bias: bias?.count)
             ws.columnsHoldPatchesOf = nil
             try launchImplicitConvolution(x, weight: weight, bias: bias, into: y, geometry: g, tiling: tiling)
-        case nil:
-            break  // computed while the paths were timed
         }
     }
 
-    /// The path `conv2dForward` takes, or nil when `y` already holds the result. `automatic` asks the tuner, which on a
-    /// geometry's `GemmTuner.callsBeforeTuning`-th forward step runs the im2col path for real and then times the two
-    /// (`timeConvolutionPaths`).
+    /// The path `conv2dForward` takes. `automatic` asks the tuner, which on a geometry's
+    /// `GemmTuner.callsBeforeTuning`-th forward step builds the patches (for the im2col path's product) and times the
+    /// two paths (`timeConvolutionPaths`); the chosen one then runs as on any other step, whatever the timing runs left
+    /// in `y`.
     private func convolutionForwardPath(_ x: OpenCLBuffer, weight: OpenCLBuffer, bias: OpenCLBuffer?,
                                         into y: OpenCLBuffer, workspace ws: ConvolutionWorkspace<OpenCLBackend>)
-        throws -> ConvolutionForwardChoice? {
+        throws -> ConvolutionForwardChoice {
         let g = ws.geometry
         let m = g.outChannels, n = g.batch * g.outHeight * g.outWidth, k = g.patchSize
         let heuristic: GemmTiling
@@ -44,23 +43,21 @@ extension OpenCLBackend {
             let key = g.description
             if let chosen = tuner.convolutionChoice(for: key) { return chosen }
             guard tuner.isDue(convolution: key) else { return .im2col }
-            try im2colConvolution(x, weight: weight, bias: bias, into: y, workspace: ws, reusingColumns: false)
+            ws.columnsHoldPatchesOf = nil
+            // The patches the timed product reads.
+            try im2col(x, geometry: g, images: 0 ..< g.batch, into: try ws.passColumns().columns)
             let chosen = try timeConvolutionPaths(x, weight: weight, bias: bias, into: y, workspace: ws,
                                                   heuristic: heuristic, tuner: tuner)
             tuner.remember(convolution: key, chosen.choice, timed: chosen.timed)
-            // The timing runs of either path leave the same bits in `y`; an implicit choice runs once more so that the
-            // columns are marked as it leaves them.
-            if case .implicit = chosen.choice { return chosen.choice }
-            ws.columnsHoldPatchesOf = x
-            return nil
+            return chosen.choice
         }
     }
 
     /// Times, on the device, the launches the im2col path makes after its `im2col` (`gemm` with the tile it uses,
     /// `swap_leading_axes`, `add_bias`; the columns already hold im2col(x)) against `gemm_conv_forward` with each
     /// candidate tile, and returns the implicit GEMM's fastest tile when it beats the im2col path by the tuner's margin.
-    /// Every timing run writes the same values into `y` as the real call (both paths are exact copies of each other).
-    /// A path that cannot be built or launched is not a choice; a geometry whose timing would take longer than the
+    /// The timing runs write into `y` (the caller's output, computed again afterwards) and the workspace's scratch. A
+    /// path that cannot be built or launched is not a choice; a geometry whose timing would take longer than the
     /// tuner's budget keeps the im2col path untimed.
     private func timeConvolutionPaths(_ x: OpenCLBuffer, weight: OpenCLBuffer, bias: OpenCLBuffer?, into y: OpenCLBuffer,
                                       workspace ws: ConvolutionWorkspace<OpenCLBackend>, heuristic: GemmTiling,
@@ -90,7 +87,6 @@ extension OpenCLBackend {
             }) else { continue }
             if seconds < fastest?.seconds ?? .infinity { fastest = (candidate, seconds) }
         }
-        // The last runs were the implicit GEMM's: `y` holds its (identical) result either way.
         guard let fastest, fastest.seconds < GemmTuner.margin * base else { return (.im2col, true) }
         return (.implicit(fastest.tiling), true)
     }
