@@ -32,9 +32,9 @@ public enum GemmKernels {
     /// Build options that make `gemm_conv_forward` for one convolution geometry: input channels, height, width, kernel
     /// height, width, strides, paddings, output height, width (the order of `ConvolutionKernels.geometryNames`).
     public static func convolutionOptions(_ sizes: [Int]) -> String {
-        precondition(sizes.count == 11, "11 convolution sizes expected, got \(sizes.count)")
-        return "-DCONV_FORWARD=1 " + zip(["C", "H", "W", "KH", "KW", "SH", "SW", "PH", "PW", "OH", "OW"], sizes)
-            .map { "-DCV_\($0)=\($1)" }.joined(separator: " ")
+        let names = ConvolutionKernels.geometryNames
+        precondition(sizes.count == names.count, "\(names.count) convolution sizes expected, got \(sizes.count)")
+        return "-DCONV_FORWARD=1 " + zip(names, sizes).map { "-DCV_\($0)=\($1)" }.joined(separator: " ")
     }
 
     public static let source = KernelSource(name: "gemm", source: #"""

@@ -95,9 +95,7 @@ extension OpenCLBackend {
     func launchImplicitConvolution(_ x: OpenCLBuffer, weight: OpenCLBuffer, bias: OpenCLBuffer?, into y: OpenCLBuffer,
                                    geometry g: Conv2DGeometry, tiling t: GemmTiling, label: String? = nil) throws {
         let m = g.outChannels, n = g.batch * g.outHeight * g.outWidth
-        let sizes = [g.inChannels, g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth,
-                     g.padHeight, g.padWidth, g.outHeight, g.outWidth]
-        let options = t.options(transA: false, transB: false) + " " + GemmKernels.convolutionOptions(sizes)
+        let options = t.options(transA: false, transB: false) + " " + GemmKernels.convolutionOptions(geometrySizes(g))
         let kernel = try kernel("gemm_conv_forward", in: GemmKernels.source, options: options)
         try launch(kernel, [.int(m), .int(n), .int(g.patchSize), .buffer(weight), .buffer(x), .int(0),
                             .buffer(bias ?? weight), .int(bias == nil ? 0 : 1), .buffer(y), .int(0)],

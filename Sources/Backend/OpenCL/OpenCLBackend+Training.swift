@@ -10,7 +10,7 @@ extension OpenCLBackend {
     }
 
     /// The sizes of `g` in the im2col-family kernels' argument order.
-    private func geometrySizes(_ g: Conv2DGeometry) -> [Int] {
+    func geometrySizes(_ g: Conv2DGeometry) -> [Int] {
         [g.inChannels, g.inHeight, g.inWidth, g.kernelHeight, g.kernelWidth, g.strideHeight, g.strideWidth, g.padHeight, g.padWidth,
          g.outHeight, g.outWidth]
     }
