@@ -28,9 +28,13 @@ fi
     OPENBLAS_CORETYPE=SkylakeX "$f" train autoencoder --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
     OPENBLAS_CORETYPE=SkylakeX "$f" train classifier --epochs 1 --backend cpu --val-fraction 0 "${limit[@]}" --out /tmp/c.safetensors 2>&1 | tail -1
   fi
-  echo "== warm-up on OpenCL, not timed: builds the kernels and times the GEMM tiles per shape (GemmTuner, cached)"
-  "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 --limit 2560 --out /tmp/a.safetensors 2>&1 | tail -1
-  "$f" train classifier --epochs 1 --backend opencl --val-fraction 0 --limit 2560 --out /tmp/c.safetensors 2>&1 | tail -1
+  echo "== warm-up on OpenCL, not in the epoch timings: builds the kernels and times the GEMM tiles per shape and the"
+  echo "   convolutions' forward paths per layer (GemmTuner, cached); its wall time is the first run's one-off cost"
+  for model in autoencoder classifier; do
+    start=$(date +%s.%N)
+    "$f" train "$model" --epochs 1 --backend opencl --val-fraction 0 --limit 2560 --out /tmp/w.safetensors 2>&1 | tail -1
+    echo "warm-up $model: $(awk "BEGIN { printf \"%.1f\", $(date +%s.%N) - $start }") s wall, process included"
+  done
   cat "${XDG_CACHE_HOME:-$HOME/.cache}"/fmnist/opencl/gemm-tuning-*.json 2>/dev/null
   echo "== one epoch each on OpenCL (the GPU)"
   "$f" train autoencoder --epochs 1 --backend opencl --val-fraction 0 "${limit[@]}" --out /tmp/a.safetensors 2>&1 | tail -1
