@@ -51,7 +51,7 @@ let package = Package(
             "Backend", "Bench", "Dataset", "Imaging", "Models", "Cluster", "Progress", "Reduce", "Study", "DeepCluster",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], path: "Sources/fmnist"),
-        .testTarget(name: "BackendTests", dependencies: ["Backend", "Dataset", "CIntrinsics"], path: "Tests/BackendTests",
+        .testTarget(name: "BackendTests", dependencies: ["Backend", "Dataset", "CIntrinsics", "CBLAS"], path: "Tests/BackendTests",
                     resources: [.copy("TorchFixtures")]),
         .testTarget(name: "BenchTests", dependencies: ["Bench", "Backend"], path: "Tests/BenchTests"),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "Backend", "Dataset"], path: "Tests/ModelsTests",

@@ -13,9 +13,11 @@ extension ComputeBackend {
     /// partner(i)]) / 2B` (`G_ii = 0`), `dU = (G + G^T) U / temperature` and
     /// `dz_i = (dU_i - u_i (u_i . dU_i)) / |z_i|`.
     ///
-    /// Evaluated on the host in double precision (two `dgemm`s of `[2B, 2B, dims]`): for a batch of
-    /// 256 images that is about 0.03 GFLOP against the network's several, and the same bits on every
-    /// backend. On a device it moves `z` and its gradient (2B x dims floats each way) per call.
+    /// Evaluated on the host in double precision (two `dgemm`s of `[2B, 2B, dims]`, the softmax rows
+    /// across the cores, each exponential once): for a batch of 256 images that is about 0.03 GFLOP
+    /// against the network's several, and the same bits on every backend and any number of cores. On a
+    /// device it moves `z` and its gradient (2B x dims floats each way) per call. `fmnist bench --ops
+    /// training` times it (`nt-xent`).
     public func ntXent(embeddings z: Buffer, rows n: Int, dims d: Int, temperature: Float, gradient: Buffer?) throws -> Float {
         precondition(n >= 2 && n % 2 == 0 && d >= 1 && z.count >= n * d, "ntXent: need an even number of rows (two views per image)")
         precondition(temperature > 0 && temperature.isFinite, "ntXent: the temperature must be positive")
@@ -31,22 +33,30 @@ extension ComputeBackend {
         let t = Double(temperature), half = n / 2
         var s = [Double](repeating: 0, count: n * n)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), 1 / t, u, Int32(d), u, Int32(d), 0, &s, Int32(n))
-        var loss = 0.0
-        for i in 0 ..< n {
-            let partner = (i + half) % n
-            var largest = -Double.infinity
-            for j in 0 ..< n where j != i { largest = max(largest, s[i * n + j]) }
-            var total = 0.0
-            for j in 0 ..< n where j != i { total += exp(s[i * n + j] - largest) }
-            loss += largest + log(total) - s[i * n + partner]
-            // Row i of G, in place of s's row (only the gradient needs it from here on).
-            for j in 0 ..< n { s[i * n + j] = j == i ? 0 : exp(s[i * n + j] - largest) / total }
-            s[i * n + partner] -= 1
+        // Row i's loss term and row i of G, in place of s's row (only the gradient needs it from here on); the
+        // rows across the cores, the terms summed in row order afterwards (the same bits as one loop).
+        var terms = [Double](repeating: 0, count: n)
+        s.withUnsafeMutableBufferPointer { similarities in
+            terms.withUnsafeMutableBufferPointer { rowTerms in
+                let base = similarities.baseAddress!, termBase = rowTerms.baseAddress!
+                parallelFor(n, grain: 16) { rows in
+                    for i in rows { termBase[i] = softmaxRow(base + i * n, row: i, partner: (i + half) % n, count: n) }
+                }
+            }
         }
+        var loss = 0.0
+        for term in terms { loss += term }
         loss /= Double(n)
         guard let gradient else { return Float(loss) }
         var symmetric = [Double](repeating: 0, count: n * n)
-        for i in 0 ..< n { for j in 0 ..< n { symmetric[i * n + j] = s[i * n + j] + s[j * n + i] } }
+        s.withUnsafeBufferPointer { g in
+            symmetric.withUnsafeMutableBufferPointer { sum in
+                let gBase = g.baseAddress!, sumBase = sum.baseAddress!
+                parallelFor(n, grain: 16) { rows in
+                    for i in rows { for j in 0 ..< n { sumBase[i * n + j] = gBase[i * n + j] + gBase[j * n + i] } }
+                }
+            }
+        }
         var du = [Double](repeating: 0, count: n * d)
         cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n), 1 / (t * Double(n)), symmetric, Int32(n),
                     u, Int32(d), 0, &du, Int32(d))
@@ -61,4 +71,24 @@ extension ComputeBackend {
         try dz.withUnsafeBufferPointer { try upload($0, to: gradient, offset: 0) }
         return Float(loss)
     }
+}
+
+/// One row of NT-Xent: returns `log sum_{j != i} exp(s_ij) - s_{i, partner}` (with the row's largest
+/// value taken out before the exponentials) and overwrites the row with `G_i`: `softmax_j(s_i)` off
+/// the diagonal, 0 on it, minus 1 at the partner — each exponential computed once.
+private func softmaxRow(_ row: UnsafeMutablePointer<Double>, row i: Int, partner: Int, count n: Int) -> Double {
+    var largest = -Double.infinity
+    for j in 0 ..< n where j != i { largest = max(largest, row[j]) }
+    let partnerValue = row[partner]
+    var total = 0.0
+    for j in 0 ..< n where j != i {
+        let e = exp(row[j] - largest)
+        row[j] = e
+        total += e
+    }
+    let term = largest + log(total) - partnerValue
+    for j in 0 ..< n where j != i { row[j] /= total }
+    row[i] = 0
+    row[partner] -= 1
+    return term
 }

@@ -15,7 +15,7 @@ public enum BenchSuite {
                 result += gemmSizes.map { GemmWorkload(m: $0, n: $0, k: $0) }
             case "training":
                 // The products inside training at batch 256: dense layers forward and backward,
-                // and the convolutions as im2col GEMMs.
+                // the convolutions as im2col GEMMs, and SimCLR's loss over the batch's 512 views.
                 result += [
                     GemmWorkload(m: 256, n: 10, k: 3136, transB: true, label: "ae.encoder.fc fwd"),
                     GemmWorkload(m: 256, n: 3136, k: 10, transB: true, label: "ae.decoder.fc fwd"),
@@ -25,6 +25,7 @@ public enum BenchSuite {
                     GemmWorkload(m: 50_176, n: 32, k: 9, label: "conv1 im2col"),
                     GemmWorkload(m: 12_544, n: 64, k: 288, label: "ae.conv2 im2col"),
                     GemmWorkload(m: 50_176, n: 64, k: 288, label: "cnn.conv2 im2col"),
+                    NTXentWorkload(rows: 512, dims: 64),
                 ]
             case "layers":
                 result += LayerWorkload.trainingLayers(batch: layerBatch)

@@ -111,3 +111,23 @@ public struct LayerWorkload: BenchWorkload {
         }
     }
 }
+
+/// SimCLR's NT-Xent loss and its gradient (`ComputeBackend.ntXent`) over `rows` = 2B embeddings of
+/// `dims`: what `train contrastive` evaluates on the host every batch (B = 256, 64-d projections by
+/// default). Counted as its two double-precision products, `2 * rows^2 * dims` each.
+public struct NTXentWorkload: BenchWorkload {
+    public let rows: Int, dims: Int
+    public init(rows: Int = 512, dims: Int = 64) { (self.rows, self.dims) = (rows, dims) }
+    public var op: String { "nt-xent" }
+    public var shape: String { "\(rows)x\(dims)" }
+    public var flops: Double? { 4 * Double(rows * rows * dims) }
+    public var bytes: Double { 0 }
+    public var tolerance: Double { 1e-10 }
+
+    public func prepare<B: ComputeBackend>(_ backend: B) throws -> PreparedWorkload {
+        let z = try backend.makeBuffer(benchInputs(rows * dims, seed: 41)), gradient = try backend.makeBuffer(count: rows * dims)
+        return PreparedWorkload(
+            run: { _ = try backend.ntXent(embeddings: z, rows: rows, dims: dims, temperature: 0.5, gradient: gradient) },
+            result: { try backend.floats(gradient) })
+    }
+}

@@ -1,4 +1,5 @@
 import Backend
+import CBLAS
 import Foundation
 import XCTest
 
@@ -142,6 +143,62 @@ final class GradientCheckTests: XCTestCase {
                 return loss / Double(rows)
             }
         }
+    }
+
+    /// NT-Xent's rows are evaluated across the cores (each exponential once): the loss and gradient
+    /// are the bits of the plain one-row-after-another loop below (each exponential twice, the loss
+    /// summed as it goes), at a batch of 40 images (80 views: several pieces of rows on two or more threads).
+    func testNTXentRowsAcrossCoresGiveTheSerialLoopsBits() throws {
+        let (rows, dims, temperature) = (80, 7, Float(0.3))
+        let z = randomFloats(rows * dims, in: -2 ... 2, seed: 31)
+        let (loss, gradient) = serialNTXent(z, rows: rows, dims: dims, temperature: Double(temperature))
+        for backend in availableBackends() { try ntXentBits(backend, z, rows: rows, dims: dims, temperature: temperature, loss, gradient) }
+    }
+
+    private func ntXentBits<B: ComputeBackend>(_ backend: B, _ z: [Float], rows: Int, dims: Int, temperature: Float,
+                                               _ loss: Float, _ gradient: [Float]) throws {
+        let g = try backend.makeBuffer(count: rows * dims)
+        let value = try backend.ntXent(embeddings: try backend.makeBuffer(z), rows: rows, dims: dims, temperature: temperature, gradient: g)
+        XCTAssertEqual(value.bitPattern, loss.bitPattern, "\(backend.name): loss \(value) against \(loss)")
+        let values = try backend.floats(g)
+        let differing = (0 ..< gradient.count).filter { values[$0].bitPattern != gradient[$0].bitPattern }
+        XCTAssertEqual(differing.count, 0, "\(backend.name): gradient entries differ from the serial loop's, first at \(differing.first ?? -1)")
+    }
+
+    /// `ComputeBackend.ntXent` as it was written before its rows went across the cores.
+    private func serialNTXent(_ values: [Float], rows n: Int, dims d: Int, temperature t: Double) -> (Float, [Float]) {
+        var u = [Double](repeating: 0, count: n * d), length = [Double](repeating: 0, count: n)
+        for i in 0 ..< n {
+            var squares = 0.0
+            for c in 0 ..< d { squares += Double(values[i * d + c]) * Double(values[i * d + c]) }
+            length[i] = max(squares.squareRoot(), 1e-12)
+            for c in 0 ..< d { u[i * d + c] = Double(values[i * d + c]) / length[i] }
+        }
+        var s = [Double](repeating: 0, count: n * n)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(n), Int32(d), 1 / t, u, Int32(d), u, Int32(d), 0, &s, Int32(n))
+        var loss = 0.0
+        for i in 0 ..< n {
+            let partner = (i + n / 2) % n
+            var largest = -Double.infinity
+            for j in 0 ..< n where j != i { largest = max(largest, s[i * n + j]) }
+            var total = 0.0
+            for j in 0 ..< n where j != i { total += exp(s[i * n + j] - largest) }
+            loss += largest + log(total) - s[i * n + partner]
+            for j in 0 ..< n { s[i * n + j] = j == i ? 0 : exp(s[i * n + j] - largest) / total }
+            s[i * n + partner] -= 1
+        }
+        var symmetric = [Double](repeating: 0, count: n * n)
+        for i in 0 ..< n { for j in 0 ..< n { symmetric[i * n + j] = s[i * n + j] + s[j * n + i] } }
+        var du = [Double](repeating: 0, count: n * d)
+        cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(n), Int32(d), Int32(n), 1 / (t * Double(n)), symmetric, Int32(n),
+                    u, Int32(d), 0, &du, Int32(d))
+        var dz = [Float](repeating: 0, count: n * d)
+        for i in 0 ..< n {
+            var along = 0.0
+            for c in 0 ..< d { along += u[i * d + c] * du[i * d + c] }
+            for c in 0 ..< d { dz[i * d + c] = Float((du[i * d + c] - u[i * d + c] * along) / length[i]) }
+        }
+        return (Float(loss / Double(n)), dz)
     }
 
     func testStudentTClusteringGradients() throws {

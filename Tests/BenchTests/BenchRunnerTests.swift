@@ -16,7 +16,8 @@ final class BenchRunnerTests: XCTestCase {
         let runner = BenchRunner(backends: backends, checker: nil, settings: BenchSettings(minRepeats: 1, maxRepeats: 2, budgetSeconds: 0.01))
         let workloads: [any BenchWorkload] = [GemmWorkload(m: 33, n: 17, k: 9), GemmWorkload(m: 8, n: 8, k: 40, transA: true),
                                               NearestWorkload(rows: 50, candidates: 7, dim: 5), MapWorkload(.sigmoid, count: 1000),
-                                              AxpyWorkload(count: 99), ReduceWorkload(rows: 9, cols: 70, axis: .eachColumn)]
+                                              AxpyWorkload(count: 99), ReduceWorkload(rows: 9, cols: 70, axis: .eachColumn),
+                                              NTXentWorkload(rows: 12, dims: 5)]
         var streamed = 0
         let rows = try runner.run(workloads) { _ in streamed += 1 }
         XCTAssertEqual(rows.count, workloads.count * backends.count)
@@ -68,7 +69,8 @@ final class BenchRunnerTests: XCTestCase {
         XCTAssertEqual(BenchSuite.workloads(families: ["gemm"], gemmSizes: [4, 8]).map(\.shape), ["4x4x4", "8x8x8"])
         XCTAssertTrue(BenchSuite.workloads(families: ["distances"], gemmSizes: []).allSatisfy { $0.op == "nearest" })
         XCTAssertEqual(BenchSuite.workloads(families: BenchSuite.families, gemmSizes: [1]).count,
-                       1 + 8 + 16 + 3 + 4 + 2 + 3 + 3)
+                       1 + 9 + 16 + 3 + 4 + 2 + 3 + 3)
+        XCTAssertEqual(BenchSuite.workloads(families: ["training"], gemmSizes: []).last?.op, "nt-xent")
         XCTAssertEqual(BenchSuite.workloads(families: ["clustering"], gemmSizes: []).map(\.op), ["kmeans step", "kmeans step", "radius counts"])
         XCTAssertEqual(BenchSuite.workloads(families: ["neighbours"], gemmSizes: []).map(\.op), ["knn graph", "knn graph", "knn graph"])
     }
