@@ -50,6 +50,38 @@ final class DBSCANTests: XCTestCase {
         }
     }
 
+    /// Pairs at `eps` to within the Float rounding of a distance block: chains of points one unit
+    /// apart (up to a few units in the last place of the positions) far from the origin, in two
+    /// groups at -1,000 and +1,000, where `|x|^2 + |y|^2 - 2 x.y` in Float is off by about 0.1 at
+    /// distance 1. Every route must give the exact (Double) labels and core points, `eps` 1.
+    func testPairsAtTheRadiusFollowTheExactDistance() throws {
+        let gaps = [1, 1, 1, 1.0001, 1, 1, 0.9999, 1, 1.0001, 1.0001, 1, 1, 2, 1, 0.99995, 1.00005]
+        var x: [Float] = []
+        for group in [-1000.0, 1000.0] {
+            var position = 0.0
+            for gap in [0] + gaps {
+                position += gap
+                x += [Float(group), Float(position), Float(group / 4)]
+            }
+        }
+        let (n, d) = (x.count / 3, 3)
+        for minSamples in [2, 3] {
+            let (labels, core) = reference(x, n: n, d: d, eps: 1, minSamples: minSamples)
+            XCTAssertGreaterThan(Set(labels.filter { $0 >= 0 }).count, 3, "the chains break into several clusters")
+            for backend in ClusterFixtures.backends() {
+                var c = DBSCAN.Configuration(eps: 1, minSamples: minSamples)
+                c.blockRows = 5
+                for (hostRows, index) in backend is CPUBackend ? [(false, NeighbourIndex.bruteForce), (true, .bruteForce), (false, .kdTree)]
+                    : [(false, .bruteForce)] {
+                    (c.hostRows, c.index) = (hostRows, index)
+                    let result = try fit(backend, x, n, d, c)
+                    XCTAssertEqual(result.isCore, core, "\(backend.name) core points, min \(minSamples) host \(hostRows) \(index)")
+                    XCTAssertEqual(result.labels, labels, "\(backend.name) labels, min \(minSamples) host \(hostRows) \(index)")
+                }
+            }
+        }
+    }
+
     private func fit<B: ComputeBackend>(_ backend: B, _ x: [Float], _ n: Int, _ d: Int, _ c: DBSCAN.Configuration) throws -> DBSCAN.Result {
         try DBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend)
     }

@@ -9,9 +9,19 @@ extension DBSCAN {
     /// gathered into their own matrix, so the links are searched among the core points alone
     /// (`[block, cores]` blocks) and the border points against the core points alone: about
     /// `1 + 2 c (1 - c)` passes' work for a core share `c` instead of three.
+    ///
+    /// The blocks are `|x|^2 + |y|^2 - 2 x.y` in Float (of the centred points), whose rounding can put
+    /// a pair on the wrong side of `eps`; scikit-learn decides in Double. So every test runs against
+    /// the band `RadiusBand` bounds that rounding by, and only pairs inside it are decided on the host
+    /// from the input's own values (`|x_i - x_j|^2` summed in Double, `<= eps^2`, as the k-d tree
+    /// route and scikit-learn): counts within the band's lower and upper edges bracket each point's
+    /// count, and a point they leave undecided is counted exactly from its candidate list; a core link
+    /// found within the upper edge is checked when it would join two clusters; a border point whose
+    /// lowest core label differs between the edges is resolved against every core point.
     static func fitWithRadiusQueries<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration,
                                                         backend: B, progress: (String, Int, Int) -> Void) throws -> Result {
-        let radius = Float(c.eps * c.eps)
+        let band = RadiusBand(x, rows: n, dim: d, eps: c.eps)
+        let points = band.centred
         let blockBytes = 128 << 20
         /// Squared distances from `rows` rows of `queries` (from `first`) to all `targets`, block by
         /// block, then `body(first row, rows, block)`.
@@ -37,21 +47,53 @@ extension DBSCAN {
         }
         /// The rows `indices` of `x` as such a matrix.
         func matrix(_ indices: [Int]) throws -> (B.Buffer, B.Buffer, count: Int) {
-            try matrix(indices.flatMap { x[($0 * d) ..< (($0 + 1) * d)] }, count: indices.count)
+            try matrix(indices.flatMap { points[($0 * d) ..< (($0 + 1) * d)] }, count: indices.count)
         }
         func upload(_ values: [Int32], to buffer: B.Buffer) throws {
             try values.withUnsafeBufferPointer { try backend.upload($0, to: buffer, offset: 0) }
         }
 
-        // 1. Neighbour counts over all pairs: the point itself always counts, whatever rounding gave
-        // its distance.
-        let all = try matrix(x, count: n)
-        let counts = try backend.makeBuffer(count: n)
-        try eachBlock("neighbour counts", queries: all, targets: all) { start, rows, distances in
-            try backend.rowCountWithin(distances, rows: rows, cols: n, radius: radius, columnMask: nil, columns: .others,
-                                       rowBase: start, counts: counts, countsOffset: start)
+        /// `body(point, candidates)` for each of `indices`: the points whose device distance from it is
+        /// within the band's upper edge (a superset of its exact neighbours), block by block.
+        func candidates(of indices: [Int], among targets: (B.Buffer, B.Buffer, count: Int), _ body: (Int, [Int]) -> Void) throws {
+            guard !indices.isEmpty else { return }
+            let block = max(1, min(indices.count, c.blockRows ?? blockBytes / (4 * targets.count)))
+            let rowCounts = try backend.makeBuffer(count: block), offsets = try backend.makeBuffer(count: block + 1)
+            var lists = try backend.makeBuffer(count: 1)
+            try eachBlock("neighbour counts", queries: try matrix(indices), targets: targets) { start, rows, distances in
+                try backend.rowCountWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil, columns: .all,
+                                           rowBase: start, counts: rowCounts, countsOffset: 0)
+                var pointers = [Int32](repeating: 0, count: rows + 1)
+                for (r, count) in try backend.ints(rowCounts, offset: 0, count: rows).enumerated() { pointers[r + 1] = pointers[r] + count }
+                let total = Int(pointers[rows])
+                if total > 0 {
+                    if lists.count < total { lists = try backend.makeBuffer(count: total) }
+                    try upload(pointers, to: offsets)
+                    try backend.rowColumnsWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil,
+                                                 columns: .all, rowBase: start, offsets: offsets, into: lists)
+                }
+                let columns = total > 0 ? try backend.ints(lists, offset: 0, count: total) : []
+                for r in 0 ..< rows { body(indices[start + r], columns[Int(pointers[r]) ..< Int(pointers[r + 1])].map { Int($0) }) }
+            }
         }
-        let isCore = try backend.ints(counts).map { Int($0) + 1 >= c.minSamples }
+
+        // 1. Neighbour counts over all pairs, within the band's lower and upper edges: the point itself
+        // always counts, whatever rounding gave its distance. Where the two leave a point's core status
+        // open, its candidates within the upper edge are listed and checked exactly.
+        let all = try matrix(points, count: n)
+        let surely = try backend.makeBuffer(count: n), possibly = try backend.makeBuffer(count: n)
+        try eachBlock("neighbour counts", queries: all, targets: all) { start, rows, distances in
+            try backend.rowCountWithin(distances, rows: rows, cols: n, radius: band.lower, columnMask: nil, columns: .others,
+                                       rowBase: start, counts: surely, countsOffset: start)
+            try backend.rowCountWithin(distances, rows: rows, cols: n, radius: band.upper, columnMask: nil, columns: .others,
+                                       rowBase: start, counts: possibly, countsOffset: start)
+        }
+        var isCore = try backend.ints(surely).map { Int($0) + 1 >= c.minSamples }
+        let possible = try backend.ints(possibly)
+        let open = (0 ..< n).filter { !isCore[$0] && Int(possible[$0]) + 1 >= c.minSamples }
+        try candidates(of: open, among: all) { row, columns in
+            isCore[row] = 1 + columns.count { $0 != row && band.within(x, row, $0) } >= c.minSamples
+        }
         let coreIndices = (0 ..< n).filter { isCore[$0] }, borderIndices = (0 ..< n).filter { !isCore[$0] }
         let cores = try matrix(coreIndices)
 
@@ -62,7 +104,7 @@ extension DBSCAN {
         var lists = try backend.makeBuffer(count: 1)
         try eachBlock("core links", queries: cores, targets: cores) { start, rows, distances in
             let m = coreIndices.count
-            try backend.rowCountWithin(distances, rows: rows, cols: m, radius: radius, columnMask: nil, columns: .later,
+            try backend.rowCountWithin(distances, rows: rows, cols: m, radius: band.upper, columnMask: nil, columns: .later,
                                        rowBase: start, counts: blockCounts, countsOffset: 0)
             let rowCounts = try backend.ints(blockCounts, offset: 0, count: rows)
             var pointers = [Int32](repeating: 0, count: rows + 1)
@@ -71,12 +113,15 @@ extension DBSCAN {
             guard total > 0 else { return }
             if lists.count < total { lists = try backend.makeBuffer(count: total) }
             try upload(pointers, to: offsets)
-            try backend.rowColumnsWithin(distances, rows: rows, cols: m, radius: radius, columnMask: nil, columns: .later,
+            try backend.rowColumnsWithin(distances, rows: rows, cols: m, radius: band.upper, columnMask: nil, columns: .later,
                                          rowBase: start, offsets: offsets, into: lists)
             let links = try backend.ints(lists, offset: 0, count: total)
             for r in 0 ..< rows where pointers[r] < pointers[r + 1] {
+                let i = coreIndices[start + r]
                 for t in Int(pointers[r]) ..< Int(pointers[r + 1]) {
-                    sets.union(coreIndices[start + r], coreIndices[Int(links[t])])
+                    // Only a link that would join two clusters needs its exact distance.
+                    let j = coreIndices[Int(links[t])]
+                    if sets.find(i) != sets.find(j) && band.within(x, i, j) { sets.union(i, j) }
                 }
             }
         }
@@ -87,11 +132,20 @@ extension DBSCAN {
         guard !coreIndices.isEmpty, !borderIndices.isEmpty else { return Result(labels: labels, isCore: isCore) }
         let coreLabels = try backend.makeBuffer(count: coreIndices.count), border = try backend.makeBuffer(count: borderIndices.count)
         try upload(coreIndices.map { Int32(labels[$0]) }, to: coreLabels)
+        let borderUpper = try backend.makeBuffer(count: borderIndices.count)
         try eachBlock("border points", queries: try matrix(borderIndices), targets: cores) { start, rows, distances in
-            try backend.rowMinLabelWithin(distances, rows: rows, cols: coreIndices.count, radius: radius, labels: coreLabels, columns: .all,
+            try backend.rowMinLabelWithin(distances, rows: rows, cols: coreIndices.count, radius: band.lower, labels: coreLabels, columns: .all,
                                           rowBase: start, into: border, outOffset: start)
+            try backend.rowMinLabelWithin(distances, rows: rows, cols: coreIndices.count, radius: band.upper, labels: coreLabels,
+                                          columns: .all, rowBase: start, into: borderUpper, outOffset: start)
         }
-        for (p, label) in try backend.ints(border).enumerated() where label >= 0 { labels[borderIndices[p]] = Int64(label) }
+        let (lowest, lowestPossible) = (try backend.ints(border), try backend.ints(borderUpper))
+        for p in 0 ..< borderIndices.count {
+            // Equal edges bracket the exact lowest label; otherwise every core point is checked.
+            let label = lowest[p] == lowestPossible[p] ? Int64(lowest[p])
+                : coreIndices.lazy.filter { band.within(x, borderIndices[p], $0) }.map { labels[$0] }.min() ?? -1
+            if label >= 0 { labels[borderIndices[p]] = label }
+        }
         return Result(labels: labels, isCore: isCore)
     }
 }
