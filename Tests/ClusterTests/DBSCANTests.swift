@@ -82,6 +82,32 @@ final class DBSCANTests: XCTestCase {
         }
     }
 
+    /// Pairs whose squared distance is within a few units in the last place of `eps^2`: a point at
+    /// the origin of each of 64 planes and one at `(cos a, sin a)` in Float, the planes 10 apart, so
+    /// Float sums of the squared differences round some pairs to the other side of 1 than Double.
+    func testPairsOnTheUnitCircleFollowTheExactDistance() throws {
+        var x: [Float] = []
+        for p in 0 ..< 64 {
+            let angle = 0.7 + Double(p) * 0.013
+            x += [0, 0, Float(10 * p)] + [Float(cos(angle)), Float(sin(angle)), Float(10 * p)]
+        }
+        let (n, d) = (x.count / 3, 3)
+        let (labels, core) = reference(x, n: n, d: d, eps: 1, minSamples: 2)
+        let linked = Set(labels.filter { $0 >= 0 }).count
+        XCTAssertTrue(linked > 5 && linked < 59, "some pairs in, some out: \(linked) of 64")
+        for backend in ClusterFixtures.backends() {
+            var c = DBSCAN.Configuration(eps: 1, minSamples: 2)
+            c.blockRows = 9
+            for (hostRows, index) in backend is CPUBackend ? [(false, NeighbourIndex.bruteForce), (true, .bruteForce), (false, .kdTree)]
+                : [(false, .bruteForce)] {
+                (c.hostRows, c.index) = (hostRows, index)
+                let result = try fit(backend, x, n, d, c)
+                XCTAssertEqual(result.isCore, core, "\(backend.name) core points, host \(hostRows) \(index)")
+                XCTAssertEqual(result.labels, labels, "\(backend.name) labels, host \(hostRows) \(index)")
+            }
+        }
+    }
+
     private func fit<B: ComputeBackend>(_ backend: B, _ x: [Float], _ n: Int, _ d: Int, _ c: DBSCAN.Configuration) throws -> DBSCAN.Result {
         try DBSCAN.fit(x, rows: n, dim: d, configuration: c, backend: backend)
     }

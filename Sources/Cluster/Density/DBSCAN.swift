@@ -66,7 +66,7 @@ public enum DBSCAN {
     static func fitWithHostRows(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration,
                                 progress: (String, Int, Int) -> Void) -> Result {
         let block = max(1, min(n, c.blockRows ?? (32 << 20) / (4 * n)))
-        let radius = Float(c.eps * c.eps)
+        let band = RadiusBand.directDifferences(dim: d, eps: c.eps)
         // The points feature-major, `[d, n]`.
         var columns = [Float](repeating: 0, count: n * d)
         for i in 0 ..< n { for t in 0 ..< d { columns[t * n + i] = x[i * d + t] } }
@@ -102,7 +102,7 @@ public enum DBSCAN {
             }
         }
 
-        let counts = hostNeighbourCounts(columns, rows: n, dim: d, radius: radius) { progress("neighbour counts", $0, n) }
+        let counts = hostNeighbourCounts(columns, x, rows: n, dim: d, band: band) { progress("neighbour counts", $0, n) }
         let isCore = counts.map { $0 >= c.minSamples }
         var sets = LowestRootSets(n)
         // Core-core links of a block are found across the cores (core rows, later core neighbours
@@ -118,7 +118,7 @@ public enum DBSCAN {
                 }
             }) { i, row in
                 var found: [Int32] = []
-                for j in (i + 1) ..< n where row[j] <= radius && isCore[j] { found.append(Int32(j)) }
+                for j in (i + 1) ..< n where row[j] <= band.upper && isCore[j] && band.within(row[j], x, i, j) { found.append(Int32(j)) }
                 blockLinks[i % block] = found
             }
         }
@@ -128,20 +128,21 @@ public enum DBSCAN {
             // Non-core rows only; without a core neighbour the point stays noise.
             forEachRow("border points", parallel: true, only: { !isCore[$0] }) { i, row in
                 var best = Int64.max
-                for j in 0 ..< n where row[j] <= radius && isCore[j] { best = min(best, out[j]) }
+                for j in 0 ..< n where row[j] <= band.upper && isCore[j] && band.within(row[j], x, i, j) { best = min(best, out[j]) }
                 if best != .max { out[i] = best }
             }
         }
         return Result(labels: labels, isCore: isCore)
     }
 
-    /// Points within `radius` (squared) of each point, itself included, from the feature-major
-    /// `columns [d, n]`: each pair is measured once (row `i` against the later points), counted for
-    /// both ends through a per-worker tally of the later points, so the pass costs half the rows.
-    static func hostNeighbourCounts(_ columns: [Float], rows n: Int, dim d: Int, radius: Float,
+    /// Points within `eps` of each point, itself included, from the feature-major `columns [d, n]`
+    /// (the points `x [n, d]` transposed): each pair is measured once (row `i` against the later
+    /// points), counted for both ends through a per-worker tally of the later points, so the pass costs
+    /// half the rows. Pairs inside the `band` are decided exactly from `x`.
+    static func hostNeighbourCounts(_ columns: [Float], _ x: [Float], rows n: Int, dim d: Int, band: RadiusBand,
                                     progress: (Int) -> Void = { _ in }) -> [Int] {
         var counts = [Int](repeating: 1, count: n) // the point itself
-        let block = 4096
+        let block = 4096, (lower, upper) = (band.lower, band.upper)
         for start in stride(from: 0, to: n, by: block) {
             let rows = min(block, n - start)
             let pieces = max(1, min(16, rows / 64))
@@ -163,11 +164,19 @@ public enum DBSCAN {
                                         let column = col.baseAddress! + t * n, xit = column[i]
                                         for j in first ..< n { let v = xit - column[j]; distance[j] += v * v }
                                     }
-                                    var count = 0
+                                    var count = 0, possible = 0
                                     for j in first ..< n {
-                                        let hit: Int32 = distance[j] <= radius ? 1 : 0
+                                        let hit: Int32 = distance[j] <= lower ? 1 : 0
                                         later[j] &+= hit
                                         count &+= Int(hit)
+                                        possible &+= distance[j] <= upper ? 1 : 0
+                                    }
+                                    if possible > count {
+                                        for j in first ..< n where distance[j] > lower && distance[j] <= upper
+                                            && band.within(x, i, j) {
+                                            later[j] &+= 1
+                                            count &+= 1
+                                        }
                                     }
                                     mine[r] = count
                                 }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Where a Float distance block can misjudge `|x_i - x_j| <= eps`, and the exact test for the pairs
-/// there (DBSCAN's device route).
+/// Where a Float squared distance can misjudge `|x_i - x_j| <= eps`, and the exact test for the pairs
+/// there (DBSCAN's device and host-row routes).
 ///
 /// The blocks hold `fl(|y_i|^2 + |y_j|^2 - 2 y_i . y_j)` of the centred points `y = fl(x - mean)`
 /// (centring shrinks the norms the expansion cancels). Each of the three terms is a sum of `d`
@@ -13,8 +13,12 @@ import Foundation
 /// above `upper = eps^2 + margin` is not, and only the pairs between are decided by `within`: the
 /// squared differences of the input's own values summed in Double and compared with `eps^2`
 /// inclusively (scikit-learn's test, and the k-d tree route's).
+///
+/// `directDifferences` is the band of `fl(sum_t (x_it - x_jt)^2)` instead (the host-row route): every
+/// term is non-negative, so the error is relative, at most `(d + 4) u` of the distance; the margin is
+/// twice that of `eps^2`.
 struct RadiusBand {
-    /// The centred points `[n, d]`, for the device.
+    /// The centred points `[n, d]`, for the device (empty for `directDifferences`).
     let centred: [Float]
     /// Block values at most this are within `eps` (rounded down to a Float; negative: none surely).
     let lower: Float
@@ -43,6 +47,23 @@ struct RadiusBand {
         self.upper = Float(eps2 + margin).nextUp
         self.dim = d
         self.eps2 = eps2
+    }
+
+    private init(lower: Double, upper: Double, dim: Int, eps2: Double) {
+        (self.centred, self.lower, self.upper, self.dim, self.eps2) = ([], Float(lower).nextDown, Float(upper).nextUp, dim, eps2)
+    }
+
+    /// The band of squared distances summed from the differences of `dim` features in Float.
+    static func directDifferences(dim d: Int, eps: Double) -> RadiusBand {
+        let eps2 = eps * eps, margin = 2 * Double(d + 4) * 0x1p-24 * eps2
+        return RadiusBand(lower: eps2 - margin, upper: eps2 + margin, dim: d, eps2: eps2)
+    }
+
+    /// Whether a Float squared distance `value` of points `i` and `j` of `x` is within `eps`: by the
+    /// band's edges, or exactly between them.
+    @inline(__always)
+    func within(_ value: Float, _ x: [Float], _ i: Int, _ j: Int) -> Bool {
+        value <= lower || (value <= upper && within(x, i, j))
     }
 
     /// Whether points `i` and `j` of `x [n, d]` lie within `eps` of each other, exactly as
