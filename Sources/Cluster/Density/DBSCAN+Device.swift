@@ -60,7 +60,7 @@ extension DBSCAN {
             let block = max(1, min(indices.count, c.blockRows ?? blockBytes / (4 * targets.count)))
             let rowCounts = try backend.makeBuffer(count: block), offsets = try backend.makeBuffer(count: block + 1)
             var lists = try backend.makeBuffer(count: 1)
-            try eachBlock("neighbour counts", queries: try matrix(indices), targets: targets) { start, rows, distances in
+            try eachBlock("neighbour counts near eps", queries: try matrix(indices), targets: targets) { start, rows, distances in
                 try backend.rowCountWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil, columns: .all,
                                            rowBase: start, counts: rowCounts, countsOffset: 0)
                 var pointers = [Int32](repeating: 0, count: rows + 1)

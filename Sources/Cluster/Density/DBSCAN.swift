@@ -40,7 +40,8 @@ public enum DBSCAN {
     }
 
     /// `progress(pass, rows done, rows)` follows the three passes over the rows: "neighbour counts",
-    /// "core links", "border points".
+    /// "core links", "border points" (on the device route also "neighbour counts near eps", over the
+    /// points whose core status the Float blocks left open).
     public static func fit<B: ComputeBackend>(_ x: [Float], rows n: Int, dim d: Int, configuration c: Configuration, backend: B,
                                               progress: (String, Int, Int) -> Void = { _, _, _ in }) throws -> Result {
         precondition(x.count == n * d, "DBSCAN: \(x.count) values for \(n) x \(d)")
