@@ -66,19 +66,8 @@ final class DBSCANTests: XCTestCase {
         }
         let (n, d) = (x.count / 3, 3)
         for minSamples in [2, 3] {
-            let (labels, core) = reference(x, n: n, d: d, eps: 1, minSamples: minSamples)
+            let labels = try assertEveryRouteMatchesTheReference(x, n: n, d: d, minSamples: minSamples, blockRows: 5)
             XCTAssertGreaterThan(Set(labels.filter { $0 >= 0 }).count, 3, "the chains break into several clusters")
-            for backend in ClusterFixtures.backends() {
-                var c = DBSCAN.Configuration(eps: 1, minSamples: minSamples)
-                c.blockRows = 5
-                for (hostRows, index) in backend is CPUBackend ? [(false, NeighbourIndex.bruteForce), (true, .bruteForce), (false, .kdTree)]
-                    : [(false, .bruteForce)] {
-                    (c.hostRows, c.index) = (hostRows, index)
-                    let result = try fit(backend, x, n, d, c)
-                    XCTAssertEqual(result.isCore, core, "\(backend.name) core points, min \(minSamples) host \(hostRows) \(index)")
-                    XCTAssertEqual(result.labels, labels, "\(backend.name) labels, min \(minSamples) host \(hostRows) \(index)")
-                }
-            }
         }
     }
 
@@ -91,21 +80,27 @@ final class DBSCANTests: XCTestCase {
             let angle = 0.7 + Double(p) * 0.013
             x += [0, 0, Float(10 * p)] + [Float(cos(angle)), Float(sin(angle)), Float(10 * p)]
         }
-        let (n, d) = (x.count / 3, 3)
-        let (labels, core) = reference(x, n: n, d: d, eps: 1, minSamples: 2)
+        let labels = try assertEveryRouteMatchesTheReference(x, n: x.count / 3, d: 3, minSamples: 2, blockRows: 9)
         let linked = Set(labels.filter { $0 >= 0 }).count
         XCTAssertTrue(linked > 5 && linked < 59, "some pairs in, some out: \(linked) of 64")
+    }
+
+    /// DBSCAN with `eps` 1 on every route of every backend (device blocks of `blockRows`; on the CPU
+    /// also host rows and the k-d tree) against `reference`; returns the reference labels.
+    private func assertEveryRouteMatchesTheReference(_ x: [Float], n: Int, d: Int, minSamples: Int, blockRows: Int) throws -> [Int64] {
+        let (labels, core) = reference(x, n: n, d: d, eps: 1, minSamples: minSamples)
         for backend in ClusterFixtures.backends() {
-            var c = DBSCAN.Configuration(eps: 1, minSamples: 2)
-            c.blockRows = 9
+            var c = DBSCAN.Configuration(eps: 1, minSamples: minSamples)
+            c.blockRows = blockRows
             for (hostRows, index) in backend is CPUBackend ? [(false, NeighbourIndex.bruteForce), (true, .bruteForce), (false, .kdTree)]
                 : [(false, .bruteForce)] {
                 (c.hostRows, c.index) = (hostRows, index)
                 let result = try fit(backend, x, n, d, c)
-                XCTAssertEqual(result.isCore, core, "\(backend.name) core points, host \(hostRows) \(index)")
-                XCTAssertEqual(result.labels, labels, "\(backend.name) labels, host \(hostRows) \(index)")
+                XCTAssertEqual(result.isCore, core, "\(backend.name) core points, min \(minSamples) host \(hostRows) \(index)")
+                XCTAssertEqual(result.labels, labels, "\(backend.name) labels, min \(minSamples) host \(hostRows) \(index)")
             }
         }
+        return labels
     }
 
     private func fit<B: ComputeBackend>(_ backend: B, _ x: [Float], _ n: Int, _ d: Int, _ c: DBSCAN.Configuration) throws -> DBSCAN.Result {
