@@ -53,27 +53,28 @@ extension DBSCAN {
             try values.withUnsafeBufferPointer { try backend.upload($0, to: buffer, offset: 0) }
         }
 
-        /// `body(point, candidates)` for each of `indices`: the points whose device distance from it is
-        /// within the band's upper edge (a superset of its exact neighbours), block by block.
-        func candidates(of indices: [Int], among targets: (B.Buffer, B.Buffer, count: Int), _ body: (Int, [Int]) -> Void) throws {
-            guard !indices.isEmpty else { return }
-            let block = max(1, min(indices.count, c.blockRows ?? blockBytes / (4 * targets.count)))
+        /// `body(query row, columns)` for every row of `queries`: the `targets` columns whose block value is
+        /// within the band's upper edge (a superset of the exact neighbours) and that `columns` allows, as
+        /// each block's CSR lists (only the counts, the row pointers and the lists move).
+        func listsWithin(_ pass: String, queries: (B.Buffer, B.Buffer, count: Int), targets: (B.Buffer, B.Buffer, count: Int),
+                         columns: NeighbourColumns, _ body: (Int, ArraySlice<Int32>) -> Void) throws {
+            guard queries.count > 0, targets.count > 0 else { return }
+            let block = max(1, min(queries.count, c.blockRows ?? blockBytes / (4 * targets.count)))
             let rowCounts = try backend.makeBuffer(count: block), offsets = try backend.makeBuffer(count: block + 1)
             var lists = try backend.makeBuffer(count: 1)
-            try eachBlock("neighbour counts near eps", queries: try matrix(indices), targets: targets) { start, rows, distances in
-                try backend.rowCountWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil, columns: .all,
+            try eachBlock(pass, queries: queries, targets: targets) { start, rows, distances in
+                try backend.rowCountWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil, columns: columns,
                                            rowBase: start, counts: rowCounts, countsOffset: 0)
                 var pointers = [Int32](repeating: 0, count: rows + 1)
                 for (r, count) in try backend.ints(rowCounts, offset: 0, count: rows).enumerated() { pointers[r + 1] = pointers[r] + count }
                 let total = Int(pointers[rows])
-                if total > 0 {
-                    if lists.count < total { lists = try backend.makeBuffer(count: total) }
-                    try upload(pointers, to: offsets)
-                    try backend.rowColumnsWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil,
-                                                 columns: .all, rowBase: start, offsets: offsets, into: lists)
-                }
-                let columns = total > 0 ? try backend.ints(lists, offset: 0, count: total) : []
-                for r in 0 ..< rows { body(indices[start + r], columns[Int(pointers[r]) ..< Int(pointers[r + 1])].map { Int($0) }) }
+                guard total > 0 else { return }
+                if lists.count < total { lists = try backend.makeBuffer(count: total) }
+                try upload(pointers, to: offsets)
+                try backend.rowColumnsWithin(distances, rows: rows, cols: targets.count, radius: band.upper, columnMask: nil, columns: columns,
+                                             rowBase: start, offsets: offsets, into: lists)
+                let found = try backend.ints(lists, offset: 0, count: total)
+                for r in 0 ..< rows { body(start + r, found[Int(pointers[r]) ..< Int(pointers[r + 1])]) }
             }
         }
 
@@ -91,38 +92,22 @@ extension DBSCAN {
         var isCore = try backend.ints(surely).map { Int($0) + 1 >= c.minSamples }
         let possible = try backend.ints(possibly)
         let open = (0 ..< n).filter { !isCore[$0] && Int(possible[$0]) + 1 >= c.minSamples }
-        try candidates(of: open, among: all) { row, columns in
-            isCore[row] = 1 + columns.count { $0 != row && band.within(x, row, $0) } >= c.minSamples
+        // A block with no candidates lists nothing: its open points need another point, so stay non-core.
+        try listsWithin("neighbour counts near eps", queries: try matrix(open), targets: all, columns: .all) { r, columns in
+            let row = open[r]
+            isCore[row] = 1 + columns.count { Int($0) != row && band.within(x, row, Int($0)) } >= c.minSamples
         }
         let coreIndices = (0 ..< n).filter { isCore[$0] }, borderIndices = (0 ..< n).filter { !isCore[$0] }
         let cores = try matrix(coreIndices)
 
-        // 2. Links from each core point to the later core points (in core order), as CSR lists per block.
+        // 2. Links from each core point to the later core points (in core order), joined by union-find.
         var sets = LowestRootSets(n)
-        let blockRows = max(1, min(max(1, coreIndices.count), c.blockRows ?? blockBytes / (4 * max(1, coreIndices.count))))
-        let blockCounts = try backend.makeBuffer(count: blockRows), offsets = try backend.makeBuffer(count: blockRows + 1)
-        var lists = try backend.makeBuffer(count: 1)
-        try eachBlock("core links", queries: cores, targets: cores) { start, rows, distances in
-            let m = coreIndices.count
-            try backend.rowCountWithin(distances, rows: rows, cols: m, radius: band.upper, columnMask: nil, columns: .later,
-                                       rowBase: start, counts: blockCounts, countsOffset: 0)
-            let rowCounts = try backend.ints(blockCounts, offset: 0, count: rows)
-            var pointers = [Int32](repeating: 0, count: rows + 1)
-            for r in 0 ..< rows { pointers[r + 1] = pointers[r] + rowCounts[r] }
-            let total = Int(pointers[rows])
-            guard total > 0 else { return }
-            if lists.count < total { lists = try backend.makeBuffer(count: total) }
-            try upload(pointers, to: offsets)
-            try backend.rowColumnsWithin(distances, rows: rows, cols: m, radius: band.upper, columnMask: nil, columns: .later,
-                                         rowBase: start, offsets: offsets, into: lists)
-            let links = try backend.ints(lists, offset: 0, count: total)
-            for r in 0 ..< rows where pointers[r] < pointers[r + 1] {
-                let i = coreIndices[start + r]
-                for t in Int(pointers[r]) ..< Int(pointers[r + 1]) {
-                    // Only a link that would join two clusters needs its exact distance.
-                    let j = coreIndices[Int(links[t])]
-                    if sets.find(i) != sets.find(j) && band.within(x, i, j) { sets.union(i, j) }
-                }
+        try listsWithin("core links", queries: cores, targets: cores, columns: .later) { r, links in
+            let i = coreIndices[r]
+            for link in links {
+                // Only a link that would join two clusters needs its exact distance.
+                let j = coreIndices[Int(link)]
+                if sets.find(i) != sets.find(j) && band.within(x, i, j) { sets.union(i, j) }
             }
         }
         var labels = numberClusters(isCore: isCore) { sets.find($0) }
