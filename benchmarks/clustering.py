@@ -23,6 +23,7 @@ parser.add_argument("--timeout", type=float, default=600)
 parser.add_argument("--quick", action="store_true", help="10,000 points only")
 parser.add_argument("--methods", default="", help="comma-separated methods to run (default: all); skips the raw-pixel metrics table")
 parser.add_argument("--eps", default="1.0", help="comma-separated DBSCAN radii (default 1.0)")
+parser.add_argument("--sizes", default="", help="comma-separated sizes, 10k and/or 70k (default both; --quick: 10k)")
 args = parser.parse_args()
 os.makedirs(args.out, exist_ok=True)
 data = os.path.join(root, "benchmarks", ".data")
@@ -157,6 +158,23 @@ def run_sklearn(method, dataset, path, eps, covariance):
     return result
 
 
+def compare_backends(row, backends):
+    """Adds, to each fmnist backend's result, how many of its labels differ from scikit-learn's (and the ARI between
+    them): every route must give scikit-learn's labels, not only the CPU default (a device route's float32 blocks
+    once put 2 points in noise at eps 1.5 that scikit-learn clustered)."""
+    from sklearn.metrics import adjusted_rand_score
+    theirs_path = os.path.join(data, "sk-labels.npy")
+    if row["sklearn"].get("status") != "ok" or not os.path.exists(theirs_path):
+        return
+    theirs = np.load(theirs_path)
+    for backend in backends:
+        ours_path = os.path.join(data, f"labels-{backend}.npy")
+        if row["fmnist_" + backend].get("status") == "ok" and os.path.exists(ours_path):
+            ours = np.load(ours_path)
+            row["fmnist_" + backend]["labels_differ_from_sklearn"] = int((ours != theirs).sum())
+            row["fmnist_" + backend]["ari_vs_sklearn"] = float(adjusted_rand_score(ours, theirs))
+
+
 def nmi(truth, labels):
     from sklearn.metrics import normalized_mutual_info_score
     return float(normalized_mutual_info_score(truth, labels))
@@ -164,7 +182,7 @@ def nmi(truth, labels):
 
 def main():
     paths = prepare()
-    sizes = ["10k"] if args.quick else ["10k", "70k"]
+    sizes = ["10k"] if args.quick else (args.sizes.split(",") if args.sizes else ["10k", "70k"])
     wanted = set(filter(None, args.methods.split(",")))
     plan = []  # (method, dataset, backends, eps, covariance)
     for size in sizes:
@@ -188,6 +206,7 @@ def main():
         for backend in backends:
             row["fmnist_" + backend] = run_fmnist(method, dataset, paths[dataset], backend, eps, covariance)
         row["sklearn"] = run_sklearn(method, dataset, paths[dataset], eps, covariance)
+        compare_backends(row, backends)
         print(json.dumps(row), flush=True)
         log.write(json.dumps(row) + "\n"); log.flush()
         results.append(row)

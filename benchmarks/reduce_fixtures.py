@@ -75,3 +75,31 @@ np.save(os.path.join(out, "components-data.npy"), component_data)
 np.save(os.path.join(out, "components-layout.npy"), np.stack([
     component_layout(component_data, 12, component_labels, 2, np.random.RandomState(0), metric=metric)
     for metric in ("euclidean", "cosine")]).astype(np.float64))  # [2 metrics, 12, 2]
+
+# densMAP's constants and one epoch's radii (umap-learn's own code): the fuzzy graph above (exact k-NN, k 10) pruned as
+# a 700-epoch densMAP run prunes it; simplicial_set_embedding stores mu_sum and R in the densmap_kwds it is given, and
+# optimize_layout_euclidean's dens_mu_tot is sum(mu_sum) / 2. The epoch state: umap-learn's
+# _optimize_layout_euclidean_densmap_epoch_init on a fixed 2-d layout, then the std / mean / covariance lines of
+# optimize_layout_euclidean. Its own generator, so the fixtures above do not change.
+import scipy.sparse
+from umap.umap_ import simplicial_set_embedding
+from umap.layouts import _optimize_layout_euclidean_densmap_epoch_init
+graph, _, _, graph_dists = fuzzy_simplicial_set(X, k, 0, "euclidean", knn_indices=indices,
+                                                knn_dists=distances.astype(np.float32), return_dists=True)
+a, b = find_ab_params(1.0, 0.1)
+kwds = {"lambda": 2.0, "frac": 0.3, "var_shift": 0.1, "n_neighbors": k, "graph_dists": graph_dists}
+simplicial_set_embedding(X, graph.copy(), 2, 1.0, a, b, 1.0, 5, 700, "spectral", np.random.RandomState(0), "euclidean", {},
+                         True, kwds, False)
+pruned = graph.tocoo()
+pruned.sum_duplicates()
+pruned.data[pruned.data < pruned.data.max() / 700.0] = 0.0
+pruned.eliminate_zeros()
+assert np.array_equal(pruned.data, kwds["mu"]), "the pruned graph is not the one umap-learn optimised"
+layout = np.random.default_rng(31).normal(0, 3, (300, 2)).astype(np.float32)
+re_sum, phi_sum = np.zeros(300, dtype=np.float32), np.zeros(300, dtype=np.float32)
+_optimize_layout_euclidean_densmap_epoch_init(layout, layout, pruned.row, pruned.col, a, b, re_sum, phi_sum)
+statistics = [np.mean(re_sum), np.sqrt(np.var(re_sum) + 0.1), np.dot(re_sum, kwds["R"]) / (300 - 1)]
+np.save(os.path.join(out, "densmap-layout.npy"), layout)
+np.save(os.path.join(out, "densmap-constants.npy"), np.concatenate([
+    [len(pruned.data), np.sum(kwds["mu_sum"]) / 2], kwds["mu_sum"], kwds["R"]]).astype(np.float64))  # [2 + 2n]
+np.save(os.path.join(out, "densmap-epoch.npy"), np.concatenate([statistics, re_sum, phi_sum]).astype(np.float64))  # [3 + 2n]

@@ -11,7 +11,8 @@ import Foundation
 /// with negative sampling (`UMAPOptimizer`).
 ///
 /// Defaults are umap-learn's: 15 neighbours, `minDist` 0.1, `spread` 1, 200 epochs above 10,000
-/// points and 500 below, 5 negative samples per edge, learning rate 1 decaying linearly, repulsion 1.
+/// points and 500 up to 10,000 (densMAP 200 more), 5 negative samples per edge, learning rate 1 decaying
+/// linearly, repulsion 1.
 public enum UMAP {
     public enum Metric: String, CaseIterable, Sendable { case euclidean, cosine }
     /// How the k-NN graph is found.
@@ -64,6 +65,13 @@ public enum UMAP {
         }
     }
 
+    /// umap-learn's default number of epochs (`simplicial_set_embedding`): 500 for up to 10,000 points, 200 above,
+    /// and 200 more for densMAP ("Use more epochs for densMAP"), whose density term then runs over the last
+    /// `densityFraction` of them. The graph's pruning (`max / epochs`) follows the same count.
+    public static func defaultEpochs(points n: Int, densMAP: Bool) -> Int {
+        (n > 10_000 ? 200 : 500) + (densMAP ? 200 : 0)
+    }
+
     /// Blocked SGD (`Updates.blocked`) splits the starting layout into `2^blockLevels` blocks.
     static let blockLevels = 4
 
@@ -81,7 +89,7 @@ public enum UMAP {
         public var densityLambda = 0.0
         public var densityFraction = 0.3
         public var densityVarianceShift = 0.1
-        /// Default: 200 for more than 10,000 points, else 500.
+        /// Default: `UMAP.defaultEpochs` (200 for more than 10,000 points, else 500; densMAP 200 more).
         public var epochs: Int?
         public var negativeSampleRate = 5
         public var learningRate = 1.0
@@ -257,7 +265,7 @@ public enum UMAP {
             notes.append("note: mutual k-NN graph: \(kept) of \(n * (c.neighbours - 1)) directed edges kept, \(reconnected) isolated points reconnected")
         }
         var set = FuzzySimplicialSet(graph: graph, setOpMixRatio: c.setOpMixRatio, localConnectivity: c.localConnectivity)
-        let epochs = c.epochs ?? (n > 10_000 ? 200 : 500)
+        let epochs = c.epochs ?? defaultEpochs(points: n, densMAP: c.densityLambda > 0)
         prune(&set, below: (set.weights.max() ?? 0) / Float(epochs))
         let curve = UMAPCurve(minDist: c.minDist, spread: c.spread)
         lap("graph")

@@ -13,7 +13,8 @@ struct UMAPDensity {
     let varianceShift: Double
     /// Standardised input radii `R`, per point.
     let radii: [Double]
-    /// `sum_j mu_ij` per point and `sum mu / 2` over the stored (two-way) entries.
+    /// `sum_j mu_ij` per point (each stored entry added to both ends, as umap-learn), and umap-learn's
+    /// `dens_mu_tot = sum(mu_sum) / 2`: the sum of `mu` over the stored entries, both directions of each edge.
     let muSum: [Double]
     let muTotal: Double
 
@@ -34,7 +35,7 @@ struct UMAPDensity {
         let std = (logs.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n)).squareRoot()
         radii = logs.map { std > 0 ? ($0 - mean) / std : 0 }
         muSum = mu
-        muTotal = set.weights.reduce(0.0) { $0 + Double($1) } / 2
+        muTotal = mu.reduce(0, +) / 2
     }
 
     /// Whether epoch `epoch` (from 0) of `epochs` applies the regulariser.

@@ -124,7 +124,7 @@ struct EmbedCommand: ParsableCommand {
     var graphOption: UMAP.Graph?
     var graph: UMAP.Graph { graphOption ?? .knn }
 
-    @Option(name: [.customLong("epochs"), .customLong("n-epochs")], help: "UMAP: optimisation epochs (default: 200 above 10,000 points, else 500).")
+    @Option(name: [.customLong("epochs"), .customLong("n-epochs")], help: "UMAP: optimisation epochs (default: 200 above 10,000 points, else 500; densMAP 200 more, as umap-learn).")
     var epochs: Int?
 
     // Views and scores
@@ -286,6 +286,8 @@ struct EmbedCommand: ParsableCommand {
                 var c = UMAP.Configuration()
                 if method == .densmap { c.densityLambda = densLambda }
                 (c.dims, c.neighbours, c.minDist, c.spread, c.metric, c.epochs, c.seed) = (dims, nNeighbors, minDist, spread, metric, epochs, data.seed)
+                // densMAP's epochs even at --dens-lambda 0, as umap-learn's densmap=True, dens_lambda=0.
+                if method == .densmap, epochs == nil { c.epochs = UMAP.defaultEpochs(points: n, densMAP: true) }
                 (c.graph, c.neighbourSearch, c.updates) = (graph, knn, sgd)
                 let prefix = method == .densmap ? "densMAP " : "UMAP "
                 let result = try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: backend) { name, done, total in

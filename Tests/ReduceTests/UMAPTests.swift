@@ -275,6 +275,49 @@ final class UMAPTests: XCTestCase {
         XCTAssertTrue(result.notes.contains { $0.contains("mutual k-NN graph: \(kept) of \(n * 9) directed edges kept") }, "\(result.notes)")
     }
 
+    /// Default epochs as umap-learn's `simplicial_set_embedding`: 500 up to 10,000 points, 200 above, densMAP
+    /// 200 more (the density term then runs over the last 30 % of those); an explicit count is kept as given.
+    func testDefaultEpochsFollowUmapLearnWithDensMAPsExtra() throws {
+        XCTAssertEqual(UMAP.defaultEpochs(points: 10_000, densMAP: false), 500)
+        XCTAssertEqual(UMAP.defaultEpochs(points: 10_001, densMAP: false), 200)
+        XCTAssertEqual(UMAP.defaultEpochs(points: 10_000, densMAP: true), 700)
+        XCTAssertEqual(UMAP.defaultEpochs(points: 70_000, densMAP: true), 400)
+        let (x, n, d) = try ReduceFixtures.points()
+        var c = UMAP.Configuration()
+        c.neighbours = 10
+        XCTAssertEqual(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend()).epochs, 500)
+        c.densityLambda = 2
+        XCTAssertEqual(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend()).epochs, 700)
+        c.epochs = 60
+        XCTAssertEqual(try UMAP.fit(x, rows: n, dim: d, configuration: c, backend: CPUBackend()).epochs, 60)
+    }
+
+    /// densMAP's constants and one epoch's radii equal umap-learn's own (`benchmarks/reduce_fixtures.py`): the graph of
+    /// a 700-epoch run (exact k-NN, k 10, pruned below max / 700), each point's membership sum `mu_sum`, the standardised
+    /// input radii `R`, the total membership `dens_mu_tot` that scales the density gradient, and on a fixed layout each
+    /// point's log radius and `phi` sum and their mean, shifted standard deviation and covariance with `R`.
+    func testDensMAPConstantsAndEpochStateMatchUmapLearn() throws {
+        let (x, n, d) = try ReduceFixtures.points()
+        let constants = try ReduceFixtures.doubles("densmap-constants.npy"), epoch = try ReduceFixtures.doubles("densmap-epoch.npy")
+        let layout = try ReduceFixtures.array("densmap-layout.npy").floats
+        func assertClose(_ ours: [Double], _ theirs: ArraySlice<Double>, relative: Double, _ what: String) {
+            XCTAssertEqual(ours.count, theirs.count, what)
+            let worst = zip(ours, theirs).map { abs($0 - $1) / max(abs($1), 1) }.max() ?? 0
+            XCTAssertLessThan(worst, relative, what)
+        }
+        var set = FuzzySimplicialSet(graph: try CPUBackend().kNearestNeighbours(x, rows: n, dim: d, k: 10))
+        UMAP.prune(&set, below: (set.weights.max() ?? 0) / 700)
+        XCTAssertEqual(set.edgeCount, Int(constants[0]), "entries of the pruned graph")
+        let density = UMAPDensity(set: set, lambda: 2, fraction: 0.3, varianceShift: 0.1)
+        XCTAssertEqual(density.muTotal, constants[1], accuracy: 1e-5 * constants[1], "dens_mu_tot")
+        assertClose(density.muSum, constants[2 ..< 2 + n], relative: 1e-5, "mu_sum")
+        assertClose(density.radii, constants[2 + n ..< 2 + 2 * n], relative: 1e-4, "R")
+        let state = density.epochState(set: set, embedding: layout, dims: 2, curve: UMAPCurve(minDist: 0.1, spread: 1))
+        assertClose([state.mean, state.std, state.covariance], epoch[0 ..< 3], relative: 1e-4, "mean, std, covariance of re")
+        assertClose(state.logRadius, epoch[3 ..< 3 + n], relative: 1e-4, "re")
+        assertClose(state.phiSum, epoch[3 + n ..< 3 + 2 * n], relative: 1e-4, "phi_sum")
+    }
+
     /// densMAP does what it is for: the embedding's local radii correlate with the input's more
     /// than plain UMAP's do (the four blobs have different spreads), and it stays deterministic.
     func testDensMAPPreservesDensity() throws {

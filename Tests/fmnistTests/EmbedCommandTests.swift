@@ -73,6 +73,18 @@ final class EmbedCommandTests: XCTestCase {
         XCTAssertEqual(try NPYArray.read(out).shape, [800, 2])
     }
 
+    /// `--method densmap` runs umap-learn's densMAP epochs (UMAP's + 200) unless `--epochs` is typed, even with
+    /// `--dens-lambda 0` (umap-learn's `densmap=True, dens_lambda=0`), and reports the count it ran.
+    func testDensMAPRunsItsOwnDefaultEpochs() throws {
+        for (extra, expected) in [([String](), 700), (["--dens-lambda", "0"], 700), (["--epochs", "40"], 40)] {
+            let r = try FmnistProcess.run(["embed", "--method", "densmap", "--split", "test", "--limit", "300", "--out", "\(dir)/e.npy",
+                                           "--json", "--backend", "cpu"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let report = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            XCTAssertEqual(report["epochs"] as? Int, expected, "\(extra)")
+        }
+    }
+
     func testBadEmbedInputs() throws {
         let cases: [([String], String)] = [
             (["--method", "pca", "--dims", "900"], "--dims 900 must be between 1 and 50 for PCA of 50 x 784 features"),
