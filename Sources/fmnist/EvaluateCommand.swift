@@ -48,6 +48,8 @@ struct EvaluateCommand: ParsableCommand {
         var ari: Double, nmi: Double, ami: Double, acc: Double, homogeneity: Double, completeness: Double
         var v_measure: Double, purity: Double, fowlkes_mallows: Double, noise_fraction: Double
         var mapping: [String: Int64]
+        /// Clusters beyond the one-to-one matching: `mapping` shows their majority class, `acc` counts them as errors.
+        var unmatched_clusters: [Int64]
         var silhouette: Double?, calinski_harabasz: Double?, davies_bouldin: Double?
     }
 
@@ -67,7 +69,8 @@ struct EvaluateCommand: ParsableCommand {
         let noise = Double(predicted.filter { $0 == -1 }.count) / Double(max(1, predicted.count))
         var report = Report(ari: m.ari, nmi: m.nmi, ami: m.ami, acc: m.accuracy, homogeneity: m.homogeneity, completeness: m.completeness,
                             v_measure: m.vMeasure, purity: m.purity, fowlkes_mallows: m.fowlkesMallows, noise_fraction: noise,
-                            mapping: Dictionary(uniqueKeysWithValues: m.hungarianMapping.map { ("\($0.key)", $0.value) }))
+                            mapping: Dictionary(uniqueKeysWithValues: m.hungarianMapping.map { ("\($0.key)", $0.value) }),
+                            unmatched_clusters: m.unmatchedClusters)
         if let features {
             let clusters = Set(predicted).count
             guard clusters >= 2, clusters < predicted.count else {
@@ -85,6 +88,10 @@ struct EvaluateCommand: ParsableCommand {
         print(String(format: "ARI %.4f  NMI %.4f  AMI %.4f  accuracy %.4f", m.ari, m.nmi, m.ami, m.accuracy))
         print(String(format: "homogeneity %.4f  completeness %.4f  V %.4f  purity %.4f  Fowlkes-Mallows %.4f  noise %.4f",
                      m.homogeneity, m.completeness, m.vMeasure, m.purity, m.fowlkesMallows, noise))
+        if !m.unmatchedClusters.isEmpty {
+            print("clusters left out of the one-to-one matching (errors in the accuracy): "
+                  + m.unmatchedClusters.map(String.init).joined(separator: ", "))
+        }
         if let s = report.silhouette, let ch = report.calinski_harabasz, let db = report.davies_bouldin {
             print(String(format: "silhouette %.4f  Calinski-Harabasz %.2f  Davies-Bouldin %.4f", s, ch, db))
         }

@@ -53,6 +53,18 @@ final class MetricsTests: XCTestCase {
         XCTAssertEqual(m.ami, 0, accuracy: 0.02)
     }
 
+    /// With more clusters than classes, the clusters the one-to-one matching leaves over are listed, and only the
+    /// matched clusters' points count as correct: here 5 clusters on 3 classes, the matching keeps clusters 0, 2, 4.
+    func testUnmatchedClustersAreListedAndCountAsErrors() {
+        let truth: [Int64] = [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 0, 1]
+        let predicted: [Int64] = [0, 0, 0, 1, 2, 2, 2, 4, 4, 4, 3, -1]
+        let m = ExternalMetrics(truth: truth, predicted: predicted)
+        XCTAssertEqual(m.unmatchedClusters, [-1, 1, 3])
+        XCTAssertEqual(m.accuracy, 9.0 / 12.0, accuracy: 1e-12)
+        XCTAssertEqual(m.hungarianMapping[1], 0, "a left-over cluster is shown with its majority class")
+        XCTAssertEqual(ExternalMetrics(truth: truth, predicted: truth).unmatchedClusters, [])
+    }
+
     func testHungarianFindsTheBestMatching() {
         XCTAssertEqual(Hungarian.maximise([[1, 9, 0], [8, 7, 0], [0, 0, 3]]), [1, 0, 2])
         XCTAssertEqual(Hungarian.maximise([[5, 1], [4, 6], [9, 0]]).filter { $0 >= 0 }.count, 2)

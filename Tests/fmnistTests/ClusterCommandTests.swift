@@ -22,7 +22,7 @@ final class ClusterCommandTests: XCTestCase {
         XCTAssertEqual(evaluate.status, 0, evaluate.stderr)
         let scores = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
         XCTAssertEqual(try XCTUnwrap(scores["nmi"] as? Double), try XCTUnwrap(metrics["nmi"] as? Double), accuracy: 1e-12)
-        for key in ["ari", "ami", "acc", "purity", "v_measure", "fowlkes_mallows", "noise_fraction", "mapping"] { XCTAssertNotNil(scores[key], key) }
+        for key in ["ari", "ami", "acc", "purity", "v_measure", "fowlkes_mallows", "noise_fraction", "mapping", "unmatched_clusters"] { XCTAssertNotNil(scores[key], key) }
 
         let test = try FashionMNIST.load(from: FashionMNIST.directory(flag: nil)).test
         let features = "\(dir)/pixels.npy"

@@ -17,6 +17,9 @@ public struct ExternalMetrics: Codable, Equatable, Sendable {
     /// Cluster -> class by majority, and by the Hungarian matching (clusters left over map to their majority).
     public var majorityMapping: [Int64: Int64]
     public var hungarianMapping: [Int64: Int64]
+    /// Clusters left out of the one-to-one matching (more clusters than classes, noise included), ascending: their
+    /// points count as errors in `accuracy`, whatever class `hungarianMapping` shows them with.
+    public var unmatchedClusters: [Int64]
 
     public init(truth: [Int64], predicted: [Int64]) {
         let table = Contingency(truth: truth, predicted: predicted)
@@ -69,12 +72,14 @@ public struct ExternalMetrics: Codable, Equatable, Sendable {
         majorityMapping = majority
         let assignment = Hungarian.maximise(table.counts)
         var hungarian = majority
-        var matched = 0
+        var matched = 0, matchedClusters = Set<Int64>()
         for (i, j) in assignment.enumerated() where j >= 0 {
             hungarian[table.clusters[j]] = table.classes[i]
             matched += table.counts[i][j]
+            matchedClusters.insert(table.clusters[j])
         }
         hungarianMapping = hungarian
+        unmatchedClusters = table.clusters.filter { !matchedClusters.contains($0) }.sorted()
         accuracy = n == 0 ? 0 : Double(matched) / n
     }
 
